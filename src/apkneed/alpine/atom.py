@@ -1,0 +1,93 @@
+"""Dependency and provide atoms, as apk writes them in ``D:``, ``p:``, ``i:``.
+
+A dependency atom is ``[!]name[@tag][op version]`` where ``op`` is made of
+``<``, ``>``, ``=`` and ``~`` (``~`` is apk's fuzzy "same prefix" match) and
+``><`` compares a checksum. A provide atom is ``name`` or ``name=version``.
+Names can be anything apk allows: ``so:libz.so.1``, ``cmd:gcc``,
+``pc:zlib``, ``py3.10:numpy``, ``/bin/sh``.
+
+Atoms are immutable and interned per text, so the thousands of identical
+``so:libc.musl-x86_64.so.1`` atoms in an index are one object.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from apkneed.errors import InputError
+
+# The operator is the first run of comparison characters after the name.
+_DEP_RE = re.compile(r"^(?P<conflict>!?)(?P<name>[^<>=~@!\s]+)(?:@(?P<tag>[^<>=~\s]+))?(?:(?P<op>[<>=~]+)(?P<version>\S+))?$")
+VALID_OPS = frozenset({"=", "<", "<=", ">", ">=", "~", "<~", ">~", "=~", "~=", "><"})
+
+
+class Dependency(NamedTuple):
+    """One dependency atom. ``op``/``version`` are None for "any version".
+
+    A NamedTuple, not a dataclass: an index holds tens of thousands and
+    tuples are the cheapest immutable records CPython builds.
+    """
+
+    name: str
+    op: str | None = None
+    version: str | None = None
+    conflict: bool = False
+    tag: str | None = None
+
+    def __str__(self) -> str:
+        text = ("!" if self.conflict else "") + self.name
+        if self.tag:
+            text += "@" + self.tag
+        if self.op:
+            text += f"{self.op}{self.version}"
+        return text
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.op is not None and "~" in self.op
+
+
+class Provide(NamedTuple):
+    """One provided name, with the version it is provided at (or None)."""
+
+    name: str
+    version: str | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.version is None else f"{self.name}={self.version}"
+
+
+@lru_cache(maxsize=None)
+def parse_dependency(text: str) -> Dependency:
+    """Parse one atom; raise InputError naming it when it is malformed."""
+    match = _DEP_RE.match(text)
+    if match is None:
+        raise InputError(f"malformed dependency atom {text!r}")
+    op = match["op"]
+    if op is not None and op not in VALID_OPS:
+        raise InputError(f"malformed dependency atom {text!r}: unknown operator {op!r}")
+    return Dependency(match["name"], op, match["version"], bool(match["conflict"]), match["tag"])
+
+
+@lru_cache(maxsize=None)
+def parse_dependencies(text: str) -> tuple[Dependency, ...]:
+    """Parse a space-separated ``D:``/``i:``/``r:`` line (whole lines repeat a lot)."""
+    return tuple(parse_dependency(word) for word in text.split())
+
+
+_PROVIDE_RE = re.compile(r"^[^<>=~!\s]+(?:=\S+)?$")
+
+
+@lru_cache(maxsize=None)
+def parse_provide(text: str) -> Provide:
+    if _PROVIDE_RE.match(text) is None:
+        raise InputError(f"malformed provide atom {text!r}")
+    name, sep, version = text.partition("=")
+    return Provide(name, version if sep else None)
+
+
+@lru_cache(maxsize=None)
+def parse_provides(text: str) -> tuple[Provide, ...]:
+    return tuple(parse_provide(word) for word in text.split())

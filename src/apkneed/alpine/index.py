@@ -1,0 +1,323 @@
+"""Reading apk indexes: ``APKINDEX.tar.gz``, plain ``APKINDEX``, and the
+installed database ``lib/apk/db/installed``.
+
+An ``APKINDEX.tar.gz`` (apk v2) is gzip streams concatenated:
+
+1. optionally, a signature stream: a tar holding ``.SIGN.RSA.<key>.rsa.pub``
+   (or ``.SIGN.RSA256.``), whose content signs the *compressed bytes* of
+2. the index stream: a tar holding ``DESCRIPTION`` and ``APKINDEX``.
+
+The tars are cut without their end-of-archive blocks, so the streams must be
+split before the tars are read; the split also gives the exact bytes a
+signature covers.
+
+Every malformed input raises :class:`InputError` with one line naming the
+source, the line number where there is one, and the problem.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import zlib
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from apkneed.alpine.atom import parse_dependencies, parse_provides
+from apkneed.alpine.package import Package
+from apkneed.errors import InputError
+
+#: an index larger than this once decompressed is refused (a real one is ~2-3 MiB)
+MAX_DECOMPRESSED = 256 * 1024 * 1024
+#: a line longer than this is refused; real D: lines stay under a few KiB
+MAX_LINE = 256 * 1024
+
+INDEX_FIELDS = frozenset("CPVASITULomtcDpikrq")
+#: one "X:value" line; a record is parsed with one findall (fast, in C)
+_FIELD_RE = re.compile(r"^(.):(.*)$", re.MULTILINE)
+#: file lines and per-file metadata that only the installed database carries
+INSTALLED_FIELDS = frozenset("FMRaZsf")
+
+
+@dataclass(frozen=True)
+class IndexSignature:
+    key_name: str  # e.g. "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"
+    algorithm: str  # "RSA" (SHA-1) or "RSA256" (SHA-256)
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class ApkIndex:
+    """One repository's index, as read from one file or URL."""
+
+    packages: tuple[Package, ...]
+    source: str
+    repository: str
+    description: str | None = None
+    signatures: tuple[IndexSignature, ...] = ()
+    #: the compressed bytes the signatures cover (None for plain-text indexes)
+    signed_data: bytes | None = None
+
+    @property
+    def arches(self) -> frozenset[str]:
+        return frozenset(p.arch for p in self.packages if p.arch and p.arch != "noarch")
+
+
+def split_gzip_members(data: bytes, source: str) -> list[tuple[bytes, bytes]]:
+    """Split concatenated gzip streams into (compressed, decompressed) pairs."""
+    members: list[tuple[bytes, bytes]] = []
+    offset = 0
+    total = 0
+    while offset < len(data):
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = decoder.decompress(data[offset:], MAX_DECOMPRESSED - total + 1)
+        except zlib.error as exc:
+            raise InputError(f"{source}: not a valid gzip stream at byte {offset} ({exc})") from None
+        total += len(out)
+        if total > MAX_DECOMPRESSED or decoder.unconsumed_tail:
+            raise InputError(f"{source}: decompresses to more than {MAX_DECOMPRESSED} bytes; refused")
+        if not decoder.eof:
+            raise InputError(f"{source}: truncated gzip stream at byte {offset}")
+        used = len(data) - offset - len(decoder.unused_data)
+        members.append((data[offset : offset + used], out))
+        offset += used
+    if not members:
+        raise InputError(f"{source}: empty file, not an APKINDEX")
+    return members
+
+
+def _tar_members(raw: bytes, source: str) -> dict[str, bytes]:
+    # Signature and index tars lack end-of-archive blocks; tarfile copes.
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+            out: dict[str, bytes] = {}
+            for member in tar:
+                if member.isfile():
+                    extracted = tar.extractfile(member)
+                    out[member.name] = extracted.read() if extracted else b""
+            return out
+    except tarfile.TarError as exc:
+        raise InputError(f"{source}: not a valid tar inside the gzip stream ({exc})") from None
+
+
+def read_index_archive(data: bytes, *, source: str, repository: str) -> ApkIndex:
+    """Read an ``APKINDEX.tar.gz`` (with or without its signature stream)."""
+    if data[:2] != b"\x1f\x8b":
+        raise InputError(f"{source}: not gzip data (an APKINDEX.tar.gz starts with 1f 8b)")
+    members = split_gzip_members(data, source)
+    signatures: list[IndexSignature] = []
+    index_files: dict[str, bytes] | None = None
+    signed_data: bytes | None = None
+    for compressed, raw in members:
+        files = _tar_members(raw, source)
+        sigs = [name for name in files if name.startswith(".SIGN.")]
+        if sigs and index_files is None:
+            for name in sigs:
+                algorithm, _, key = name[len(".SIGN."):].partition(".")
+                signatures.append(IndexSignature(key, algorithm, files[name]))
+            continue
+        if "APKINDEX" in files:
+            index_files = files
+            signed_data = compressed
+            break
+    if index_files is None:
+        raise InputError(f"{source}: no APKINDEX file inside the archive")
+    try:
+        text = index_files["APKINDEX"].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: APKINDEX is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    description = index_files.get("DESCRIPTION", b"").decode("utf-8", "replace").strip() or None
+    packages = parse_records(text, source=source, repository=repository)
+    return ApkIndex(
+        packages=tuple(packages),
+        source=source,
+        repository=repository,
+        description=description,
+        signatures=tuple(signatures),
+        signed_data=signed_data if signatures else None,
+    )
+
+
+def read_index_bytes(data: bytes, *, source: str, repository: str) -> ApkIndex:
+    """Read an index that may be gzip'd (``APKINDEX.tar.gz``) or plain text."""
+    if data[:2] == b"\x1f\x8b":
+        return read_index_archive(data, source=source, repository=repository)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: neither gzip nor UTF-8 text; not an APKINDEX") from None
+    return ApkIndex(
+        packages=tuple(parse_records(text, source=source, repository=repository)),
+        source=source,
+        repository=repository,
+    )
+
+
+def read_index_file(path: Path, *, repository: str | None = None) -> ApkIndex:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read index ({exc.strerror or exc})") from None
+    return read_index_bytes(data, source=str(path), repository=repository or repository_label(path))
+
+
+def repository_label(path: Path) -> str:
+    """``.../v3.16/main/x86_64/APKINDEX.tar.gz`` is repository "main"."""
+    parts = path.parts
+    if len(parts) >= 3 and path.name.startswith("APKINDEX"):
+        return parts[-3]
+    return str(path)
+
+
+def read_installed_db(data: bytes | str, *, source: str = "lib/apk/db/installed") -> tuple[Package, ...]:
+    """Read ``lib/apk/db/installed``: index records plus the files they own."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return tuple(parse_records(text, source=source, repository="installed", installed=True))
+
+
+def parse_records(text: str, *, source: str, repository: str, installed: bool = False) -> list[Package]:
+    """Parse blank-line separated ``X:value`` records into packages.
+
+    Index records take a fast path (one ``dict`` per record built in C);
+    any record that does not fit it, and every installed-database record,
+    goes through the line-by-line reader, which also finds the exact line of
+    an error.
+    """
+    longest = max(map(len, text.split("\n")), default=0)
+    if longest > MAX_LINE:
+        _check_lines(text, source)
+    packages: list[Package] = []
+    append = packages.append
+    offset = 0
+    for record in text.split("\n\n"):
+        record_offset = offset
+        offset += len(record) + 2
+        if installed:
+            if record.strip("\n"):
+                append(_parse_record_slowly(record, text, record_offset, source, repository, installed))
+            continue
+        record = record.strip("\n")
+        if not record:
+            continue
+        pairs = _FIELD_RE.findall(record)
+        fields = dict(pairs)
+        if (
+            len(fields) != len(pairs)
+            or len(pairs) != record.count("\n") + 1
+            or not fields.keys() <= INDEX_FIELDS
+        ):
+            append(_parse_record_slowly(record, text, record_offset, source, repository, installed))
+            continue
+        append(_make_package(fields, (), source, repository, partial(_line_of, text, record_offset)))
+    return packages
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _check_lines(text: str, source: str) -> None:
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE:
+            raise InputError(f"{source}:{lineno}: line of {len(line)} characters exceeds the {MAX_LINE} limit")
+
+
+def _parse_record_slowly(
+    record: str, text: str, record_offset: int, source: str, repository: str, installed: bool
+) -> Package:
+    """Read one record line by line; raise with the exact line of a problem."""
+    allowed = INDEX_FIELDS | INSTALLED_FIELDS if installed else INDEX_FIELDS
+    first_line = _line_of(text, record_offset)
+    fields: dict[str, str] = {}
+    files: list[str] = []
+    directory = ""
+    start = None
+    for lineno, line in enumerate(record.split("\n"), first_line):
+        if not line:
+            continue
+        if start is None:
+            start = lineno
+        if len(line) < 2 or line[1] != ":":
+            raise InputError(f"{source}:{lineno}: expected 'X:value', got {line[:40]!r}")
+        letter, value = line[0], line[2:]
+        if letter not in allowed:
+            raise InputError(f"{source}:{lineno}: unknown field {letter!r}")
+        if letter in INSTALLED_FIELDS:
+            if letter == "F":
+                directory = value
+                files.append(value)
+            elif letter == "R":
+                files.append(f"{directory}/{value}" if directory else value)
+            continue
+        if letter in fields:
+            raise InputError(f"{source}:{lineno}: field {letter!r} repeated in one record")
+        fields[letter] = value
+    line = start or first_line
+    return _make_package(fields, tuple(files), source, repository, lambda: line)
+
+
+def _int_field(fields: dict[str, str], letter: str, source: str, line: Callable[[], int]) -> int | None:
+    value = fields.get(letter)
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(
+            f"{source}:{line()}: field {letter!r} of the record is not an integer: {value[:40]!r}"
+        ) from None
+
+
+def _make_package(
+    fields: dict[str, str], files: tuple[str, ...], source: str, repository: str, line: Callable[[], int]
+) -> Package:
+    """Build a Package; ``line()`` gives the record's first line, for errors only."""
+    name = fields.get("P")
+    if not name:
+        raise InputError(f"{source}:{line()}: record without P: (package name)")
+    version = fields.get("V")
+    if not version:
+        raise InputError(f"{source}:{line()}: record for {name!r} without V: (version)")
+    get = fields.get
+    try:
+        return Package(
+            name,
+            version,
+            get("A", ""),
+            get("C", ""),
+            _int_field(fields, "S", source, line) or 0,
+            _int_field(fields, "I", source, line) or 0,
+            get("T", ""),
+            get("U", ""),
+            get("L", ""),
+            get("o", ""),
+            get("m", ""),
+            _int_field(fields, "t", source, line),
+            get("c", ""),
+            parse_dependencies(get("D", "")),
+            parse_provides(get("p", "")),
+            parse_dependencies(get("i", "")),
+            _int_field(fields, "k", source, line),
+            parse_dependencies(get("r", "")),
+            _int_field(fields, "q", source, line),
+            repository,
+            files,
+        )
+    except InputError as exc:
+        raise InputError(f"{source}:{line()}: in the record for {name!r}: {exc}") from None
+
+
+def check_arch(index: ApkIndex, arch: str) -> None:
+    """Refuse an index built for another architecture."""
+    foreign = sorted(index.arches - {arch})
+    if foreign:
+        raise InputError(
+            f"{index.source}: index is for {', '.join(foreign)}, not {arch} "
+            f"(pass --arch {foreign[0]} or an index for {arch})"
+        )

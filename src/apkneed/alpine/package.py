@@ -1,0 +1,61 @@
+"""One apk package record, with every field an APKINDEX can carry.
+
+Field letters (apk-tools' ``apk_pkg_add_info`` and ``apk-v2(5)``):
+
+====  =====================  ====  ========================
+C     checksum (``Q1``+b64)  t     build time (unix)
+P     name                   c     aports commit
+V     version                D     depends
+A     arch                   p     provides
+S     download size          i     install_if
+I     installed size         k     provider priority
+T     description            r     replaces
+U     url                    q     replaces priority
+L     license                o     origin (source package)
+m     maintainer
+====  =====================  ====  ========================
+
+The installed database (``lib/apk/db/installed``) adds file lines, which are
+kept as ``files`` (paths relative to the root).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apkneed.alpine.atom import Dependency, Provide
+
+
+@dataclass(slots=True, eq=False)
+class Package:
+    name: str
+    version: str
+    arch: str = ""
+    checksum: str = ""
+    size: int = 0
+    installed_size: int = 0
+    description: str = ""
+    url: str = ""
+    license: str = ""
+    origin: str = ""
+    maintainer: str = ""
+    build_time: int | None = None
+    commit: str = ""
+    depends: tuple[Dependency, ...] = ()
+    provides: tuple[Provide, ...] = ()
+    install_if: tuple[Dependency, ...] = ()
+    provider_priority: int | None = None
+    replaces: tuple[Dependency, ...] = ()
+    replaces_priority: int | None = None
+    #: which repository this record came from ("main", "community", "installed", a path)
+    repository: str = ""
+    #: installed database only: every file and directory the package owns
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def nv(self) -> str:
+        """``name-version``, the way apk prints a package."""
+        return f"{self.name}-{self.version}"
+
+    def __repr__(self) -> str:
+        return f"<Package {self.nv} [{self.repository}]>"

@@ -1,0 +1,77 @@
+"""Where apkneed keeps what it downloads, and how it writes it.
+
+Nothing apkneed writes is ever left half-written: every file goes to a
+temporary file in the same directory and is renamed into place, so a reader
+sees the old file or the new one, never a torn one.
+
+The cache root comes from ``$APKNEED_CACHE_DIR`` when set (tests, CI), else
+from platformdirs, which knows each OS's per-user cache location.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs  # the per-user cache directory, right on every OS
+
+
+def default_cache_root() -> Path:
+    env = os.environ.get("APKNEED_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@dataclass(frozen=True)
+class ContentStore:
+    """Blobs stored by their sha256, so a cached file is its own checksum.
+
+    A blob whose content no longer hashes to its name (a torn or corrupted
+    file) is removed and reported missing, never returned.
+    """
+
+    root: Path
+
+    def path_for(self, sha256: str) -> Path:
+        sha256 = sha256.lower()
+        return self.root / sha256[:2] / sha256
+
+    def get(self, sha256: str) -> bytes | None:
+        path = self.path_for(sha256)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        if hashlib.sha256(data).hexdigest() != sha256.lower():
+            path.unlink(missing_ok=True)
+            return None
+        return data
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path_for(digest)
+        if not path.exists():
+            atomic_write(path, data)
+        return digest

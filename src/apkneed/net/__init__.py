@@ -1,0 +1,1 @@
+"""Network access shared by the Alpine mirror and the PyPI client."""

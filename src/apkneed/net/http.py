@@ -1,0 +1,252 @@
+"""HTTP for apkneed: one client factory, retries, and a revalidating cache.
+
+httpx is used because it gives timeouts, redirects, HTTP range requests and
+custom CA bundles with one small, well-kept API.
+
+Both network users (the Alpine mirror and PyPI) go through here, so retry,
+TLS and caching rules are the same everywhere:
+
+* CA bundle: ``PIP_CERT``, then ``SSL_CERT_FILE``, then ``REQUESTS_CA_BUNDLE``,
+  else the system default (certifi through httpx).
+* Retries: connection errors, timeouts, 429 and 5xx are retried with
+  exponential backoff; the final failure is an :class:`EnvironmentFailure`
+  naming the host, so "offline" reads as one clear line.
+* :class:`RevalidatingCache` keeps a body and its validators (ETag,
+  Last-Modified, sha256). A cached body whose sha256 no longer matches, or
+  that the caller's ``validate`` rejects, is dropped and fetched again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from apkneed import __version__
+from apkneed.cache import atomic_write
+from apkneed.errors import EnvironmentFailure
+
+USER_AGENT = f"apkneed/{__version__} (+https://pypi.org/project/apkneed/)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: called as ``progress(url, bytes_done, bytes_total_or_None)`` while a body downloads
+ProgressCallback = Callable[[str, int, "int | None"], None]
+
+
+def ca_bundle_from_env(environ: Mapping[str, str] | None = None) -> str | bool:
+    """The CA bundle the user configured for pip / Python TLS, else True (default)."""
+    environ = os.environ if environ is None else environ
+    for var in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        value = environ.get(var)
+        if value and Path(value).is_file():
+            return value
+    return True
+
+
+def make_client(*, verify: str | bool | None = None, timeout: float = 30.0) -> httpx.Client:
+    return httpx.Client(
+        verify=ca_bundle_from_env() if verify is None else verify,
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    progress: ProgressCallback | None = None,
+    max_bytes: int | None = None,
+) -> httpx.Response:
+    """Send a request with retries; the body is read fully (``max_bytes`` caps it).
+
+    Returns responses of any non-retryable status: the caller decides what a
+    404 means. Raises EnvironmentFailure once retries are spent.
+    """
+    last_problem = ""
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(backoff * (2 ** (attempt - 1)))
+        try:
+            with client.stream(method, url, headers=headers) as response:
+                if response.status_code in RETRY_STATUSES and attempt < retries:
+                    last_problem = f"HTTP {response.status_code}"
+                    continue
+                body = _read_body(response, url, progress, max_bytes)
+                # Rebuild a complete response so callers can use .content freely.
+                return httpx.Response(
+                    response.status_code,
+                    headers=response.headers,
+                    content=body,
+                    request=response.request,
+                )
+        except httpx.TimeoutException:
+            last_problem = "timed out"
+        except httpx.TransportError as exc:
+            last_problem = _describe_transport_error(exc)
+    raise EnvironmentFailure(
+        f"cannot reach {host_of(url)}: {last_problem} (after {retries + 1} attempts; offline?)"
+    )
+
+
+def _read_body(
+    response: httpx.Response, url: str, progress: ProgressCallback | None, max_bytes: int | None
+) -> bytes:
+    total = response.headers.get("Content-Length")
+    total_int = int(total) if total and total.isdigit() else None
+    if max_bytes is not None and total_int is not None and total_int > max_bytes:
+        raise EnvironmentFailure(f"{url}: response of {total_int} bytes exceeds the {max_bytes}-byte limit")
+    chunks: list[bytes] = []
+    done = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        done += len(chunk)
+        if max_bytes is not None and done > max_bytes:
+            raise EnvironmentFailure(f"{url}: response exceeds the {max_bytes}-byte limit")
+        if progress is not None:
+            progress(url, done, total_int)
+    body = b"".join(chunks)
+    # A body shorter than announced is a truncated transfer: never use it.
+    if total_int is not None and "Content-Encoding" not in response.headers and done < total_int:
+        raise httpx.RemoteProtocolError(f"truncated body: {done} of {total_int} bytes")
+    return body
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0]
+
+
+class HTTPStatusFailure(EnvironmentFailure):
+    """The server answered, with a status that is not a usable body.
+
+    Callers translate meaningful statuses (404: no such project) into their
+    own errors; the rest stay environment failures.
+    """
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"{url}: HTTP {status}")
+        self.url = url
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A body with where it came from."""
+
+    url: str
+    content: bytes
+    from_cache: bool  # True when the network was not used or answered 304
+    stale: bool = False  # True when the network failed and an old copy was used
+
+
+class RevalidatingCache:
+    """A directory of (body, validators) pairs keyed by URL.
+
+    Layout: ``<root>/<sha256(url)[:32]>.body`` and ``.meta`` (JSON with url,
+    etag, last_modified, sha256). Both are written atomically, body first, so
+    a meta file always describes a complete body.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _paths(self, url: str) -> tuple[Path, Path]:
+        key = hashlib.sha256(url.encode()).hexdigest()[:32]
+        return self.root / f"{key}.body", self.root / f"{key}.meta"
+
+    def load(self, url: str, validate: Callable[[bytes], None] | None = None) -> tuple[bytes, dict] | None:
+        """The cached body and meta for ``url``, or None if absent or corrupt."""
+        body_path, meta_path = self._paths(url)
+        try:
+            meta = json.loads(meta_path.read_text())
+            body = body_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if meta.get("url") != url or hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+            self.drop(url)
+            return None
+        if validate is not None:
+            try:
+                validate(body)
+            except Exception:
+                self.drop(url)
+                return None
+        return body, meta
+
+    def store(self, url: str, body: bytes, headers: Mapping[str, str]) -> None:
+        body_path, meta_path = self._paths(url)
+        meta = {
+            "url": url,
+            "etag": headers.get("ETag"),
+            "last_modified": headers.get("Last-Modified"),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "stored_at": time.time(),
+        }
+        atomic_write(body_path, body)
+        atomic_write(meta_path, json.dumps(meta).encode())
+
+    def drop(self, url: str) -> None:
+        for path in self._paths(url):
+            path.unlink(missing_ok=True)
+
+    def fetch(
+        self,
+        client: httpx.Client,
+        url: str,
+        *,
+        validate: Callable[[bytes], None] | None = None,
+        progress: ProgressCallback | None = None,
+        offline_ok: bool = True,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_bytes: int | None = None,
+    ) -> Fetched:
+        """Get ``url``, revalidating a cached copy with ETag / If-Modified-Since.
+
+        ``validate`` raises on a body that must not be used (bad signature,
+        unparsable index): such a body is neither cached nor returned.
+        With ``offline_ok`` a network failure falls back to a valid cached copy.
+        """
+        cached = self.load(url, validate)
+        headers: dict[str, str] = {}
+        if cached is not None:
+            meta = cached[1]
+            if meta.get("etag"):
+                headers["If-None-Match"] = meta["etag"]
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = meta["last_modified"]
+        try:
+            response = request(
+                client, "GET", url, headers=headers, retries=retries, backoff=backoff,
+                progress=progress, max_bytes=max_bytes,
+            )
+        except EnvironmentFailure:
+            if cached is not None and offline_ok:
+                return Fetched(url, cached[0], from_cache=True, stale=True)
+            raise
+        if response.status_code == 304 and cached is not None:
+            return Fetched(url, cached[0], from_cache=True)
+        if response.status_code != 200:
+            raise HTTPStatusFailure(url, response.status_code)
+        body = response.content
+        if validate is not None:
+            validate(body)  # raises: the caller's error names the problem
+        self.store(url, body, response.headers)
+        return Fetched(url, body, from_cache=False)
