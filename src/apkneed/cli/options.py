@@ -1,14 +1,19 @@
-"""Options shared by the commands that need an Alpine package world."""
+"""Options shared by the commands that need an Alpine package world.
+
+rich draws the download progress bars (only when stderr is a terminal, so
+pipes, CI logs and ``--json`` output stay clean).
+"""
 
 from __future__ import annotations
 
-import functools
+import contextlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
 from apkneed.alpine.world import DEFAULT_MIRROR, AlpineWorld, load_world
+from apkneed.net.http import ProgressCallback
 
 
 def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,7 +31,8 @@ def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--mirror", default=DEFAULT_MIRROR, show_default=True, help="Alpine mirror base URL."),
         click.option(
             "--allow-untrusted", is_flag=True,
-            help="Use indexes whose signature does not verify against Alpine's keys (unsafe).",
+            help="Use indexes (from the mirror or --index, plain APKINDEX files included) that are "
+            "unsigned or whose signature does not verify against Alpine's keys; warns (unsafe).",
         ),
         click.option("--offline", is_flag=True, help="Do not touch the network: cache, then the embedded snapshot."),
     ]
@@ -44,12 +50,51 @@ def world_from_options(
     allow_untrusted: bool,
     offline: bool,
     warn: Callable[[str], None],
-    progress=None,
+    progress: ProgressCallback | None = None,
 ) -> AlpineWorld:
-    world = load_world(
-        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, progress=progress,
-    )
+    """The world the options name; warnings go to ``warn``.
+
+    Without an explicit ``progress``, downloads draw a progress bar on a
+    terminal stderr.
+    """
+    with contextlib.ExitStack() as stack:
+        if progress is None:
+            progress = stack.enter_context(download_progress())
+        world = load_world(
+            index_paths=index_paths, release=release, arch=arch, mirror=mirror,
+            allow_untrusted=allow_untrusted, offline=offline, progress=progress,
+        )
     for message in world.warnings:
         warn(message)
     return world
+
+
+@contextlib.contextmanager
+def download_progress(console: Any = None) -> Iterator[ProgressCallback | None]:
+    """A progress callback drawing one rich bar per download, or None off a terminal.
+
+    ``console`` defaults to a rich Console on stderr; the bars are removed
+    when the block ends so only the answer stays on screen.
+    """
+    from rich.console import Console  # imported here: only commands that download pay for rich
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    bars = Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        console=console, transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(url: str, done: int, total: int | None) -> None:
+        if url not in tasks:
+            # ".../v3.22/main/x86_64/APKINDEX.tar.gz" reads best as "v3.22/main/x86_64"
+            label = "/".join(url.rstrip("/").split("/")[-4:-1]) or url
+            tasks[url] = bars.add_task(label, total=total)
+        bars.update(tasks[url], completed=done, total=total)
+
+    with bars:
+        yield report

@@ -1,0 +1,265 @@
+"""Alpine indexes from a mirror, verified and cached.
+
+An index lives at ``<mirror>/<release>/<repository>/<arch>/APKINDEX.tar.gz``.
+Every body, fresh or cached, goes through one check before it is used or
+stored: it must parse, be for the requested arch, and carry a signature by
+one of Alpine's keys (unless ``allow_untrusted``). The cache is net.http's
+:class:`RevalidatingCache` under ``<cache root>/alpine``: a cached copy is
+revalidated with ETag / If-Modified-Since, and a copy whose sha256 or check
+fails (a torn or tampered file) is dropped and fetched again, never used.
+
+Repositories: the first one asked for (``main``) must exist, and a 404 for
+it means the release (or the arch in that release) does not exist on the
+mirror: an InputError. Later ones (``community``) may legitimately be absent
+for a release or arch; a 404 for them is a warning and the world goes on
+without them.
+
+``latest-stable`` is fetched under that name once, for the first
+repository; the release its DESCRIPTION names (``v3.22.2-...`` -> ``v3.22``)
+is then used for every other repository, so one answer never mixes two
+releases, and is the release the answer names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+from apkneed.alpine.facts import newest_build_date
+from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
+from apkneed.alpine.release import release_from_description
+from apkneed.alpine.signature import Verification, require_trusted, untrusted_warning
+from apkneed.cache import default_cache_root
+from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+#: a real APKINDEX.tar.gz is well under 2 MiB; anything far larger is not one
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How hard to try the network (tests use no backoff)."""
+
+    retries: int = 3
+    backoff: float = 0.5
+    timeout: float = 30.0
+    max_bytes: int = MAX_INDEX_BYTES
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    """What makes an index acceptable: the keys, and whether untrusted ones pass."""
+
+    keys: Mapping[str, "RSAPublicKey"]
+    allow_untrusted: bool = False
+
+
+@dataclass(frozen=True)
+class MirrorIndex:
+    """One repository's index, with how it was obtained."""
+
+    index: ApkIndex
+    url: str
+    verification: Verification
+    from_cache: bool  # served from the cache (a 304, or no network at all)
+
+    @property
+    def repository(self) -> str:
+        return self.index.repository
+
+
+@dataclass(frozen=True)
+class MirrorRelease:
+    """The indexes of one release and arch, as one consistent set."""
+
+    release: str  # the real release ("v3.22"), or "edge", or the alias if unresolvable
+    arch: str
+    indexes: tuple[MirrorIndex, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+
+def normalize_mirror(mirror: str) -> str:
+    mirror = mirror.strip().rstrip("/")
+    parts = urlsplit(mirror)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"invalid --mirror {mirror!r} (expected an http:// or https:// URL)")
+    return mirror
+
+
+def index_url(mirror: str, release: str, repository: str, arch: str) -> str:
+    return f"{mirror}/{release}/{repository}/{arch}/APKINDEX.tar.gz"
+
+
+def alpine_cache(cache_root: Path | None = None) -> RevalidatingCache:
+    return RevalidatingCache((cache_root or default_cache_root()) / "alpine")
+
+
+class IndexCheck:
+    """The ``validate`` callback for one URL: parse, arch, signature.
+
+    It remembers what it parsed (by sha256), so a body checked on its way
+    into or out of the cache is not parsed a second time to be used.
+    """
+
+    def __init__(self, url: str, repository: str, arch: str, trust: TrustSettings) -> None:
+        self.url = url
+        self.repository = repository
+        self.arch = arch
+        self.trust = trust
+        self._checked: dict[str, tuple[ApkIndex, Verification]] = {}
+
+    def __call__(self, body: bytes) -> None:
+        self.checked(body)
+
+    def checked(self, body: bytes) -> tuple[ApkIndex, Verification]:
+        digest = hashlib.sha256(body).hexdigest()
+        if digest not in self._checked:
+            try:
+                index = read_index_archive(body, source=self.url, repository=self.repository)
+                check_arch(index, self.arch)
+            except InputError as exc:
+                # Not the user's input: the mirror sent something that is not this index.
+                raise IntegrityError(str(exc)) from None
+            verification = require_trusted(index, self.trust.keys, allow_untrusted=self.trust.allow_untrusted)
+            self._checked[digest] = (index, verification)
+        return self._checked[digest]
+
+
+def fetch_index(
+    client: httpx.Client,
+    cache: RevalidatingCache,
+    url: str,
+    *,
+    repository: str,
+    arch: str,
+    trust: TrustSettings,
+    policy: FetchPolicy = FetchPolicy(),
+    progress: ProgressCallback | None = None,
+) -> MirrorIndex:
+    """One index from the network, revalidating the cached copy.
+
+    Raises HTTPStatusFailure (404 included: the caller says what it means),
+    EnvironmentFailure when the mirror cannot be reached, IntegrityError for
+    a body that fails the check (it is not cached).
+    """
+    check = IndexCheck(url, repository, arch, trust)
+    fetched = cache.fetch(
+        client, url, validate=check, progress=progress, offline_ok=False,
+        retries=policy.retries, backoff=policy.backoff, max_bytes=policy.max_bytes,
+    )
+    index, verification = check.checked(fetched.content)
+    return MirrorIndex(index, url, verification, from_cache=fetched.from_cache)
+
+
+def cached_index(
+    cache: RevalidatingCache, url: str, *, repository: str, arch: str, trust: TrustSettings
+) -> MirrorIndex | None:
+    """The cached copy of ``url`` if it is intact and passes the check; no network."""
+    check = IndexCheck(url, repository, arch, trust)
+    loaded = cache.load(url, check)
+    if loaded is None:
+        return None
+    index, verification = check.checked(loaded[0])
+    return MirrorIndex(index, url, verification, from_cache=True)
+
+
+def resolve_release(requested: str, index: ApkIndex) -> tuple[str, list[str]]:
+    """The release an index really is, plus warnings when that is in doubt."""
+    named = release_from_description(index.description)
+    if requested == "latest-stable":
+        if named is None:
+            return requested, [
+                f"cannot tell which release latest-stable is: its DESCRIPTION is {index.description!r}"
+            ]
+        return named, []
+    if requested.startswith("v") and named is not None and named != requested:
+        return requested, [f"{index.source}: DESCRIPTION {index.description!r} names {named}, not {requested}"]
+    return requested, []
+
+
+def describe(entry: MirrorIndex, release: str, arch: str) -> str:
+    date = newest_build_date(entry.index.packages) or "unknown date"
+    return f"Alpine {release} {entry.repository} {arch} of {date}"
+
+
+def _release_not_found(mirror: str, release: str, repository: str, arch: str, url: str) -> InputError:
+    return InputError(f"Alpine release {release} not found on {mirror} (no {repository} index for {arch}: {url} is HTTP 404)")
+
+
+def fetch_release(
+    client: httpx.Client,
+    cache: RevalidatingCache,
+    mirror: str,
+    release: str,
+    arch: str,
+    repositories: Sequence[str],
+    *,
+    trust: TrustSettings,
+    policy: FetchPolicy = FetchPolicy(),
+    progress: ProgressCallback | None = None,
+) -> MirrorRelease:
+    """Every repository's index for (release, arch) from the mirror.
+
+    Raises InputError when the release is not on the mirror, EnvironmentFailure
+    when the mirror cannot be reached (IntegrityError, a subclass, when it
+    serves something that does not verify).
+    """
+    first, *others = repositories
+    url = index_url(mirror, release, first, arch)
+    try:
+        main = fetch_index(client, cache, url, repository=first, arch=arch, trust=trust, policy=policy, progress=progress)
+    except HTTPStatusFailure as exc:
+        if exc.status == 404:
+            raise _release_not_found(mirror, release, first, arch, url) from None
+        raise
+    resolved, warnings = resolve_release(release, main.index)
+    indexes = [main]
+    for repository in others:
+        url = index_url(mirror, resolved, repository, arch)
+        try:
+            indexes.append(fetch_index(
+                client, cache, url, repository=repository, arch=arch, trust=trust, policy=policy, progress=progress,
+            ))
+        except HTTPStatusFailure as exc:
+            if exc.status != 404:
+                raise
+            warnings.append(f"Alpine {resolved} has no {repository} repository for {arch} on {mirror}; going on without it")
+    warnings.extend(untrusted_warning(i.verification) for i in indexes if not i.verification.trusted)
+    return MirrorRelease(resolved, arch, tuple(indexes), tuple(warnings))
+
+
+def cached_release(
+    cache: RevalidatingCache,
+    mirror: str,
+    release: str,
+    arch: str,
+    repositories: Sequence[str],
+    *,
+    trust: TrustSettings,
+) -> MirrorRelease | None:
+    """The same set as :func:`fetch_release`, from the cache only; None without the first repository."""
+    first, *others = repositories
+    main = cached_index(cache, index_url(mirror, release, first, arch), repository=first, arch=arch, trust=trust)
+    if main is None:
+        return None
+    resolved, warnings = resolve_release(release, main.index)
+    indexes = [main]
+    for repository in others:
+        entry = cached_index(
+            cache, index_url(mirror, resolved, repository, arch), repository=repository, arch=arch, trust=trust
+        )
+        if entry is None:
+            warnings.append(f"no cached {repository} index for Alpine {resolved} {arch}; going on without it")
+        else:
+            indexes.append(entry)
+    warnings.extend(untrusted_warning(i.verification) for i in indexes if not i.verification.trusted)
+    return MirrorRelease(resolved, arch, tuple(indexes), tuple(warnings))

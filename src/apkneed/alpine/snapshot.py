@@ -1,0 +1,169 @@
+"""The embedded offline snapshot: real Alpine indexes shipped inside apkneed.
+
+When the mirror cannot be reached (or ``--offline``), apkneed still answers,
+from indexes it carries, and says so in one warning line.
+
+Layout (package data, built by ``scripts/build_data.py``, never by hand)::
+
+    apkneed/data/snapshot/manifest.json
+    apkneed/data/snapshot/<release>/<repository>/<arch>/APKINDEX.tar.gz
+
+The index files are Alpine's original signed ``APKINDEX.tar.gz`` bytes, not a
+re-encoding: they are already compact (gzip), read with the same parser as
+the mirror's, and their signature is checked again at load time against
+the shipped keys, besides the manifest's sha256. The manifest names each
+index's release, repository, arch, DESCRIPTION, date (the newest package
+build time) and how its signature verified when it was built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from apkneed.alpine.index import ApkIndex, read_index_bytes
+from apkneed.alpine.release import release_sort_key
+from apkneed.alpine.signature import require_trusted
+from apkneed.errors import InputError, IntegrityError
+
+if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
+    from importlib.resources.abc import Traversable
+
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One embedded index, as the manifest describes it."""
+
+    release: str  # "v3.16", read from the index's DESCRIPTION
+    repository: str  # "main"
+    arch: str  # "x86_64"
+    description: str  # the index's DESCRIPTION, e.g. "v3.16.3-13-g4d933a1fa3"
+    date: str  # ISO date of the newest package build in the index
+    packages: int
+    file: str  # path under the snapshot directory
+    size: int
+    sha256: str
+    signed_by: str  # the key whose signature verified at build time
+    algorithm: str  # "RSA" (SHA-1), "RSA256"
+
+    @property
+    def label(self) -> str:
+        return f"Alpine {self.release} {self.repository} {self.arch} of {self.date}"
+
+    def to_json(self) -> dict:
+        return {
+            "release": self.release,
+            "repository": self.repository,
+            "arch": self.arch,
+            "description": self.description,
+            "date": self.date,
+            "packages": self.packages,
+            "file": self.file,
+            "size": self.size,
+            "sha256": self.sha256,
+            "signature": {"verified": True, "key": self.signed_by, "algorithm": self.algorithm},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "SnapshotEntry":
+        signature = data["signature"]
+        if signature.get("verified") is not True:
+            raise IntegrityError(f"embedded snapshot {data['file']}: recorded as not verified; refused")
+        return cls(
+            release=data["release"],
+            repository=data["repository"],
+            arch=data["arch"],
+            description=data["description"],
+            date=data["date"],
+            packages=int(data["packages"]),
+            file=data["file"],
+            size=int(data["size"]),
+            sha256=data["sha256"],
+            signed_by=signature["key"],
+            algorithm=signature["algorithm"],
+        )
+
+
+def bundled_snapshot_dir() -> Traversable:
+    return resources.files("apkneed") / "data" / "snapshot"
+
+
+def manifest_bytes(entries: Sequence[SnapshotEntry]) -> bytes:
+    """The manifest file for ``entries``: sorted keys, fixed order, so builds are byte-identical."""
+    ordered = sorted(entries, key=lambda e: (e.arch, release_sort_key(e.release), e.release, e.repository))
+    document = {"format": MANIFEST_FORMAT, "indexes": [e.to_json() for e in ordered]}
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_manifest(directory: Traversable | None = None) -> tuple[SnapshotEntry, ...]:
+    directory = bundled_snapshot_dir() if directory is None else directory
+    try:
+        document = json.loads((directory / MANIFEST_NAME).read_bytes())
+        if document.get("format") != MANIFEST_FORMAT:
+            raise ValueError(f"unknown format {document.get('format')!r}")
+        return tuple(SnapshotEntry.from_json(item) for item in document["indexes"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IntegrityError(f"the embedded snapshot's manifest is unreadable ({exc}); reinstall apkneed") from None
+
+
+def describe_contents(entries: Sequence[SnapshotEntry]) -> str:
+    return ", ".join(e.label for e in entries) or "nothing"
+
+
+def default_release(entries: Sequence[SnapshotEntry], arch: str) -> str | None:
+    """The newest release the snapshot has for ``arch``."""
+    releases = {e.release for e in entries if e.arch == arch}
+    return max(releases, key=release_sort_key) if releases else None
+
+
+def select_entries(
+    entries: Sequence[SnapshotEntry], release: str | None, arch: str, repositories: Sequence[str]
+) -> tuple[SnapshotEntry, ...]:
+    """The snapshot's indexes for (release, arch), in ``repositories`` order.
+
+    ``release`` None or ``latest-stable`` means the newest the snapshot has
+    for ``arch``. Nothing for that pair is an InputError listing what the
+    snapshot does have; a repository it lacks (community) is simply absent.
+    """
+    if release in (None, "latest-stable"):
+        release = default_release(entries, arch)
+    chosen = [e for e in entries if e.arch == arch and e.release == release]
+    if not chosen:
+        wanted = f"no Alpine {release} {arch}" if release else f"nothing for {arch}"
+        raise InputError(f"the embedded snapshot has {wanted} (it has: {describe_contents(entries)})")
+    order = {name: i for i, name in enumerate(repositories)}
+    selected = sorted((e for e in chosen if e.repository in order), key=lambda e: order[e.repository])
+    if not selected:
+        raise InputError(
+            f"the embedded snapshot has no {', '.join(repositories)} repository for Alpine {release} {arch} "
+            f"(it has: {describe_contents(chosen)})"
+        )
+    return tuple(selected)
+
+
+def load_entry(
+    entry: SnapshotEntry, keys: Mapping[str, RSAPublicKey], directory: Traversable | None = None
+) -> ApkIndex:
+    """Read one embedded index, checking its sha256 and its signature."""
+    directory = bundled_snapshot_dir() if directory is None else directory
+    source = f"embedded snapshot {entry.file}"
+    target = directory
+    for part in entry.file.split("/"):
+        target = target / part
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise IntegrityError(f"{source}: missing from the installation ({exc}); reinstall apkneed") from None
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise IntegrityError(f"{source}: sha256 does not match the manifest; reinstall apkneed")
+    index = read_index_bytes(data, source=source, repository=entry.repository)
+    require_trusted(index, keys)
+    return index
