@@ -56,7 +56,7 @@ from apkneed.alpine.release import validate_release, validate_repository
 from apkneed.alpine.signature import load_keys, require_trusted, untrusted_warning
 from apkneed.alpine.snapshot import load_entry, read_manifest, select_entries
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
-from apkneed.net.http import ProgressCallback, make_client
+from apkneed.net.http import ProgressCallback, RevalidatingCache, make_client
 
 DEFAULT_MIRROR = "https://dl-cdn.alpinelinux.org/alpine"
 KNOWN_ARCHES = ("x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64")
@@ -206,7 +206,7 @@ def _world_from_release(fetched: MirrorRelease, origin: str, extra_warnings: Seq
 
 
 def _world_without_network(
-    cache,
+    cache: RevalidatingCache,
     mirror: str,
     release: str | None,
     arch: str,
