@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +51,22 @@ def ca_bundle_from_env(environ: Mapping[str, str] | None = None) -> str | bool:
     return True
 
 
-def make_client(*, verify: str | bool | None = None, timeout: float = 30.0) -> httpx.Client:
+def tls_verification(verify: str | bool | ssl.SSLContext | None = None) -> ssl.SSLContext | bool:
+    """What httpx needs for ``verify``: an SSLContext for a CA file, else the flag.
+
+    httpx 0.28 deprecates passing a CA file path; a context built from the
+    file is the supported way.
+    """
+    if verify is None:
+        verify = ca_bundle_from_env()
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return verify
+
+
+def make_client(*, verify: str | bool | ssl.SSLContext | None = None, timeout: float = 30.0) -> httpx.Client:
     return httpx.Client(
-        verify=ca_bundle_from_env() if verify is None else verify,
+        verify=tls_verification(verify),
         timeout=httpx.Timeout(timeout, connect=10.0),
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT},
@@ -98,8 +112,12 @@ def request(
                 )
         except httpx.TimeoutException:
             last_problem = "timed out"
+        except TruncatedBody as exc:
+            last_problem = str(exc)
         except httpx.TransportError as exc:
             last_problem = _describe_transport_error(exc)
+    if last_problem.startswith("transfer cut short"):
+        raise EnvironmentFailure(f"{url}: {last_problem} (after {retries + 1} attempts)")
     raise EnvironmentFailure(
         f"cannot reach {host_of(url)}: {last_problem} (after {retries + 1} attempts; offline?)"
     )
@@ -124,8 +142,12 @@ def _read_body(
     body = b"".join(chunks)
     # A body shorter than announced is a truncated transfer: never use it.
     if total_int is not None and "Content-Encoding" not in response.headers and done < total_int:
-        raise httpx.RemoteProtocolError(f"truncated body: {done} of {total_int} bytes")
+        raise TruncatedBody(f"transfer cut short: {done} of {total_int} bytes")
     return body
+
+
+class TruncatedBody(Exception):
+    """A body shorter than its Content-Length: retried, never used."""
 
 
 def _describe_transport_error(exc: Exception) -> str:
