@@ -163,9 +163,10 @@ def expand_origin(entries: Iterable[str], directory: str) -> tuple[str, ...]:
     Other tokens (``$LIB``, ``$PLATFORM``) are left as they are: they name
     system directories, never files of a wheel or a venv.
     """
+    origin = directory or "."  # an object at the root of a tree
     out = []
     for entry in entries:
-        expanded = entry.replace("${ORIGIN}", directory).replace("$ORIGIN", directory)
+        expanded = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
         out.append(posixpath.normpath(expanded) if expanded else expanded)
     return tuple(out)
 
@@ -355,8 +356,10 @@ class _Strings:
             return _decode(self.data[index:end])
         chunks = []
         position = index
+        window = 256  # names are short; grow the window for the odd long one
         while position < self.size:
-            length = min(256, self.size - position)
+            length = min(window, self.size - position)
+            window = min(window * 4, 1 << 20)
             chunk = self.src.read(self.offset + position, length, "string table")
             end = chunk.find(b"\0")
             if end >= 0:

@@ -47,6 +47,8 @@ def inspect_command(
     index is available (--index, or the mirror).
     """
     python = parse_python_version(python_version) if python_version else None
+    if arch:
+        validate_arch(arch)  # a bad --arch is bad input, whether or not an index loads
     stream, filename = open_wheel_source(wheel)
     with stream:
         world = target_world(index_paths, release, arch, mirror, allow_untrusted, offline)
