@@ -1,0 +1,536 @@
+"""A client for a Python package index: project pages, core metadata, files.
+
+Speaks the simple repository API: JSON (PEP 691, ``application/vnd.pypi.simple.v1+json``)
+and, for indexes that only serve it, HTML (PEP 503 with the PEP 592 yanked,
+PEP 658/714 metadata and data-requires-python attributes). ``httpx`` does
+the HTTP (through :mod:`apkneed.net.http`: CA bundle, retries with backoff,
+one-line offline errors) and ``packaging`` reads names, versions and core
+metadata, so nothing here re-implements a standard.
+
+Public API (everything takes and returns plain data)::
+
+    client = PyPIClient(index_url=None, cache_root=None, client=None, progress=None, warn=None)
+    client.index_url                  # the index in use (see apkneed.python.config)
+    client.project(name) -> Project   # Project(name, index_url, files: tuple[DistFile, ...], versions, stale)
+    client.versions(name) -> tuple[Version, ...]             # ascending
+    client.files(name, version) -> tuple[DistFile, ...]       # one release's files
+    client.metadata(file) -> packaging.metadata.Metadata     # without downloading a wheel
+    client.open(file) -> seekable binary file                 # range requests unless cached
+    client.download(file) -> bytes                            # whole, sha256-verified, cached
+    client.bytes_downloaded                                   # every body byte this client received
+
+Where things come from and go (``cache_root`` defaults to
+``default_cache_root() / "pypi"``):
+
+* Project pages: ``<cache_root>/pages``, a RevalidatingCache. A page younger
+  than ``max_age`` (600 s, PyPI's own CDN lifetime) is used without asking;
+  older ones are revalidated (ETag / Last-Modified when the index gives them).
+  When the index cannot be reached and a cached page exists, it is used and
+  a warning says so; without one the error is one line ("cannot reach ...").
+  A 404 is an :class:`InputError`: ``no such project on <index>: <name>``.
+* Files and hash-checked metadata: ``<cache_root>/files``, a ContentStore by
+  sha256. Every download is checked against the index's sha256; a mismatch
+  is an :class:`IntegrityError` and nothing is cached.
+* Core metadata comes, in order of preference, from a cached whole file; from
+  the PEP 658 ``<url>.metadata`` file (its hash checked when the index gives
+  one); for a wheel, from ``*.dist-info/METADATA`` read with range requests
+  (a few small requests, see :mod:`apkneed.net.rangefile`); for an sdist,
+  from ``PKG-INFO`` in the downloaded sdist (whose ``Dynamic`` fields say
+  what a build could change). Metadata that could not be hash-checked (a
+  range read, or a ``.metadata`` file without a hash) is cached apart, in
+  ``<cache_root>/unverified-metadata``, keyed by the distribution's sha256,
+  and never enters the content store.
+* :meth:`PyPIClient.open` returns the cached file when there is one, else a
+  :class:`RangeFile`; if a range-read file ends up complete and matches its
+  sha256 it is stored, otherwise its bytes are forgotten with it.
+
+Metadata is parsed with ``packaging.metadata`` without up-front validation
+(``validate=False``): real packages carry small violations (an odd license
+field) that must not stop a plan; each field is validated when it is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import ssl
+import tarfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+from packaging.metadata import Metadata
+from packaging.utils import (
+    InvalidName,
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from apkneed.cache import ContentStore, atomic_write, default_cache_root
+from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.net.http import (
+    HTTPStatusFailure,
+    ProgressCallback,
+    RevalidatingCache,
+    make_client,
+    request,
+)
+from apkneed.net.rangefile import RangeFile
+from apkneed.python.config import index_config, redact
+
+SIMPLE_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+#: sdist archive endings pip accepts, longest first so ".tar.gz" wins over ".gz"
+SDIST_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".txz", ".tar", ".zip")
+DEFAULT_MAX_AGE = 600.0
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One file of a project as the index lists it."""
+
+    filename: str
+    url: str  # absolute, without a #fragment
+    project: str  # canonical project name
+    hashes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    requires_python: str | None = None
+    size: int | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    upload_time: str | None = None
+    core_metadata: bool = False  # PEP 658/714: <url>.metadata exists
+    core_metadata_hashes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def sha256(self) -> str | None:
+        value = self.hashes.get("sha256")
+        return value.lower() if value else None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    @property
+    def is_sdist(self) -> bool:
+        return not self.is_wheel and self.filename.lower().endswith(SDIST_SUFFIXES)
+
+    @property
+    def version(self) -> Version | None:
+        """The version the filename carries, or None when it cannot be read."""
+        return filename_version(self.filename)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str  # canonical
+    index_url: str
+    files: tuple[DistFile, ...]
+    versions: tuple[str, ...] = ()  # as the index lists them (API 1.1), may be empty
+    stale: bool = False  # True when the index was unreachable and a cached page was used
+
+
+def filename_version(filename: str) -> Version | None:
+    """The version in a wheel or sdist filename, or None (not a dist, or unparsable)."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        if filename.endswith((".tar.gz", ".zip")):
+            return parse_sdist_filename(filename)[1]
+        for suffix in SDIST_SUFFIXES:
+            if filename.lower().endswith(suffix):
+                return Version(filename[: -len(suffix)].rpartition("-")[2])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+# -- parsing index pages (pure) ------------------------------------------
+
+
+def parse_project_page(body: bytes, page_url: str, name: str) -> Project:
+    """A Project from a JSON or HTML simple-API page; EnvironmentFailure if unreadable."""
+    canonical = canonicalize_name(name)
+    index_url = page_url.rstrip("/").rpartition("/")[0]
+    if body.lstrip()[:1] == b"{":
+        return _parse_json_page(body, page_url, canonical, index_url)
+    return _parse_html_page(body, page_url, canonical, index_url)
+
+
+def _parse_json_page(body: bytes, page_url: str, name: str, index_url: str) -> Project:
+    try:
+        page = json.loads(body)
+        api_version = str(page.get("meta", {}).get("api-version", "1.0"))
+        if api_version.split(".")[0] != "1":
+            raise ValueError(f"unsupported simple API version {api_version}")
+        files = tuple(_json_file(entry, page_url, name) for entry in page["files"])
+        versions = tuple(str(v) for v in page.get("versions", ()))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise EnvironmentFailure(f"{redact(page_url)}: not a readable simple-API page ({exc})") from None
+    return Project(name, index_url, files, versions)
+
+
+def _json_file(entry: Mapping, page_url: str, project: str) -> DistFile:
+    yanked = entry.get("yanked", False)
+    # PEP 714 renamed dist-info-metadata to core-metadata; read either.
+    metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
+    return DistFile(
+        filename=entry["filename"],
+        url=_absolute(page_url, entry["url"]),
+        project=project,
+        hashes={k.lower(): v for k, v in (entry.get("hashes") or {}).items()},
+        requires_python=entry.get("requires-python") or None,
+        size=entry.get("size"),
+        yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+        upload_time=entry.get("upload-time"),
+        core_metadata=bool(metadata),
+        core_metadata_hashes=dict(metadata) if isinstance(metadata, dict) else {},
+    )
+
+
+class _AnchorCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.base: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "base" and self.base is None:
+            self.base = dict(attrs).get("href")
+        elif tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def _parse_html_page(body: bytes, page_url: str, name: str, index_url: str) -> Project:
+    collector = _AnchorCollector()
+    try:
+        collector.feed(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise EnvironmentFailure(f"{redact(page_url)}: not a readable simple-API page ({exc})") from None
+    base = urljoin(page_url, collector.base) if collector.base else page_url
+    files = []
+    for attrs in collector.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, _, fragment = urljoin(base, href).partition("#")
+        hashes = dict([fragment.split("=", 1)]) if "=" in fragment else {}
+        metadata = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        metadata_hashes = dict([metadata.split("=", 1)]) if metadata and "=" in metadata else {}
+        files.append(
+            DistFile(
+                filename=unquote(urlsplit(url).path.rpartition("/")[2]),
+                url=url,
+                project=name,
+                hashes={k.lower(): v for k, v in hashes.items()},
+                requires_python=attrs.get("data-requires-python") or None,
+                yanked="data-yanked" in attrs,
+                yanked_reason=attrs.get("data-yanked") or None,
+                core_metadata=metadata is not None and metadata != "false",
+                core_metadata_hashes={k.lower(): v for k, v in metadata_hashes.items()},
+            )
+        )
+    return Project(name, index_url, tuple(files))
+
+
+def _absolute(page_url: str, url: str) -> str:
+    # Most indexes give absolute URLs: skip urljoin, the cost of a 4000-file page.
+    if not url.startswith(("https://", "http://")):
+        url = urljoin(page_url, url)
+    return url.partition("#")[0]
+
+
+# -- reading metadata out of archives (pure) -------------------------------
+
+
+def wheel_metadata_bytes(wheel: zipfile.ZipFile, project: str) -> bytes:
+    """The METADATA of the wheel's one ``<name>-<version>.dist-info`` directory."""
+    candidates = {
+        info.filename
+        for info in wheel.infolist()
+        if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
+    }
+    matching = [n for n in candidates if canonicalize_name(n.split("-")[0]) == canonicalize_name(project)]
+    chosen = matching or sorted(candidates)
+    if not chosen:
+        raise EnvironmentFailure(f"no .dist-info/METADATA in the wheel of {project}")
+    return wheel.read(chosen[0])
+
+
+def sdist_metadata_bytes(data: bytes, filename: str) -> bytes:
+    """The top-level PKG-INFO of an sdist archive."""
+    try:
+        if filename.lower().endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+                if names:
+                    return archive.read(names[0])
+        else:
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                for member in archive.getmembers():
+                    if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                        extracted = archive.extractfile(member)
+                        if extracted is not None:
+                            return extracted.read()
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
+    raise EnvironmentFailure(f"{filename}: no PKG-INFO in the sdist")
+
+
+def parse_metadata(data: bytes, origin: str) -> Metadata:
+    try:
+        metadata = Metadata.from_email(data, validate=False)
+        metadata.name, metadata.version  # the two fields every use needs: fail here, clearly
+    except Exception as exc:  # packaging raises InvalidMetadata or an ExceptionGroup
+        raise EnvironmentFailure(f"{origin}: unreadable core metadata ({exc})") from None
+    return metadata
+
+
+# -- the client (IO) ---------------------------------------------------------
+
+
+class PyPIClient:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        index_url: str | None = None,
+        cache_root: Path | None = None,
+        client: httpx.Client | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        warn: Callable[[str], None] | None = None,
+        max_age: float = DEFAULT_MAX_AGE,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        config = index_config(index_url)
+        self.index_url = config.index_url
+        self.config = config
+        if client is None:
+            # An SSLContext, not a path: httpx deprecates verify=<str>.
+            verify = _ssl_context(config.verify, config.verify_source)
+            client = make_client(verify=verify)
+        self._client = client
+        root = cache_root if cache_root is not None else default_cache_root() / "pypi"
+        self._pages = RevalidatingCache(root / "pages")
+        self._store = ContentStore(root / "files")
+        self._unverified = root / "unverified-metadata"
+        self._progress = progress
+        self._warn = warn
+        self._max_age = max_age
+        self._retries = retries
+        self._backoff = backoff
+        self._projects: dict[str, Project] = {}
+        self.warnings: list[str] = []
+        self.bytes_downloaded = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> PyPIClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- pages ------------------------------------------------------------
+
+    def project(self, name: str) -> Project:
+        try:
+            canonical = canonicalize_name(name, validate=True)
+        except InvalidName:
+            raise InputError(f"not a valid project name: {name!r}") from None
+        if canonical not in self._projects:
+            self._projects[canonical] = self._fetch_project(canonical)
+        return self._projects[canonical]
+
+    def versions(self, name: str) -> tuple[Version, ...]:
+        project = self.project(name)
+        found: set[Version] = {v for f in project.files if (v := f.version) is not None}
+        for text in project.versions:
+            try:
+                found.add(Version(text))
+            except InvalidVersion:
+                continue
+        return tuple(sorted(found))
+
+    def files(self, name: str, version: str | Version) -> tuple[DistFile, ...]:
+        wanted = Version(str(version))
+        return tuple(f for f in self.project(name).files if f.version == wanted)
+
+    def _fetch_project(self, name: str) -> Project:
+        url = f"{self.index_url}/{name}/"
+        cached = self._pages.load(url)
+        cached_project = None
+        if cached is not None:
+            try:
+                cached_project = parse_project_page(cached[0], url, name)
+            except EnvironmentFailure:
+                self._pages.drop(url)  # unreadable: as good as absent
+                cached = None
+        if cached_project is not None and time.time() - cached[1].get("stored_at", 0) < self._max_age:
+            return cached_project
+        headers = {"Accept": SIMPLE_ACCEPT}
+        if cached is not None:
+            if cached[1].get("etag"):
+                headers["If-None-Match"] = cached[1]["etag"]
+            if cached[1].get("last_modified"):
+                headers["If-Modified-Since"] = cached[1]["last_modified"]
+        try:
+            response = self._request(url, headers)
+        except EnvironmentFailure as exc:
+            if cached is None:
+                raise
+            age = time.strftime("%Y-%m-%d %H:%M", time.localtime(cached[1].get("stored_at", 0)))
+            self._warning(f"{exc}; using the page of {name} cached at {age}")
+            return dataclasses.replace(cached_project, stale=True)
+        if response.status_code == 304 and cached is not None:
+            # Still current: store again so the freshness window restarts.
+            self._pages.store(url, cached[0], _validators(cached[1]))
+            return cached_project
+        if response.status_code == 404:
+            raise InputError(f"no such project on {redact(self.index_url)}: {name}")
+        if response.status_code != 200:
+            raise HTTPStatusFailure(redact(url), response.status_code)
+        project = parse_project_page(response.content, url, name)
+        self._pages.store(url, response.content, response.headers)
+        return project
+
+    # -- files ------------------------------------------------------------
+
+    def download(self, file: DistFile) -> bytes:
+        """The whole file, checked against the index's sha256 (cached when it has one)."""
+        if file.sha256:
+            cached = self._store.get(file.sha256)
+            if cached is not None:
+                return cached
+        response = self._request(file.url, None)
+        if response.status_code != 200:
+            raise HTTPStatusFailure(file.url, response.status_code)
+        data = response.content
+        _check_hashes(data, file.hashes, file.url)
+        if file.sha256:
+            self._store.put(data)
+        return data
+
+    def open(self, file: DistFile) -> io.RawIOBase | io.BytesIO:
+        """A seekable binary file: the cached copy, else range requests (see module docstring)."""
+        if file.sha256:
+            cached = self._store.get(file.sha256)
+            if cached is not None:
+                return io.BytesIO(cached)
+        return RangeFile(
+            self._client, file.url, size=file.size, sha256=file.sha256,
+            retries=self._retries, backoff=self._backoff, progress=self._progress,
+            on_verified=self._store.put,
+        )
+
+    def metadata(self, file: DistFile) -> Metadata:
+        """The file's core metadata, read without downloading a wheel (module docstring)."""
+        return parse_metadata(self.metadata_bytes(file), file.filename)
+
+    def metadata_bytes(self, file: DistFile) -> bytes:
+        if file.sha256:
+            whole = self._store.get(file.sha256)
+            if whole is not None:
+                return self._metadata_from_whole(file, whole)
+        verified_sha = file.core_metadata_hashes.get("sha256")
+        if file.core_metadata and verified_sha:
+            cached = self._store.get(verified_sha)
+            if cached is not None:
+                return cached
+        unverified_path = self._unverified / f"{file.sha256 or hashlib.sha256(file.url.encode()).hexdigest()}.METADATA"
+        if not verified_sha and unverified_path.is_file():
+            return unverified_path.read_bytes()
+
+        if file.core_metadata:
+            response = self._request(file.url + ".metadata", None)
+            if response.status_code == 200:
+                data = response.content
+                if file.core_metadata_hashes:
+                    _check_hashes(data, file.core_metadata_hashes, file.url + ".metadata")
+                    self._store.put(data)
+                else:
+                    atomic_write(unverified_path, data)
+                return data
+            self._warning(f"{file.url}.metadata: HTTP {response.status_code}; reading the file instead")
+        if file.is_wheel:
+            data = self._metadata_by_range(file)
+            atomic_write(unverified_path, data)
+            return data
+        return self._metadata_from_whole(file, self.download(file))
+
+    def _metadata_by_range(self, file: DistFile) -> bytes:
+        remote = self.open(file)
+        try:
+            with zipfile.ZipFile(remote) as wheel:
+                return wheel_metadata_bytes(wheel, file.project)
+        except zipfile.BadZipFile as exc:
+            raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+        finally:
+            if isinstance(remote, RangeFile):
+                self.bytes_downloaded += remote.bytes_downloaded
+
+    def _metadata_from_whole(self, file: DistFile, data: bytes) -> bytes:
+        if file.is_wheel:
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+                    return wheel_metadata_bytes(wheel, file.project)
+            except zipfile.BadZipFile as exc:
+                raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+        return sdist_metadata_bytes(data, file.filename)
+
+    # -- plumbing ---------------------------------------------------------
+
+    def _request(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
+        response = request(
+            self._client, "GET", url, headers=headers, retries=self._retries,
+            backoff=self._backoff, progress=self._progress,
+        )
+        self.bytes_downloaded += len(response.content)
+        return response
+
+    def _warning(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+
+def _ssl_context(verify: str | bool, source: str) -> ssl.SSLContext | bool:
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (ssl.SSLError, OSError) as exc:
+        raise InputError(f"CA bundle {verify} (from {source}) is not usable: {exc}") from None
+
+
+def _check_hashes(data: bytes, hashes: Mapping[str, str], url: str) -> None:
+    """Refuse ``data`` unless it matches the index's sha256 (the hash pip trusts too)."""
+    expected = hashes.get("sha256")
+    if not expected:
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected.lower():
+        raise IntegrityError(f"{url}: sha256 {actual} does not match the index's {expected}; refused")
+
+
+def _validators(meta: Mapping[str, object]) -> dict[str, str]:
+    pairs = {"ETag": meta.get("etag"), "Last-Modified": meta.get("last_modified")}
+    return {k: str(v) for k, v in pairs.items() if v}
+
+

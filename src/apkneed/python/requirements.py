@@ -1,0 +1,246 @@
+"""Requirements files, read the way pip reads them, for planning.
+
+Supported, as in pip: comments (``#`` at the start or after whitespace),
+line continuations (a trailing ``\\``), ``${VAR}`` environment variables,
+``-r``/``--requirement`` and ``-c``/``--constraint`` includes (relative to
+the including file), PEP 508 requirements with extras and environment
+markers (kept as written: the resolver evaluates them for the TARGET),
+``-i``/``--index-url`` (like pip, it overrides the configured index),
+``--pre``, and ``--hash=sha256:...`` per requirement.
+
+``--hash`` is honoured rather than refused: the hashes travel with the
+requirement (:attr:`RequirementLine.sha256`) and
+:func:`apkneed.python.select.select_file` only chooses a file whose sha256
+is among them, as pip's hash-checking mode would; a pin whose allowed files
+do not fit the target is then a clear "no installable file matches" answer.
+Only sha256 can be checked (that is the hash the index publishes).
+
+Refused with the file and line, because a plan cannot be made from them:
+editable installs (``-e``), local paths and archives, direct URL and VCS
+requirements (``name @ https://...``, ``git+https://...``): they name a
+checkout or build on this machine, not a release on an index. Remote
+``-r https://...`` files are refused too (apkneed reads no code from URLs).
+
+Read and set aside with a note (the CLI prints notes as warnings):
+``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``,
+``--trusted-host`` (apkneed plans against one index; see
+:mod:`apkneed.python.config`), and installer-only options that do not change
+what is installed (``--prefer-binary``, ``--use-feature``,
+``--require-hashes``, ``--config-settings``...). ``--only-binary`` and
+``--no-binary`` change which file is installed and are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from apkneed.errors import InputError
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+
+# Options that change nothing about which releases or files a plan uses.
+_IGNORED_FLAGS = {"--prefer-binary", "--require-hashes", "--no-deps"}
+_IGNORED_WITH_VALUE = {"--use-feature", "--config-settings", "-C", "--global-option", "--trusted-host"}
+_ONE_INDEX = {"--extra-index-url", "-f", "--find-links"}
+
+
+@dataclass(frozen=True)
+class RequirementLine:
+    """One requirement and where it was written."""
+
+    text: str  # PEP 508, extras and markers kept
+    origin: str  # "path/to/requirements.txt:12"
+    sha256: frozenset[str] = frozenset()  # from --hash; empty means "any file"
+
+    @property
+    def name(self) -> str:
+        return Requirement(self.text).name
+
+
+@dataclass(frozen=True)
+class RequirementSet:
+    requirements: tuple[RequirementLine, ...]
+    constraints: tuple[RequirementLine, ...] = ()
+    index_url: str | None = None  # from -i/--index-url, the last one read wins
+    prerelease: bool = False  # --pre
+    notes: tuple[str, ...] = ()  # options read and not used, one line each
+
+
+def read_requirements_file(path: str | Path, *, environ: Mapping[str, str] | None = None) -> RequirementSet:
+    """Read ``path`` and everything it includes; InputError names file and line."""
+    reader = _Reader(os.environ if environ is None else environ)
+    reader.read(Path(path), constraint=False, chain=())
+    return RequirementSet(
+        tuple(reader.requirements), tuple(reader.constraints), reader.index_url,
+        reader.prerelease, tuple(reader.notes),
+    )
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first physical line number, line) after continuations and comments, blank lines dropped."""
+    joined: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        # pip: a comment line ends a continuation and is itself discarded below.
+        if line.endswith("\\") and not _COMMENT.match(line):
+            if not pending:
+                start = number
+            pending.append(line[:-1])
+            continue
+        if pending:
+            pending.append(" " + line if _COMMENT.match(line) else line)
+            joined.append((start, "".join(pending)))
+            pending = []
+        else:
+            joined.append((number, line))
+    if pending:
+        joined.append((start, "".join(pending)))
+    result = []
+    for number, line in joined:
+        line = _COMMENT.sub("", line).strip()
+        if line:
+            result.append((number, line))
+    return result
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.requirements: list[RequirementLine] = []
+        self.constraints: list[RequirementLine] = []
+        self.index_url: str | None = None
+        self.prerelease = False
+        self.notes: list[str] = []
+
+    def read(self, path: Path, *, constraint: bool, chain: tuple[Path, ...]) -> None:
+        resolved = path.resolve()
+        if resolved in chain:
+            raise InputError(f"{path}: included from itself (through {' -> '.join(map(str, chain))})")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"requirements file not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read requirements file {path}: {exc}") from None
+        for number, line in logical_lines(text):
+            origin = f"{path}:{number}"
+            line = _ENV_VAR.sub(lambda m: self.environ.get(m.group(1), m.group(0)), line)
+            self._line(line, origin, path, constraint, chain + (resolved,))
+
+    def _line(self, line: str, origin: str, path: Path, constraint: bool, chain: tuple[Path, ...]) -> None:
+        requirement, options = _split_options(line)
+        try:
+            tokens = shlex.split(options)
+        except ValueError as exc:
+            raise InputError(f"{origin}: cannot read the options ({exc})") from None
+        hashes: set[str] = set()
+        i = 0
+        while i < len(tokens):
+            name, value, i = _next_option(tokens, i, origin)
+            if name == "--hash":
+                if not requirement:
+                    raise InputError(f"{origin}: --hash belongs after a requirement on the same line")
+                hashes.add(_sha256_hash(value, origin))
+            elif requirement:
+                raise InputError(f"{origin}: option {name} is not allowed after a requirement")
+            else:
+                self._file_option(name, value, origin, path, chain)
+        if requirement:
+            entry = RequirementLine(_check_requirement(requirement, origin), origin, frozenset(hashes))
+            (self.constraints if constraint else self.requirements).append(entry)
+
+    def _file_option(self, name: str, value: str | None, origin: str, path: Path, chain: tuple[Path, ...]) -> None:
+        if name in ("-r", "--requirement", "-c", "--constraint"):
+            assert value is not None
+            if "://" in value:
+                raise InputError(f"{origin}: remote requirements files are not read: {value}")
+            self.read(path.parent / value, constraint=name in ("-c", "--constraint"), chain=chain)
+        elif name in ("-e", "--editable"):
+            raise InputError(f"{origin}: editable installs cannot be planned: -e {value}")
+        elif name in ("-i", "--index-url"):
+            self.index_url = value
+        elif name == "--pre":
+            self.prerelease = True
+        elif name in ("--only-binary", "--no-binary"):
+            raise InputError(f"{origin}: {name} is not supported: apkneed plans what pip installs by default")
+        elif name in _ONE_INDEX or name == "--no-index":
+            self.notes.append(f"{origin}: ignored {name}{' ' + value if value else ''}: apkneed plans against one index")
+        elif name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
+            self.notes.append(f"{origin}: ignored {name}: it does not change what is installed")
+        else:
+            raise InputError(f"{origin}: unknown option {name}")
+
+
+def _split_options(line: str) -> tuple[str, str]:
+    """Requirement text and the options after it (pip: options start at the first '-' token)."""
+    tokens = line.split(" ")
+    for i, token in enumerate(tokens):
+        if token.startswith("-"):
+            return " ".join(tokens[:i]).strip(), " ".join(tokens[i:])
+    return line.strip(), ""
+
+
+_TAKES_VALUE = {
+    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+    "--extra-index-url", "-f", "--find-links", "--only-binary", "--no-binary", "--hash",
+    *_IGNORED_WITH_VALUE,
+}
+_FLAGS = {"--pre", "--no-index", *_IGNORED_FLAGS}
+
+
+def _next_option(tokens: list[str], i: int, origin: str) -> tuple[str, str | None, int]:
+    token = tokens[i]
+    if token.startswith("--") and "=" in token:
+        name, value = token.split("=", 1)
+        if name not in _TAKES_VALUE:
+            raise InputError(f"{origin}: unknown option {name}")
+        return name, value, i + 1
+    if token in _FLAGS:
+        return token, None, i + 1
+    if token in _TAKES_VALUE:
+        if i + 1 >= len(tokens):
+            raise InputError(f"{origin}: option {token} needs a value")
+        return token, tokens[i + 1], i + 2
+    # Short options glued to their value: -rother.txt, -ihttps://...
+    if token[:2] in ("-r", "-c", "-e", "-i", "-f") and len(token) > 2:
+        return token[:2], token[2:], i + 1
+    raise InputError(f"{origin}: unknown option {token}")
+
+
+def _sha256_hash(value: str | None, origin: str) -> str:
+    algorithm, _, digest = (value or "").partition(":")
+    if algorithm != "sha256":
+        raise InputError(f"{origin}: only sha256 --hash values can be checked, got {value!r}")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+        raise InputError(f"{origin}: not a sha256 digest: {digest!r}")
+    return digest.lower()
+
+
+def _check_requirement(text: str, origin: str) -> str:
+    if text.startswith(_VCS) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        raise InputError(f"{origin}: URL and VCS requirements cannot be planned: {text}")
+    try:
+        requirement: Requirement | None = Requirement(text)
+    except InvalidRequirement as exc:
+        requirement, problem = None, str(exc).splitlines()[0]
+    if requirement is not None and requirement.url:
+        raise InputError(f"{origin}: direct URL requirements cannot be planned: {text}")
+    # "six-1.0.tar.gz" parses as a (strange) name: pip reads it as a file, so do we.
+    if text.startswith((".", "/", "~")) or "\\" in text or text.lower().endswith(_ARCHIVE) or (
+        "/" in text and ";" not in text
+    ):
+        raise InputError(f"{origin}: local paths and archives cannot be planned: {text}")
+    if requirement is None:
+        raise InputError(f"{origin}: not a valid requirement {text!r}: {problem}")
+    return text

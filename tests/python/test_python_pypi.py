@@ -1,0 +1,278 @@
+"""The index client: real PyPI data, and a local index for faults and the rules."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from apkneed.cache import ContentStore
+from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.python.pypi import DistFile, PyPIClient
+
+pytestmark = pytest.mark.network
+
+SIX_WHEEL = "six-1.17.0-py2.py3-none-any.whl"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+@pytest.fixture(autouse=True)
+def no_pip_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="module")
+def six_wheel(pypi: PyPIClient, real_file) -> bytes:
+    return pypi.download(real_file(SIX_WHEEL))
+
+
+@pytest.fixture(scope="module")
+def six_metadata(six_wheel: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(six_wheel)) as wheel:
+        return wheel.read("six-1.17.0.dist-info/METADATA")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def local_client(httpserver: HTTPServer, tmp_path: Path, **kwargs) -> PyPIClient:
+    kwargs.setdefault("retries", 1)
+    kwargs.setdefault("backoff", 0)
+    return PyPIClient(httpserver.url_for("/simple"), cache_root=tmp_path / "pypi", **kwargs)
+
+
+def serve_six_page(httpserver: HTTPServer, wheel: bytes, *, sha256: str | None = None, core_metadata=False,
+                   headers: dict[str, str] | None = None) -> None:
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": "six",
+        "versions": ["1.17.0"],
+        "files": [{
+            "filename": SIX_WHEEL,
+            "url": f"../../files/{SIX_WHEEL}",  # relative: resolved against the page URL
+            "hashes": {"sha256": sha256 or sha(wheel)},
+            "requires-python": ">=2.7, !=3.0.*",
+            "size": len(wheel),
+            "yanked": False,
+            "core-metadata": core_metadata,
+        }],
+    }
+    httpserver.expect_request("/simple/six/").respond_with_data(
+        json.dumps(page), content_type=JSON_TYPE, headers=headers or {},
+    )
+    httpserver.expect_request(f"/files/{SIX_WHEEL}").respond_with_data(wheel, content_type="application/zip")
+
+
+# -- real PyPI ----------------------------------------------------------------
+
+
+def test_real_project_page(pypi: PyPIClient) -> None:
+    project = pypi.project("Six")
+    assert project.name == "six" and project.index_url == "https://pypi.org/simple"
+    wheel = next(f for f in project.files if f.filename == SIX_WHEEL)
+    assert wheel.url.startswith("https://files.pythonhosted.org/") and len(wheel.sha256) == 64
+    assert wheel.requires_python == "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7" and wheel.size == 11050
+    assert wheel.is_wheel and not wheel.is_sdist and str(wheel.version) == "1.17.0"
+    versions = [str(v) for v in pypi.versions("six")]
+    assert versions.index("1.16.0") < versions.index("1.17.0") and versions.index("1.9.0") < versions.index("1.10.0")
+    assert [f.filename for f in pypi.files("six", "1.17.0")] == ["six-1.17.0-py2.py3-none-any.whl", "six-1.17.0.tar.gz"]
+
+
+def test_wheel_metadata_without_downloading_the_wheel(pypi: PyPIClient, real_file, tmp_path: Path) -> None:
+    wheel = real_file("numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl")
+    fresh = PyPIClient("https://pypi.org/simple", cache_root=tmp_path / "pypi")
+    metadata = fresh.metadata(wheel)
+    assert (metadata.name, str(metadata.version), str(metadata.requires_python)) == ("numpy", "2.2.6", ">=3.10")
+    # An 18 MB wheel, read for its METADATA: a few hundred KB at most.
+    assert 0 < fresh.bytes_downloaded < 1_000_000 < wheel.size
+    # The range-read METADATA is cached apart from verified files, and reused.
+    assert list((tmp_path / "pypi" / "unverified-metadata").iterdir())
+    assert not (tmp_path / "pypi" / "files").exists()
+    before = fresh.bytes_downloaded
+    assert fresh.metadata(wheel).name == "numpy" and fresh.bytes_downloaded == before
+
+
+def test_sdist_metadata_comes_from_pkg_info(pypi: PyPIClient, real_file) -> None:
+    sdist = real_file("psycopg2-2.9.10.tar.gz")
+    metadata = pypi.metadata(sdist)
+    assert (metadata.name, str(metadata.version)) == ("psycopg2", "2.9.10")
+    assert str(metadata.requires_python) == ">=3.8"
+
+
+def test_download_progress_is_reported(pypi: PyPIClient, real_file, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int | None]] = []
+    fresh = PyPIClient("https://pypi.org/simple", cache_root=tmp_path / "pypi", progress=lambda *a: seen.append(a))
+    file = real_file(SIX_WHEEL)
+    data = fresh.download(file)
+    assert sha(data) == file.sha256
+    assert seen[-1] == (file.url, 11050, 11050)
+
+
+# -- a local index: the rules ------------------------------------------------
+
+
+def test_pep658_metadata_is_fetched_alone_and_hash_checked(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes,
+                                                           six_metadata: bytes) -> None:
+    serve_six_page(httpserver, six_wheel, core_metadata={"sha256": sha(six_metadata)})
+    httpserver.expect_request(f"/files/{SIX_WHEEL}.metadata").respond_with_data(six_metadata)
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    assert file.url == httpserver.url_for(f"/files/{SIX_WHEEL}") and file.core_metadata
+    metadata = client.metadata(file)
+    assert (metadata.name, str(metadata.version)) == ("six", "1.17.0")
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == ["/simple/six/", f"/files/{SIX_WHEEL}.metadata"]  # never the wheel
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_metadata)) == six_metadata
+    client.metadata(file)
+    assert len(httpserver.log) == 2  # the second answer came from the content store
+
+
+def test_pep658_metadata_with_a_wrong_hash_is_refused(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes,
+                                                      six_metadata: bytes) -> None:
+    serve_six_page(httpserver, six_wheel, core_metadata={"sha256": "ab" * 32})
+    httpserver.expect_request(f"/files/{SIX_WHEEL}.metadata").respond_with_data(six_metadata)
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    with pytest.raises(IntegrityError, match=r"\.metadata: sha256 [0-9a-f]{64} does not match the index's abab"):
+        client.metadata(file)
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_metadata)) is None
+    assert not (tmp_path / "pypi" / "unverified-metadata").exists()
+
+
+def test_download_with_a_wrong_hash_is_refused_and_not_cached(httpserver: HTTPServer, tmp_path: Path,
+                                                               six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel, sha256="cd" * 32)
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    with pytest.raises(IntegrityError, match=r"sha256 [0-9a-f]{64} does not match the index's cdcd.*; refused$"):
+        client.download(file)
+    store = ContentStore(tmp_path / "pypi" / "files")
+    assert store.get(sha(six_wheel)) is None and store.get("cd" * 32) is None
+
+
+def test_verified_download_is_cached(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel)
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    assert client.download(file) == six_wheel
+    requests_so_far = len(httpserver.log)
+    assert client.download(file) == six_wheel and client.open(file).read() == six_wheel
+    assert len(httpserver.log) == requests_so_far
+
+
+def test_unknown_project_is_an_input_error(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/simple/no-such-thing/").respond_with_data("Not Found", status=404)
+    client = local_client(httpserver, tmp_path)
+    with pytest.raises(InputError, match=rf"^no such project on {httpserver.url_for('/simple')}: no-such-thing$"):
+        client.project("No_Such.Thing")
+    with pytest.raises(InputError, match=r"not a valid project name: '-bad-'"):
+        client.project("-bad-")
+
+
+def test_503_then_200_is_retried(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes) -> None:
+    httpserver.expect_oneshot_request("/simple/six/").respond_with_data("busy", status=503)
+    serve_six_page(httpserver, six_wheel)
+    client = local_client(httpserver, tmp_path, retries=2)
+    assert [f.filename for f in client.project("six").files] == [SIX_WHEEL]
+    assert [response.status_code for _, response in httpserver.log] == [503, 200]
+
+
+def test_offline_without_and_with_a_cached_page(tmp_path: Path, six_wheel: bytes) -> None:
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    serve_six_page(server, six_wheel)
+    index = server.url_for("/simple")
+    online = PyPIClient(index, cache_root=tmp_path / "pypi", retries=0, backoff=0)
+    files = online.project("six").files
+    server.stop()  # the port is closed now: connection refused, as offline
+
+    without_cache = PyPIClient(index, cache_root=tmp_path / "other", retries=1, backoff=0)
+    with pytest.raises(EnvironmentFailure, match=r"^cannot reach 127\.0\.0\.1:\d+: .*\(after 2 attempts; offline\?\)$"):
+        without_cache.project("six")
+
+    warnings: list[str] = []
+    with_cache = PyPIClient(index, cache_root=tmp_path / "pypi", retries=0, backoff=0, max_age=0, warn=warnings.append)
+    project = with_cache.project("six")
+    assert project.stale and project.files == files
+    assert len(warnings) == 1 and "using the page of six cached at" in warnings[0]
+    assert warnings[0].startswith("cannot reach 127.0.0.1")
+
+
+def test_etag_revalidation_and_freshness(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel, headers={"ETag": '"v1"'})
+    local_client(httpserver, tmp_path).project("six")
+    # Young enough: no request at all.
+    local_client(httpserver, tmp_path).project("six")
+    assert len(httpserver.log) == 1
+    httpserver.clear()
+    httpserver.expect_request("/simple/six/", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    project = local_client(httpserver, tmp_path, max_age=0).project("six")
+    assert [f.filename for f in project.files] == [SIX_WHEEL] and not project.stale
+    assert [response.status_code for _, response in httpserver.log] == [304]
+
+
+def test_html_simple_page(httpserver: HTTPServer, tmp_path: Path) -> None:
+    html = f"""<!DOCTYPE html><html><body>
+    <a href="/files/demo-1.0.tar.gz#sha256={'a' * 64}" data-requires-python="&gt;=3.8">demo-1.0.tar.gz</a>
+    <a href="../../files/demo-1.0-py3-none-any.whl#sha256={'b' * 64}" data-yanked="broken"
+       data-dist-info-metadata="sha256={'c' * 64}">demo-1.0-py3-none-any.whl</a>
+    <a href="https://elsewhere.example/demo-0.9-py3-none-any.whl" data-core-metadata="true">x</a>
+    </body></html>"""
+    httpserver.expect_request("/simple/demo/").respond_with_data(html, content_type="text/html")
+    files = local_client(httpserver, tmp_path).project("demo").files
+    sdist, wheel, old = files
+    assert sdist.url == httpserver.url_for("/files/demo-1.0.tar.gz") and sdist.sha256 == "a" * 64
+    assert sdist.requires_python == ">=3.8" and sdist.is_sdist and not sdist.yanked
+    assert wheel.url == httpserver.url_for("/files/demo-1.0-py3-none-any.whl")
+    assert wheel.yanked and wheel.yanked_reason == "broken"
+    assert wheel.core_metadata and wheel.core_metadata_hashes == {"sha256": "c" * 64}
+    assert old.filename == "demo-0.9-py3-none-any.whl" and old.core_metadata and old.sha256 is None
+    # The Accept header asked for JSON first.
+    request, _ = httpserver.log[0]
+    assert request.headers["Accept"].startswith("application/vnd.pypi.simple.v1+json")
+
+
+def test_unreadable_page_is_refused_not_cached(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/simple/demo/").respond_with_data('{"meta": {"api-version": "2.0"}, "files": []}')
+    with pytest.raises(EnvironmentFailure, match=r"not a readable simple-API page \(unsupported simple API version 2\.0\)"):
+        local_client(httpserver, tmp_path).project("demo")
+    assert not list(tmp_path.rglob("*.body"))
+
+
+def test_distfile_is_plain_data() -> None:
+    file = DistFile("Demo_Pkg-2.0.post1.tar.gz", "https://x/Demo_Pkg-2.0.post1.tar.gz", "demo-pkg")
+    assert file.is_sdist and str(file.version) == "2.0.post1" and file.sha256 is None
+    assert DistFile("demo-1.0.exe", "https://x/demo-1.0.exe", "demo").version is None
+
+
+def test_small_wheel_read_whole_by_range_is_verified_then_stored(httpserver: HTTPServer, tmp_path: Path,
+                                                                 six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel)  # no core-metadata: the wheel itself is read
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    assert client.metadata(file).name == "six"
+    # 11 KB is inside the first tail read: the whole file came, matched its sha256, and was kept.
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) == six_wheel
+    wheel_requests = [r for r, _ in httpserver.log if r.path.endswith(".whl")]
+    assert len(wheel_requests) == 1 and wheel_requests[0].headers["Range"].startswith("bytes=")
+    assert client.download(file) == six_wheel
+    assert len([r for r, _ in httpserver.log if r.path.endswith(".whl")]) == 1
+
+
+def test_tampered_wheel_read_by_range_is_refused(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel, sha256="ef" * 32)
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    with pytest.raises(IntegrityError, match=r"does not match the index's efef"):
+        client.metadata(file)
+    assert not (tmp_path / "pypi" / "files").exists()
+    assert not (tmp_path / "pypi" / "unverified-metadata").exists()

@@ -1,0 +1,98 @@
+"""Requirements files as pip reads them, and what apkneed refuses to plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apkneed.errors import InputError
+from apkneed.python.requirements import logical_lines, read_requirements_file
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_real_requirements_tree(tmp_path: Path) -> None:
+    digest = "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"
+    write(tmp_path / "reqs" / "base.txt", "# shared\nrequests[socks] >= 2.31  # inline comment\n")
+    write(tmp_path / "constraints" / "pins.txt", "urllib3<3\n")
+    top = write(
+        tmp_path / "requirements.txt",
+        "\n".join([
+            "--index-url https://mirror.example/simple",
+            "-r reqs/base.txt",
+            "--constraint=constraints/pins.txt",
+            "numpy==2.2.6; platform_machine == 'x86_64' \\",
+            "    and python_version >= '3.10'",
+            "six==1.17.0 \\",
+            f"    --hash=sha256:{digest.upper()}",
+            "pandas${PANDAS_SPEC}",
+            "--pre",
+            "--extra-index-url file:///opt/pypi/simple",
+            "",
+        ]),
+    )
+    result = read_requirements_file(top, environ={"PANDAS_SPEC": ">=2"})
+    texts = [r.text for r in result.requirements]
+    assert texts == [
+        "requests[socks] >= 2.31",
+        "numpy==2.2.6; platform_machine == 'x86_64'     and python_version >= '3.10'",
+        "six==1.17.0",
+        "pandas>=2",
+    ]
+    assert result.requirements[0].origin == f"{tmp_path / 'reqs' / 'base.txt'}:2"  # relative to its includer
+    assert result.requirements[1].origin.endswith("requirements.txt:4")  # the first line of a continued line
+    assert result.requirements[2].sha256 == frozenset({digest})
+    assert [c.text for c in result.constraints] == ["urllib3<3"]
+    assert result.index_url == "https://mirror.example/simple" and result.prerelease
+    assert len(result.notes) == 1 and "ignored --extra-index-url file:///opt/pypi/simple" in result.notes[0]
+
+
+def test_logical_lines_follow_pips_joining_rules() -> None:
+    text = "a \\\nb\n# comment \\\nc\nd # trailing\ne#not-a-comment\n\\\n"
+    assert logical_lines(text) == [(1, "a b"), (4, "c"), (5, "d"), (6, "e#not-a-comment")]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("-e git+https://github.com/pypa/six#egg=six", "editable installs cannot be planned"),
+        ("--editable=./src", "editable installs cannot be planned"),
+        ("./local/pkg", "local paths and archives cannot be planned"),
+        ("dist/six-1.17.0-py2.py3-none-any.whl", "local paths and archives cannot be planned"),
+        ("six-1.17.0.tar.gz", "local paths and archives cannot be planned"),
+        ("git+https://github.com/pypa/six", "URL and VCS requirements cannot be planned"),
+        ("https://example.com/six-1.17.0.tar.gz", "URL and VCS requirements cannot be planned"),
+        ("six @ https://example.com/six-1.17.0-py2.py3-none-any.whl", "direct URL requirements cannot be planned"),
+        ("six==", "not a valid requirement 'six=='"),
+        ("--only-binary :all:", "--only-binary is not supported"),
+        ("--frobnicate", "unknown option --frobnicate"),
+        ("six==1.17.0 --hash=md5:abc", "only sha256 --hash values can be checked"),
+        ("six==1.17.0 --hash=sha256:xyz", "not a sha256 digest"),
+        ("-r https://example.com/requirements.txt", "remote requirements files are not read"),
+        ("-r missing.txt", "requirements file not found"),
+        ("six==1.17.0 --index-url https://x", "option --index-url is not allowed after a requirement"),
+    ],
+)
+def test_refusals_name_the_file_and_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = write(tmp_path / "requirements.txt", f"# first line\nsix\n{line}\n")
+    with pytest.raises(InputError) as caught:
+        read_requirements_file(path)
+    message = str(caught.value)
+    assert problem in message
+    if "not found" not in problem:
+        assert message.startswith(f"{path}:3: ")
+    assert "\n" not in message
+
+
+def test_include_loops_and_missing_files(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "-r b.txt\n")
+    write(tmp_path / "b.txt", "-r a.txt\n")
+    with pytest.raises(InputError, match=r"a\.txt: included from itself"):
+        read_requirements_file(tmp_path / "a.txt")
+    with pytest.raises(InputError, match=r"^requirements file not found: .*nothere\.txt$"):
+        read_requirements_file(tmp_path / "nothere.txt")
