@@ -19,7 +19,7 @@ from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
 from apkneed.cli.options import alpine_options, world_from_options
-from apkneed.errors import ApkneedError, InputError
+from apkneed.errors import ApkneedError, InputError, IntegrityError
 
 
 @click.command("inspect")
@@ -107,12 +107,15 @@ def target_world(
     offline: bool,
 ) -> AlpineWorld | None:
     """The apk world, when one can be had. Inspection itself needs none (it
-    only names the packages), so without --index a failure is a warning."""
+    only names the packages), so without --index a failure to get one is a
+    warning; a tampered index never is."""
     try:
         return world_from_options(
             index_paths=index_paths, release=release, arch=arch, mirror=mirror,
             allow_untrusted=allow_untrusted, offline=offline, warn=warn,
         )
+    except IntegrityError:
+        raise
     except ApkneedError as exc:
         if index_paths:
             raise
