@@ -23,7 +23,9 @@ def outcome(data: bytes) -> str:
         return "error"
     assert isinstance(info, ElfInfo)
     # the derived views must not fail either
-    info.libc, info.glibc_max, info.glibc_only_symbols, info.search_path
+    assert info.libc in ("musl", "glibc", "none")
+    assert info.glibc_max is None or info.glibc_max[0].isdigit()
+    assert isinstance(info.glibc_only_symbols, tuple) and isinstance(info.search_path, tuple)
     return "ok"
 
 

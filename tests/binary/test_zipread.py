@@ -10,7 +10,7 @@ import tracemalloc
 import zipfile
 
 import pytest
-from conftest import wheel_bytes
+from binary_helpers import wheel_bytes
 
 from apkneed.binary.elf import read_elf
 from apkneed.binary.policy import Target

@@ -19,7 +19,7 @@ has severity "error".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from apkneed.binary.elf import ElfInfo
@@ -69,8 +69,7 @@ class WheelReport:
     resolutions: tuple[Resolution, ...]
     vendored: tuple[str, ...]
     external: tuple[External, ...]
-    target_arch: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    target_arch: str | None = None  # the Alpine arch the problems were judged for
 
     @property
     def compatible(self) -> bool:

@@ -35,13 +35,14 @@ import zipfile
 from collections.abc import Callable, Collection, Sequence
 from typing import BinaryIO
 
+from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from apkneed.binary.elf import ElfError, ElfInfo, expand_origin, is_elf, read_elf
 from apkneed.binary.libc import GLIBC, MUSL, NO_LIBC, soname_libc
 from apkneed.binary.policy import Policy, Target, check_wheel
 from apkneed.binary.report import ERROR, WARNING, External, Problem, Resolution, WheelReport
-from apkneed.binary.zipread import MemberError, ZipLimits, open_member, open_zip, read_member
+from apkneed.binary.zipread import MemberError, ZipLimits, open_member, open_zip, read_member_head
 from apkneed.errors import InputError
 
 SoProviders = Callable[[str], Sequence[str]]
@@ -88,7 +89,7 @@ def inspect_wheel(
     )
 
 
-def wheel_tags(filename: str):
+def wheel_tags(filename: str) -> frozenset[Tag]:
     try:
         _, _, _, tags = parse_wheel_filename(posixpath.basename(filename))
     except InvalidWheelFilename as exc:
@@ -122,7 +123,7 @@ def read_wheel_objects(
         name = info.filename
         shared_object_name = bool(_SHARED_OBJECT_RE.search(name))
         try:
-            if not shared_object_name and not is_elf(read_member(archive, info, limits, max_bytes=4)):
+            if not shared_object_name and not is_elf(read_member_head(archive, info, 4)):
                 continue  # an executable script, not an ELF program
             with open_member(archive, info, limits) as stream:
                 objects.append(read_elf(stream, path=name))

@@ -160,6 +160,18 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimi
         raise MemberError(f"{info.filename}: cannot inflate ({exc})") from None
 
 
+def read_member_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, length: int) -> bytes:
+    """The first ``length`` bytes of a member: bounded by ``length`` whatever
+    the member claims, so no size or ratio check is needed to peek."""
+    if info.flag_bits & 0x1:
+        raise MemberError(f"{info.filename}: encrypted member")
+    try:
+        with archive.open(info) as member:
+            return member.read(length)
+    except _ZIP_FAILURES as exc:
+        raise MemberError(f"{info.filename}: cannot inflate ({exc})") from None
+
+
 def _read_exactly(member: BinaryIO, want: int, name: str, *, to_end: bool) -> bytes:
     chunks = []
     got = 0

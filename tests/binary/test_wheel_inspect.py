@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import run
+from binary_helpers import run
 
 from apkneed.alpine.world import load_world
 from apkneed.binary.policy import Target
@@ -222,3 +222,14 @@ def test_not_a_wheel_name(tmp_path):
     path.write_bytes(b"PK")
     with pytest.raises(InputError, match="not a wheel file name"):
         inspect(path)
+
+
+def test_executable_data_file_is_peeked_not_judged(built, make_wheel):
+    # mode 755 and a 10000:1 ratio, but not ELF: only its first bytes are read
+    wheel = make_wheel("data", "1.0", MUSL_TAG, {
+        "data/blob.bin": b"\0" * (10 << 20),
+        "data/_z.so": built.musl_ext_zlib,
+    }, executable=("data/blob.bin",))
+    report = inspect(wheel)
+    assert [o.path for o in report.objects] == ["data/_z.so"]
+    assert report.problems == ()
