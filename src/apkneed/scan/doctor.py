@@ -1,0 +1,314 @@
+"""``apkneed scan``: the whole diagnosis of one root, as plain data.
+
+:func:`scan_root` reads the root through its :class:`~apkneed.scan.rootfs.RootFS`
+(the only IO), walks the ELF files, loads them the way musl would, and
+returns a :class:`ScanReport` without package names for the missing
+libraries: finding those needs an Alpine index, which the caller loads (it
+may need the network) and applies with :func:`add_providers`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from apkneed.alpine.package import Package
+from apkneed.errors import InputError
+from apkneed.scan.diagnose import Diagnosis, diagnose
+from apkneed.scan.facts import LayoutFacts, LoaderFacts, load_layout_facts, load_loader_facts
+from apkneed.scan.loader import LoaderView, path_file_location, system_path
+from apkneed.scan.lookup import so_providers
+from apkneed.scan.paths import FOUND, CachedLookup, resolve
+from apkneed.scan.problem import Problem
+from apkneed.scan.python import Distribution, SitePackages, site_packages_of
+from apkneed.scan.rootfs import DIR, DirRoot, RootFS
+from apkneed.scan.slim import Slimming, find_unneeded
+from apkneed.scan.system import RootSystem, read_root_system, read_text
+from apkneed.scan.walk import ElfFile, read_elf_files, read_one, walk_files
+
+
+@dataclass(frozen=True)
+class MissingLibrary:
+    soname: str
+    needed_by: tuple[str, ...]
+    reasons: tuple[str, ...]
+    #: apk packages (names) providing it in the index; filled by add_providers
+    provided_by: tuple[str, ...] = ()
+    #: installed packages that provide it although the file is gone (``apk fix``)
+    installed_by: tuple[str, ...] = ()
+    interpreter: bool = False
+
+
+@dataclass(frozen=True)
+class WrongLibcFile:
+    path: str
+    evidence: str
+    advice: str
+    needed_by: tuple[str, ...] = ()
+    distribution: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    root: str
+    system: RootSystem
+    elf_files: int
+    files_seen: int
+    bytes_total: int
+    bytes_read: int
+    elf_bytes_read: int
+    walked: tuple[str, ...]
+    missing: tuple[MissingLibrary, ...]
+    wrong_libc: tuple[WrongLibcFile, ...]
+    wrong_arch: tuple[tuple[str, str], ...]
+    slimming: Slimming | None
+    problems: tuple[Problem, ...]
+    loads: int
+    #: where provided_by came from ("--index ...", "mirror ..."), None when not looked up
+    provider_origin: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Something cannot load: a CI gate fails on it."""
+        return bool(self.missing or self.wrong_libc or self.wrong_arch)
+
+    @property
+    def apk_add(self) -> str | None:
+        names = []
+        for item in self.missing:
+            if item.provided_by and not item.installed_by and item.provided_by[0] not in names:
+                names.append(item.provided_by[0])
+        return "apk add " + " ".join(names) if names else None
+
+    @property
+    def apk_fix(self) -> str | None:
+        names = sorted({n for item in self.missing for n in item.installed_by[:1]})
+        return "apk fix " + " ".join(names) if names else None
+
+
+def venv_in_root(rootfs: RootFS, venv: str) -> str:
+    """The in-root path of a ``--venv`` argument.
+
+    Taken as a path inside ROOT; for a directory ROOT, a host path under ROOT
+    is accepted too (``scan /tmp/root --venv /tmp/root/opt/venv``).
+    """
+    lookup = rootfs.lstat
+    candidates = []
+    if venv.startswith("/"):
+        candidates.append(posixpath.normpath(venv))
+    if isinstance(rootfs, DirRoot):
+        host = posixpath.normpath(posixpath.abspath(venv))
+        root = rootfs.host.rstrip("/")
+        if host == root or host.startswith(root + "/"):
+            candidates.append(host[len(root):] or "/")
+    for candidate in candidates:
+        found = resolve(candidate, lookup)
+        if found.status == FOUND and found.node is not None and found.node.kind == DIR:
+            return candidate
+    raise InputError(f"--venv {venv}: no such directory inside {rootfs.label}")
+
+
+def scan_root(
+    rootfs: RootFS,
+    venvs: Iterable[str] = (),
+    *,
+    loader: LoaderFacts | None = None,
+    layout: LayoutFacts | None = None,
+) -> ScanReport:
+    loader = loader or load_loader_facts()
+    layout = layout or load_layout_facts()
+    lookup = CachedLookup(rootfs.lstat)
+    problems: list[Problem] = [Problem("refused", name, f"{name}: {why}") for name, why in rootfs.refused]
+
+    system = read_root_system(rootfs, lookup, loader, layout)
+    problems.extend(system.problems)
+    arch_names = loader.arch(system.arch) if system.arch else None
+    view, path_problem = _loader_view(rootfs, lookup, loader, system, arch_names)
+    if path_problem:
+        problems.append(path_problem)
+    if system.libc == "glibc":
+        raise InputError(
+            f"{rootfs.label}: this root has a glibc loader and no musl loader; "
+            "apkneed scan diagnoses Alpine (musl) roots"
+        )
+    if system.libc == "none":
+        problems.append(Problem("no_loader", "/lib", "ROOT has no musl loader (lib/ld-musl-*.so.1): no dynamic program can start"))
+
+    before = rootfs.counter.bytes_read
+    walk = walk_files(rootfs, lookup, [*layout.walk_dirs, *venvs], loader.max_symlinks)
+    problems.extend(walk.problems)
+    elf_scan = read_elf_files(rootfs, walk.files)
+    elf_bytes = rootfs.counter.bytes_read - before
+    problems.extend(elf_scan.problems)
+
+    known = {f.path: f.info for f in elf_scan.elf_files}
+    failed = {p.path: p for p in elf_scan.problems}
+    extra_reads: dict[str, object] = {}
+
+    def elf_of(real: str):
+        if real in known:
+            return known[real]
+        if real in failed:
+            return "cannot be read: " + failed[real].message
+        if real not in extra_reads:
+            outcome = read_one(rootfs, real)
+            extra_reads[real] = outcome
+        outcome = extra_reads[real]
+        if outcome is None:
+            return "is not an ELF file"
+        if isinstance(outcome, Problem):
+            return outcome.message
+        return outcome
+
+    diagnosis = diagnose(elf_scan.elf_files, view, elf_of)
+    problems.extend(diagnosis.problems)
+
+    owners = _file_owners(system.installed or ())
+    slimming = None
+    if system.installed is not None:
+        slimming = find_unneeded(system.installed, system.world, _elf_needs(diagnosis, owners), layout)
+
+    missing = _missing(diagnosis, system.installed or ())
+    wrong_libc = _wrong_libc(diagnosis, rootfs, lookup, layout, loader)
+    return ScanReport(
+        root=rootfs.label,
+        system=system,
+        elf_files=len(elf_scan.elf_files),
+        files_seen=elf_scan.files_seen,
+        bytes_total=elf_scan.bytes_total,
+        bytes_read=rootfs.counter.bytes_read,
+        elf_bytes_read=elf_bytes,
+        walked=tuple(walk.dirs),
+        missing=missing,
+        wrong_libc=wrong_libc,
+        wrong_arch=tuple((w.path, w.arch) for w in diagnosis.wrong_arch),
+        slimming=slimming,
+        problems=tuple(problems),
+        loads=diagnosis.loads,
+    )
+
+
+def add_providers(report: ScanReport, packages: Iterable[Package], origin: str, loader: LoaderFacts | None = None) -> ScanReport:
+    """The report with ``provided_by`` filled from an index's packages."""
+    loader = loader or load_loader_facts()
+    sonames = [m.soname for m in report.missing if not m.soname.startswith("/")]
+    found = so_providers(packages, sonames)
+    missing = []
+    for item in report.missing:
+        if item.interpreter:
+            names = ("musl",) if _is_musl_interpreter(item.soname, loader) else ()
+        else:
+            names = tuple(p.name for p in found.get(item.soname, ()))
+        missing.append(replace(item, provided_by=names))
+    return replace(report, missing=tuple(missing), provider_origin=origin)
+
+
+def _is_musl_interpreter(path: str, loader: LoaderFacts) -> bool:
+    return any(path == loader.interpreter.format(ldso_arch=a.ldso) for a in loader.arches.values())
+
+
+def _loader_view(rootfs, lookup, loader: LoaderFacts, system: RootSystem, arch_names) -> tuple[LoaderView, Problem | None]:
+    problem = None
+    if system.interpreter and arch_names:
+        location = path_file_location(system.interpreter, loader, arch_names.ldso)
+        found = resolve(location, lookup, max_links=loader.max_symlinks)
+
+        def text(path: str) -> str:
+            return read_text(rootfs, lookup, path, loader.max_symlinks) or ""
+
+        dirs, why = system_path(found, text, loader)
+        if why:
+            problem = Problem("path_file", location, why)
+    else:
+        dirs = loader.default_path
+    view = LoaderView(
+        facts=loader,
+        interpreter=system.interpreter,
+        system_path=dirs,
+        elf_arch=arch_names.elf if arch_names else None,
+        lookup=lookup,
+    )
+    return view, problem
+
+
+def _file_owners(installed: Iterable[Package]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for package in installed:
+        for path in package.files:
+            owners.setdefault("/" + path.lstrip("/"), package.name)
+    return owners
+
+
+def _elf_needs(diagnosis: Diagnosis, owners: dict[str, str]) -> dict[str | None, set[str]]:
+    """ELF evidence for slimming: owner of a loading file -> owners of what it loads."""
+    needs: dict[str | None, set[str]] = {}
+    for edge in diagnosis.edges:
+        needer = owners.get(edge.needer)
+        for path in (edge.opened, *edge.links, edge.real):
+            owner = owners.get(path)
+            if owner is not None and owner != needer:
+                needs.setdefault(needer, set()).add(owner)
+    return needs
+
+
+def _missing(diagnosis: Diagnosis, installed: Iterable[Package]) -> tuple[MissingLibrary, ...]:
+    provides: dict[str, list[str]] = {}
+    for package in installed:
+        for provide in package.provides:
+            if provide.name.startswith("so:"):
+                provides.setdefault(provide.name[3:], []).append(package.name)
+    out = []
+    for name in sorted(diagnosis.missing):
+        entry = diagnosis.missing[name]
+        out.append(
+            MissingLibrary(
+                soname=name,
+                needed_by=tuple(sorted(entry.needed_by)),
+                reasons=tuple(sorted(entry.reasons)),
+                installed_by=tuple(provides.get(name, ())),
+                interpreter=entry.interpreter,
+            )
+        )
+    return tuple(out)
+
+
+def _wrong_libc(diagnosis: Diagnosis, rootfs: RootFS, lookup, layout: LayoutFacts, loader: LoaderFacts) -> tuple[WrongLibcFile, ...]:
+    site_dirs: dict[str, SitePackages] = {}
+
+    def listdir(path: str) -> list[str]:
+        try:
+            return [name for name, _ in rootfs.listdir(path)]
+        except OSError:
+            return []
+
+    def text(path: str) -> str | None:
+        try:
+            return read_text(rootfs, lookup, path, loader.max_symlinks)
+        except OSError:
+            return None
+
+    out = []
+    for path in sorted(diagnosis.wrong_libc):
+        item = diagnosis.wrong_libc[path]
+        site = site_packages_of(path, layout.site_packages_names)
+        dist = None
+        if site is not None:
+            if site not in site_dirs:
+                site_dirs[site] = SitePackages(site, listdir, text)
+            dist = site_dirs[site].owner(path)
+        out.append(WrongLibcFile(path, item.evidence, _advice(path, dist, site), item.needed_by, dist))
+    return tuple(out)
+
+
+def _advice(path: str, dist: Distribution | None, site: str | None) -> str:
+    if dist is not None:
+        wheel = f" (installed from a {', '.join(dist.wheel_tags)} wheel)" if dist.wheel_tags else ""
+        return (
+            f"{dist.name} {dist.version}{wheel} is built for glibc: reinstall its musllinux wheel "
+            f"(pip install --force-reinstall --only-binary=:all: {dist.name}=={dist.version}) "
+            f"or build it from source on Alpine (pip install --no-binary={dist.name} {dist.name}=={dist.version})"
+        )
+    if site is not None:
+        return "a Python extension built for glibc: reinstall its package from a musllinux wheel or from source"
+    return "built for glibc: use the Alpine package of this program, or rebuild it on Alpine (musl)"

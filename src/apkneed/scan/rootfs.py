@@ -1,0 +1,323 @@
+"""The one door to a root filesystem: a directory, or a tar archive read in place.
+
+A scan never asks the host to follow a symlink. It asks a :class:`RootFS`
+for one entry at a time (``lstat``), and :mod:`apkneed.scan.paths` does the
+following, inside the root. The door has four operations:
+
+``lstat(path) -> Node | None``
+    The entry at an absolute in-root path (``/usr/lib/libz.so.1``) whose
+    parent directories are real directories (the resolver guarantees it).
+    ``None`` when nothing is there; ``PermissionError`` when the entry cannot
+    be looked at.
+``listdir(path) -> list[(name, Node)]``
+    The entries of a real directory.
+``open(path) -> BinaryIO``
+    A seekable stream of a regular file; every byte read through it is counted
+    in ``bytes_read``.
+``read_order(paths) -> list``
+    The order in which to read many files cheaply (a compressed tar can only
+    be read forwards).
+
+:class:`DirRoot` serves an unpacked root (a ``docker export`` unpacked, a
+chroot, ``/`` in a container); :class:`TarRoot` serves a ``.tar`` (seeking in
+place) or a compressed tar (``.tar.gz``/``.tgz``, ``.tar.xz``, ``.tar.bz2``:
+one pass to list it, then files read in archive order). Neither writes
+anything to disk.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import posixpath
+import stat
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterable, Protocol
+
+from apkneed.errors import InputError
+
+FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
+
+#: a member of a compressed tar is read whole to be seekable; larger ones are refused
+MAX_COMPRESSED_MEMBER = 1 << 30
+
+
+@dataclass(frozen=True)
+class Node:
+    """One directory entry, not followed."""
+
+    kind: str  # FILE, DIR, SYMLINK or OTHER
+    size: int = 0
+    target: str | None = None  # what a symlink says, verbatim
+    #: the same value for hard links to one file ((st_dev, st_ino), or a tar member name)
+    identity: object = None
+
+
+@dataclass
+class ReadCounter:
+    """Bytes read through ``open()`` streams (the scan reports them)."""
+
+    bytes_read: int = 0
+    files_opened: int = 0
+
+
+class RootFS(Protocol):
+    label: str
+    counter: ReadCounter
+    #: entries the door refused to serve (a tar member climbing out with ``..``)
+    refused: list[tuple[str, str]]
+
+    def lstat(self, path: str) -> Node | None: ...
+
+    def listdir(self, path: str) -> list[tuple[str, Node]]: ...
+
+    def open(self, path: str) -> BinaryIO: ...
+
+    def read_order(self, paths: Iterable[str]) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+class _Counting(io.RawIOBase):
+    """A seekable read-only stream that adds what it reads to a counter."""
+
+    def __init__(self, raw: BinaryIO, counter: ReadCounter) -> None:
+        self._raw = raw
+        self._counter = counter
+        counter.files_opened += 1
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._counter.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:  # pragma: no cover - read() is what callers use
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+def _node_from_stat(st: os.stat_result, target: str | None = None) -> Node:
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        kind = FILE
+    elif stat.S_ISDIR(mode):
+        kind = DIR
+    elif stat.S_ISLNK(mode):
+        kind = SYMLINK
+    else:
+        kind = OTHER
+    return Node(kind, st.st_size, target, (st.st_dev, st.st_ino))
+
+
+class DirRoot:
+    """An unpacked root filesystem on the host, never left."""
+
+    def __init__(self, path: Path) -> None:
+        self.host = os.path.abspath(path)
+        self.label = str(path)
+        self.counter = ReadCounter()
+        self.refused: list[tuple[str, str]] = []
+
+    def _host(self, path: str) -> str:
+        # In-root paths are absolute; the host path is ROOT + path. The
+        # resolver only passes paths whose parents it verified as directories.
+        return self.host if path == "/" else self.host.rstrip("/") + path
+
+    def lstat(self, path: str) -> Node | None:
+        host = self._host(path)
+        try:
+            st = os.lstat(host)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        target = os.readlink(host) if stat.S_ISLNK(st.st_mode) else None
+        return _node_from_stat(st, target)
+
+    def listdir(self, path: str) -> list[tuple[str, Node]]:
+        out = []
+        with os.scandir(self._host(path)) as entries:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    target = os.readlink(entry.path) if entry.is_symlink() else None
+                except FileNotFoundError:  # removed while we looked
+                    continue
+                out.append((entry.name, _node_from_stat(st, target)))
+        return out
+
+    def open(self, path: str) -> BinaryIO:
+        # O_NOFOLLOW: the last component was checked to be a regular file;
+        # never let a swap for a symlink send the read outside ROOT.
+        fd = os.open(self._host(path), os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        return _Counting(io.FileIO(fd, "rb", closefd=True), self.counter)  # type: ignore[return-value]
+
+    def read_order(self, paths: Iterable[str]) -> list[str]:
+        return list(paths)
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class _TarTree:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    children: dict[str, dict[str, Node]] = field(default_factory=dict)
+    members: dict[str, tarfile.TarInfo] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def member_path(name: str) -> str | None:
+    """The in-root path of a tar member name, or None when it climbs out of the root.
+
+    ``./usr/lib/x``, ``usr/lib/x`` and ``/usr/lib/x`` are all ``/usr/lib/x``
+    (tar strips a leading ``/`` on extraction); ``../x`` or ``a/../../x`` are
+    refused, as a careful extractor refuses them.
+    """
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _add(tree: _TarTree, path: str, node: Node) -> None:
+    tree.nodes[path] = node
+    if path == "/":
+        return
+    parent, name = posixpath.split(path)
+    tree.children.setdefault(parent, {})[name] = node
+    # Parents exist even when the archive has no member for them.
+    while parent not in tree.nodes:
+        tree.nodes[parent] = Node(DIR)
+        if parent == "/":
+            break
+        grand, pname = posixpath.split(parent)
+        tree.children.setdefault(grand, {})[pname] = tree.nodes[parent]
+        parent = grand
+
+
+def build_tar_tree(members: Iterable[tarfile.TarInfo]) -> _TarTree:
+    tree = _TarTree()
+    tree.nodes["/"] = Node(DIR)
+    links: list[tuple[str, tarfile.TarInfo]] = []
+    for member in members:
+        path = member_path(member.name)
+        if path is None:
+            tree.refused.append((member.name, "tar member climbs out of the root with '..'; ignored"))
+            continue
+        if path == "/":
+            continue
+        if member.isreg():
+            tree.members[path] = member
+            _add(tree, path, Node(FILE, member.size, None, path))
+        elif member.isdir():
+            _add(tree, path, Node(DIR))
+        elif member.issym():
+            _add(tree, path, Node(SYMLINK, len(member.linkname), member.linkname, path))
+        elif member.islnk():
+            links.append((path, member))
+        else:
+            _add(tree, path, Node(OTHER))
+    # A hard link is the file it names (which comes earlier in the archive).
+    for path, member in links:
+        target = member_path(member.linkname)
+        source = tree.members.get(target) if target else None
+        if source is None:
+            tree.refused.append((member.name, f"hard link to {member.linkname!r}, which is not a file in the archive"))
+            continue
+        tree.members[path] = source
+        _add(tree, path, tree.nodes[target])
+    return tree
+
+
+class TarRoot:
+    """A root filesystem inside a tar archive, read without unpacking it."""
+
+    def __init__(self, path: Path) -> None:
+        self.label = str(path)
+        self.counter = ReadCounter()
+        try:
+            self._tar = tarfile.open(path, "r:*")
+            tree = build_tar_tree(self._tar.getmembers())
+        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            raise InputError(f"{path}: not a readable tar archive ({exc})") from None
+        self._tree = tree
+        self.refused = tree.refused
+        self._sequential = isinstance(self._tar.fileobj, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile))
+
+    def lstat(self, path: str) -> Node | None:
+        return self._tree.nodes.get(path)
+
+    def listdir(self, path: str) -> list[tuple[str, Node]]:
+        return list(self._tree.children.get(path, {}).items())
+
+    def open(self, path: str) -> BinaryIO:
+        member = self._tree.members.get(path)
+        if member is None:
+            raise FileNotFoundError(2, "No such file in the archive", path)
+        try:
+            stream = self._tar.extractfile(member)
+            if stream is None:
+                raise FileNotFoundError(2, "No such file in the archive", path)
+            if self._sequential:
+                # Seeking back in a compressed stream restarts it from the top:
+                # read the member once, forwards, and serve seeks from memory.
+                if member.size > MAX_COMPRESSED_MEMBER:
+                    raise OSError(27, f"member of {member.size} bytes is too large to read from a compressed archive", path)
+                data = stream.read()
+                self.counter.bytes_read += len(data)
+                self.counter.files_opened += 1
+                return io.BytesIO(data)
+        except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise OSError(5, f"cannot read from the archive ({exc})", path) from None
+        return _Counting(stream, self.counter)  # type: ignore[return-value]
+
+    def read_order(self, paths: Iterable[str]) -> list[str]:
+        members = self._tree.members
+        return sorted(paths, key=lambda p: members[p].offset_data if p in members else -1)
+
+    def close(self) -> None:
+        self._tar.close()
+
+
+def open_root(path: Path) -> DirRoot | TarRoot:
+    """The door for ``path``: a directory or a tar archive; anything else is bad input."""
+    if path.is_dir():
+        return DirRoot(path)
+    if path.is_file():
+        if not tarfile.is_tarfile(path):
+            raise InputError(f"{path}: neither a directory nor a tar archive of a root filesystem")
+        return TarRoot(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    raise InputError(f"{path}: neither a directory nor a tar archive of a root filesystem")

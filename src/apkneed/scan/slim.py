@@ -1,0 +1,190 @@
+"""Which installed apk packages nothing needs, and the apk command that removes them.
+
+The rule, over plain data (installed packages, world atoms, ELF evidence):
+
+1. **Needed** is the closure, over the installed packages' dependencies
+   (``D:`` names matched against installed names and ``p:`` provides) and over
+   ELF evidence, of:
+
+   * the base layout: the world of Alpine's minirootfs (``data/layout.json``);
+   * the packages owning a library that an ELF file *not owned by any
+     package* loads (Python and its extensions in ``/usr/local``, a venv, an
+     application): that is the software the image exists for;
+   * the world entries the user asked for that are neither virtual nor build
+     tools (``curl``, ``tzdata``, ``nginx``: kept, a scan cannot know what a
+     shell script calls).
+
+   ELF evidence is followed through needed packages too: when a needed
+   package's ELF file loads a library of another package, that one is needed.
+
+2. **Removable world entries** are the rest of the world: virtual ones
+   (``apk add --virtual .build-deps gcc musl-dev``: a ``.`` name, or an
+   installed "virtual meta package") and build tools named explicitly
+   (``build-base``, ``gcc``, ``*-dev``; see ``data/layout.json``), unless
+   their own package is needed.
+
+3. ``apk del <removable entries>`` frees what the world keeps only through
+   them: closure(world) minus closure(the other entries). Anything freed that
+   is needed must be added to the world first (``apk add X && apk del ...``),
+   and is not counted as saved.
+
+4. Installed packages outside closure(world) that are not needed are listed as
+   orphans (nothing asks for them; no single apk command is suggested).
+
+Every reported package carries its installed size; the sum is what the image
+would lose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from apkneed.alpine.atom import Dependency
+from apkneed.alpine.package import Package
+from apkneed.scan.facts import LayoutFacts
+
+#: ELF evidence: owner of a file that loads a library (None: no package owns the file)
+#: -> names of the packages owning the libraries it loads
+ElfNeeds = Mapping["str | None", "set[str]"]
+
+
+@dataclass(frozen=True)
+class Unneeded:
+    name: str
+    version: str
+    installed_size: int
+    #: world entries whose removal frees it; empty for an orphan
+    via: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Slimming:
+    unneeded: tuple[Unneeded, ...]
+    #: world entries to delete
+    remove: tuple[str, ...]
+    #: packages to add to the world first, because something needs them
+    keep_first: tuple[str, ...]
+    command: str | None
+    saved_bytes: int
+    needed: frozenset[str]
+
+
+class _Installed:
+    """Installed packages by name and by provided name."""
+
+    def __init__(self, packages: Iterable[Package]) -> None:
+        self.by_name: dict[str, Package] = {}
+        self.providers: dict[str, list[Package]] = {}
+        for package in packages:
+            self.by_name[package.name] = package
+            self.providers.setdefault(package.name, []).append(package)
+            for provide in package.provides:
+                self.providers.setdefault(provide.name, []).append(package)
+
+    def provider_names(self, name: str) -> list[str]:
+        return [p.name for p in self.providers.get(name, ())]
+
+    def dependency_names(self, package: Package) -> list[str]:
+        out = []
+        for dep in package.depends:
+            if not dep.conflict:
+                out.extend(self.provider_names(dep.name))
+        return out
+
+
+def _closure(seeds: Iterable[str], installed: _Installed, elf_needs: ElfNeeds | None) -> set[str]:
+    seen: set[str] = set()
+    stack = [s for s in seeds if s in installed.by_name]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        stack.extend(installed.dependency_names(installed.by_name[name]))
+        if elf_needs is not None:
+            stack.extend(elf_needs.get(name, ()))
+    return seen
+
+
+def is_virtual(name: str, installed: Mapping[str, Package], layout: LayoutFacts) -> bool:
+    if name.startswith(layout.virtual_prefix):
+        return True
+    package = installed.get(name)
+    return package is not None and package.description == layout.virtual_description and package.arch == layout.virtual_arch
+
+
+def find_unneeded(
+    packages: Iterable[Package],
+    world: Iterable[Dependency] | None,
+    elf_needs: ElfNeeds,
+    layout: LayoutFacts,
+) -> Slimming:
+    installed = _Installed(packages)
+    entries = [w for w in (world or ()) if not w.conflict]
+
+    def kind(entry: Dependency) -> str | None:
+        if is_virtual(entry.name, installed.by_name, layout):
+            return "virtual"
+        if layout.is_build_tool(entry.name):
+            return "build tool"
+        return None
+
+    kept_entries = [e for e in entries if kind(e) is None]
+    seeds = [*layout.base_packages, *elf_needs.get(None, ())]
+    for entry in kept_entries:
+        seeds.extend(installed.provider_names(entry.name))
+    needed = _closure(seeds, installed, elf_needs)
+
+    removable = [e for e in entries if kind(e) and not set(installed.provider_names(e.name)) & needed]
+    kept_names = [n for e in entries if e not in removable for n in installed.provider_names(e.name)]
+    everything = _closure([n for e in entries for n in installed.provider_names(e.name)], installed, None)
+    staying = _closure(kept_names, installed, None)
+    freed = everything - staying
+    lost = freed & needed
+    keep_first = _top_packages(lost, installed)
+    if keep_first:
+        staying |= _closure(keep_first, installed, None)
+    removed = freed - staying
+
+    pulled = {e.name: _closure(installed.provider_names(e.name), installed, None) for e in removable}
+    kinds = {e.name: kind(e) for e in removable}
+    unneeded: list[Unneeded] = []
+    for name in sorted(removed):
+        via = tuple(entry for entry, closure in pulled.items() if name in closure)
+        labels = ", ".join(f"{entry} ({kinds[entry]})" for entry in via)
+        unneeded.append(_unneeded(installed.by_name[name], via, f"only kept by world entry {labels}"))
+    orphans = set(installed.by_name) - everything - needed
+    for name in sorted(orphans):
+        unneeded.append(_unneeded(installed.by_name[name], (), "nothing in the world requires it and no ELF file needs it"))
+
+    remove = tuple(e.name for e in removable)
+    command = None
+    if remove and removed:
+        command = "apk del " + " ".join(remove)
+        if keep_first:
+            command = "apk add " + " ".join(keep_first) + " && " + command
+    return Slimming(
+        unneeded=tuple(unneeded),
+        remove=remove if command else (),
+        keep_first=tuple(keep_first) if command else (),
+        command=command,
+        saved_bytes=sum(u.installed_size for u in unneeded),
+        needed=frozenset(needed),
+    )
+
+
+def _unneeded(package: Package, via: tuple[str, ...], reason: str) -> Unneeded:
+    return Unneeded(package.name, package.version, package.installed_size, via, reason)
+
+
+def _top_packages(lost: set[str], installed: _Installed) -> list[str]:
+    """The fewest of ``lost`` whose closure keeps all of ``lost`` (those nothing else in it depends on)."""
+    if not lost:
+        return []
+    depended = {d for name in lost for d in installed.dependency_names(installed.by_name[name]) if d != name}
+    top = sorted(lost - depended)
+    if not lost <= _closure(top, installed, None):
+        top = sorted(lost)
+    return top
