@@ -188,3 +188,71 @@ def loader_errors(stderr: str) -> set[tuple[str, str]]:
 
 def missing_pairs(report: dict) -> set[tuple[str, str]]:
     return {(m["soname"], who) for m in report["missing"] for who in m["needed_by"]}
+
+
+def index_records(index_path: Path) -> dict[str, str]:
+    """The raw text record of every package of a real APKINDEX.tar.gz, by name."""
+    import io
+    import tarfile
+
+    from apkneed.alpine.index import split_gzip_members
+
+    records: dict[str, str] = {}
+    for _, raw in split_gzip_members(index_path.read_bytes(), str(index_path)):
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+            for member in tar:
+                if member.name == "APKINDEX":
+                    text = tar.extractfile(member).read().decode()
+                    for block in text.split("\n\n"):
+                        for line in block.splitlines():
+                            if line.startswith("P:"):
+                                records.setdefault(line[2:], block.strip("\n"))
+    return records
+
+
+def install_closure(records: dict[str, str], names: list[str], installed_db: str) -> list[str]:
+    """Names apk would add to a root holding ``installed_db`` for ``apk add names``:
+    the dependency closure in the index, less what is installed (input data for
+    the slimming tests, built from real records)."""
+    from apkneed.alpine.index import read_index_bytes, read_installed_db
+
+    packages = {p.name: p for p in read_index_bytes("\n\n".join(records.values()).encode(), source="i", repository="r").packages}
+    providers: dict[str, str] = {}
+    for package in packages.values():
+        providers.setdefault(package.name, package.name)
+        for provide in package.provides:
+            providers.setdefault(provide.name, package.name)
+    have = set()
+    for package in read_installed_db(installed_db):
+        have.add(package.name)
+        have.update(p.name for p in package.provides)
+    out: list[str] = []
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in have:
+            continue
+        provider = providers[name]
+        have.add(name)
+        if provider in out:
+            continue
+        out.append(provider)
+        have.add(provider)
+        have.update(p.name for p in packages[provider].provides)
+        stack.extend(d.name for d in packages[provider].depends if not d.conflict)
+    return out
+
+
+def compose_installed(
+    base_db: str, records: dict[str, str], names: list[str], files: dict[str, list[str]] = {}, extra: list[str] = ()
+) -> str:
+    """``base_db`` plus the index records of ``names`` (with file lines for ``files``) and raw ``extra`` records."""
+    blocks = [base_db.strip("\n")]
+    for name in names:
+        block = records[name]
+        for path in files.get(name, ()):
+            directory, _, filename = path.rpartition("/")
+            block += f"\nF:{directory}\nR:{filename}"
+        blocks.append(block)
+    blocks.extend(e.strip("\n") for e in extra)
+    return "\n\n".join(blocks) + "\n\n"

@@ -82,6 +82,16 @@ class _Installed:
             self.providers.setdefault(package.name, []).append(package)
             for provide in package.provides:
                 self.providers.setdefault(provide.name, []).append(package)
+        self.install_if = [p.name for p in self.by_name.values() if p.install_if]
+
+    def triggered(self, name: str, present: set[str]) -> bool:
+        """Are all install_if conditions of ``name`` met by the packages ``present``?"""
+        for dep in self.by_name[name].install_if:
+            if dep.conflict:
+                continue
+            if not any(provider in present for provider in self.provider_names(dep.name)):
+                return False
+        return True
 
     def provider_names(self, name: str) -> list[str]:
         return [p.name for p in self.providers.get(name, ())]
@@ -95,17 +105,23 @@ class _Installed:
 
 
 def _closure(seeds: Iterable[str], installed: _Installed, elf_needs: ElfNeeds | None) -> set[str]:
+    """Names reached from ``seeds`` through dependencies (and ELF evidence), plus
+    the install_if packages whose conditions the result meets: apk installs
+    those by itself (``ssl_client`` once ``busybox`` and ``libssl3`` are there)."""
     seen: set[str] = set()
     stack = [s for s in seeds if s in installed.by_name]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        stack.extend(installed.dependency_names(installed.by_name[name]))
-        if elf_needs is not None:
-            stack.extend(elf_needs.get(name, ()))
-    return seen
+    while True:
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(installed.dependency_names(installed.by_name[name]))
+            if elf_needs is not None:
+                stack.extend(elf_needs.get(name, ()))
+        stack = [name for name in installed.install_if if name not in seen and installed.triggered(name, seen)]
+        if not stack:
+            return seen
 
 
 def is_virtual(name: str, installed: Mapping[str, Package], layout: LayoutFacts) -> bool:
