@@ -1,0 +1,135 @@
+"""The one recommendation line: which BLAS to use, with how many threads.
+
+Rule, from the measurements: take the fastest verified configuration
+(library, threads) of ``--compare`` at the largest size every library
+reached; among the configurations within the tolerance of it (5%), prefer
+the library NumPy already uses (no change is worth less than the noise),
+then fewer threads (the same speed for less CPU). Without ``--compare`` the
+library stays and only the thread count is decided, from the benchmark if
+one ran. Pure functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from apkneed.blas.compare import LibraryResult, common_size
+from apkneed.blas.detect import LoadedLibrary
+from apkneed.blas.origin import Origin
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    library: str | None  # path of the library to use
+    vendor: str | None
+    threads: int
+    variable: str | None  # the variable that sets the thread count
+    measured_gflops: float | None = None
+    fastest_gflops: float | None = None
+    n: int | None = None
+    basis: str = "not measured"
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "library": self.library,
+            "vendor": self.vendor,
+            "threads": self.threads,
+            "environment": {self.variable: str(self.threads)} if self.variable else {},
+            "measured_gflops": self.measured_gflops,
+            "fastest_gflops": self.fastest_gflops,
+            "n": self.n,
+            "basis": self.basis,
+        }
+
+
+def choose(rates: Mapping[tuple[str, int], float], current: str | None, tolerance: float) -> tuple[str, int]:
+    """The (realpath, threads) to recommend among measured GFLOP/s."""
+    best = max(rates.values())
+    near = [key for key, rate in rates.items() if rate >= best * (1 - tolerance)]
+    return min(near, key=lambda key: (key[0] != current, key[1], -rates[key]))
+
+
+def _threads_from_bench(rows: list[dict], usable: int, tolerance: float) -> tuple[int, str]:
+    dgemm = [r for r in rows if r["op"] == "dgemm"]
+    if not dgemm or usable <= 1:
+        return usable, "not measured" if not dgemm else "1 usable CPU"
+    n = max(r["n"] for r in dgemm)
+    by_threads = {r["threads"]: r["gflops"] for r in dgemm if r["n"] == n}
+    if 1 in by_threads and usable in by_threads:
+        if by_threads[usable] > by_threads[1] * (1 + tolerance):
+            return usable, f"dgemm n={n}: {by_threads[usable]:.1f} GFLOP/s on {usable} threads vs {by_threads[1]:.1f} on 1"
+        return 1, f"dgemm n={n}: {usable} threads gain nothing over 1 ({by_threads[usable]:.1f} vs {by_threads[1]:.1f} GFLOP/s)"
+    return usable, "not measured"
+
+
+def _package_text(vendor_name: str, version: str | None, origin: Origin | None) -> str:
+    what = f"{vendor_name} {version}" if version else vendor_name
+    if origin is None:
+        return what
+    if origin.kind == "wheel":
+        return f"{what} bundled in the {origin.package or 'NumPy'} wheel"
+    if origin.package:
+        return f"{what} from the {origin.manager} package {origin.package}"
+    return f"{what} (a system library no package owns)"
+
+
+def recommend(
+    numpy_blas: LoadedLibrary | None,
+    results: list[LibraryResult],
+    origins: Mapping[str, Origin],
+    bench_rows: list[dict],
+    usable: int,
+    tolerance: float,
+) -> Recommendation:
+    current = numpy_blas.realpath if numpy_blas else None
+    measured = [r for r in results if any(row.get("verified") for row in r.rows)]
+    n = common_size(measured)
+    if n is not None:
+        rates = {
+            (r.candidate.realpath, row["threads"]): row["gflops"]
+            for r in measured for row in r.rows
+            if row.get("verified") and row["n"] == n
+        }
+        path, threads = choose(rates, current, tolerance)
+        chosen = next(r for r in measured if r.candidate.realpath == path)
+        best = max(rates.values())
+        rate = rates[(path, threads)]
+        vendor = chosen.candidate.vendor
+        variable = vendor.thread_variable if vendor and vendor.threaded else None
+        version = (chosen.runtime.get(threads) or {}).get("version")
+        where = _package_text(chosen.candidate.vendor_name, version, origins.get(path))
+        setting = f"{variable}={threads}" if variable else "no thread setting (it runs one thread)"
+        basis = f"dgemm n={n}, {threads} thread{'s' if threads > 1 else ''}"
+        if path == current:
+            no_apk = " No BLAS apk package is needed at run time." if origins.get(path) and origins[path].kind == "wheel" else ""
+            text = (f"Keep NumPy's BLAS, {where}: {rate:.1f} GFLOP/s ({basis}), "
+                    f"{rate / best:.0%} of the fastest configuration measured.{no_apk} Set {setting}.")
+        else:
+            base = rates.get((current, threads)) if current else None
+            gain = f", {rate / base:.2f}x NumPy's current BLAS" if base else ""
+            route = vendor.numpy_route if vendor else ""
+            text = (f"Use {where}: {rate:.1f} GFLOP/s ({basis}){gain}. How: {route}. Set {setting}.")
+        return Recommendation(text, chosen.candidate.path, vendor.key if vendor else None, threads, variable,
+                              rate, best, n, basis)
+    # No comparison: keep the library, decide the threads.
+    threads, basis = _threads_from_bench(bench_rows, usable, tolerance)
+    if numpy_blas is None or numpy_blas.vendor is None:
+        return Recommendation(
+            "NumPy's BLAS could not be identified; run with --compare to measure the libraries on this system.",
+            None, None, threads, None, basis=basis)
+    vendor = numpy_blas.vendor
+    variable = vendor.thread_variable if vendor.threaded else None
+    where = _package_text(numpy_blas.vendor_name, numpy_blas.version, numpy_blas.origin)
+    if vendor.key == "netlib":
+        text = (f"NumPy runs on {where}: unoptimised and single-threaded. Use OpenBLAS instead "
+                "(apk add openblas with Alpine's py3-numpy, or pip install numpy: the wheel bundles it); "
+                "run with --compare to measure the difference here.")
+        return Recommendation(text, numpy_blas.path, vendor.key, 1, None, basis=basis)
+    setting = f"{variable}={threads}" if variable else "no thread setting"
+    text = f"Keep NumPy's BLAS, {where}; set {setting} ({basis})."
+    if numpy_blas.origin.kind == "wheel":
+        text += " No BLAS apk package is needed at run time."
+    return Recommendation(text, numpy_blas.path, vendor.key, threads, variable, basis=basis)

@@ -1,0 +1,408 @@
+"""``apkneed blas`` from start to end: the steps, in order, into one report.
+
+1. what NumPy (and SciPy) loaded, by the probe in the inspected interpreter;
+2. the CPUs this process may use (affinity, cgroup quota) and their peak;
+3. settings that look harmful, each measured with and without the change;
+4. ``--bench``: NumPy's own speed at 1 and all usable threads;
+5. ``--compare``: every other BLAS on the system, verified against NumPy;
+6. one recommendation.
+
+The report is a plain dict (the ``--json`` output) filled step by step, so a
+Ctrl-C at any point leaves everything measured so far in it, with
+``"interrupted": true``. Nothing here prints: ``progress`` receives one line
+per measurement and the CLI decides where it goes.
+
+Exit statuses (also in ``apkneed blas --help``):
+
+* 0   the report is complete (harmful settings are findings, not failures)
+* 1   NumPy is not installed in the inspected environment; or a compared
+      library gave a WRONG RESULT; or a library named with ``--library``
+      could not be benchmarked (cannot be loaded, lacks the dgemm symbols,
+      crashed)
+* 2   bad input: ``--python`` is not an executable, a ``--library`` path
+      does not exist, bad ``--sizes`` or ``--plot`` name
+* 3   the probe itself failed (NumPy crashed on import, not a Python), or
+      ``--plot`` without matplotlib
+* 130 interrupted (Ctrl-C): the partial report is still printed
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+from apkneed import __version__
+from apkneed.blas import bench as bench_mod
+from apkneed.blas import compare as compare_mod
+from apkneed.blas.cpu import CpuFacts, describe_usable, read_cpu_facts
+from apkneed.blas.detect import LoadedLibrary, build_summary, loaded_libraries, openmp_runtimes
+from apkneed.blas.elf import LibraryImage, read_library
+from apkneed.blas.environment import Finding, blas_variables, find_problems, judge
+from apkneed.blas.knowledge import Knowledge, Plan
+from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
+from apkneed.blas.peak import Peak, check_against, estimate_peak
+from apkneed.blas.recommend import recommend
+from apkneed.blas.runner import ProbeRun, probe_environment, run_probe, threadpoolctl_path
+from apkneed.blas.vendor import interesting_symbols, library_name_prefixes
+from apkneed.errors import EnvironmentFailure, InputError, UnsatisfiableError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    python: str
+    bench: str | None = None  # "quick" | "full"
+    compare: bool = False
+    libraries: tuple[str, ...] = ()
+    #: matrix sizes replacing every plan's (--sizes)
+    sizes: tuple[int, ...] | None = None
+    cgroup_root: Path = Path("/sys/fs/cgroup")
+    #: the root whose package database owns system libraries
+    root: Path = Path("/")
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class Interrupted(Exception):
+    """Ctrl-C reached the probe before apkneed saw it."""
+
+
+@dataclass
+class Session:
+    """What every step needs: options, data, and the IO helpers."""
+
+    options: Options
+    knowledge: Knowledge
+    progress: Progress
+
+    @cached_property
+    def threadpoolctl(self) -> str:
+        return threadpoolctl_path()
+
+    @cached_property
+    def database(self) -> PackageDatabase:
+        return read_package_database(self.options.root, self.knowledge)
+
+    @cached_property
+    def _interesting(self) -> frozenset[str]:
+        return interesting_symbols(self.knowledge)
+
+    def read_image(self, path: str) -> LibraryImage:
+        return read_library(path, interesting=self._interesting)
+
+    def origin(self, path: str) -> Origin:
+        return origin_of(path, self.knowledge, self.database)
+
+    def plan(self, name: str) -> Plan:
+        """A plan from the data, with ``--sizes`` replacing its sizes."""
+        plan = self.knowledge.plans[name]
+        sizes = self.options.sizes
+        if not sizes:
+            return plan
+        if name == "setting":  # one point: the largest size asked for
+            sizes = (max(sizes),)
+        return replace(plan, sizes={op: tuple(sizes) for op in plan.sizes}, compare_dgemm=tuple(sizes))
+
+    def probe(self, request: dict, env: dict[str, str] | None = None, on_line=None) -> ProbeRun:
+        run = run_probe(self.options.python, request, env=self.options.environ if env is None else env,
+                        on_line=on_line)
+        if run.of_kind("interrupted"):
+            raise Interrupted()
+        return run
+
+
+def check_inputs(options: Options) -> None:
+    path = Path(options.python)
+    if not path.exists():
+        raise InputError(f"--python {options.python}: no such file")
+    if path.is_dir() or not os.access(path, os.X_OK):
+        raise InputError(f"--python {options.python}: not an executable interpreter")
+    for library in options.libraries:
+        if not Path(library).exists():
+            raise InputError(f"--library {library}: no such file")
+
+
+# -- 1. what NumPy loaded ----------------------------------------------------
+
+def detect(session: Session) -> dict:
+    knowledge = session.knowledge
+    run = session.probe({
+        "task": "detect",
+        "threadpoolctl": session.threadpoolctl,
+        "name_prefixes": list(library_name_prefixes(knowledge)),
+        "config_symbols": list(knowledge.openblas_config_symbols),
+    })
+    if (run.error or {}).get("code") == "no-numpy":
+        raise UnsatisfiableError(
+            f"NumPy is not installed in the environment of {session.options.python}: nothing to inspect "
+            "(install it there, or pass --python of an environment that has it)"
+        )
+    failure = run.failure()
+    lines = run.of_kind("detect")
+    if failure or not lines:
+        raise EnvironmentFailure(f"the probe failed in {session.options.python}: {failure or 'no answer'}")
+    return lines[0]
+
+
+def package_section(found: dict | None) -> dict | None:
+    if not found:
+        return None
+    return {"version": found["version"], "path": found["path"], "build": build_summary(found["config"]),
+            "config": found["config"]}
+
+
+# -- 2. CPUs and peak ----------------------------------------------------------
+
+def measure_peak(session: Session, facts: CpuFacts) -> tuple[Peak, str | None]:
+    run = session.probe({"task": "clock"})
+    clock = (run.of_kind("clock") or [{}])[0]
+    note = clock.get("reason") or run.failure()
+    return estimate_peak(facts, session.knowledge.vector_units, clock.get("ghz"), note), note
+
+
+def cpu_section(facts: CpuFacts, peak: Peak, clock_note: str | None) -> dict:
+    info = facts.info
+    quota = facts.quota
+    return {
+        "arch": info.arch,
+        "vendor": info.vendor,
+        "family": info.family,
+        "model": info.model,
+        "model_name": info.model_name,
+        "vector_flags": sorted(f for f in info.flags if f.startswith(("avx", "fma", "sse", "asimd", "sve", "neon"))),
+        "online": facts.online,
+        "affinity": list(facts.affinity),
+        "cgroup_quota": {"cpus": quota.cpus, "quota_us": quota.quota_us, "period_us": quota.period_us,
+                         "source": quota.source} if quota else None,
+        "usable": facts.usable,
+        "usable_physical_cores": facts.usable_physical_cores,
+        "load_average": facts.load_average,
+        "text": describe_usable(facts),
+        "peak": {
+            "vector_unit": peak.vector_unit.name,
+            "flops_per_cycle": peak.vector_unit.flops_per_cycle,
+            "ghz": peak.frequency.ghz if peak.frequency else None,
+            "frequency_source": peak.frequency.source if peak.frequency else None,
+            "frequencies": [{"ghz": f.ghz, "source": f.source, "detail": f.detail} for f in peak.frequencies],
+            "clock_measurement_note": clock_note,
+            "cores": peak.cores,
+            "per_core_gflops": peak.per_core_gflops,
+            "all_cores_gflops": peak.gflops(peak.cores),
+            "assumptions": peak.assumptions(),
+        },
+    }
+
+
+# -- 3. settings, measured -----------------------------------------------------
+
+def measure_findings(session: Session, findings: list[Finding]) -> list[dict]:
+    """Each measurable finding: dgemm with the environment as it is, and fixed."""
+    plan = session.plan("setting")
+    points = [bench_mod.Point("dgemm", n, None) for n in plan.sizes["dgemm"]]
+    request = bench_mod.bench_request(plan, points, session.threadpoolctl)
+    workload = f"dgemm n={points[0].n}, threads as configured"
+    as_is: dict | None = None
+    out = []
+    for finding in findings:
+        entry = finding.to_json()
+        if finding.measurable:
+            as_is = as_is or setting_run(session, request, session.options.environ)
+            fixed = setting_run(session, request,
+                                probe_environment(session.options.environ, finding.fix_set, finding.fix_unset))
+            verdict = judge(as_is["gflops"], fixed["gflops"], session.knowledge.recommend_tolerance)
+            entry["measured"] = {"with_setting": as_is, "with_fix": fixed, "verdict": verdict, "workload": workload}
+            session.progress(f"setting {finding.subject}: {_rate(as_is)} as is, {_rate(fixed)} with "
+                             f"{finding.fix_text()}: {verdict}")
+        out.append(entry)
+    return out
+
+
+def setting_run(session: Session, request: dict, env: dict[str, str]) -> dict:
+    run = session.probe(request, env=env)
+    blas = (run.of_kind("blas") or [{}])[0].get("libraries", [])
+    points = run.of_kind("point")
+    return {
+        "architecture": [b.get("architecture") for b in blas],
+        "threads": [b.get("num_threads") for b in blas],
+        "gflops": bench_mod.gflops(points[0]["op"], points[0]["n"], points[0]["seconds"], session.knowledge)
+        if points else None,
+        "failure": run.failure(),
+    }
+
+
+def _rate(run: dict) -> str:
+    return f"{run['gflops']:.1f} GFLOP/s" if run.get("gflops") else (run.get("failure") or "no figure")
+
+
+# -- 4. NumPy's benchmark ------------------------------------------------------
+
+def run_benchmark(session: Session, usable: int, peak: Peak, section: dict) -> None:
+    """Fill ``section`` as points arrive (an interrupt keeps what came)."""
+    knowledge = session.knowledge
+    plan = session.plan(session.options.bench or "quick")
+    points = bench_mod.bench_points(plan, usable)
+    section.update({"plan": plan.name, "operations": {k: knowledge.operations[k].call for k in plan.sizes},
+                    "results": [], "complete": False})
+
+    def on_line(line: dict) -> None:
+        if line.get("kind") == "point":
+            row = bench_mod.result_row(line, knowledge, peak)
+            section["results"].append(row)
+            session.progress(f"bench {row['label']} n={row['n']}, {row['threads']} thread(s): "
+                             f"{row['gflops']:.1f} GFLOP/s")
+
+    try:
+        run = session.probe(bench_mod.bench_request(plan, points, session.threadpoolctl), on_line=on_line)
+    finally:
+        section["speedups"] = bench_mod.speedups(section["results"])
+    failure = run.failure()
+    if failure:
+        section["failure"] = failure
+    section["complete"] = failure is None
+
+
+# -- 5. other libraries ----------------------------------------------------------
+
+def compare_candidates(session: Session, numpy_blas: LoadedLibrary | None) -> list[compare_mod.Candidate]:
+    knowledge = session.knowledge
+    sources: list[tuple[str, str]] = []
+    if numpy_blas is not None:
+        sources.append((numpy_blas.path, "numpy"))
+    patterns = compare_mod.location_patterns(knowledge, compare_mod.multiarch_triplet())
+    sources += [(path, "system") for path in compare_mod.discover_paths(patterns)]
+    sources += [(path, "--library") for path in session.options.libraries]
+    return compare_mod.dedupe([compare_mod.make_candidate(path, source, knowledge, session.read_image)
+                               for path, source in sources])
+
+
+def run_comparison(session: Session, usable: int, peak: Peak, candidates: list[compare_mod.Candidate],
+                   results: list[compare_mod.LibraryResult]) -> None:
+    """Benchmark each candidate at each thread count; ``results`` grows as it goes."""
+    for candidate in candidates:
+        result = compare_mod.LibraryResult(candidate, status=candidate.status, message=candidate.problem)
+        results.append(result)
+        if candidate.problem:
+            session.progress(f"compare {candidate.path}: {candidate.problem}")
+            continue
+        for threads in bench_mod.thread_counts(usable):
+            result.status = "interrupted"  # until the run says otherwise
+            run = compare_one(session, result, threads, peak)
+            result.status, result.message = compare_mod.judge_run(result, run)
+            if result.status != "ok":
+                session.progress(f"compare {candidate.path}: {result.message}")
+                break
+
+
+def compare_one(session: Session, result: compare_mod.LibraryResult, threads: int, peak: Peak) -> ProbeRun:
+    knowledge = session.knowledge
+    candidate = result.candidate
+    plan = session.plan(session.options.bench or "quick")
+    env = probe_environment(session.options.environ, compare_mod.thread_environment(knowledge, threads))
+    request = compare_mod.library_request(candidate, plan.compare_dgemm, plan, threads, session.threadpoolctl,
+                                          knowledge)
+
+    def on_line(line: dict) -> None:
+        if line.get("kind") == "library":
+            result.runtime[threads] = (line.get("threadpool") or {}) | {
+                "int_bits": line.get("int_bits"), "config": line.get("config")}
+        elif line.get("kind") == "point":
+            row = compare_mod.point_row(line, threads, knowledge, peak)
+            result.rows.append(row)
+            check = "verified" if row["verified"] else f"WRONG RESULT (relative error {row['relative_error']:.1e})"
+            session.progress(f"compare {candidate.vendor_name} {candidate.path}, {threads} thread(s), dgemm "
+                             f"n={row['n']}: {row['gflops']:.1f} GFLOP/s, {check}")
+
+    return session.probe(request, env=env, on_line=on_line)
+
+
+def compare_section(results: list[compare_mod.LibraryResult], origins: dict[str, Origin],
+                    baseline: str | None) -> dict:
+    libraries = []
+    for result in results:
+        candidate = result.candidate
+        origin = origins.get(candidate.realpath)
+        libraries.append({
+            "path": candidate.path,
+            "realpath": candidate.realpath,
+            "source": candidate.source,
+            "vendor": candidate.vendor.key if candidate.vendor else None,
+            "vendor_name": candidate.vendor_name,
+            "origin": origin.to_json() | {"description": origin.describe()} if origin else None,
+            "dgemm_symbol": candidate.dgemm.symbol if candidate.dgemm else None,
+            "int_model": candidate.dgemm.int_model if candidate.dgemm else None,
+            "status": result.status,
+            "message": result.message,
+            "runtime": {str(k): v for k, v in result.runtime.items()},
+            "results": result.rows,
+        })
+    return {
+        "baseline": baseline,
+        "libraries": libraries,
+        "common_n": compare_mod.common_size(results),
+        "ratios": compare_mod.ratio_table(results, baseline),
+    }
+
+
+# -- the whole run -----------------------------------------------------------------
+
+def build_report(options: Options, knowledge: Knowledge, progress: Progress) -> tuple[dict, int]:
+    """The whole report and its exit status (see the module docstring)."""
+    check_inputs(options)
+    session = Session(options, knowledge, progress)
+    report: dict = {"apkneed_version": __version__, "python": options.python, "interrupted": False}
+    results: list[compare_mod.LibraryResult] = []
+    origins: dict[str, Origin] = {}
+    numpy_blas: LoadedLibrary | None = None
+    peak: Peak | None = None
+    status = 0
+    try:
+        found = detect(session)
+        libraries = loaded_libraries(found, knowledge, session.read_image, session.origin)
+        numpy_blas = next((lib for lib in libraries if "numpy" in lib.users and "BLAS" in lib.provides), None)
+        origins.update((lib.realpath, lib.origin) for lib in libraries)
+        report.update({
+            "python": found["python"],
+            "numpy": package_section(found["numpy"]),
+            "scipy": package_section(found.get("scipy")),
+            "libraries": [lib.to_json() for lib in libraries],
+            "openmp": openmp_runtimes(found),
+            "package_database": session.database.manager,
+        })
+
+        facts = read_cpu_facts(options.cgroup_root)
+        peak, clock_note = measure_peak(session, facts)
+        report["cpu"] = cpu_section(facts, peak, clock_note)
+
+        variables = blas_variables(options.environ, knowledge)
+        findings = find_problems(variables, libraries, report["openmp"], facts.usable, describe_usable(facts),
+                                 knowledge, facts.load_average)
+        report["environment"] = {"variables": variables, "findings": [f.to_json() for f in findings]}
+        report["environment"]["findings"] = measure_findings(session, findings)
+
+        if options.bench:
+            report["benchmark"] = {}
+            run_benchmark(session, facts.usable, peak, report["benchmark"])
+
+        if options.compare:
+            candidates = compare_candidates(session, numpy_blas)
+            for candidate in candidates:
+                origins.setdefault(candidate.realpath, session.origin(candidate.path))
+            run_comparison(session, facts.usable, peak, candidates, results)
+    except (KeyboardInterrupt, Interrupted):
+        report["interrupted"] = True
+        status = 130
+    if results:
+        report["compare"] = compare_section(results, origins, numpy_blas.realpath if numpy_blas else None)
+    if peak is not None:
+        measured = list((report.get("benchmark") or {}).get("results", []))
+        measured += [row for result in results for row in result.rows if row.get("verified")]
+        report["peak_check"] = check_against(peak, measured)
+    report["recommendation"] = recommend(
+        numpy_blas, results, origins, (report.get("benchmark") or {}).get("results", []),
+        (report.get("cpu") or {}).get("usable", 1), knowledge.recommend_tolerance).to_json()
+    status = status or compare_mod.exit_status(results)
+    report["exit_status"] = status
+    return report, status
