@@ -22,7 +22,6 @@ import re
 import tarfile
 import zlib
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -36,10 +35,10 @@ MAX_DECOMPRESSED = 256 * 1024 * 1024
 MAX_LINE = 256 * 1024
 
 INDEX_FIELDS = frozenset("CPVASITULomtcDpikrq")
-#: one "X:value" line; a record is parsed with one findall (fast, in C)
-_FIELD_RE = re.compile(r"^(.):(.*)$", re.MULTILINE)
 #: file lines and per-file metadata that only the installed database carries
 INSTALLED_FIELDS = frozenset("FMRaZsf")
+#: atom lists: apk accepts these repeated in a record and joins them
+LIST_FIELDS = frozenset("Dpir")
 
 
 @dataclass(frozen=True)
@@ -179,49 +178,84 @@ def read_installed_db(data: bytes | str, *, source: str = "lib/apk/db/installed"
     return tuple(parse_records(text, source=source, repository="installed", installed=True))
 
 
+# A record exactly as apk-tools writes it (apk_pkg_write_index_header):
+# fields in this order, sizes and times as digits. Nearly every record of a
+# real index is one; it is read with one match instead of line by line.
+_CANONICAL_RECORD = re.compile(
+    r"C:(.*)\nP:(.+)\nV:(.+)(?:\nA:(.*))?\nS:([0-9]+)\nI:([0-9]+)\nT:(.*)\nU:(.*)\nL:(.*)"
+    r"(?:\no:(.*))?(?:\nm:(.*))?(?:\nt:([0-9]+))?(?:\nc:(.*))?(?:\nk:([0-9]+))?"
+    r"(?:\nD:(.*))?(?:\np:(.*))?(?:\ni:(.*))?\n*\Z"
+)
+
+
 def parse_records(text: str, *, source: str, repository: str, installed: bool = False) -> list[Package]:
     """Parse blank-line separated ``X:value`` records into packages.
 
-    Index records take a fast path (one ``dict`` per record built in C);
-    any record that does not fit it, and every installed-database record,
-    goes through the line-by-line reader, which also finds the exact line of
-    an error.
+    Index records in apk-tools' own layout take a fast path (one regular
+    expression match per record); any other record, and every
+    installed-database record, goes through the line-by-line reader, which
+    also finds the exact line of an error.
     """
-    longest = max(map(len, text.split("\n")), default=0)
-    if longest > MAX_LINE:
-        _check_lines(text, source)
     packages: list[Package] = []
     append = packages.append
+    canonical = _CANONICAL_RECORD.match
     offset = 0
     for record in text.split("\n\n"):
         record_offset = offset
         offset += len(record) + 2
-        if installed:
-            if record.strip("\n"):
-                append(_parse_record_slowly(record, text, record_offset, source, repository, installed))
+        if len(record) > MAX_LINE:
+            _check_lines(record, source, _line_of(text, record_offset))
+        if not installed:
+            match = canonical(record)
+            if match is not None:
+                append(_package_from_canonical(match.groups(), repository, source, text, record_offset))
+                continue
+        elif not record.strip("\n"):
             continue
-        record = record.strip("\n")
-        if not record:
+        stripped = record.lstrip("\n")
+        if not stripped.strip("\n"):
             continue
-        pairs = _FIELD_RE.findall(record)
-        fields = dict(pairs)
-        if (
-            len(fields) != len(pairs)
-            or len(pairs) != record.count("\n") + 1
-            or not fields.keys() <= INDEX_FIELDS
-        ):
-            append(_parse_record_slowly(record, text, record_offset, source, repository, installed))
-            continue
-        append(_make_package(fields, (), source, repository, partial(_line_of, text, record_offset)))
+        start = record_offset + len(record) - len(stripped)
+        append(_parse_record_slowly(stripped.rstrip("\n"), text, start, source, repository, installed))
     return packages
+
+
+def _package_from_canonical(groups, repository: str, source: str, text: str, offset: int) -> Package:
+    checksum, name, version, arch, size, isize, desc, url, lic, origin, maint, btime, commit, prio, deps, provides, iif = groups
+    try:
+        return Package(
+            name,
+            version,
+            arch or "",
+            checksum,
+            int(size),
+            int(isize),
+            desc,
+            url,
+            lic,
+            origin or "",
+            maint or "",
+            int(btime) if btime else None,
+            commit or "",
+            parse_dependencies(deps) if deps else (),
+            parse_provides(provides) if provides else (),
+            parse_dependencies(iif) if iif else (),
+            int(prio) if prio else None,
+            (),
+            None,
+            repository,
+            (),
+        )
+    except InputError as exc:
+        raise InputError(f"{source}:{_line_of(text, offset)}: in the record for {name!r}: {exc}") from None
 
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _check_lines(text: str, source: str) -> None:
-    for lineno, line in enumerate(text.split("\n"), 1):
+def _check_lines(text: str, source: str, first_line: int = 1) -> None:
+    for lineno, line in enumerate(text.split("\n"), first_line):
         if len(line) > MAX_LINE:
             raise InputError(f"{source}:{lineno}: line of {len(line)} characters exceeds the {MAX_LINE} limit")
 
@@ -254,7 +288,10 @@ def _parse_record_slowly(
                 files.append(f"{directory}/{value}" if directory else value)
             continue
         if letter in fields:
-            raise InputError(f"{source}:{lineno}: field {letter!r} repeated in one record")
+            if letter not in LIST_FIELDS:
+                raise InputError(f"{source}:{lineno}: field {letter!r} repeated in one record")
+            # apk appends a repeated list line to the ones before it
+            value = f"{fields[letter]} {value}"
         fields[letter] = value
     line = start or first_line
     return _make_package(fields, tuple(files), source, repository, lambda: line)

@@ -1,0 +1,350 @@
+"""Who provides a name: the package database's name table, as apk builds it.
+
+apk keeps, for every name it has seen (``python3``, ``so:libz.so.1``,
+``cmd:gcc``, ``pc:zlib``, ``/bin/sh``), the list of packages that *are* that
+name or *provide* it, with the version each provides it at. The solver
+works from this table, and so do the other commands ("who provides
+so:libz.so.1?").
+
+Build it with :func:`build_provider_map` from one or more indexes (main,
+then community: the order is apk's repository order, and the first
+repository is preferred when everything else ties). A package present in
+several indexes (same ``C:`` checksum, compared decoded like apk does) is one
+package that lives in several repositories, as in apk. One deliberate
+difference: apk also merges every record that has *no* ``C:`` line into the
+first such record (they share the empty checksum); real indexes always carry
+``C:``, so here such records simply stay distinct packages.
+
+API (everything is read-only; the map is built once and shared):
+
+``build_provider_map(indexes, tags=None, reverse_order="hash") -> ProviderMap``
+    ``tags``: per index, ``None`` or a repository tag (``"edge"`` for the
+    ``@edge`` of ``/etc/apk/repositories``).
+
+``ProviderMap.providers(name) -> tuple[Provider, ...]``
+    ``Provider(package, version)``: ``version`` is the package's own version
+    when ``name`` is its name, the provided version for ``p:name=1.2``, and
+    ``None`` for an unversioned provide (``p:name``: a *virtual* provider).
+    In apk's order (index order).
+``ProviderMap.matching(atom) -> tuple[Provider, ...]``
+    Providers that satisfy a dependency atom (``"so:libz.so.1"``,
+    ``"python3>=3.10"`` or a parsed :class:`~apkneed.alpine.atom.Dependency`).
+``ProviderMap.packages``, ``.names()``, ``name in map``
+``ProviderMap.repositories_of(package) -> tuple[str, ...]`` and
+``.repository_bits(package) -> int`` (apk's ``pkg->repos``: bit ``i + 1``
+for repository ``i``).
+``ProviderMap.dependents(name) / .install_if_dependents(name) -> tuple[str, ...]``
+    Names one of whose providers depends on (or has an install_if on)
+    ``name``, in the order apk itself walks them (see below).
+
+Reverse-dependency order: apk-tools fills a name's reverse dependencies by
+walking its name hash table (murmur3 of the name, seed 5381, 20000 buckets,
+newest name first in a bucket) when the repositories are loaded while the
+database opens, which is how ``apk add -X REPO`` works. That order decides
+which "required by" apk prints first, and the order in which install_if
+packages are installed, so it is reproduced here (``reverse_order="hash"``).
+apk's own test harness loads its test repositories after opening, which
+appends in load order instead (``reverse_order="load"``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, NamedTuple, Sequence
+
+from apkneed.alpine.atom import Dependency, parse_dependency
+from apkneed.alpine.index import ApkIndex
+from apkneed.alpine.package import Package
+from apkneed.alpine.version import satisfies
+
+#: apk-tools' name table size (``apk_hash_init(&db->available.names, ..., 20000)``)
+NAME_HASH_BUCKETS = 20000
+NAME_HASH_SEED = 5381
+
+ReverseOrder = Literal["hash", "load"]
+
+
+class Provider(NamedTuple):
+    """A package that is, or provides, a name, and at which version."""
+
+    package: Package
+    #: None for an unversioned (virtual) provide
+    version: str | None
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.version is None
+
+
+@dataclass(frozen=True, eq=False)
+class ProviderMap:
+    """The name table of one set of repositories. Build with :func:`build_provider_map`."""
+
+    #: repository labels ("main", "community", a path), in apk's priority order
+    repositories: tuple[str, ...]
+    #: per repository: "" (untagged) or the tag without its "@"
+    tags: tuple[str, ...]
+    #: every distinct package, in load order
+    packages: tuple[Package, ...]
+    reverse_order: ReverseOrder
+    _providers: dict[str, list[Provider]] = field(repr=False)
+    _repos: dict[Package, int] = field(repr=False)
+    #: the packages with an ``i:`` line (a small minority)
+    _install_if_packages: tuple[Package, ...] = field(repr=False)
+    # Filled on first use, per map: derived data that most commands never need.
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._providers
+
+    def names(self) -> Iterable[str]:
+        return self._providers.keys()
+
+    def providers(self, name: str) -> tuple[Provider, ...]:
+        return tuple(self._providers.get(name, ()))
+
+    def matching(self, atom: str | Dependency) -> tuple[Provider, ...]:
+        """Providers of the atom's name that meet its version constraint."""
+        dep = parse_dependency(atom) if isinstance(atom, str) else atom
+        found = tuple(
+            p for p in self._providers.get(dep.name, ())
+            if satisfies(p.version, dep.op, dep.version, checksum=p.package.checksum)
+        )
+        if dep.conflict:
+            return ()
+        return found
+
+    def repository_bits(self, package: Package) -> int:
+        return self._repos[package]
+
+    def repositories_of(self, package: Package) -> tuple[str, ...]:
+        bits = self._repos[package]
+        return tuple(label for i, label in enumerate(self.repositories) if bits & (1 << (i + 1)))
+
+    def dependents(self, name: str) -> tuple[str, ...]:
+        """Names with a provider that depends on ``name`` (apk's ``rdepends``), in apk's order."""
+        return self.order_names(self.reverse_names(name))
+
+    def install_if_dependents(self, name: str) -> tuple[str, ...]:
+        """Names with a provider whose install_if mentions ``name`` (apk's ``rinstall_if``)."""
+        return self.order_names(self.reverse_install_if_names(name))
+
+    # Callers that need only a few of these (the solver) filter the unordered
+    # lists before ordering them: sorting the thousands of dependents of
+    # so:libc.musl-*.so.1 costs more than a whole solve.
+    def reverse_names(self, name: str) -> tuple[str, ...]:
+        """Dependents of ``name`` in load order (apk's order only for ``reverse_order="load"``)."""
+        return self._reverse("rdepends", "depends", name)
+
+    def reverse_install_if_names(self, name: str) -> tuple[str, ...]:
+        return self._reverse("rinstall_if", "install_if", name)
+
+    def _reverse(self, kind: str, field_name: str, name: str) -> tuple[str, ...]:
+        memo = self._memo.get(kind)
+        if memo is None:
+            packages = self._install_if_packages if field_name == "install_if" else self.packages
+            memo = self._memo[kind] = _reverse_index(packages, field_name)
+        entry = memo.get(name)
+        return tuple(entry) if entry else ()
+
+    def load_rank(self, package: Package) -> int:
+        """The package's position in load order (apk-tools' test harness orders by it)."""
+        ranks = self._memo.get("load_rank")
+        if ranks is None:
+            ranks = self._memo["load_rank"] = {p: i for i, p in enumerate(self.packages)}
+        return ranks[package]
+
+    def order_names(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Put names (from one reverse list) in the order apk walks them."""
+        if self.reverse_order == "load" or len(names) < 2:
+            return tuple(names)
+        buckets = self._memo.setdefault("bucket", {})
+        keyed = []
+        for name in names:
+            bucket = buckets.get(name)
+            if bucket is None:
+                bucket = buckets[name] = name_hash(name) % NAME_HASH_BUCKETS
+            keyed.append((bucket, name))
+        keyed.sort(key=lambda item: item[0])
+        # Names sharing a bucket come newest first; find their creation order
+        # only then (it needs a scan of the indexes).
+        out = [name for _, name in keyed]
+        i = 0
+        while i < len(keyed):
+            j = i + 1
+            while j < len(keyed) and keyed[j][0] == keyed[i][0]:
+                j += 1
+            if j - i > 1:
+                ranks = self._creation_ranks([name for _, name in keyed[i:j]])
+                out[i:j] = sorted(out[i:j], key=lambda n: -ranks[n])
+            i = j
+        return tuple(out)
+
+    def _creation_ranks(self, names: list[str]) -> dict[str, int]:
+        """When apk first met each name while reading the indexes (P, D, p, i lines)."""
+        memo = self._memo.setdefault("created", {})
+        missing = {n for n in names if n not in memo}
+        if missing:
+            rank = 0
+            for package in self.packages:
+                for seen_name in _names_in_record(package):
+                    if seen_name in missing:
+                        memo[seen_name] = rank
+                        missing.discard(seen_name)
+                    rank += 1
+                if not missing:
+                    break
+            for name in missing:  # only in a request: created last
+                memo[name] = rank
+                rank += 1
+        return {n: memo[n] for n in names}
+
+
+def _reverse_index(packages: Sequence[Package], field_name: str) -> dict[str, dict[str, None]]:
+    """name -> names one of whose providers has ``name`` in ``field_name``, in load order."""
+    reverse: dict[str, dict[str, None]] = {}
+    get = reverse.get
+    install_if = field_name == "install_if"
+    for package in packages:
+        atoms = package.install_if if install_if else package.depends
+        if not atoms:
+            continue
+        own = package.name
+        provides = package.provides
+        for atom in atoms:
+            entry = get(atom.name)
+            if entry is None:
+                entry = reverse[atom.name] = {}
+            entry[own] = None
+            for provide in provides:
+                entry[provide.name] = None
+    return reverse
+
+
+def _names_in_record(package: Package) -> Iterable[str]:
+    # The order apk creates names while reading one record: P:, D:, p:, i:.
+    yield package.name
+    for dep in package.depends:
+        yield dep.name
+    for provide in package.provides:
+        yield provide.name
+    for dep in package.install_if:
+        yield dep.name
+
+
+def build_provider_map(
+    indexes: Sequence[ApkIndex],
+    tags: Sequence[str | None] | None = None,
+    reverse_order: ReverseOrder = "hash",
+) -> ProviderMap:
+    """The name table of ``indexes`` (in apk repository order)."""
+    if tags is None:
+        tags = [None] * len(indexes)
+    if len(tags) != len(indexes):
+        raise ValueError("one tag (or None) per index")
+    providers: dict[str, list[Provider]] = {}
+    repos: dict[Package, int] = {}
+    by_checksum: dict[bytes | str, Package] = {}
+    packages: list[Package] = []
+    install_if_packages: list[Package] = []
+    new = tuple.__new__  # Provider(...) without NamedTuple's Python-level __new__
+    for position, index in enumerate(indexes):
+        bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
+        for package in index.packages:
+            checksum = package.checksum
+            if checksum:
+                key = checksum_key(checksum)
+                known = by_checksum.get(key)
+                if known is not None:
+                    repos[known] |= bit
+                    continue
+                by_checksum[key] = package
+            repos[package] = bit
+            packages.append(package)
+            if package.install_if:
+                install_if_packages.append(package)
+            entry = providers.get(package.name)
+            if entry is None:
+                providers[package.name] = [new(Provider, (package, package.version))]
+            else:
+                entry.append(new(Provider, (package, package.version)))
+            for provide in package.provides:
+                entry = providers.get(provide.name)
+                if entry is None:
+                    providers[provide.name] = [new(Provider, (package, provide.version))]
+                else:
+                    entry.append(new(Provider, (package, provide.version)))
+    return ProviderMap(
+        repositories=tuple(index.repository for index in indexes),
+        tags=tuple((tag or "").lstrip("@") for tag in tags),
+        packages=tuple(packages),
+        reverse_order=reverse_order,
+        _providers=providers,
+        _repos=repos,
+        _install_if_packages=tuple(install_if_packages),
+    )
+
+
+def checksum_key(checksum: str) -> bytes | str:
+    """The bytes apk compares for a ``C:`` checksum (``Q1``+base64, ``X1``+hex, or MD5 hex).
+
+    apk decodes before comparing, so two spellings of one digest (base64
+    differing only in its unused padding bits) are the same package.
+    """
+    if len(checksum) == 30 and checksum[:2] == "Q1" and checksum[29] == "=":
+        # The usual SHA-1 in base64: only the unused low bits of the 28th
+        # character can differ between spellings; clear them (cheaper than decoding).
+        last = _B64_CLEARED.get(checksum[28])
+        if last is not None:
+            return checksum[:28] + last
+    try:
+        if checksum[:2] == "Q1":
+            return base64.b64decode(checksum[2:])
+        if checksum[:2] == "X1":
+            return bytes.fromhex(checksum[2:])
+        return bytes.fromhex(checksum)
+    except (binascii.Error, ValueError):
+        return checksum
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_CLEARED = {c: _B64[i & ~3] for i, c in enumerate(_B64)}
+_M32 = 0xFFFFFFFF
+
+
+def name_hash(name: str) -> int:
+    """apk's name-table hash (``apk_blob_hash``): murmur3 with seed 5381."""
+    return murmur3_32(name.encode(), NAME_HASH_SEED)
+
+
+def murmur3_32(data: bytes, seed: int) -> int:
+    """MurmurHash3, x86 32-bit variant, blocks read little-endian (as on x86_64/aarch64)."""
+    length = len(data)
+    h = seed & _M32
+    nblocks = length // 4
+    for k in struct.unpack_from(f"<{nblocks}I", data) if nblocks else ():
+        k = (k * 0xCC9E2D51) & _M32
+        k = ((k << 15) | (k >> 17)) & _M32
+        k = (k * 0x1B873593) & _M32
+        h ^= k
+        h = ((h << 13) | (h >> 19)) & _M32
+        h = (h * 5 + 0xE6546B64) & _M32
+    tail = data[nblocks * 4 :]
+    if tail:
+        k = 0
+        for shift, byte in enumerate(tail):
+            k ^= byte << (8 * shift)
+        k = (k * 0xCC9E2D51) & _M32
+        k = ((k << 15) | (k >> 17)) & _M32
+        k = (k * 0x1B873593) & _M32
+        h ^= k
+    h ^= length
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h

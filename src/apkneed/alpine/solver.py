@@ -1,0 +1,963 @@
+"""What ``apk add --simulate REQUEST...`` installs on an empty root.
+
+A port of apk-tools 2.14's solver (``src/solver.c``, tag v2.14.10) to plain
+Python, kept rule for rule so that it gives apk's answer, apk's install
+order and apk's errors, not merely *an* answer:
+
+* Discovery walks every name the request can reach (dependencies, provides,
+  install_if) and numbers names in post-order; later numbers are decided
+  first when nothing else separates them.
+* Constraints propagate down: a package whose dependency cannot be met any
+  more, that a ``!conflict`` or version constraint excludes, or that provides
+  a name already taken, is disqualified. When every candidate for a name
+  shares a dependency, that dependency becomes required before any choice
+  is made ("merging"), and names every candidate provides exclude packages
+  that do not provide them ("provides transitivity").
+* A name is decided when it is required (or an install_if triggered), in
+  apk's dequeue order: names that can be auto-selected first, then names
+  the request mentions, then the latest discovered. Among providers apk
+  prefers, in this order: no errors, the last merging group, fewer
+  conflicts, an allowed repository tag, the preferred tag, the highest
+  version of the requested name, the highest version of the package, the
+  highest provider priority (``k:``), then the first repository.
+* A virtual name (provided without a version) is never chosen for the user
+  unless its provider has a provider priority: "please select one of the
+  'provided by' packages explicitly" (``/bin/sh`` on Alpine v3.16).
+* install_if packages are installed when every name of their ``i:`` line is
+  installed at a matching version.
+* Repository tags (``name@tag``): packages of a tagged repository are only
+  chosen when the request, or the package that pulls them in, allows the
+  tag; a request for a tag no repository has is refused before solving.
+* The install order is apk's changeset order: dependencies before the
+  package that needs them (a cycle is installed in discovery order), each
+  install_if package right after the last package that triggers it.
+* Errors: apk counts one error per name it cannot provide and per package
+  that is broken or depends on a broken one; that count is apk's exit
+  status. The explanation (``apkneed.alpine.solver_report``) is the text
+  apk prints after ``ERROR: unable to select packages:``.
+
+Left out, because apkneed always starts from an empty root: installed
+packages and their upgrades (``--upgrade``, ``--latest``, ``--available``,
+self-upgrade, removal), ``--force-broken-world``, cached and ``.apk`` file
+packages, and packages whose index was masked with ``--no-network``. Tags
+first named inside an index's ``D:`` lines (not in a repository list) are
+treated as unknown tags.
+
+API::
+
+    solve(providers: ProviderMap, request: Sequence[str | Dependency]) -> Solution
+    parse_request(words) -> tuple[Dependency, ...]     # apk's "world" atoms
+
+``Solution.installs`` are Package objects in apk's install order; on
+failure :class:`SolverError` (an UnsatisfiableError) carries the structured
+problems, apk's explanation text and apk's exit status.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from apkneed.alpine.atom import Dependency, parse_dependency
+from apkneed.alpine.package import Package
+from apkneed.alpine.providers import ProviderMap, checksum_key
+from apkneed.alpine.version import ANY, CHECKSUM, GREATER, LESS, compare_mask, is_valid, op_mask, op_string
+from apkneed.errors import InputError, UnsatisfiableError
+
+#: apk caps its exit status here
+MAX_EXIT_STATUS = 99
+#: what apk exits with when it refuses to start (a missing repository tag):
+#: its -1 becomes 250, then the cap makes it 99
+REFUSED_EXIT_STATUS = 99
+
+
+@dataclass(frozen=True)
+class InstallStep:
+    """One ``(i/N) Installing NAME[@tag] (VERSION)`` line."""
+
+    package: Package
+    #: "" or the repository tag the package was chosen under, e.g. "@edge"
+    tag: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.package.name}{self.tag} ({self.package.version})"
+
+
+@dataclass(frozen=True)
+class Solution:
+    request: tuple[Dependency, ...]
+    steps: tuple[InstallStep, ...]
+
+    @property
+    def installs(self) -> tuple[Package, ...]:
+        """Packages in apk's install order: dependencies first."""
+        return tuple(step.package for step in self.steps)
+
+    @property
+    def download_size(self) -> int:
+        return sum(step.package.size for step in self.steps)
+
+    @property
+    def installed_size(self) -> int:
+        return sum(step.package.installed_size for step in self.steps)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One entry of apk's error report.
+
+    ``subject`` is what apk names: ``"gcc-11.2.1_git20220219-r2"`` (a
+    package), ``"/bin/sh (virtual)"`` or ``"py3-pip (no such package)"``.
+    ``sections`` are apk's labelled lists in apk's order, e.g.
+    ``(("provided by", ("busybox",)), ("required by", ("bash-5.1.16-r2[/bin/sh]",)))``.
+    """
+
+    kind: str  # "virtual", "missing", "package", "tag"
+    name: str  # the name (or package name) concerned
+    subject: str
+    sections: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def items(self, label: str) -> tuple[str, ...]:
+        for section, items in self.sections:
+            if section == label:
+                return items
+        return ()
+
+    def summary(self) -> str:
+        """One line: what is wrong, naming the atom."""
+        required = ", ".join(self.items("required by"))
+        if self.kind == "virtual":
+            return (
+                f"{self.subject} required by {required or 'nothing'}: select one of its providers "
+                f"explicitly ({', '.join(self.items('provided by'))})"
+            )
+        if self.kind == "missing":
+            return f"{self.subject} required by {required or 'nothing'}"
+        parts = [f"{label} {', '.join(items)}" for label, items in self.sections if items]
+        return f"{self.subject}: " + "; ".join(parts) if parts else self.subject
+
+
+class SolverError(UnsatisfiableError):
+    """apk would refuse the request; carries what apk would say."""
+
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        explanation: str,
+        error_count: int,
+        header: str,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self.problems = tuple(problems)
+        #: apk's WARNING lines printed before the ERROR line
+        self.warnings = tuple(warnings)
+        #: apk's text after its ERROR line, exactly as apk prints it
+        self.explanation = explanation
+        #: how many errors apk counted
+        self.error_count = error_count
+        #: apk's ERROR line ("unable to select packages:")
+        self.header = header
+        super().__init__(_one_line(self.problems, header))
+
+    @property
+    def apk_exit_status(self) -> int:
+        # apk exits with its error count (at most 99); a refusal (-1) ends as 99 too
+        if self.error_count < 0:
+            return REFUSED_EXIT_STATUS
+        return min(self.error_count, MAX_EXIT_STATUS)
+
+    @property
+    def apk_output(self) -> str:
+        """What apk prints on stderr: warnings, the ERROR line and the explanation."""
+        lines = [f"WARNING: {w}" for w in self.warnings] + [f"ERROR: {self.header}"]
+        if self.explanation:
+            lines.append(self.explanation)
+        return "\n".join(lines)
+
+
+def _one_line(problems: Sequence[Problem], header: str) -> str:
+    if not problems:
+        return header.rstrip(":")
+    shown = "; ".join(p.summary() for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return f"{header} {shown}{more}"
+
+
+def parse_request(words: Sequence[str | Dependency]) -> tuple[Dependency, ...]:
+    """apk's world from ``apk add WORD...``: valid atoms, a later duplicate name wins."""
+    out: dict[str, Dependency] = {}
+    for word in words:
+        if isinstance(word, Dependency):
+            dep = word
+        else:
+            try:
+                dep = parse_dependency(word)
+            except InputError:
+                dep = None
+            if dep is None or (dep.op not in (None, "><") and not is_valid(dep.version or "")):
+                raise InputError(
+                    f"{word!r} is not a valid world dependency, format is name(@tag)([<>~=]version)"
+                )
+        out[dep.name] = dep  # same name: replaced in place, like apk_deps_add
+    return tuple(out.values())
+
+
+def solve(providers: ProviderMap, request: Sequence[str | Dependency]) -> Solution:
+    """What apk installs for ``request`` on an empty root, or SolverError."""
+    world = parse_request(request)
+    return _Solver(providers).run(world)
+
+
+# ---------------------------------------------------------------------------
+# Solver state. Field names follow solver.c's so the two read side by side.
+
+
+class _Name:
+    __slots__ = (
+        "key", "prov", "seen", "locked", "chosen", "order_id", "requirers",
+        "merge_depends", "merge_provides", "reevaluate_deps", "reevaluate_iif",
+        "has_iif", "no_iif", "has_options", "reverse_deps_done",
+        "has_virtual_provides", "has_auto_selectable", "dirty", "solver_flags_set",
+        "cset_processed", "rdeps", "riif", "state",
+    )
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.prov: list[_Prov] | None = None  # filled on first use
+        self.seen = self.locked = False
+        self.chosen = NO_PROVIDER
+        self.order_id = self.requirers = self.merge_depends = self.merge_provides = 0
+        self.reevaluate_deps = self.reevaluate_iif = False
+        self.has_iif = self.has_options = self.reverse_deps_done = False
+        self.no_iif = False
+        self.has_virtual_provides = self.has_auto_selectable = False
+        self.dirty = self.solver_flags_set = self.cset_processed = False
+        self.rdeps: list[_Name] | None = None
+        self.riif: list[_Name] | None = None
+        self.state = 0  # the error reporter's flags
+
+    def __repr__(self) -> str:
+        return f"<name {self.key}>"
+
+
+class _Pkg:
+    __slots__ = (
+        "package", "name", "version", "depends", "provides", "install_if",
+        "priority", "repos", "seen", "conflicts", "pinning_allowed",
+        "pinning_preferred", "available", "selectable", "tag_ok", "tag_preferred",
+        "dependencies_used", "dependencies_merged", "in_changeset",
+        "iif_triggered", "iif_failed", "error", "marked", "state",
+    )
+
+    def __repr__(self) -> str:
+        return f"<pkg {self.package.nv}>"
+
+
+class _Prov:
+    """apk_provider: a package and the version it provides a name at (None: virtual)."""
+
+    __slots__ = ("pkg", "version")
+
+    def __init__(self, pkg: _Pkg | None, version: str | None) -> None:
+        self.pkg = pkg
+        self.version = version
+
+
+NO_PROVIDER = _Prov(None, None)
+
+
+class _Dep:
+    __slots__ = ("name", "version", "mask", "conflict", "fuzzy", "tag", "atom")
+
+    def __str__(self) -> str:
+        # apk_dep_snprintf: no tag (it is printed without a database)
+        text = ("!" if self.conflict else "") + self.name.key
+        if self.version is not None:
+            text += op_string(self.mask) + self.version
+        return text
+
+
+class _Provide:
+    __slots__ = ("name", "version", "atom")
+
+    def __str__(self) -> str:
+        return str(self.atom)
+
+
+def dep_is_provided(dep: _Dep, prov: _Prov) -> bool:
+    """apk_dep_is_provided: does this provider meet the dependency?"""
+    if prov.pkg is None:
+        return dep.conflict
+    mask = dep.mask
+    if mask == CHECKSUM:
+        return checksum_key(dep.version or "") == checksum_key(prov.pkg.package.checksum)
+    if mask == ANY:
+        return not dep.conflict
+    if prov.version is None:
+        return dep.conflict
+    if compare_mask(prov.version, dep.version, dep.fuzzy) & mask:
+        return not dep.conflict
+    return dep.conflict
+
+
+def _run_recursion(start: Iterator) -> None:
+    """Run generator-based recursion without Python's stack limit.
+
+    A step yields the generator of a nested call; it runs to completion
+    before the caller resumes, exactly like the C recursion it replaces.
+    """
+    stack = [start]
+    while stack:
+        try:
+            child = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        stack.append(child)
+
+
+class _Solver:
+    def __init__(self, providers: ProviderMap) -> None:
+        self.map = providers
+        self.names: dict[str, _Name] = {}
+        self.pkgs: dict[Package, _Pkg] = {}
+        self.deps: dict[int, _Dep] = {}
+        # Tag 0 is the default (untagged) one; then one per configured tag.
+        self.tag_names: list[str] = [""]
+        self.tag_repos: list[int] = [0]
+        for position, tag in enumerate(providers.tags):
+            bit = 1 << (position + 1)
+            tag_id = self.tag_id(tag) if tag else 0
+            self.tag_repos[tag_id] |= bit
+        self.default_repos = self.tag_repos[0]
+        self.dirty: deque[_Name] = deque()
+        self.unresolved: dict[_Name, None] = {}
+        self.errors = 0
+        self.order_id = 0
+        self.pinning_inherit = 0
+        self.reverse_deps: dict[_Name, dict[_Name, tuple]] = {}
+        self.reverse_iif: dict[_Name, dict[_Name, tuple]] = {}
+
+    # -- the database side: names, packages, tags --------------------------
+
+    def tag_id(self, tag: str | None) -> int:
+        if not tag:
+            return 0
+        tag = tag.lstrip("@")
+        try:
+            return self.tag_names.index(tag, 1)
+        except ValueError:
+            self.tag_names.append(tag)
+            self.tag_repos.append(0)
+            return len(self.tag_names) - 1
+
+    def name(self, key: str) -> _Name:
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = _Name(key)
+        return name
+
+    def providers(self, name: _Name) -> list[_Prov]:
+        prov = name.prov
+        if prov is None:
+            pkg = self.pkg
+            prov = name.prov = [_Prov(pkg(p.package), p.version) for p in self.map._providers.get(name.key, ())]
+        return prov
+
+    def pkg(self, package: Package) -> _Pkg:
+        pkg = self.pkgs.get(package)
+        if pkg is not None:
+            return pkg
+        pkg = self.pkgs[package] = _Pkg()
+        pkg.package = package
+        pkg.name = self.name(package.name)
+        pkg.version = package.version
+        pkg.depends = [self.dep(d) for d in package.depends]
+        provides = []
+        for atom in package.provides:
+            provide = _Provide()
+            provide.name = self.name(atom.name)
+            provide.version = atom.version
+            provide.atom = atom
+            provides.append(provide)
+        pkg.provides = provides
+        pkg.install_if = [self.dep(d) for d in package.install_if]
+        pkg.priority = package.provider_priority or 0
+        pkg.repos = self.map.repository_bits(package)
+        pkg.seen = pkg.available = pkg.selectable = pkg.tag_ok = pkg.tag_preferred = False
+        pkg.dependencies_used = pkg.dependencies_merged = pkg.in_changeset = False
+        pkg.iif_triggered = pkg.iif_failed = pkg.error = pkg.marked = False
+        pkg.conflicts = pkg.pinning_allowed = pkg.pinning_preferred = pkg.state = 0
+        return pkg
+
+    def dep(self, atom: Dependency) -> _Dep:
+        dep = self.deps.get(id(atom))
+        if dep is None:
+            dep = self.deps[id(atom)] = _Dep()
+            dep.atom = atom
+            dep.name = self.name(atom.name)
+            dep.version = atom.version
+            dep.mask = op_mask(atom.op)
+            dep.conflict = atom.conflict
+            dep.fuzzy = atom.op is not None and "~" in atom.op
+            dep.tag = self.tag_id(atom.tag)
+        return dep
+
+    def mask_repos(self, pinning_mask: int) -> int:
+        """apk_db_get_pinning_mask_repos: repositories a set of tags allows."""
+        repos = 0
+        i = 0
+        while pinning_mask:
+            if pinning_mask & 1 and i < len(self.tag_repos):
+                repos |= self.tag_repos[i]
+            pinning_mask >>= 1
+            i += 1
+        return repos
+
+    def index_reverse_dependencies(self) -> None:
+        """Who depends on whom among the names discovery saw (apk's rdepends/rinstall_if).
+
+        Every use after discovery skips unseen names, so only seen names are
+        indexed: a few hundred, where the whole index has thousands of
+        dependents of so:libc alone. The order is fixed by :meth:`ordered`.
+        """
+        load_order = self.map.reverse_order == "load"
+        rank = self.map.load_rank
+        rdeps: dict[_Name, dict[_Name, tuple]] = {}
+        riif: dict[_Name, dict[_Name, tuple]] = {}
+        for name in self.names.values():
+            if not name.seen:
+                continue
+            for p in self.providers(name):
+                pkg = p.pkg
+                # load order: the first package (and its name/provide slot) that adds it
+                key = (rank(pkg.package), _owner_slot(pkg, name)) if load_order else ()
+                for table, atoms in ((rdeps, pkg.depends), (riif, pkg.install_if)):
+                    for dep in atoms:
+                        entry = table.get(dep.name)
+                        if entry is None:
+                            entry = table[dep.name] = {}
+                        known = entry.get(name)
+                        if known is None or key < known:
+                            entry[name] = key
+        self.reverse_deps = rdeps
+        self.reverse_iif = riif
+
+    def ordered(self, entry: dict[_Name, tuple] | None) -> list[_Name]:
+        if not entry:
+            return []
+        if self.map.reverse_order == "load":
+            return sorted(entry, key=entry.__getitem__)
+        names = self.names
+        return [names[k] for k in self.map.order_names([n.key for n in entry])]
+
+    def rdepends(self, name: _Name) -> list[_Name]:
+        """Seen names that depend on ``name``, in apk's order."""
+        rdeps = name.rdeps
+        if rdeps is None:
+            rdeps = name.rdeps = self.ordered(self.reverse_deps.get(name))
+        return rdeps
+
+    def rinstall_if(self, name: _Name) -> list[_Name]:
+        """Seen names with an install_if on ``name``, in apk's order."""
+        riif = name.riif
+        if riif is None:
+            riif = name.riif = self.ordered(self.reverse_iif.get(name))
+        return riif
+
+    # -- solver.c ------------------------------------------------------------
+
+    def mark_error(self, pkg: _Pkg | None) -> None:
+        if pkg is None or pkg.error:
+            return
+        pkg.error = True
+        self.errors += 1
+
+    def queue_dirty(self, name: _Name) -> None:
+        if name.dirty or name.locked or (name.requirers == 0 and not name.reevaluate_iif):
+            return
+        name.dirty = True
+        self.dirty.append(name)
+
+    def queue_unresolved(self, name: _Name) -> None:
+        if name.locked:
+            return
+        want = name.requirers > 0 or name.has_iif
+        if want:
+            if name not in self.unresolved:
+                self.unresolved[name] = None
+        elif name in self.unresolved:
+            del self.unresolved[name]
+
+    def reevaluate_reverse_deps(self, name: _Name) -> None:
+        for name0 in self.rdepends(name):
+            name0.reevaluate_deps = True
+            self.queue_dirty(name0)
+
+    def reevaluate_reverse_installif(self, name: _Name) -> None:
+        for name0 in self.rinstall_if(name):
+            if name0.no_iif:
+                continue
+            name0.reevaluate_iif = True
+            self.queue_dirty(name0)
+
+    def reevaluate_reverse_installif_pkg(self, pkg: _Pkg) -> None:
+        self.reevaluate_reverse_installif(pkg.name)
+        for provide in pkg.provides:
+            self.reevaluate_reverse_installif(provide.name)
+
+    def disqualify_package(self, pkg: _Pkg) -> None:
+        pkg.selectable = False
+        self.reevaluate_reverse_deps(pkg.name)
+        for provide in pkg.provides:
+            self.reevaluate_reverse_deps(provide.name)
+        self.reevaluate_reverse_installif_pkg(pkg)
+
+    def dependency_satisfiable(self, dep: _Dep) -> bool:
+        name = dep.name
+        if name.locked:
+            return dep_is_provided(dep, name.chosen)
+        if name.requirers == 0 and dep.conflict:  # dep_is_provided(dep, none)
+            return True
+        for p in self.providers(name):
+            if p.pkg.selectable and dep_is_provided(dep, p):
+                return True
+        return False
+
+    def discover_name(self, name: _Name) -> Iterator:
+        name.seen = True
+        name.no_iif = True
+        default_repos = self.default_repos
+        providers = self.providers(name)
+        for p in providers:
+            pkg = p.pkg
+            if not pkg.seen:
+                pkg.seen = True
+                pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
+                pkg.available = True  # every repository is a local, available one
+                pkg.selectable = True
+                pkg.iif_failed = not pkg.install_if
+                pkg.tag_preferred = pkg.package.installed_size == 0 or bool(pkg.repos & default_repos)
+                pkg.tag_ok = pkg.tag_preferred
+                for dep in pkg.depends:
+                    if not dep.name.seen:
+                        yield self.discover_name(dep.name)
+            name.no_iif = name.no_iif and pkg.iif_failed
+        for p in providers:
+            pkg = p.pkg
+            for name0 in self.map.install_if_dependents(pkg.name.key):
+                name0 = self.name(name0)
+                if not name0.seen:
+                    yield self.discover_name(name0)
+            for provide in pkg.provides:
+                if provide.name.seen:
+                    continue
+                yield self.discover_name(provide.name)
+                for name0 in self.map.install_if_dependents(provide.name.key):
+                    name0 = self.name(name0)
+                    if not name0.seen:
+                        yield self.discover_name(name0)
+        self.order_id += 1
+        name.order_id = self.order_id
+
+    def name_requirers_changed(self, name: _Name) -> None:
+        self.queue_unresolved(name)
+        self.reevaluate_reverse_installif(name)
+        self.queue_dirty(name)
+
+    def inherit_pinning(self, pkg: _Pkg, parent: _Pkg | None) -> None:
+        repos = pkg.repos
+        if parent is not None:
+            pkg.pinning_allowed |= parent.pinning_allowed
+        else:
+            # a world dependency: its tag is both allowed and preferred
+            pkg.pinning_allowed |= self.pinning_inherit
+            pkg.pinning_preferred = self.pinning_inherit
+            pkg.tag_preferred = bool(repos & self.mask_repos(pkg.pinning_preferred))
+        if not pkg.tag_ok:
+            pkg.tag_ok = bool(repos & self.mask_repos(pkg.pinning_allowed))
+
+    def apply_constraint(self, parent: _Pkg | None, dep: _Dep) -> None:
+        name = dep.name
+        if not dep.conflict:
+            name.requirers += 1
+            if name.requirers == 1:
+                self.name_requirers_changed(name)
+        for p0 in self.providers(name):
+            pkg0 = p0.pkg
+            is_provided = dep_is_provided(dep, p0)
+            if not is_provided:
+                pkg0.conflicts += 1
+            if pkg0.selectable and pkg0.conflicts:
+                self.disqualify_package(pkg0)
+            if is_provided:
+                self.inherit_pinning(pkg0, parent)
+
+    def exclude_non_providers(self, name: _Name, must_provide: _Name, skip_virtuals: bool) -> None:
+        if name is must_provide:
+            return
+        for p in self.providers(name):
+            pkg = p.pkg
+            if pkg.name is must_provide or not pkg.selectable or (skip_virtuals and p.version is None):
+                continue
+            if any(d.name is must_provide or (skip_virtuals and d.version is None) for d in pkg.provides):
+                continue
+            self.disqualify_package(pkg)
+
+    def is_provider_auto_selectable(self, p: _Prov) -> bool:
+        # A virtual provide is never picked for the user without a priority.
+        return p.version is not None or bool(p.pkg.priority) or p.pkg.name.requirers > 0
+
+    def reconsider_name(self, name: _Name) -> None:
+        reevaluate_deps = name.reevaluate_deps
+        reevaluate_iif = name.reevaluate_iif
+        name.reevaluate_deps = name.reevaluate_iif = False
+        name.has_auto_selectable = False
+        first_candidate = None
+        num_options = num_tag_not_ok = 0
+        has_iif = False
+        no_iif = True
+        providers = self.providers(name)
+
+        # propagate down by merging common dependencies and applying new constraints
+        for p in providers:
+            pkg = p.pkg
+            pkg.dependencies_merged = False
+            if reevaluate_deps:
+                if not pkg.selectable:
+                    continue
+                for dep in pkg.depends:
+                    if not self.dependency_satisfiable(dep):
+                        self.disqualify_package(pkg)
+                        break
+            if not pkg.selectable:
+                continue
+
+            if reevaluate_iif and not pkg.iif_triggered and not pkg.iif_failed:
+                pkg.iif_triggered = True
+                pkg.iif_failed = False
+                for dep in pkg.install_if:
+                    if not dep.name.locked:
+                        pkg.iif_triggered = pkg.iif_failed = False
+                        break
+                    if not dep_is_provided(dep, dep.name.chosen):
+                        pkg.iif_triggered = False
+                        pkg.iif_failed = True
+                        break
+            if reevaluate_iif and pkg.iif_triggered:
+                for dep in pkg.install_if:
+                    self.inherit_pinning(pkg, dep.name.chosen.pkg)
+            has_iif = has_iif or pkg.iif_triggered
+            no_iif = no_iif and pkg.iif_failed
+            name.has_auto_selectable = name.has_auto_selectable or pkg.iif_triggered
+
+            if name.requirers == 0:
+                continue
+
+            # merge common dependencies
+            pkg.dependencies_merged = True
+            if first_candidate is None:
+                first_candidate = pkg
+            for dep in pkg.depends:
+                if not dep.conflict and dep.name.merge_depends == num_options:
+                    dep.name.merge_depends = num_options + 1
+            own = pkg.name
+            if own.merge_provides == num_options:
+                own.merge_provides = num_options + 1
+                own.has_virtual_provides = own.has_virtual_provides or p.version is None
+            for provide in pkg.provides:
+                pname = provide.name
+                if pname.merge_provides == num_options:
+                    pname.merge_provides = num_options + 1
+                    pname.has_virtual_provides = pname.has_virtual_provides or provide.version is None
+            num_tag_not_ok += not pkg.tag_ok
+            num_options += 1
+            if not name.has_auto_selectable and self.is_provider_auto_selectable(p):
+                name.has_auto_selectable = True
+
+        name.has_options = num_options > 1 or num_tag_not_ok > 0
+        name.has_iif = has_iif
+        name.no_iif = no_iif
+        self.queue_unresolved(name)
+
+        if first_candidate is not None:
+            pkg = first_candidate
+            for p in providers:
+                p.pkg.dependencies_used = p.pkg.dependencies_merged
+
+            # propagate down common dependencies
+            if num_options == 1:
+                for dep in pkg.depends:
+                    complete = dep.name.merge_depends == num_options
+                    dep.name.merge_depends = 0
+                    if complete:
+                        self.apply_constraint(pkg, dep)
+            else:
+                for dep in pkg.depends:
+                    name0 = dep.name
+                    complete = name0.merge_depends == num_options
+                    name0.merge_depends = 0
+                    if complete and name0.requirers == 0:
+                        # a dependency every candidate has
+                        name0.requirers += 1
+                        self.name_requirers_changed(name0)
+                        for p in self.providers(name0):
+                            self.inherit_pinning(p.pkg, pkg)
+
+            # provides transitivity
+            own = pkg.name
+            complete = own.merge_provides == num_options
+            own.merge_provides = 0
+            if complete:
+                self.exclude_non_providers(own, name, own.has_virtual_provides)
+            for provide in pkg.provides:
+                pname = provide.name
+                complete = pname.merge_provides == num_options
+                pname.merge_provides = 0
+                if complete:
+                    self.exclude_non_providers(pname, name, pname.has_virtual_provides)
+            own.has_virtual_provides = False
+            for provide in pkg.provides:
+                provide.name.has_virtual_provides = False
+
+        name.reverse_deps_done = True
+        for name0 in self.rdepends(name):
+            if not name0.locked:
+                name.reverse_deps_done = False
+                break
+
+    def compare_providers(self, a: _Prov, b: _Prov) -> int:
+        pkg_a, pkg_b = a.pkg, b.pkg
+        if pkg_a is None or pkg_b is None:
+            return (pkg_a is not None) - (pkg_b is not None)
+        # (no --latest/--upgrade/--available, nothing installed)
+        r = pkg_a.selectable - pkg_b.selectable
+        if r:
+            return r
+        r = pkg_a.dependencies_used - pkg_b.dependencies_used
+        if r:
+            return r
+        r = pkg_b.conflicts - pkg_a.conflicts
+        if r:
+            return r
+        r = pkg_a.tag_ok - pkg_b.tag_ok
+        if r:
+            return r
+        r = pkg_a.tag_preferred - pkg_b.tag_preferred
+        if r:
+            return r
+        # the latest version of the requested name, then of the package
+        result = compare_mask(a.version, b.version)
+        if result == LESS:
+            return -1
+        if result == GREATER:
+            return 1
+        if pkg_a.name is pkg_b.name:
+            result = compare_mask(pkg_a.version, pkg_b.version)
+            if result == LESS:
+                return -1
+            if result == GREATER:
+                return 1
+        r = pkg_a.priority - pkg_b.priority
+        if r:
+            return r
+        r = pkg_a.selectable - pkg_b.selectable
+        if r:
+            return r
+        # the first repository (lowest bit) wins
+        return _ffs(pkg_b.repos) - _ffs(pkg_a.repos)
+
+    def assign_name(self, name: _Name, p: _Prov) -> None:
+        if name.locked:
+            # two packages providing one name without a version is fine
+            if p.version is None and name.chosen.version is None:
+                return
+            self.mark_error(p.pkg)
+            self.mark_error(name.chosen.pkg)
+            return
+        name.locked = True
+        name.chosen = p
+        self.unresolved.pop(name, None)
+        name.dirty = False
+        for p0 in self.providers(name):
+            if p0.pkg is p.pkg:
+                continue
+            if p.version is None and p0.version is None:
+                continue
+            self.disqualify_package(p0.pkg)
+        self.reevaluate_reverse_deps(name)
+        if p.pkg is not None:
+            self.reevaluate_reverse_installif_pkg(p.pkg)
+        else:
+            self.reevaluate_reverse_installif(name)
+
+    def select_package(self, name: _Name) -> None:
+        chosen = NO_PROVIDER
+        if name.requirers or name.has_iif:
+            for p in self.providers(name):
+                pkg = p.pkg
+                if name.requirers == 0 and (not pkg.iif_triggered or not pkg.tag_ok or not pkg.selectable):
+                    continue
+                if not self.is_provider_auto_selectable(p):
+                    continue
+                if self.compare_providers(p, chosen) > 0:
+                    chosen = p
+        pkg = chosen.pkg
+        if pkg is not None:
+            if not pkg.selectable or not pkg.tag_ok:
+                self.mark_error(pkg)
+            self.assign_name(pkg.name, _Prov(pkg, pkg.version))
+            for provide in pkg.provides:
+                self.assign_name(provide.name, _Prov(pkg, provide.version))
+            for dep in pkg.depends:
+                self.apply_constraint(pkg, dep)
+        else:
+            self.assign_name(name, NO_PROVIDER)
+            if name.requirers > 0:
+                self.errors += 1
+
+    # -- the changeset -----------------------------------------------------
+
+    def get_tag(self, pinning_mask: int, repos: int) -> int:
+        for i in range(len(self.tag_names)):
+            if pinning_mask & (1 << i) and self.tag_repos[i] & repos:
+                return i
+        return 0
+
+    def gen_name_change(self, name: _Name, changes: list) -> Iterator:
+        name.cset_processed = True
+        pkg = name.chosen.pkg
+        if pkg is None or pkg.in_changeset:
+            return
+        pkg.in_changeset = True
+        pkg.name.cset_processed = True
+        for provide in pkg.provides:
+            provide.name.cset_processed = True
+        for dep in pkg.depends:
+            dname = dep.name
+            if not dep_is_provided(dep, dname.chosen):
+                self.mark_error(pkg)  # unfulfilled dependency
+            if not dname.cset_processed:
+                yield self.gen_name_change(dname, changes)
+            if dname.chosen.pkg is not None and dname.chosen.pkg.error:
+                self.mark_error(pkg)  # propagation up
+        changes.append((pkg, self.get_tag(pkg.pinning_allowed, pkg.repos)))
+        # install_if packages this one completes
+        for trigger in (pkg.name, *(provide.name for provide in pkg.provides)):
+            for name0 in self.rinstall_if(trigger):
+                ipkg = name0.chosen.pkg
+                if ipkg is None or name0.cset_processed:
+                    continue
+                if all(d.name.cset_processed and dep_is_provided(d, d.name.chosen) for d in ipkg.install_if):
+                    yield self.gen_name_change(name0, changes)
+
+    def generate_changeset(self, world: list[_Dep]) -> list[tuple[_Pkg, int]]:
+        changes: list[tuple[_Pkg, int]] = []
+        for dep in world:
+            if not dep.name.cset_processed:
+                _run_recursion(self.gen_name_change(dep.name, changes))
+        return changes
+
+    # -- the whole run -----------------------------------------------------
+
+    def run(self, request: tuple[Dependency, ...]) -> Solution:
+        world = [self.dep(atom) for atom in request]
+        world.sort(key=lambda d: _display_key(d.name.key))
+        missing_tags = [d for d in world if d.tag and not self.tag_repos[d.tag]]
+        if missing_tags:
+            raise _missing_tag_error(missing_tags, self.tag_names)
+
+        for dep in world:
+            dep.name.solver_flags_set = True
+        for dep in world:
+            if not dep.name.seen:
+                _run_recursion(self.discover_name(dep.name))
+        self.index_reverse_dependencies()
+        for dep in world:
+            self.pinning_inherit = 1 << dep.tag
+            self.apply_constraint(None, dep)
+        self.pinning_inherit = 0
+
+        dirty, unresolved = self.dirty, self.unresolved
+        while True:
+            while dirty:
+                name = dirty.popleft()
+                if name.dirty:
+                    name.dirty = False
+                    self.reconsider_name(name)
+            chosen = None
+            for name0 in reversed(unresolved):  # apk adds at the head
+                if name0.reverse_deps_done and name0.requirers and name0.has_auto_selectable and not name0.has_options:
+                    chosen = name0
+                    break
+                if chosen is None or _compare_name_dequeue(name0, chosen) < 0:
+                    chosen = name0
+            if chosen is None:
+                break
+            self.select_package(chosen)
+
+        changes = self.generate_changeset(world)
+        if self.errors:
+            from apkneed.alpine.solver_report import explain
+
+            problems, text = explain(self, world, changes)
+            raise SolverError(problems, text, self.errors, "unable to select packages:")
+        return Solution(
+            request=request,
+            steps=tuple(
+                InstallStep(pkg.package, "@" + self.tag_names[tag] if tag else "") for pkg, tag in changes
+            ),
+        )
+
+
+def _owner_slot(pkg: _Pkg, name: _Name) -> int:
+    # apk appends a package's own name, then its provides, in that order
+    if pkg.name is name:
+        return 0
+    for slot, provide in enumerate(pkg.provides, 1):
+        if provide.name is name:
+            return slot
+    return len(pkg.provides) + 1
+
+
+def _compare_name_dequeue(a: _Name, b: _Name) -> int:
+    r = b.has_auto_selectable - a.has_auto_selectable
+    if r:
+        return r
+    r = a.solver_flags_set - b.solver_flags_set
+    if r:
+        return -r
+    return b.order_id - a.order_id
+
+
+def _ffs(bits: int) -> int:
+    return (bits & -bits).bit_length()
+
+
+def _display_key(name: str) -> tuple[bytes, bytes]:
+    # apk_name_cmp_display: strcasecmp, then strcmp (ASCII, byte-wise)
+    raw = name.encode()
+    return raw.lower(), raw
+
+
+def _missing_tag_error(deps: list[_Dep], tag_names: list[str]) -> SolverError:
+    problems = [
+        Problem(
+            kind="tag",
+            name=d.name.key,
+            subject=f"{d.name.key}@{tag_names[d.tag]}",
+            sections=(("missing repository tag", (f"@{tag_names[d.tag]}",)),),
+        )
+        for d in deps
+    ]
+    return SolverError(
+        problems,
+        "",
+        -1,
+        "Not committing changes due to missing repository tags. Use --force-broken-world to override.",
+        warnings=[
+            f"The repository tag for world dependency '{d.name.key}@{tag_names[d.tag]}' does not exist"
+            for d in deps
+        ],
+    )

@@ -1,0 +1,186 @@
+"""``apkneed resolve`` and ``apkneed provides``: apk's own answers, without apk.
+
+``resolve`` prints what ``apk add --simulate REQUEST...`` would install on an
+empty root (``FROM alpine``), in apk's install order; ``provides`` says which
+packages provide a name (``so:libz.so.1``, ``cmd:gcc``, ``pc:zlib``).
+
+Both are benchmarked as whole processes against apk-tools itself, so this
+module imports only what they use: click, the index reader and the solver
+(no HTTP, terminal UI or crypto libraries unless the package world needs
+the network).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.errors import InputError
+
+RESOLVE_EPILOG = """\b
+Examples:
+  apkneed resolve build-base python3-dev --index ./APKINDEX.tar.gz --arch x86_64
+  apkneed resolve 'python3>=3.10' so:libz.so.1 --alpine v3.16 --json
+  apkneed resolve py3-numpy --index main/ --index community/   # several repositories
+
+\b
+A REQUEST is an apk atom: NAME, so:SONAME, cmd:COMMAND, pc:MODULE, NAME>=VER,
+NAME<VER, NAME~VER (same version prefix), NAME=VER, !NAME (must not be
+installed), NAME@TAG. The answer is apk-tools 2.14's, rule for rule: the
+same packages, the same order, and when apk would refuse, the same
+explanation and apk's exit status (in --json: "apk_exit_status").
+
+\b
+Exit status: 0 installable, 1 apk would refuse (unsatisfiable), 2 bad input.
+"""
+
+PROVIDES_EPILOG = """\b
+Examples:
+  apkneed provides libz.so.1                  # a bare soname means so:libz.so.1
+  apkneed provides cmd:gcc pc:zlib --json
+  apkneed provides 'so:libcrypto.so.3' --index ./APKINDEX.tar.gz --arch aarch64
+
+\b
+Exit status: 0 every atom has a provider, 1 some atom has none (it is listed
+with no providers; in --json as an empty list), 2 bad input.
+"""
+
+
+@click.command("resolve", epilog=RESOLVE_EPILOG)
+@alpine_options
+@json_option
+@click.argument("request", nargs=-1, metavar="REQUEST...")
+@reports_errors
+def resolve_command(
+    index_paths, release, arch, mirror, allow_untrusted, offline, as_json: bool, request: tuple[str, ...]
+) -> None:
+    """Print what `apk add --simulate REQUEST...` installs on an empty root.
+
+    One name-version per line, in apk's install order (dependencies first),
+    then the totals. When apk would refuse, print the problem in one line
+    and apk's own explanation below it.
+    """
+    from apkneed.alpine.providers import build_provider_map
+    from apkneed.alpine.solver import SolverError, parse_request, solve
+
+    if not request:
+        raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
+    world = parse_request(request)  # bad atoms fail before any index is read
+    alpine = world_from_options(
+        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
+        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
+    )
+    providers = build_provider_map(alpine.indexes)
+    try:
+        solution = solve(providers, world)
+    except SolverError as exc:
+        _report_unsatisfiable(exc, as_json)
+        sys.exit(exc.exit_code)
+    if as_json:
+        emit_json({
+            "install": [
+                {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
+                for p in solution.installs
+            ],
+            "download_size": solution.download_size,
+            "installed_size": solution.installed_size,
+        })
+        return
+    lines = [step.package.nv + step.tag for step in solution.steps]
+    count = len(lines)
+    lines.append(
+        f"{count} package{'s' if count != 1 else ''}, {human_size(solution.download_size)} to download, "
+        f"{human_size(solution.installed_size)} installed"
+    )
+    click.echo("\n".join(lines))
+
+
+def _report_unsatisfiable(exc, as_json: bool) -> None:
+    if as_json:
+        emit_json({
+            "error": str(exc),
+            "problems": [
+                {"kind": p.kind, "name": p.name, "subject": p.subject, "sections": dict(p.sections)}
+                for p in exc.problems
+            ],
+            "apk_exit_status": exc.apk_exit_status,
+            "apk_output": exc.apk_output,
+        })
+    click.echo(f"apkneed: error: {exc}", err=True)
+    if not as_json:
+        click.echo(exc.apk_output, err=True)
+
+
+@click.command("provides", epilog=PROVIDES_EPILOG)
+@alpine_options
+@json_option
+@click.argument("atoms", nargs=-1, metavar="ATOM...")
+@reports_errors
+def provides_command(
+    index_paths, release, arch, mirror, allow_untrusted, offline, as_json: bool, atoms: tuple[str, ...]
+) -> None:
+    """Which apk packages provide so:/cmd:/pc: names or sonames, with versions.
+
+    An ATOM may carry a version constraint (so:libz.so.1>=1.2.12). A bare
+    soname (libz.so.1) is looked up as so:libz.so.1.
+    """
+    from apkneed.alpine.atom import parse_dependency
+    from apkneed.alpine.providers import build_provider_map
+
+    if not atoms:
+        raise InputError("nothing to look up: give at least one name, e.g. `apkneed provides libz.so.1`")
+    wanted = {atom: parse_dependency(provides_query(atom)) for atom in atoms}
+    alpine = world_from_options(
+        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
+        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
+    )
+    providers = build_provider_map(alpine.indexes)
+    found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
+    if as_json:
+        emit_json({
+            atom: [
+                {"name": p.package.name, "version": p.package.version,
+                 "repository": providers.repositories_of(p.package)[0]}
+                for p in matches
+            ]
+            for atom, matches in found.items()
+        })
+    else:
+        lines = []
+        for atom, matches in found.items():
+            query = str(wanted[atom])
+            if not matches:
+                lines.append(f"{query}: no package provides it")
+                continue
+            for p in matches:
+                how = "" if p.package.name == query else f" (as {query}{'=' + p.version if p.version else ''})"
+                lines.append(f"{query}: {p.package.nv}{how}")
+        click.echo("\n".join(lines))
+    if not all(found.values()):
+        sys.exit(1)
+
+
+def provides_query(atom: str) -> str:
+    """``libz.so.1`` means ``so:libz.so.1``; anything else is taken as written."""
+    name_end = len(atom)
+    for i, char in enumerate(atom):
+        if char in "<>=~":
+            name_end = i
+            break
+    name = atom[:name_end]
+    if ":" not in name and not name.startswith("/") and ".so" in name:
+        return "so:" + atom
+    return atom
+
+
+def human_size(size: int) -> str:
+    """Bytes in binary units, one decimal: 1.5 MiB."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"  # pragma: no cover - the loop always returns

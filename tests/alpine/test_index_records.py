@@ -1,0 +1,59 @@
+"""The index reader's two paths (apk's own layout, and anything else) agree."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+
+import pytest
+
+from apkneed.alpine.index import read_index_bytes, read_index_file
+from apkneed.errors import InputError
+
+
+def _text(path) -> str:
+    raw = gzip.decompress(read_index_file(path).signed_data)
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        return tar.extractfile("APKINDEX").read().decode()
+
+
+def _fields(p):
+    return (p.name, p.version, p.arch, p.checksum, p.size, p.installed_size, p.description, p.url,
+            p.license, p.origin, p.maintainer, p.build_time, p.commit, p.depends, p.provides,
+            p.install_if, p.provider_priority, p.repository)
+
+
+def test_reordered_fields_read_the_same(v317_index_path):
+    text = _text(v317_index_path)
+    # Reverse every record's lines: no record is in apk's layout any more.
+    shuffled = "\n\n".join("\n".join(reversed(r.split("\n"))) for r in text.split("\n\n") if r.strip())
+    fast = read_index_bytes(text.encode(), source="a", repository="main").packages
+    slow = read_index_bytes(shuffled.encode(), source="b", repository="main").packages
+    assert len(fast) == len(slow) == 5004
+    assert [_fields(p) for p in fast] == [_fields(p) for p in slow]
+
+
+def test_repeated_atom_lines_are_joined_like_apk():
+    index = read_index_bytes(b"P:a\nV:1\nD:b\np:x=1\nD:c\np:y\n", source="made-up", repository="r")
+    (package,) = index.packages
+    assert [d.name for d in package.depends] == ["b", "c"]
+    assert [str(p) for p in package.provides] == ["x=1", "y"]
+
+
+def test_blank_lines_between_records(v316_index_path):
+    index = read_index_bytes(b"\n\n\nP:a\nV:1\n\n\n\nP:b\nV:2\n\n\n", source="made-up", repository="r")
+    assert [p.nv for p in index.packages] == ["a-1", "b-2"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"C:Q1x\nP:ok\nV:1\nA:x\nS:1\nI:1\nT:t\nU:u\nL:l\nD:bad<<<1\n", "made-up:1: in the record for 'ok'"),
+        (b"P:ok\nV:1\n\nC:Q1x\nP:z\nV:1\nA:x\nS:1\nI:1\nT:t\nU:u\nL:l\np:=1\n", "made-up:4: in the record for 'z'"),
+        (b"P:ok\nV:1\nS:12x\n", "not an integer"),
+    ],
+)
+def test_errors_in_apk_layout_records_name_their_line(data, message):
+    with pytest.raises(InputError, match=message):
+        read_index_bytes(data, source="made-up", repository="r")
