@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from click.testing import CliRunner
 from scanroots import loader_errors, make_root, missing_pairs, put, run_in_root, scan
+
+from apkneed.cli import main
 
 
 def test_missing_libz_is_named_with_zlib_and_musl_agrees(tmp_path, builds, index_v316):
@@ -210,3 +213,25 @@ def test_root_without_a_musl_loader_reports_it(tmp_path, builds, index_v316):
     # Without the loader, musl cannot answer libc.so itself either.
     assert "/usr/bin/app-z" in by_name["libc.so"]["needed_by"]
     assert any(p["kind"] == "no_loader" for p in report["problems"])
+
+
+def test_text_report_names_the_fix(tmp_path, builds, index_v316):
+    root = make_root(tmp_path / "root", builds)
+    put(root, builds, "app-gomp", "/usr/bin/app-gomp")
+    result = CliRunner().invoke(main, ["scan", str(root), "--index", index_v316])
+    assert result.exit_code == 1
+    assert "libgomp.so.1" in result.stdout and "/usr/bin/app-gomp" in result.stdout
+    assert "apk add libgomp" in result.stdout and "FAIL" in result.stdout
+
+
+def test_release_without_any_index_still_scans_with_one_warning(tmp_path, builds, isolated_cache):
+    # Alpine v3.99 is in no cache and no snapshot; offline, the mirror is not asked.
+    root = make_root(tmp_path / "root", builds, release="3.99.1")
+    put(root, builds, "app-z", "/usr/bin/app-z")
+
+    code, report, err = scan(root, "--offline")
+
+    assert code == 1 and report["alpine"] == "v3.99"
+    assert [(m["soname"], m["provided_by"]) for m in report["missing"]] == [("libz.so.1", [])]
+    warnings = [line for line in err.splitlines() if line.startswith("apkneed: warning:")]
+    assert len(warnings) == 1 and "v3.99" in warnings[0] and "without package names" in warnings[0]

@@ -66,6 +66,7 @@ def _with_providers(report: ScanReport, index_paths, release, arch, mirror, allo
     wanted = [m for m in report.missing if not m.installed_by]
     if not index_paths and not wanted:
         return report
+    asked = bool(index_paths or release or arch)
     release = release or report.system.release
     arch = arch or report.system.arch
     try:
@@ -74,7 +75,7 @@ def _with_providers(report: ScanReport, index_paths, release, arch, mirror, allo
             allow_untrusted=allow_untrusted, offline=offline, warn=warn,
         )
     except ApkneedError as exc:
-        if index_paths:
+        if asked:  # what the user named must work; what the root says may not
             raise
         warn(f"no Alpine index for {release or 'the latest release'} {arch or ''}: "
              f"missing libraries are shown without package names ({exc})")

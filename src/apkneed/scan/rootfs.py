@@ -11,9 +11,12 @@ following, inside the root. The door has four operations:
     be looked at.
 ``listdir(path) -> list[(name, Node)]``
     The entries of a real directory.
+``peek(path, length) -> (bytes, size)``
+    The first ``length`` bytes of a regular file and its size: enough to tell
+    an ELF file, without a stream object (the walk calls it thousands of times).
 ``open(path) -> BinaryIO``
-    A seekable stream of a regular file; every byte read through it is counted
-    in ``bytes_read``.
+    A seekable stream of a regular file. Every byte read through ``peek`` and
+    ``open`` is counted in ``counter``.
 ``read_order(paths) -> list``
     The order in which to read many files cheaply (a compressed tar can only
     be read forwards).
@@ -46,6 +49,9 @@ FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
 
 #: a member of a compressed tar is read whole to be seekable; larger ones are refused
 MAX_COMPRESSED_MEMBER = 1 << 30
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# A FIFO swapped in for a file must not block the scan.
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Node:
     """One directory entry, not followed."""
 
     kind: str  # FILE, DIR, SYMLINK or OTHER
-    size: int = 0
+    size: int | None = 0  # None: not asked for (a directory listing does not stat)
     target: str | None = None  # what a symlink says, verbatim
     #: the same value for hard links to one file ((st_dev, st_ino), or a tar member name)
     identity: object = None
@@ -76,6 +82,8 @@ class RootFS(Protocol):
     def lstat(self, path: str) -> Node | None: ...
 
     def listdir(self, path: str) -> list[tuple[str, Node]]: ...
+
+    def peek(self, path: str, length: int) -> tuple[bytes, int]: ...
 
     def open(self, path: str) -> BinaryIO: ...
 
@@ -158,22 +166,44 @@ class DirRoot:
         return _node_from_stat(st, target)
 
     def listdir(self, path: str) -> list[tuple[str, Node]]:
+        # The entry types come with the listing (d_type): no stat per entry.
         out = []
         with os.scandir(self._host(path)) as entries:
             for entry in entries:
                 try:
-                    st = entry.stat(follow_symlinks=False)
-                    target = os.readlink(entry.path) if entry.is_symlink() else None
+                    if entry.is_symlink():
+                        node = Node(SYMLINK, None, os.readlink(entry.path))
+                    elif entry.is_dir(follow_symlinks=False):
+                        node = Node(DIR, None)
+                    elif entry.is_file(follow_symlinks=False):
+                        node = Node(FILE, None)
+                    else:
+                        node = Node(OTHER, None)
                 except FileNotFoundError:  # removed while we looked
                     continue
-                out.append((entry.name, _node_from_stat(st, target)))
+                out.append((entry.name, node))
         return out
 
-    def open(self, path: str) -> BinaryIO:
+    def _open_fd(self, path: str) -> int:
         # O_NOFOLLOW: the last component was checked to be a regular file;
         # never let a swap for a symlink send the read outside ROOT.
-        fd = os.open(self._host(path), os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        return _Counting(io.FileIO(fd, "rb", closefd=True), self.counter)  # type: ignore[return-value]
+        return os.open(self._host(path), os.O_RDONLY | os.O_NOFOLLOW | _O_CLOEXEC | _O_NONBLOCK)
+
+    def peek(self, path: str, length: int) -> tuple[bytes, int]:
+        fd = self._open_fd(path)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(21, "not a regular file", path)
+            data = os.read(fd, length)
+        finally:
+            os.close(fd)
+        self.counter.bytes_read += len(data)
+        self.counter.files_opened += 1
+        return data, st.st_size
+
+    def open(self, path: str) -> BinaryIO:
+        return _Counting(io.FileIO(self._open_fd(path), "rb", closefd=True), self.counter)  # type: ignore[return-value]
 
     def read_order(self, paths: Iterable[str]) -> list[str]:
         return list(paths)
@@ -274,6 +304,7 @@ class TarRoot:
         self._tree = tree
         self.refused = tree.refused
         self._sequential = isinstance(self._tar.fileobj, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile))
+        self._last: tuple[str, bytes] | None = None
 
     def lstat(self, path: str) -> Node | None:
         return self._tree.nodes.get(path)
@@ -281,25 +312,50 @@ class TarRoot:
     def listdir(self, path: str) -> list[tuple[str, Node]]:
         return list(self._tree.children.get(path, {}).items())
 
-    def open(self, path: str) -> BinaryIO:
+    def _member(self, path: str) -> tarfile.TarInfo:
         member = self._tree.members.get(path)
         if member is None:
             raise FileNotFoundError(2, "No such file in the archive", path)
+        return member
+
+    def _whole(self, path: str) -> bytes:
+        """A member of a compressed archive, read once, forwards.
+
+        Seeking back in a compressed stream restarts it from the top, so the
+        member is read whole and kept until another one is asked for (peek
+        then open of one file reads it once).
+        """
+        if self._last is not None and self._last[0] == path:
+            return self._last[1]
+        member = self._member(path)
+        if member.size > MAX_COMPRESSED_MEMBER:
+            raise OSError(27, f"member of {member.size} bytes is too large to read from a compressed archive", path)
         try:
             stream = self._tar.extractfile(member)
-            if stream is None:
-                raise FileNotFoundError(2, "No such file in the archive", path)
-            if self._sequential:
-                # Seeking back in a compressed stream restarts it from the top:
-                # read the member once, forwards, and serve seeks from memory.
-                if member.size > MAX_COMPRESSED_MEMBER:
-                    raise OSError(27, f"member of {member.size} bytes is too large to read from a compressed archive", path)
-                data = stream.read()
-                self.counter.bytes_read += len(data)
-                self.counter.files_opened += 1
-                return io.BytesIO(data)
+            data = stream.read() if stream is not None else b""
         except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
+        self.counter.bytes_read += len(data)
+        self.counter.files_opened += 1
+        self._last = (path, data)
+        return data
+
+    def peek(self, path: str, length: int) -> tuple[bytes, int]:
+        if self._sequential:
+            data = self._whole(path)
+            return data[:length], len(data)
+        with self.open(path) as stream:
+            return stream.read(length), self._member(path).size
+
+    def open(self, path: str) -> BinaryIO:
+        if self._sequential:
+            return io.BytesIO(self._whole(path))
+        try:
+            stream = self._tar.extractfile(self._member(path))
+        except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise OSError(5, f"cannot read from the archive ({exc})", path) from None
+        if stream is None:
+            raise FileNotFoundError(2, "No such file in the archive", path)
         return _Counting(stream, self.counter)  # type: ignore[return-value]
 
     def read_order(self, paths: Iterable[str]) -> list[str]:

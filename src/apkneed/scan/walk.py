@@ -6,8 +6,9 @@ start directory that is a symlink is followed inside ROOT; symlinks below it
 are not (the file a symlink names is scanned where it really lives, if that
 is under a start directory), so the walk cannot loop or leave ROOT.
 
-Each regular file big enough to hold an ELF header is opened, its first four
-bytes compared with ``\\x7fELF``, and an ELF file is read with
+Each regular file is peeked at (its first four bytes compared with
+``\\x7fELF``, its size checked against the smallest ELF header), and an ELF
+file is read with
 :func:`apkneed.binary.elf.read_elf` without its symbol table: headers, program
 headers, the dynamic section and the strings it names, never the whole file.
 A file that cannot be read or is a broken ELF becomes a :class:`Problem`, not
@@ -38,7 +39,7 @@ class ElfFile:
 class Walk:
     """The regular files under the start directories."""
 
-    files: list[tuple[str, int]] = field(default_factory=list)  # (real path, size)
+    files: list[str] = field(default_factory=list)  # real paths
     dirs: list[str] = field(default_factory=list)  # real directories walked, start ones first
     problems: list[Problem] = field(default_factory=list)
 
@@ -76,7 +77,7 @@ def walk_files(rootfs: RootFS, lookup: Lookup, starts: Iterable[str], max_links:
                 if node.kind == DIR:
                     stack.append(path)
                 elif node.kind == FILE:
-                    walk.files.append((path, node.size))
+                    walk.files.append(path)
     return walk
 
 
@@ -88,15 +89,12 @@ class ElfScan:
     bytes_total: int = 0
 
 
-def read_elf_files(rootfs: RootFS, files: list[tuple[str, int]]) -> ElfScan:
-    """Open each candidate file once; keep the ELF ones' facts."""
+def read_elf_files(rootfs: RootFS, files: list[str]) -> ElfScan:
+    """Peek at each file once; read the ELF ones' facts."""
     scan = ElfScan()
-    sizes = dict(files)
     scan.files_seen = len(files)
-    scan.bytes_total = sum(sizes.values())
-    candidates = [path for path, size in files if size >= MIN_ELF_SIZE]
-    for path in rootfs.read_order(candidates):
-        outcome = read_one(rootfs, path)
+    for path in rootfs.read_order(files):
+        outcome = read_one(rootfs, path, scan)
         if isinstance(outcome, ElfInfo):
             scan.elf_files.append(ElfFile(path, outcome))
         elif outcome is not None:
@@ -105,12 +103,15 @@ def read_elf_files(rootfs: RootFS, files: list[tuple[str, int]]) -> ElfScan:
     return scan
 
 
-def read_one(rootfs: RootFS, path: str) -> ElfInfo | Problem | None:
+def read_one(rootfs: RootFS, path: str, scan: ElfScan | None = None) -> ElfInfo | Problem | None:
     """The ELF facts of one file; None when it is not ELF; a Problem when unreadable."""
     try:
+        head, size = rootfs.peek(path, 4)
+        if scan is not None:
+            scan.bytes_total += size
+        if size < MIN_ELF_SIZE or not is_elf(head):
+            return None
         with rootfs.open(path) as stream:
-            if not is_elf(stream.read(4)):
-                return None
             return read_elf(stream, path=path, symbols=False)
     except ElfError as exc:
         return Problem("bad_elf", path, str(exc))
