@@ -80,7 +80,9 @@ def _with_providers(report: ScanReport, index_paths, release, arch, mirror, allo
         warn(f"no Alpine index for {release or 'the latest release'} {arch or ''}: "
              f"missing libraries are shown without package names ({exc})")
         return report
-    return add_providers(report, world.packages, world.origin)
+    from apkneed.alpine.providers import build_provider_map  # only when there is something to name
+
+    return add_providers(report, build_provider_map(world.indexes), world.origin)
 
 
 def _size(n: int) -> str:

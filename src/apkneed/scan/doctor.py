@@ -10,8 +10,8 @@ may need the network) and applies with :func:`add_providers`.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field, replace
-from typing import Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterable
 
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
@@ -25,7 +25,10 @@ from apkneed.scan.python import Distribution, SitePackages, site_packages_of
 from apkneed.scan.rootfs import DIR, DirRoot, RootFS
 from apkneed.scan.slim import Slimming, find_unneeded
 from apkneed.scan.system import RootSystem, read_root_system, read_text
-from apkneed.scan.walk import ElfFile, read_elf_files, read_one, walk_files
+from apkneed.scan.walk import read_elf_files, read_one, walk_files
+
+if TYPE_CHECKING:  # the name table is built by the caller, only when needed
+    from apkneed.alpine.providers import ProviderMap
 
 
 @dataclass(frozen=True)
@@ -189,11 +192,11 @@ def scan_root(
     )
 
 
-def add_providers(report: ScanReport, packages: Iterable[Package], origin: str, loader: LoaderFacts | None = None) -> ScanReport:
-    """The report with ``provided_by`` filled from an index's packages."""
+def add_providers(report: ScanReport, providers: ProviderMap, origin: str, loader: LoaderFacts | None = None) -> ScanReport:
+    """The report with ``provided_by`` filled from an index's name table."""
     loader = loader or load_loader_facts()
     sonames = [m.soname for m in report.missing if not m.soname.startswith("/")]
-    found = so_providers(packages, sonames)
+    found = so_providers(providers, sonames)
     missing = []
     for item in report.missing:
         if item.interpreter:
