@@ -102,6 +102,19 @@ def build_all(build: Path) -> Builds:
     _program(build, musl, "app-mid", [("libmid.so", "mid_stub")],
              extra=["-Wl,-rpath,/usr/private", "-Wl,--disable-new-dtags"])
     _program(build, musl, "ext-gomp.so", [("libgomp.so.1.0.0", "gomp_stub")], shared=True)
+    # NEEDED names musl answers itself (any "lib<c|m|pthread|dl|rt|util|xnet>.*"),
+    # and two it does not: stubs with those sonames, linked without being
+    # called (--no-as-needed). The versions are not glibc's (libm.so.6 ...),
+    # which would make the program glibc-linked and so not loaded by the scan.
+    self_names = ["libm.so.1", "libpthread.so.1", "libdl.so.1", "librt.so.2", "libutil.so.2", "libxnet.so.1"]
+    other_names = ["libcrypt.so.1", "libresolv.so.3"]
+    for index, soname in enumerate(self_names + other_names):
+        _library(build, musl, soname, soname, f"named_stub_{index}")
+    (build / "app_names.c").write_text("int main(void) { return 0; }\n")
+    _run(
+        [musl, "-o", "app-names", "app_names.c", "-Wl,--no-as-needed", *[f"-l:{n}" for n in self_names + other_names], "-L."],
+        build,
+    )
     _program(build, "gcc", "glibc-app", [])
     _program(build, "gcc", "glibc-ext.so", [], shared=True)
     with open(build / "app-z", "rb") as f:
