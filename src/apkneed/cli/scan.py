@@ -93,6 +93,17 @@ def _size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+#: rows a text table shows before it says how many more there are (--json has them all)
+MAX_ROWS = 25
+#: files listed per missing library in text
+MAX_NEEDERS = 3
+
+
+def _few(items, limit: int) -> tuple[list, int]:
+    items = list(items)
+    return items[:limit], max(0, len(items) - limit)
+
+
 def _render(report: ScanReport) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -112,27 +123,35 @@ def _render(report: ScanReport) -> None:
         table.add_column("needed by")
         table.add_column("provided by")
         table.add_column("why")
-        for item in report.missing:
+        rows, more = _few(report.missing, MAX_ROWS)
+        for item in rows:
             provider = ", ".join(item.provided_by) or ("?" if report.provider_origin else "(no index)")
             if item.installed_by:
                 provider = f"{', '.join(item.installed_by)} (installed, file gone)"
-            table.add_row(item.soname, "\n".join(item.needed_by), provider, "; ".join(item.reasons))
+            needers, others = _few(item.needed_by, MAX_NEEDERS)
+            who = "\n".join(needers) + (f"\n(+{others} more)" if others else "")
+            table.add_row(item.soname, who, provider, "; ".join(item.reasons))
         console.print(table)
+        _more(console, more)
     if report.wrong_libc:
         table = Table(title=f"Linked against glibc: cannot run on musl ({len(report.wrong_libc)})", title_justify="left")
         table.add_column("file")
         table.add_column("evidence")
         table.add_column("what to do")
-        for item in report.wrong_libc:
+        rows, more = _few(report.wrong_libc, MAX_ROWS)
+        for item in rows:
             table.add_row(item.path, item.evidence, item.advice)
         console.print(table)
+        _more(console, more)
     if report.wrong_arch:
         table = Table(title=f"Built for another machine ({len(report.wrong_arch)})", title_justify="left")
         table.add_column("file")
         table.add_column("arch")
-        for path, arch in report.wrong_arch:
+        rows, more = _few(report.wrong_arch, MAX_ROWS)
+        for path, arch in rows:
             table.add_row(path, arch)
         console.print(table)
+        _more(console, more)
     slim = report.slimming
     if slim and slim.unneeded:
         table = Table(
@@ -150,8 +169,10 @@ def _render(report: ScanReport) -> None:
             console.print(f"{label}: [bold]{line}[/]", soft_wrap=True)
     if report.missing and report.provider_origin:
         console.print(f"package names from {report.provider_origin}", soft_wrap=True)
-    for problem in report.problems:
+    problems, more = _few(report.problems, MAX_ROWS)
+    for problem in problems:
         console.print(f"[yellow]problem[/]: {problem.message}", soft_wrap=True)
+    _more(console, more)
     if report.failed:
         console.print(
             f"[red]FAIL[/]: {len(report.missing)} missing, {len(report.wrong_libc)} glibc-linked, "
@@ -159,3 +180,8 @@ def _render(report: ScanReport) -> None:
         )
     else:
         console.print("[green]OK[/]: every ELF file scanned can load")
+
+
+def _more(console, count: int) -> None:
+    if count:
+        console.print(f"... and {count} more (--json lists them all)")

@@ -314,4 +314,7 @@ def _advice(path: str, dist: Distribution | None, site: str | None) -> str:
         )
     if site is not None:
         return "a Python extension built for glibc: reinstall its package from a musllinux wheel or from source"
-    return "built for glibc: use the Alpine package of this program, or rebuild it on Alpine (musl)"
+    return (
+        "built for glibc: use the Alpine package of this program, or rebuild it on Alpine (musl); "
+        "gcompat (community) runs some glibc programs, unsupported"
+    )
