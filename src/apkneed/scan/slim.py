@@ -169,8 +169,12 @@ def find_unneeded(
     unneeded: list[Unneeded] = []
     for name in sorted(removed):
         via = tuple(entry for entry, closure in pulled.items() if name in closure)
-        labels = ", ".join(f"{entry} ({kinds[entry]})" for entry in via)
-        unneeded.append(_unneeded(installed.by_name[name], via, f"only kept by world entry {labels}"))
+        labels = ", ".join(
+            f"in world: {entry} (a build tool nothing needs)" if kinds[entry] == "build tool"
+            else f"pulled by {entry} (virtual world entry)"
+            for entry in via
+        )
+        unneeded.append(_unneeded(installed.by_name[name], via, labels))
     orphans = set(installed.by_name) - everything - needed
     for name in sorted(orphans):
         unneeded.append(_unneeded(installed.by_name[name], (), "nothing in the world requires it and no ELF file needs it"))
