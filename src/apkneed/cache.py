@@ -26,11 +26,16 @@ def default_cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file and a rename."""
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temp file and a rename.
+
+    mkstemp creates its file 0600; ``mode`` restores the permissions an
+    ordinary write would give (the build script writes package data with it).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

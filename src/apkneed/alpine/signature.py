@@ -84,6 +84,8 @@ def load_keys(directory: Traversable | None = None) -> dict[str, RSAPublicKey]:
             continue
         try:
             key = load_pem_public_key(entry.read_bytes())
+        except OSError as exc:
+            raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc.strerror or exc})") from None
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc})") from None
         if not isinstance(key, RSAPublicKey):
