@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 from urllib.parse import urlsplit
 
-import httpx
-
 from apkneed.alpine.facts import newest_build_date
 from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
 from apkneed.alpine.release import release_from_description
@@ -39,6 +37,8 @@ from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache
 
 if TYPE_CHECKING:
+    import httpx
+
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 #: a real APKINDEX.tar.gz is well under 2 MiB; anything far larger is not one

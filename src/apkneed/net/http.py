@@ -25,14 +25,15 @@ import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
-
-import httpx
 
 from apkneed import __version__
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = f"apkneed/{__version__} (+https://pypi.org/project/apkneed/)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -65,6 +66,10 @@ def tls_verification(verify: str | bool | ssl.SSLContext | None = None) -> ssl.S
 
 
 def make_client(*, verify: str | bool | ssl.SSLContext | None = None, timeout: float = 30.0) -> httpx.Client:
+    # Imported here, not at module level: commands that read local files only
+    # (resolve --index, scan) never pay httpx's ~0.1 s import.
+    import httpx
+
     return httpx.Client(
         verify=tls_verification(verify),
         timeout=httpx.Timeout(timeout, connect=10.0),
@@ -93,6 +98,7 @@ def request(
     Returns responses of any non-retryable status: the caller decides what a
     404 means. Raises EnvironmentFailure once retries are spent.
     """
+    import httpx  # already loaded by whoever made ``client``; see make_client
     last_problem = ""
     for attempt in range(retries + 1):
         if attempt:
@@ -156,7 +162,7 @@ def _describe_transport_error(exc: Exception) -> str:
 
 
 class HTTPStatusFailure(EnvironmentFailure):
-    """The server answered, with a status that is not a usable body.
+    """The server answered with a status that is not a usable body.
 
     Callers translate meaningful statuses (404: no such project) into their
     own errors; the rest stay environment failures.
