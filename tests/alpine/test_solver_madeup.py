@@ -181,3 +181,22 @@ def test_repository_tags():
     # untagged, edge's newer builds simply win
     untagged = build_provider_map([MAIN, EDGE])
     assert nvs(solve(untagged, ["foo"]))[-1] == ("foo", "2.0-r0")
+
+
+@pytest.mark.parametrize("tool40_first", [True, False])
+def test_names_sharing_a_hash_bucket_come_newest_first(tool40_first):
+    # tool40 and tool83 fall in the same bucket of apk's 20000-bucket name table;
+    # apk walks a bucket newest name first, so the record read last is listed first.
+    tools = [record("tool40", "1-r0", depends="/bin/sh"), record("tool83", "1-r0", depends="/bin/sh")]
+    if not tool40_first:
+        tools.reverse()
+    shells = [record("dash", "0.5-r0", provides="/bin/sh"), record("mksh", "59-r0", provides="/bin/sh")]
+    providers = build_provider_map([index("main", *shells, *tools)])
+    with pytest.raises(SolverError) as info:
+        solve(providers, ["tool40", "tool83"])
+    newest, oldest = ("tool83", "tool40") if tool40_first else ("tool40", "tool83")
+    assert info.value.apk_output.endswith(
+        f"    required by: {newest}-1-r0[/bin/sh]\n"
+        f"                 {oldest}-1-r0[/bin/sh]"
+    )
+    assert info.value.apk_exit_status == 3

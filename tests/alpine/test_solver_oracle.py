@@ -10,6 +10,7 @@ refusal with the same text (problem names, "provided by", "required by",
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +19,18 @@ from apkneed.alpine.providers import build_provider_map
 from apkneed.alpine.solver import SolverError, solve
 
 
+# Read at collection time, to name each case by its request. A missing
+# shared directory fails the collection: a test must not pass without its truth.
+ORACLE_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "oracle" / "apk-simulate-316-x86_64.json"
+ORACLE = json.loads(ORACLE_PATH.read_text())
+CASES = [("results", i, c["request"]) for i, c in enumerate(ORACLE["results"])] + [
+    ("results_with_busybox", i, c["request"]) for i, c in enumerate(ORACLE["results_with_busybox"])
+]
+
+
 @pytest.fixture(scope="module")
-def oracle(shared_dir):
-    return json.loads((shared_dir / "oracle" / "apk-simulate-316-x86_64.json").read_text())
+def oracle():
+    return ORACLE
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +38,12 @@ def v316_map(v316_index_path):
     return build_provider_map([read_index_file(v316_index_path)])
 
 
-def _cases(shared_dir_path):
-    data = json.loads((shared_dir_path / "oracle" / "apk-simulate-316-x86_64.json").read_text())
-    return [("results", i, c["request"]) for i, c in enumerate(data["results"])] + [
-        ("results_with_busybox", i, c["request"]) for i, c in enumerate(data["results_with_busybox"])
-    ]
-
-
-def pytest_generate_tests(metafunc):
-    if "oracle_case" in metafunc.fixturenames:
-        from tests.conftest import SHARED
-
-        cases = _cases(SHARED)
-        metafunc.parametrize("oracle_case", cases, ids=[f"{kind}:{request}" for kind, _, request in cases])
-
-
 def test_oracle_has_every_case(oracle):
     assert len(oracle["results"]) == 43
     assert len(oracle["results_with_busybox"]) == 10
 
 
+@pytest.mark.parametrize("oracle_case", CASES, ids=[f"{kind}:{request}" for kind, _, request in CASES])
 def test_matches_apk(oracle, v316_map, oracle_case):
     kind, position, request = oracle_case
     case = oracle[kind][position]

@@ -75,6 +75,11 @@ def parse_dependency(text: str) -> Dependency:
 @lru_cache(maxsize=None)
 def parse_dependencies(text: str) -> tuple[Dependency, ...]:
     """Parse a space-separated ``D:``/``i:``/``r:`` line (whole lines repeat a lot)."""
+    return dependencies_of_line(text)
+
+
+def dependencies_of_line(text: str) -> tuple[Dependency, ...]:
+    """Like :func:`parse_dependencies`, caching words only (what reading an index wants)."""
     return tuple(map(_dependency_word, text.split()))
 
 
@@ -107,12 +112,18 @@ def parse_provide(text: str) -> Provide:
 
 @lru_cache(maxsize=None)
 def parse_provides(text: str) -> tuple[Provide, ...]:
-    return tuple(map(_provide_word, text.split()))
+    return provides_of_line(text)
 
 
-@lru_cache(maxsize=None)
-def _provide_word(word: str) -> Provide:
-    name, sep, version = word.partition("=")
-    if name and (version or not sep) and _PROVIDE_SPECIAL.isdisjoint(name):
-        return _tuple_new(Provide, (name, version if sep else None))
-    return parse_provide(word)
+def provides_of_line(text: str) -> tuple[Provide, ...]:
+    """Parse a ``p:`` line (uncached: provides are nearly all different,
+    so:libfoo.so.1=1.2.3); raise InputError naming a malformed atom."""
+    out = []
+    append = out.append
+    for word in text.split():
+        name, sep, version = word.partition("=")
+        if name and (version or not sep) and _PROVIDE_SPECIAL.isdisjoint(name):
+            append(_tuple_new(Provide, (name, version if sep else None)))
+        else:
+            append(parse_provide(word))
+    return tuple(out)

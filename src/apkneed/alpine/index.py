@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from apkneed.alpine.atom import parse_dependencies, parse_provides
+from apkneed.alpine.atom import dependencies_of_line, parse_dependencies, parse_provides, provides_of_line
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
 
@@ -179,13 +179,15 @@ def read_installed_db(data: bytes | str, *, source: str = "lib/apk/db/installed"
 
 
 # A record exactly as apk-tools writes it (apk_pkg_write_index_header):
-# fields in this order, sizes and times as digits. Nearly every record of a
-# real index is one; it is read with one match instead of line by line.
+# fields in this order, sizes and times as digits, then the blank line(s)
+# that end it. Nearly every record of a real index is one; the reader walks
+# the text with this one match per record instead of line by line.
 _CANONICAL_RECORD = re.compile(
     r"C:(.*)\nP:(.+)\nV:(.+)(?:\nA:(.*))?\nS:([0-9]+)\nI:([0-9]+)\nT:(.*)\nU:(.*)\nL:(.*)"
     r"(?:\no:(.*))?(?:\nm:(.*))?(?:\nt:([0-9]+))?(?:\nc:(.*))?(?:\nk:([0-9]+))?"
-    r"(?:\nD:(.*))?(?:\np:(.*))?(?:\ni:(.*))?\n*\Z"
+    r"(?:\nD:(.*))?(?:\np:(.*))?(?:\ni:(.*))?(?:\n\n+|\n*\Z)"
 )
+_NEWLINES = re.compile(r"\n*")
 
 
 def parse_records(text: str, *, source: str, repository: str, installed: bool = False) -> list[Package]:
@@ -199,29 +201,33 @@ def parse_records(text: str, *, source: str, repository: str, installed: bool = 
     packages: list[Package] = []
     append = packages.append
     canonical = _CANONICAL_RECORD.match
-    offset = 0
-    for record in text.split("\n\n"):
-        record_offset = offset
-        offset += len(record) + 2
-        if len(record) > MAX_LINE:
-            _check_lines(record, source, _line_of(text, record_offset))
+    skip_blank = _NEWLINES.match
+    size = len(text)
+    pos = skip_blank(text).end()
+    while pos < size:
         if not installed:
-            match = canonical(record)
+            match = canonical(text, pos)
             if match is not None:
-                append(_package_from_canonical(match.groups(), repository, source, text, record_offset))
+                end = match.end()
+                if end - pos > MAX_LINE:
+                    _check_lines(text[pos:end], source, _line_of(text, pos))
+                append(_package_from_canonical(match.groups(), repository, source, text, pos))
+                pos = end
                 continue
-        elif not record.strip("\n"):
-            continue
-        stripped = record.lstrip("\n")
-        if not stripped.strip("\n"):
-            continue
-        start = record_offset + len(record) - len(stripped)
-        append(_parse_record_slowly(stripped.rstrip("\n"), text, start, source, repository, installed))
+        end = text.find("\n\n", pos)
+        if end < 0:
+            end = size
+        record = text[pos:end].rstrip("\n")
+        if len(record) > MAX_LINE:
+            _check_lines(record, source, _line_of(text, pos))
+        append(_parse_record_slowly(record, text, pos, source, repository, installed))
+        pos = skip_blank(text, end).end()
     return packages
 
 
 def _package_from_canonical(groups, repository: str, source: str, text: str, offset: int) -> Package:
-    checksum, name, version, arch, size, isize, desc, url, lic, origin, maint, btime, commit, prio, deps, provides, iif = groups
+    (checksum, name, version, arch, size, isize, desc, url, lic,
+     origin, maint, btime, commit, prio, deps, provides, iif) = groups
     try:
         return Package(
             name,
@@ -237,9 +243,9 @@ def _package_from_canonical(groups, repository: str, source: str, text: str, off
             maint or "",
             int(btime) if btime else None,
             commit or "",
-            parse_dependencies(deps) if deps else (),
-            parse_provides(provides) if provides else (),
-            parse_dependencies(iif) if iif else (),
+            dependencies_of_line(deps) if deps else (),
+            provides_of_line(provides) if provides else (),
+            dependencies_of_line(iif) if iif else (),
             int(prio) if prio else None,
             (),
             None,

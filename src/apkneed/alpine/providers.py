@@ -90,7 +90,8 @@ class ProviderMap:
     #: every distinct package, in load order
     packages: tuple[Package, ...]
     reverse_order: ReverseOrder
-    _providers: dict[str, list[Provider]] = field(repr=False)
+    #: name -> [(package, version)]: plain pairs, made Provider tuples when handed out
+    _providers: dict[str, list[tuple[Package, str | None]]] = field(repr=False)
     _repos: dict[Package, int] = field(repr=False)
     #: the packages with an ``i:`` line (a small minority)
     _install_if_packages: tuple[Package, ...] = field(repr=False)
@@ -104,13 +105,13 @@ class ProviderMap:
         return self._providers.keys()
 
     def providers(self, name: str) -> tuple[Provider, ...]:
-        return tuple(self._providers.get(name, ()))
+        return tuple(_new(Provider, pair) for pair in self._providers.get(name, ()))
 
     def matching(self, atom: str | Dependency) -> tuple[Provider, ...]:
         """Providers of the atom's name that meet its version constraint."""
         dep = parse_dependency(atom) if isinstance(atom, str) else atom
         found = tuple(
-            p for p in self._providers.get(dep.name, ())
+            p for p in self.providers(dep.name)
             if satisfies(p.version, dep.op, dep.version, checksum=p.package.checksum)
         )
         if dep.conflict:
@@ -184,22 +185,28 @@ class ProviderMap:
         return tuple(out)
 
     def _creation_ranks(self, names: list[str]) -> dict[str, int]:
-        """When apk first met each name while reading the indexes (P, D, p, i lines)."""
+        """When apk first met each name while reading the indexes (P, D, p, i lines).
+
+        The indexes are scanned only as far as needed, and never twice: the
+        scan resumes where the last one stopped.
+        """
         memo = self._memo.setdefault("created", {})
-        missing = {n for n in names if n not in memo}
+        missing = [n for n in names if n not in memo]
         if missing:
-            rank = 0
-            for package in self.packages:
-                for seen_name in _names_in_record(package):
-                    if seen_name in missing:
-                        memo[seen_name] = rank
-                        missing.discard(seen_name)
-                    rank += 1
-                if not missing:
-                    break
-            for name in missing:  # only in a request: created last
-                memo[name] = rank
-                rank += 1
+            position = self._memo.get("created_scan", 0)
+            packages = self.packages
+            while position < len(packages) and any(n not in memo for n in missing):
+                package = packages[position]
+                position += 1
+                # the order apk creates names while reading one record: P:, D:, p:, i:
+                for name in (package.name, *(d.name for d in package.depends),
+                             *(p.name for p in package.provides), *(d.name for d in package.install_if)):
+                    if name not in memo:
+                        memo[name] = len(memo)
+            self._memo["created_scan"] = position
+            for name in missing:  # only in a request: created after every index name
+                if name not in memo:
+                    memo[name] = len(memo) + len(packages) * 64
         return {n: memo[n] for n in names}
 
 
@@ -224,17 +231,6 @@ def _reverse_index(packages: Sequence[Package], field_name: str) -> dict[str, di
     return reverse
 
 
-def _names_in_record(package: Package) -> Iterable[str]:
-    # The order apk creates names while reading one record: P:, D:, p:, i:.
-    yield package.name
-    for dep in package.depends:
-        yield dep.name
-    for provide in package.provides:
-        yield provide.name
-    for dep in package.install_if:
-        yield dep.name
-
-
 def build_provider_map(
     indexes: Sequence[ApkIndex],
     tags: Sequence[str | None] | None = None,
@@ -245,18 +241,24 @@ def build_provider_map(
         tags = [None] * len(indexes)
     if len(tags) != len(indexes):
         raise ValueError("one tag (or None) per index")
-    providers: dict[str, list[Provider]] = {}
+    providers: dict[str, list[tuple[Package, str | None]]] = {}
     repos: dict[Package, int] = {}
     by_checksum: dict[bytes | str, Package] = {}
     packages: list[Package] = []
     install_if_packages: list[Package] = []
-    new = tuple.__new__  # Provider(...) without NamedTuple's Python-level __new__
+    get = providers.get
+    cleared = _B64_CLEARED
     for position, index in enumerate(indexes):
         bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
         for package in index.packages:
             checksum = package.checksum
             if checksum:
-                key = checksum_key(checksum)
+                # checksum_key(), inlined for the usual base64 SHA-1: this loop is hot
+                last = checksum[28] if len(checksum) == 30 and checksum[29] == "=" else None
+                if last in cleared and checksum[:2] == "Q1":
+                    key = checksum[:28] + cleared[last]
+                else:
+                    key = checksum_key(checksum)
                 known = by_checksum.get(key)
                 if known is not None:
                     repos[known] |= bit
@@ -266,17 +268,19 @@ def build_provider_map(
             packages.append(package)
             if package.install_if:
                 install_if_packages.append(package)
-            entry = providers.get(package.name)
+            name = package.name
+            entry = get(name)
             if entry is None:
-                providers[package.name] = [new(Provider, (package, package.version))]
+                providers[name] = [(package, package.version)]
             else:
-                entry.append(new(Provider, (package, package.version)))
+                entry.append((package, package.version))
             for provide in package.provides:
-                entry = providers.get(provide.name)
+                name = provide.name
+                entry = get(name)
                 if entry is None:
-                    providers[provide.name] = [new(Provider, (package, provide.version))]
+                    providers[name] = [(package, provide.version)]
                 else:
-                    entry.append(new(Provider, (package, provide.version)))
+                    entry.append((package, provide.version))
     return ProviderMap(
         repositories=tuple(index.repository for index in indexes),
         tags=tuple((tag or "").lstrip("@") for tag in tags),
@@ -313,6 +317,7 @@ def checksum_key(checksum: str) -> bytes | str:
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_CLEARED = {c: _B64[i & ~3] for i, c in enumerate(_B64)}
 _M32 = 0xFFFFFFFF
+_new = tuple.__new__
 
 
 def name_hash(name: str) -> int:

@@ -362,7 +362,8 @@ class _Solver:
         prov = name.prov
         if prov is None:
             pkg = self.pkg
-            prov = name.prov = [_Prov(pkg(p.package), p.version) for p in self.map._providers.get(name.key, ())]
+            pairs = self.map._providers.get(name.key, ())
+            prov = name.prov = [_Prov(pkg(package), version) for package, version in pairs]
         return prov
 
     def pkg(self, package: Package) -> _Pkg:
@@ -888,7 +889,8 @@ class _Solver:
                     self.reconsider_name(name)
             chosen = None
             for name0 in reversed(unresolved):  # apk adds at the head
-                if name0.reverse_deps_done and name0.requirers and name0.has_auto_selectable and not name0.has_options:
+                if (name0.reverse_deps_done and name0.requirers and name0.has_auto_selectable
+                        and not name0.has_options):  # "fast selected"
                     chosen = name0
                     break
                 if chosen is None or _compare_name_dequeue(name0, chosen) < 0:

@@ -1,0 +1,154 @@
+"""Benchmark: reading an Alpine index, building the provider map, resolving,
+and a whole ``apkneed resolve`` process next to apk-tools' own
+``apk add --simulate`` on the same index, in the same run.
+
+Usage (from the project root)::
+
+    APK=/path/to/apk python bench/bench_alpine.py [--runs 21] [--index PATH] [--arch aarch64]
+
+``apk`` comes from ``$APK`` or ``PATH`` (apk-tools 2.14 built from source
+works; if it needs its ``libapk.so``, set ``LD_LIBRARY_PATH`` too). Without
+apk the comparison is skipped and said so. apk runs exactly like the shared
+oracle's invocation: an empty root made with ``add --initdb``, then
+``-X REPO add --simulate`` with ``--no-network --no-cache --allow-untrusted``.
+
+apkneed runs as its installed console script with Python's bytecode cache
+enabled (in a temporary ``PYTHONPYCACHEPREFIX``, after a warm-up run), as a
+user's install would; ``PYTHONDONTWRITEBYTECODE`` would otherwise make every
+run recompile the sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX = ROOT.parent / "shared" / "alpine" / "v3.17" / "main" / "aarch64" / "APKINDEX.tar.gz"
+REQUEST = ["build-base", "python3-dev"]
+
+
+def timed(func, runs: int) -> tuple[float, float, object]:
+    """(median ms, min ms, last result) of ``runs`` calls."""
+    samples = []
+    result = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), min(samples), result
+
+
+def in_process(index_path: Path, runs: int) -> list[tuple[str, float, float, str]]:
+    from apkneed.alpine import atom, version
+    from apkneed.alpine.index import read_index_file
+    from apkneed.alpine.providers import build_provider_map
+    from apkneed.alpine.solver import solve
+
+    def parse_cold():
+        # a fresh process starts with empty atom and version caches
+        for cache in (atom.parse_dependency, atom.parse_dependencies, atom._dependency_word,
+                      atom.parse_provide, atom.parse_provides, version.tokens):
+            cache.cache_clear()
+        return read_index_file(index_path)
+
+    rows = []
+    median, best, index = timed(parse_cold, runs)
+    rows.append(("parse index (cold caches)", median, best, f"{len(index.packages)} packages, target < 50 ms"))
+    median, best, providers = timed(lambda: build_provider_map([index]), runs)
+    rows.append(("build provider map", median, best, f"{sum(1 for _ in providers.names())} names"))
+
+    def first_solve():
+        fresh = build_provider_map([index])
+        start = time.perf_counter()
+        solution = solve(fresh, REQUEST)
+        return (time.perf_counter() - start) * 1000, solution
+
+    samples = [first_solve() for _ in range(runs)]
+    first = [ms for ms, _ in samples]
+    solution = samples[-1][1]
+    rows.append((f"resolve {' '.join(REQUEST)} (first on a map)", statistics.median(first), min(first),
+                 f"{len(solution.installs)} packages, target < 5 ms"))
+    median, best, _ = timed(lambda: solve(providers, REQUEST), runs)
+    rows.append((f"resolve {' '.join(REQUEST)} (map reused)", median, best, ""))
+    return rows
+
+
+def process_times(command: list[str], env: dict[str, str], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(command, env=env, capture_output=True, text=True)
+        samples.append((time.perf_counter() - start) * 1000)
+        if proc.returncode != 0:
+            raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+    return samples
+
+
+def apkneed_command() -> list[str]:
+    script = Path(sys.executable).parent / "apkneed"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from apkneed.cli import main; sys.exit(main())"]
+
+
+def compare_processes(index_path: Path, arch: str, runs: int) -> None:
+    apk = os.environ.get("APK") or shutil.which("apk")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        ours = [*apkneed_command(), "resolve", "--index", str(index_path), "--arch", arch, *REQUEST]
+        process_times(ours, env, 2)  # warm-up: write the bytecode cache
+        print(f"\n$ {' '.join(ours)}")
+        if not apk:
+            ours_ms = process_times(ours, env, runs)
+            print(f"apkneed resolve: median {statistics.median(ours_ms):.1f} ms (min {min(ours_ms):.1f})")
+            print("apk not found ($APK or PATH): the side-by-side comparison is skipped")
+            return
+        repo = tmp_path / "repo"
+        (repo / arch).mkdir(parents=True)
+        shutil.copyfile(index_path, repo / arch / "APKINDEX.tar.gz")
+        root = tmp_path / "root"
+        base = [apk, "--root", str(root), "--arch", arch, "--allow-untrusted", "--no-network",
+                "--no-cache", "--no-progress"]
+        subprocess.run([*base, "add", "--initdb"], check=True, capture_output=True)
+        theirs = [*base, "-X", str(repo), "add", "--simulate", *REQUEST]
+        print(f"$ {' '.join(theirs)}")
+        apk_version = subprocess.run([apk, "--version"], capture_output=True, text=True).stdout.strip()
+        # interleave the two so both see the same machine load
+        ours_ms, theirs_ms = [], []
+        for _ in range(runs):
+            ours_ms += process_times(ours, env, 1)
+            theirs_ms += process_times(theirs, os.environ.copy(), 1)
+        ours_median, theirs_median = statistics.median(ours_ms), statistics.median(theirs_ms)
+        print(f"\n{'whole process':<44}{'median ms':>10}{'min ms':>10}")
+        print(f"{'apkneed resolve':<44}{ours_median:>10.1f}{min(ours_ms):>10.1f}")
+        print(f"{apk_version or 'apk':<44}{theirs_median:>10.1f}{min(theirs_ms):>10.1f}")
+        print(f"ratio apkneed/apk (median): {ours_median / theirs_median:.2f}x  (target <= 3x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    parser.add_argument("--arch", default="aarch64")
+    args = parser.parse_args()
+    if not args.index.is_file():
+        raise SystemExit(f"index not found: {args.index}")
+    print(f"index: {args.index} ({args.arch}), {args.runs} runs each, python {sys.version.split()[0]}")
+    print(f"\n{'in process':<44}{'median ms':>10}{'min ms':>10}  note")
+    for name, median, best, note in in_process(args.index, args.runs):
+        print(f"{name:<44}{median:>10.1f}{best:>10.1f}  {note}")
+    compare_processes(args.index, args.arch, args.runs)
+
+
+if __name__ == "__main__":
+    main()
