@@ -135,13 +135,22 @@ def test_help_teaches_with_examples():
 
 def test_whole_process_and_no_network_libraries_in_the_resolver(v316_index_path):
     env = {**os.environ, "APKNEED_CACHE_DIR": "/nonexistent-apkneed-cache"}
+    # report, at exit, which heavy libraries the whole command imported
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in ('httpx', 'rich') if m in sys.modules),"
+        " file=sys.stderr))\n"
+        "from apkneed.cli import main\n"
+        "main()\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", "from apkneed.cli import main; main()", "resolve",
-         "--index", str(v316_index_path), "--arch", "x86_64", "musl-dev"],
+        [sys.executable, "-c", script, "resolve", "--index", str(v316_index_path), "--arch", "x86_64", "musl-dev"],
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[:2] == ["musl-1.2.3-r2", "musl-dev-1.2.3-r2"]
+    # a local index needs no HTTP client and no progress bars
+    assert "LOADED []" in proc.stderr
     # the resolver's own modules pull in no HTTP, terminal UI or crypto library
     probe = subprocess.run(
         [sys.executable, "-c",

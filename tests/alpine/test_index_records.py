@@ -57,3 +57,28 @@ def test_blank_lines_between_records(v316_index_path):
 def test_errors_in_apk_layout_records_name_their_line(data, message):
     with pytest.raises(InputError, match=message):
         read_index_bytes(data, source="made-up", repository="r")
+
+
+@pytest.mark.parametrize("tar_format", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT, tarfile.USTAR_FORMAT])
+def test_archives_written_by_other_tar_writers(tar_format):
+    # made-up index in an archive made by Python's tarfile, with a long signature name
+    files = {"DESCRIPTION": b"made-up", "APKINDEX": b"P:a\nV:1\n\nP:b\nV:2\n", "sub/dir/extra": b"x"}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tar_format) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        if tar_format != tarfile.USTAR_FORMAT:
+            info = tarfile.TarInfo("long/" + "n" * 150)
+            tar.addfile(info, io.BytesIO(b""))
+    index = read_index_bytes(gzip.compress(buf.getvalue()), source="made-up", repository="r")
+    assert [p.nv for p in index.packages] == ["a-1", "b-2"]
+    assert index.description == "made-up"
+
+
+def test_a_damaged_tar_header_is_refused(v316_index_path):
+    raw = bytearray(gzip.decompress(read_index_file(v316_index_path).signed_data))
+    raw[0] ^= 0x20  # the first member's name changes; its checksum no longer matches
+    with pytest.raises(InputError, match="bad header checksum"):
+        read_index_bytes(gzip.compress(bytes(raw)), source="damaged", repository="main")

@@ -17,9 +17,7 @@ source, the line number where there is one, and the problem.
 
 from __future__ import annotations
 
-import io
 import re
-import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,17 +88,65 @@ def split_gzip_members(data: bytes, source: str) -> list[tuple[bytes, bytes]]:
 
 
 def _tar_members(raw: bytes, source: str) -> dict[str, bytes]:
-    # Signature and index tars lack end-of-archive blocks; tarfile copes.
+    """The regular files of one tar stream (apk's lack end-of-archive blocks).
+
+    A small reader of its own rather than :mod:`tarfile`: an apk index tar
+    holds two or three plain files, and tarfile's import (shutil, bz2, lzma)
+    costs more than reading them. Every header's checksum is checked.
+    """
+    files: dict[str, bytes] = {}
+    long_name: str | None = None
+    pos = 0
+    while pos < len(raw):
+        header = raw[pos : pos + 512]
+        if not header.strip(b"\0"):
+            break  # end-of-archive (or zero padding)
+        if len(header) < 512:
+            raise InputError(f"{source}: not a valid tar inside the gzip stream (truncated header)")
+        stored = _tar_number(header[148:156], source)
+        if stored != sum(header[:148]) + 8 * 0x20 + sum(header[156:]) and stored != _signed_sum(header):
+            raise InputError(f"{source}: not a valid tar inside the gzip stream (bad header checksum)")
+        size = _tar_number(header[124:136], source)
+        start = pos + 512
+        data = raw[start : start + size]
+        if len(data) < size:
+            raise InputError(f"{source}: not a valid tar inside the gzip stream (unexpected end of data)")
+        kind = header[156:157]
+        name = long_name or _tar_name(header)
+        long_name = None
+        if kind in (b"0", b"\0", b"7"):
+            files[name] = data
+        elif kind == b"L":  # GNU long name of the next member
+            long_name = data.split(b"\0", 1)[0].decode("utf-8", "replace")
+        elif kind == b"x":  # pax header: only its path matters here
+            for record in data.split(b"\n"):
+                key, _, value = record.partition(b"=")
+                if key.endswith(b" path"):
+                    long_name = value.decode("utf-8", "replace")
+        pos = start + (size + 511) // 512 * 512
+    return files
+
+
+def _signed_sum(header: bytes) -> int:
+    # some old tar writers summed the header as signed chars
+    return sum(b - 256 if b > 127 else b for b in header[:148] + b" " * 8 + header[156:])
+
+
+def _tar_number(field: bytes, source: str) -> int:
+    text = field.split(b"\0", 1)[0].strip()
     try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
-            out: dict[str, bytes] = {}
-            for member in tar:
-                if member.isfile():
-                    extracted = tar.extractfile(member)
-                    out[member.name] = extracted.read() if extracted else b""
-            return out
-    except tarfile.TarError as exc:
-        raise InputError(f"{source}: not a valid tar inside the gzip stream ({exc})") from None
+        return int(text, 8) if text else 0
+    except ValueError:
+        raise InputError(f"{source}: not a valid tar inside the gzip stream (bad number field)") from None
+
+
+def _tar_name(header: bytes) -> str:
+    name = header[:100].split(b"\0", 1)[0]
+    if header[257:262] == b"ustar":
+        prefix = header[345:500].split(b"\0", 1)[0]
+        if prefix:
+            name = prefix + b"/" + name
+    return name.decode("utf-8", "replace")
 
 
 def read_index_archive(data: bytes, *, source: str, repository: str) -> ApkIndex:

@@ -69,10 +69,7 @@ def resolve_command(
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
     world = parse_request(request)  # bad atoms fail before any index is read
-    alpine = world_from_options(
-        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-    )
+    alpine = _load_world(index_paths, release, arch, mirror, allow_untrusted, offline)
     providers = build_provider_map(alpine.indexes)
     try:
         solution = solve(providers, world)
@@ -133,10 +130,7 @@ def provides_command(
     if not atoms:
         raise InputError("nothing to look up: give at least one name, e.g. `apkneed provides libz.so.1`")
     wanted = {atom: parse_dependency(provides_query(atom)) for atom in atoms}
-    alpine = world_from_options(
-        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-    )
+    alpine = _load_world(index_paths, release, arch, mirror, allow_untrusted, offline)
     providers = build_provider_map(alpine.indexes)
     found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
     if as_json:
@@ -161,6 +155,20 @@ def provides_command(
         click.echo("\n".join(lines))
     if not all(found.values()):
         sys.exit(1)
+
+
+def _load_world(index_paths, release, arch, mirror, allow_untrusted, offline):
+    # Local --index files download nothing: a silent progress callback spares
+    # these commands the terminal UI library a download progress bar needs.
+    return world_from_options(
+        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
+        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
+        progress=_no_progress if index_paths else None,
+    )
+
+
+def _no_progress(url: str, done: int, total: int | None) -> None:
+    """Nothing to show: nothing is downloaded."""
 
 
 def provides_query(atom: str) -> str:
