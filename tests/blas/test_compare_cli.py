@@ -92,7 +92,8 @@ def test_ratios_and_recommendation(compared, numpy_blas_path):
         rows = [r for r in ratios if (r["n"], r["threads"]) == key]
         assert max(r["vs_fastest"] for r in rows) == 1.0
     recommendation = report["recommendation"]
-    assert recommendation["n"] == report["compare"]["common_n"] == 96
+    assert report["compare"]["common_n"] == 96
+    assert recommendation["n"] in (48, 96)  # rated over the large common sizes
     # within the tolerance of the fastest configuration measured, by its own figures
     assert recommendation["measured_gflops"] >= recommendation["fastest_gflops"] * 0.95
     assert recommendation["environment"] or recommendation["vendor"] == "netlib"

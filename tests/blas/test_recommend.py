@@ -66,6 +66,15 @@ def test_largest_common_size_decides():
     assert advice.n == 256 and advice.library == WHEEL
 
 
+def test_one_disturbed_figure_does_not_switch_libraries():
+    # The wheel's run at n=2048 was slowed by other work; at n=1024 it was not.
+    results = [result(WHEEL, "scipy-openblas", {(1024, 2): 85, (2048, 2): 41}),
+               result(SYSTEM, "openblas", {(1024, 2): 84, (2048, 2): 86})]
+    advice = recommend(numpy_library(), results, ORIGINS, [], 2, 0.05)
+    assert advice.library == WHEEL and (advice.n, advice.measured_gflops) == (1024, 85)
+    assert advice.fastest_gflops == 86
+
+
 def test_without_comparison_threads_come_from_the_benchmark():
     rows = [{"op": "dgemm", "n": 512, "threads": 1, "gflops": 40.0},
             {"op": "dgemm", "n": 512, "threads": 2, "gflops": 41.0}]

@@ -195,15 +195,21 @@ def exit_status(results: list[LibraryResult]) -> int:
     return 0
 
 
-def common_size(results: list[LibraryResult]) -> int | None:
-    """The largest n every successfully measured library reached."""
-    sizes = None
+def common_sizes(results: list[LibraryResult]) -> list[int]:
+    """The sizes every successfully measured library reached, ascending."""
+    sizes: set[int] | None = None
     for result in results:
         measured = {row["n"] for row in result.rows if row.get("verified")}
         if not measured:
             continue
         sizes = measured if sizes is None else sizes & measured
-    return max(sizes) if sizes else None
+    return sorted(sizes or ())
+
+
+def common_size(results: list[LibraryResult]) -> int | None:
+    """The largest n every successfully measured library reached."""
+    sizes = common_sizes(results)
+    return sizes[-1] if sizes else None
 
 
 def ratio_table(results: list[LibraryResult], baseline_realpath: str | None) -> list[dict]:

@@ -125,9 +125,14 @@ def _variable_findings(variables: Mapping[str, str], libraries: list[LoadedLibra
     return findings
 
 
+def is_busy(load_average: float | None, usable: int) -> bool:
+    """More runnable work over the last minute than CPUs to run it."""
+    return load_average is not None and load_average > usable
+
+
 def busy_finding(load_average: float | None, usable: int) -> list[Finding]:
     """Other work on the CPUs makes multi-threaded figures low and noisy: say so."""
-    if load_average is None or load_average <= usable:
+    if not is_busy(load_average, usable):
         return []
     return [Finding(
         "note", "load",

@@ -1,20 +1,22 @@
 """The one recommendation line: which BLAS to use, with how many threads.
 
-Rule, from the measurements: take the fastest verified configuration
-(library, threads) of ``--compare`` at the largest size every library
-reached; among the configurations within the tolerance of it (5%), prefer
-the library NumPy already uses (no change is worth less than the noise),
-then fewer threads (the same speed for less CPU). Without ``--compare`` the
-library stays and only the thread count is decided, from the benchmark if
-one ran. Pure functions.
+Rule, from the measurements: each verified configuration (library, threads)
+of ``--compare`` is rated by its best dgemm figure over the large sizes
+every library reached (from half the largest up: two figures at least, so
+one run disturbed by other work cannot sink a library); among the
+configurations within the tolerance (5%) of the fastest, prefer the library
+NumPy already uses (no change is worth less than the noise), then fewer
+threads (the same speed for less CPU). Without ``--compare`` the library
+stays and only the thread count is decided, from the benchmark if one ran.
+Pure functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
-from apkneed.blas.compare import LibraryResult, common_size
+from apkneed.blas.compare import LibraryResult, common_sizes
 from apkneed.blas.detect import LoadedLibrary
 from apkneed.blas.origin import Origin
 
@@ -52,6 +54,22 @@ def choose(rates: Mapping[tuple[str, int], float], current: str | None, toleranc
     return min(near, key=lambda key: (key[0] != current, key[1], -rates[key]))
 
 
+def rate_configurations(measured: list[LibraryResult]) -> dict[tuple[str, int], tuple[float, int]]:
+    """(realpath, threads) -> (best GFLOP/s over the large common sizes, its n)."""
+    sizes = common_sizes(measured)
+    if not sizes:
+        return {}
+    large = {n for n in sizes if n * 2 >= sizes[-1]}
+    ratings: dict[tuple[str, int], tuple[float, int]] = {}
+    for result in measured:
+        for row in result.rows:
+            if row.get("verified") and row["n"] in large:
+                key = (result.candidate.realpath, row["threads"])
+                if key not in ratings or row["gflops"] > ratings[key][0]:
+                    ratings[key] = (row["gflops"], row["n"])
+    return ratings
+
+
 def _threads_from_bench(rows: list[dict], usable: int, tolerance: float) -> tuple[int, str]:
     dgemm = [r for r in rows if r["op"] == "dgemm"]
     if not dgemm or usable <= 1:
@@ -83,20 +101,34 @@ def recommend(
     bench_rows: list[dict],
     usable: int,
     tolerance: float,
+    busy: bool = False,
+) -> Recommendation:
+    """The recommendation; ``busy`` (other work on the CPUs while measuring)
+    adds a caution, since multi-threaded figures were then unreliable."""
+    advice = _recommend(numpy_blas, results, origins, bench_rows, usable, tolerance)
+    if busy and advice.basis != "not measured":
+        advice = replace(advice, text=advice.text + " (Measured while other work used the CPUs: re-run on an "
+                                                  "idle machine before relying on the thread count.)")
+    return advice
+
+
+def _recommend(
+    numpy_blas: LoadedLibrary | None,
+    results: list[LibraryResult],
+    origins: Mapping[str, Origin],
+    bench_rows: list[dict],
+    usable: int,
+    tolerance: float,
 ) -> Recommendation:
     current = numpy_blas.realpath if numpy_blas else None
     measured = [r for r in results if any(row.get("verified") for row in r.rows)]
-    n = common_size(measured)
-    if n is not None:
-        rates = {
-            (r.candidate.realpath, row["threads"]): row["gflops"]
-            for r in measured for row in r.rows
-            if row.get("verified") and row["n"] == n
-        }
+    ratings = rate_configurations(measured)
+    if ratings:
+        rates = {key: rate for key, (rate, _) in ratings.items()}
         path, threads = choose(rates, current, tolerance)
         chosen = next(r for r in measured if r.candidate.realpath == path)
         best = max(rates.values())
-        rate = rates[(path, threads)]
+        rate, n = ratings[(path, threads)]
         vendor = chosen.candidate.vendor
         variable = vendor.thread_variable if vendor and vendor.threaded else None
         version = (chosen.runtime.get(threads) or {}).get("version")

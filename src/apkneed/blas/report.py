@@ -40,7 +40,7 @@ from apkneed.blas import compare as compare_mod
 from apkneed.blas.cpu import CpuFacts, describe_usable, read_cpu_facts
 from apkneed.blas.detect import LoadedLibrary, build_summary, loaded_libraries, openmp_runtimes
 from apkneed.blas.elf import LibraryImage, read_library
-from apkneed.blas.environment import Finding, blas_variables, find_problems, judge
+from apkneed.blas.environment import Finding, blas_variables, find_problems, is_busy, judge
 from apkneed.blas.knowledge import Knowledge, Plan
 from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
 from apkneed.blas.peak import Peak, check_against, estimate_peak
@@ -400,9 +400,11 @@ def build_report(options: Options, knowledge: Knowledge, progress: Progress) -> 
         measured = list((report.get("benchmark") or {}).get("results", []))
         measured += [row for result in results for row in result.rows if row.get("verified")]
         report["peak_check"] = check_against(peak, measured)
+    cpu = report.get("cpu") or {}
+    busy = is_busy(cpu.get("load_average"), cpu.get("usable", 1))
     report["recommendation"] = recommend(
         numpy_blas, results, origins, (report.get("benchmark") or {}).get("results", []),
-        (report.get("cpu") or {}).get("usable", 1), knowledge.recommend_tolerance).to_json()
+        cpu.get("usable", 1), knowledge.recommend_tolerance, busy).to_json()
     status = status or compare_mod.exit_status(results)
     report["exit_status"] = status
     return report, status

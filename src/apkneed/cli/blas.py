@@ -10,13 +10,10 @@ import click
 from apkneed.cli.common import emit_json, json_option, reports_errors
 
 
-def _progress_printer(as_json: bool):
+def _progress(message: str) -> None:
     # One line per measurement on stderr: a long benchmark shows its pace,
     # and stdout stays the report (or pure JSON).
-    def progress(message: str) -> None:
-        click.echo(f"apkneed: {message}", err=True)
-
-    return progress
+    click.echo(f"apkneed: {message}", err=True)
 
 
 def _parse_sizes(text: str) -> tuple[int, ...]:
@@ -91,7 +88,7 @@ def blas_command(python: str | None, bench: str | None, compare: bool, libraries
         sizes=size_list,
         cgroup_root=cgroup_root,
     )
-    report, status = build_report(options, load(), _progress_printer(as_json))
+    report, status = build_report(options, load(), _progress)
     if plot_path is not None and not report.get("interrupted"):
         from apkneed.blas.plot import write_plot
 
