@@ -30,27 +30,32 @@ order and apk's errors, not merely *an* answer:
   tag; a request for a tag no repository has is refused before solving.
 * The install order is apk's changeset order: dependencies before the
   package that needs them (a cycle is installed in discovery order), each
-  install_if package right after the last package that triggers it.
+  install_if package as soon as the last package that triggers it is in.
 * Errors: apk counts one error per name it cannot provide and per package
   that is broken or depends on a broken one; that count is apk's exit
   status. The explanation (``apkneed.alpine.solver_report``) is the text
   apk prints after ``ERROR: unable to select packages:``.
 
-Left out, because apkneed always starts from an empty root: installed
-packages and their upgrades (``--upgrade``, ``--latest``, ``--available``,
-self-upgrade, removal), ``--force-broken-world``, cached and ``.apk`` file
-packages, and packages whose index was masked with ``--no-network``. Tags
-first named inside an index's ``D:`` lines (not in a repository list) are
-treated as unknown tags.
+Left out, because apkneed always starts from an empty root with the
+repositories it is given: installed packages and their upgrades
+(``--upgrade``, ``--latest``, ``--available``, self-upgrade, removal),
+``--force-broken-world``, virtual packages made with ``add -t``, cached and
+``.apk`` file packages, and repositories masked by ``--no-network``. apk
+numbers a tag that only an index's ``D:`` line names while it reads that
+index; here it is numbered after the repositories' tags, which can only
+change the order of ``masked in:`` lines.
 
 API::
 
     solve(providers: ProviderMap, request: Sequence[str | Dependency]) -> Solution
     parse_request(words) -> tuple[Dependency, ...]     # apk's "world" atoms
 
-``Solution.installs`` are Package objects in apk's install order; on
-failure :class:`SolverError` (an UnsatisfiableError) carries the structured
-problems, apk's explanation text and apk's exit status.
+``Solution.installs`` are Package objects in apk's install order (with
+``download_size``, the sum of ``S:``, and ``installed_size``, the sum of
+``I:``); ``Solution.steps`` add the repository tag apk prints. On failure
+:class:`SolverError` (an UnsatisfiableError) carries the structured
+``problems``, apk's ``explanation`` text, apk's ``error_count`` and
+``apk_exit_status``; its one-line message names the atoms at fault.
 """
 
 from __future__ import annotations
