@@ -1,6 +1,23 @@
 """Planning: which route each distribution takes, and the apk packages behind it.
 
-Knowledge sources the planner reads (pure data, loaded by small modules):
+Data flows one way (IO only at the edges):
+
+* :mod:`~apkneed.plan.pipeline`   the IO edge: resolve, gather, plan (``run_plan``)
+* :mod:`~apkneed.plan.resolution` uv's resolution, remembered for the index pages' lifetime
+* :mod:`~apkneed.plan.gather`     per pin: the file pip installs, and its evidence (threads)
+* :mod:`~apkneed.plan.evidence`   what a wheel needs (ELF, range reads), what an sdist builds
+* :mod:`~apkneed.plan.factcache`  gathered facts, kept as long as their resolution
+* :mod:`~apkneed.plan.facts`      the gathered facts as plain data
+* :mod:`~apkneed.plan.target`     Alpine release, arch, Python, musl and base image of a plan
+* :mod:`~apkneed.plan.base`       ``--base`` and what base images carry (``data/base-images.toml``)
+* :mod:`~apkneed.plan.planner`    the pure planning step: facts -> :class:`~apkneed.plan.model.Plan`
+* :mod:`~apkneed.plan.routes`     the route rules (wheel, apk, source; forced routes)
+* :mod:`~apkneed.plan.apkmatch`   PyPI names -> Alpine ``py3-*`` packages; the version rule
+* :mod:`~apkneed.plan.source`     what a source build needs: PEP 725, knowledge, observation
+* :mod:`~apkneed.plan.closure`    what apk packages add on top of a base, with sizes and parents
+* :mod:`~apkneed.plan.model`      the plan as plain data
+
+Knowledge the planner reads (pure data, loaded by small modules):
 
 * :mod:`apkneed.plan.knowledge`  what a source build of a popular project needs
 * :mod:`apkneed.plan.pep725`     a project's own ``[external]`` table, mapped

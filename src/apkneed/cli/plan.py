@@ -1,0 +1,321 @@
+"""``apkneed plan`` (and the bare ``apkneed numpy``) and ``apkneed why``.
+
+``plan`` answers, with evidence: which apk packages does this requirement
+set need to run, and to build, on the target? ``why PACKAGE`` prints the
+evidence chains of one apk package of that answer.
+
+Exit status: 0 a complete plan; 1 a negative answer (conflicting
+requirements, a distribution nothing can install, a forced ``--route`` that
+could not be honoured for some distribution, ``why`` for a package not in
+the plan); 2 bad input; 3 network, integrity or tool failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+
+from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.errors import InputError
+
+FORMATS = ("text", "json", "apk", "dockerfile")
+ROUTES = ("auto", "wheel", "apk", "source")
+
+PLAN_EPILOG = """\b
+Examples:
+  apkneed numpy                                       # same as: apkneed plan numpy
+  apkneed plan numpy scipy --base python:3.12 --format dockerfile
+  apkneed plan -r requirements.txt --alpine v3.16 --arch aarch64 --json
+  apkneed plan pyyaml --route apk                     # use Alpine's py3-* where it fits
+  apkneed plan psycopg2 --explain                     # the evidence behind every apk package
+
+\b
+Routes (--route auto): a wheel when pip would install one (musllinux or
+pure); else, on an Alpine-python base (--base alpine), Alpine's py3-*
+package when its version is the pinned one; else a source build. --route
+wheel|apk|source forces a route where possible; where it is impossible the
+distribution keeps its auto route, the reason says why, and the exit status
+is 1.
+
+\b
+Bases: --base alpine (Python from apk: python3, python3-dev for builds),
+--base python:X.Y[-alpine3.Z] (the Docker image's own Python in /usr/local).
+Without --base: alpine, unless --python names another version than the
+release's python3 (then the python:X.Y image).
+
+\b
+Exit status: 0 complete plan, 1 negative answer (conflict, nothing installs
+a distribution, forced route impossible), 2 bad input, 3 network/integrity.
+"""
+
+WHY_EPILOG = """\b
+Examples:
+  apkneed why zlib pillow                        # plan pillow, explain zlib
+  apkneed plan -r requirements.txt --json > plan.json && apkneed why libpq --plan plan.json
+  apkneed plan lxml --json | apkneed why libxml2 --plan -
+
+\b
+Exit status: 0 explained, 1 the package is not in the plan, 2 bad input.
+"""
+
+
+def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``plan`` and ``why`` share: requirements, target, index."""
+    options = [
+        click.option("-r", "--requirement", "requirement_files", multiple=True, metavar="FILE",
+                     type=click.Path(path_type=Path), help="Read requirements from FILE (pip's format; repeatable)."),
+        alpine_options,
+        click.option("--base", "base_text", metavar="IMAGE",
+                     help="alpine (Python from apk) or python:X.Y[-alpine3.Z] (the image's Python)."),
+        click.option("--python", "python_version", metavar="X.Y",
+                     help="Target Python (must be the release's python3 on an Alpine-python base)."),
+        click.option("--route", "route_policy", default="auto", show_default=True, metavar="ROUTE",
+                     help="auto, wheel, apk or source (see below)."),
+        click.option("--index-url", metavar="URL",
+                     help="Python package index (default: pip's configuration, else https://pypi.org/simple)."),
+        click.option("--pre", "prerelease", is_flag=True, help="Allow pre-releases, as pip's --pre."),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command("plan", epilog=PLAN_EPILOG)
+@click.argument("requirements", nargs=-1, metavar="REQ...")
+@plan_options
+@click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT",
+              help="text, json, apk (the two apk add lines) or dockerfile.")
+@click.option("--explain", is_flag=True, help="Also print why each apk package is in the plan.")
+@reports_errors
+def plan_command(requirements: tuple[str, ...], output_format: str, explain: bool, as_json: bool, **options: Any) -> None:
+    """Which apk packages REQ... need to run, and to build, on Alpine.
+
+    REQ is a PEP 508 requirement (numpy, 'scipy>=1.11', 'pandas[performance]').
+    Every distribution of the resolved set gets one route (wheel, apk or
+    source) and the apk packages that route needs, each with its evidence.
+    """
+    if as_json:
+        output_format = "json"
+    if output_format not in FORMATS:
+        raise InputError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    run = compute_plan(requirements, **options)
+    plan = run.plan
+    if output_format == "json":
+        emit_json(_json_with_stats(run))
+    elif output_format == "apk":
+        from apkneed.render.apk import apk_add_lines
+
+        click.echo("\n".join(apk_add_lines(plan)))
+    elif output_format == "dockerfile":
+        from apkneed.render.dockerfile import render_dockerfile
+
+        click.echo(render_dockerfile(plan, _command_line()), nl=False)
+    else:
+        from apkneed.render.text import render_text
+
+        import shutil
+
+        width = shutil.get_terminal_size((160, 24)).columns if sys.stdout.isatty() else 160
+        click.echo(render_text(plan, explain=explain, width=width), nl=False)
+    if output_format != "json" and output_format != "text" and explain:
+        from apkneed.render.explain import explain_all
+        from apkneed.render.json_form import plan_json
+
+        for line in explain_all(plan_json(plan)):
+            click.echo(f"# {line}", err=True)
+    if plan.incomplete:
+        sys.exit(1)
+
+
+@click.command("why", epilog=WHY_EPILOG)
+@click.argument("package", metavar="PACKAGE")
+@click.argument("requirements", nargs=-1, metavar="[REQ...]")
+@click.option("--plan", "plan_file", metavar="FILE", help="A saved `apkneed plan --json` ('-' for stdin) instead of REQ...")
+@plan_options
+@reports_errors
+def why_command(package: str, requirements: tuple[str, ...], plan_file: str | None, as_json: bool, **options: Any) -> None:
+    """Why the apk PACKAGE is in the plan of REQ...: its chains down to the evidence."""
+    from apkneed.render.explain import explain_package
+
+    if plan_file is not None:
+        if requirements or options.get("requirement_files"):
+            raise InputError("why: give either --plan FILE or requirements, not both")
+        data = _read_plan_json(plan_file)
+    else:
+        from apkneed.render.json_form import plan_json
+
+        data = plan_json(compute_plan(requirements, **options).plan)
+    lines = explain_package(data, package)
+    if as_json:
+        emit_json({"package": package, "in_plan": bool(lines), "chains": lines})
+    elif lines:
+        click.echo("\n".join(lines))
+    else:
+        runtime = " ".join(data.get("runtime_apk", ())) or "nothing"
+        build = " ".join(data.get("build_apk", ())) or "nothing"
+        click.echo(f"{package} is not in the plan (run time: {runtime}; build: {build})", err=True)
+    if not lines:
+        sys.exit(1)
+
+
+def compute_plan(
+    requirements: tuple[str, ...],
+    *,
+    requirement_files: tuple[Path, ...],
+    index_paths: tuple[Path, ...],
+    release: str | None,
+    arch: str | None,
+    mirror: str,
+    allow_untrusted: bool,
+    offline: bool,
+    base_text: str | None,
+    python_version: str | None,
+    route_policy: str,
+    index_url: str | None,
+    prerelease: bool,
+):
+    """Check the inputs (before any network), load the world, run the pipeline."""
+    from apkneed.alpine.world import validate_arch
+    from apkneed.plan.base import parse_base
+    from apkneed.plan.pipeline import PlanRequest, run_plan
+    from apkneed.plan.target import check_python_option, plan_target, release_for
+
+    if route_policy not in ROUTES:
+        raise InputError(f"--route {route_policy!r}: expected one of {', '.join(ROUTES)}")
+    spec = parse_base(base_text) if base_text else None
+    check_python_option(python_version)
+    if arch:
+        validate_arch(arch)
+    request, file_index_url = _read_requirements(requirements, requirement_files, route_policy, offline, prerelease)
+    world = world_from_options(
+        index_paths=index_paths, release=release_for(release, spec), arch=arch, mirror=mirror,
+        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
+    )
+    target, notes = plan_target(
+        world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
+    )
+    from apkneed.python.config import index_config
+
+    config = index_config(index_url or file_index_url)
+    for ignored in config.ignored:
+        warn(ignored)
+    with _pin_progress() as on_pin_done:
+        run = run_plan(
+            request, world=world, target=target, index_url=config.index_url,
+            open_client=lambda: _pypi_client(config.index_url, offline), warn=warn,
+            on_pin_done=on_pin_done, notes=notes,
+        )
+    for line in run.plan.warnings:
+        warn(line)
+    return run
+
+
+def _read_requirements(requirements, requirement_files, route_policy, offline, prerelease):
+    from packaging.utils import canonicalize_name
+
+    from apkneed.plan.pipeline import PlanRequest
+    from apkneed.python.requirements import read_requirements_file
+
+    lines = list(requirements)
+    constraints: list[str] = []
+    hashes: dict[str, frozenset[str]] = {}
+    index_url = None
+    for path in requirement_files:
+        found = read_requirements_file(path)
+        for note in found.notes:
+            warn(note)
+        for line in found.requirements:
+            lines.append(line.text)
+            if line.sha256:
+                name = canonicalize_name(line.name)
+                hashes[name] = hashes.get(name, frozenset()) | line.sha256
+        constraints += [c.text for c in found.constraints]
+        index_url = found.index_url or index_url
+        prerelease = prerelease or found.prerelease
+    if not lines:
+        raise InputError("nothing to plan: give requirements (e.g. `apkneed plan numpy`) or -r requirements.txt")
+    return (
+        PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline),
+        index_url,
+    )
+
+
+@contextlib.contextmanager
+def _pypi_client(index_url: str, offline: bool):
+    from apkneed.python.pypi import PyPIClient
+
+    if not offline:
+        client = PyPIClient(index_url, warn=warn)
+    else:
+        import httpx
+
+        # Offline means no connection at all: cached pages whatever their age,
+        # cached files and evidence; anything else fails with one line.
+        class NoNetwork(httpx.BaseTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                raise httpx.ConnectError("--offline: apkneed does not touch the network", request=request)
+
+        client = PyPIClient(
+            index_url, client=httpx.Client(transport=NoNetwork()), warn=warn,
+            max_age=float("inf"), retries=0,
+        )
+    with client:
+        yield client
+
+
+@contextlib.contextmanager
+def _pin_progress() -> Iterator[Callable[[str], None] | None]:
+    """A progress bar over the distributions being inspected, on a terminal stderr only."""
+    if not sys.stderr.isatty():  # checked first: rich is not even imported for pipes and CI logs
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("inspecting {task.fields[last]}"), BarColumn(), MofNCompleteColumn(),
+                   console=console, transient=True)
+    task = bar.add_task("pins", total=None, last="distributions")
+    with bar:
+        def done(name: str) -> None:
+            bar.update(task, advance=1, last=name)
+
+        yield done
+
+
+def _json_with_stats(run) -> dict[str, Any]:
+    from apkneed.render.json_form import plan_json
+
+    data = plan_json(run.plan)
+    data["stats"] = {
+        "bytes_downloaded": run.bytes_downloaded,
+        "resolution_from_cache": run.resolution_from_cache,
+    }
+    return data
+
+
+def _read_plan_json(spec: str) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--plan {spec}: cannot read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"--plan {spec}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or "needs" not in data or "packages" not in data:
+        raise InputError(f"--plan {spec}: not an `apkneed plan --json` answer (no needs/packages)")
+    return data
+
+
+def _command_line() -> str:
+    return "apkneed " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])

@@ -1,0 +1,405 @@
+"""Evidence about one file of a release: what its wheel needs, what its sdist builds.
+
+Shared by ``apkneed plan`` and (later) ``apkneed inspect REQUIREMENT``.
+
+* :func:`inspect_remote_wheel` reads the wheel pip would install through the
+  PyPI client's range-request file: only the zip directory and the members
+  that can be ELF objects are fetched, never the ``.py`` files. Returns the
+  full :class:`~apkneed.binary.report.WheelReport`.
+* :func:`wheel_evidence` is the summary a plan needs (external sonames and
+  the members that need them, vendored libraries, problems, import names),
+  cached by the wheel's sha256 and the target: a wheel's bytes never change
+  under its hash, so the evidence cannot go stale. A warm plan reads it back
+  instead of fetching the ELF members again.
+* :func:`sdist_evidence` downloads the sdist (through the client: verified
+  against the index's sha256 and cached) and reads, in memory and within
+  :class:`SdistLimits`: ``pyproject.toml`` (its PEP 725 ``[external]`` table
+  and ``[build-system]``), the languages of its source files, the markers of
+  a compiled build (``ext_modules`` in ``setup.py``, ``meson.build``,
+  ``CMakeLists.txt``, ``Cargo.toml``) and ``*.egg-info/top_level.txt``.
+  Nothing is extracted to disk. Cached by sha256 like wheel evidence.
+
+The cache lives under ``<cache root>/plan/evidence`` and is written through
+:func:`apkneed.cache.atomic_write`: a reader sees a whole entry or none. An
+entry that does not parse, or was written by another evidence schema, is
+ignored and rewritten.
+
+API::
+
+    inspect_remote_wheel(client, file, *, target, providers=None) -> RemoteWheel
+    wheel_evidence(client, file, target, *, cache=None) -> WheelEvidence
+    sdist_evidence(client, file, *, cache=None) -> SdistEvidence
+    read_sdist(data, filename, limits=SdistLimits()) -> SdistEvidence     # pure
+    top_level_names(member_names) -> tuple[str, ...]                      # pure
+    EvidenceCache(root)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import posixpath
+import sys
+import tarfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from apkneed import __version__
+from apkneed.cache import atomic_write
+from apkneed.errors import EnvironmentFailure
+
+if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
+    from apkneed.binary.policy import Target as BinaryTarget
+    from apkneed.binary.report import WheelReport
+    from apkneed.binary.wheel import SoProviders
+    from apkneed.python.pypi import DistFile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 only
+    import tomli as tomllib
+
+#: bump when the cached JSON changes shape or meaning
+EVIDENCE_SCHEMA = 1
+
+#: source file suffix -> the language a build of it needs a compiler for
+LANGUAGE_SUFFIXES = {
+    ".c": "c", ".pyx": "cython", ".cpp": "c++", ".cc": "c++", ".cxx": "c++", ".c++": "c++",
+    ".f": "fortran", ".f77": "fortran", ".f90": "fortran", ".f95": "fortran", ".for": "fortran",
+    ".rs": "rust",
+}
+_NOT_MODULES = (".dist-info", ".data", ".libs", ".egg-info")
+
+
+@dataclass(frozen=True)
+class SdistLimits:
+    """What reading an sdist in memory may cost at most."""
+
+    members: int = 200_000
+    #: pyproject.toml, setup.py and top_level.txt are read whole up to this size
+    text_file: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExternalNeed:
+    """A shared object the system must provide, and the members that need it."""
+
+    soname: str
+    needed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WheelEvidence:
+    filename: str
+    sha256: str | None
+    compatible: bool
+    #: (severity, code, message) from the ELF and tag checks
+    problems: tuple[tuple[str, str, str], ...]
+    external: tuple[ExternalNeed, ...]
+    vendored: tuple[str, ...]
+    import_names: tuple[str, ...]
+    elf_objects: int
+    #: bytes fetched to build this evidence (0 when read from the cache)
+    bytes_read: int = field(default=0, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("bytes_read")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WheelEvidence:
+        return cls(
+            filename=data["filename"],
+            sha256=data["sha256"],
+            compatible=bool(data["compatible"]),
+            problems=tuple(tuple(p) for p in data["problems"]),  # type: ignore[misc]
+            external=tuple(ExternalNeed(e["soname"], tuple(e["needed_by"])) for e in data["external"]),
+            vendored=tuple(data["vendored"]),
+            import_names=tuple(data["import_names"]),
+            elf_objects=int(data["elf_objects"]),
+        )
+
+
+@dataclass(frozen=True)
+class SdistEvidence:
+    filename: str
+    sha256: str | None
+    #: the raw ``[external]`` table of pyproject.toml, None when it has none
+    external: dict[str, Any] | None
+    build_backend: str | None
+    build_requires: tuple[str, ...]
+    #: (language, number of source files), most files first
+    languages: tuple[tuple[str, int], ...]
+    #: what says the build compiles: "setup.py ext_modules", "meson.build", ...
+    markers: tuple[str, ...]
+    top_level: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def compiled(self) -> bool:
+        return bool(self.languages) or bool(self.markers)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SdistEvidence:
+        return cls(
+            filename=data["filename"],
+            sha256=data["sha256"],
+            external=data["external"],
+            build_backend=data["build_backend"],
+            build_requires=tuple(data["build_requires"]),
+            languages=tuple((lang, int(n)) for lang, n in data["languages"]),
+            markers=tuple(data["markers"]),
+            top_level=tuple(data["top_level"]),
+            problems=tuple(data["problems"]),
+        )
+
+
+@dataclass(frozen=True)
+class RemoteWheel:
+    report: WheelReport
+    member_names: tuple[str, ...]
+    bytes_read: int
+
+
+class EvidenceCache:
+    """JSON entries by name under ``root`` (written whole, through a rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, name: str) -> Path:
+        return self.root / name[:2] / f"{name}.json"
+
+    def load(self, name: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._path(name).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA or data.get("apkneed") != __version__:
+            return None
+        return data.get("evidence")
+
+    def store(self, name: str, evidence: dict[str, Any]) -> None:
+        payload = {"schema": EVIDENCE_SCHEMA, "apkneed": __version__, "evidence": evidence}
+        atomic_write(self._path(name), json.dumps(payload, sort_keys=True).encode())
+
+
+# ------------------------------------------------------------------ wheels ----
+
+
+def inspect_remote_wheel(
+    client, file: DistFile, *, target: BinaryTarget, providers: SoProviders | None = None
+) -> RemoteWheel:
+    """Inspect a wheel of the index through range reads (or the cached file)."""
+    from apkneed.binary.wheel import inspect_wheel
+
+    stream = client.open(file)
+    try:
+        report = inspect_wheel(stream, file.filename, target=target, providers=providers)
+        # The zip directory is already in memory: listing it costs no request.
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            names = tuple(info.filename for info in archive.infolist() if not info.is_dir())
+    except zipfile.BadZipFile as exc:
+        raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+    finally:
+        read = int(getattr(stream, "bytes_downloaded", 0) or 0)
+        stream.close()
+    return RemoteWheel(report, names, read)
+
+
+def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: EvidenceCache | None = None) -> WheelEvidence:
+    """What a plan needs to know about a wheel (module docstring); cached by sha256 and target."""
+    key = None
+    if cache is not None and file.sha256:
+        python = "".join(map(str, target.python or ()))
+        key = f"{file.sha256}-wheel-{target.arch}-py{python}-musl{target.musl_version or 'any'}"
+        cached = cache.load(key)
+        if cached is not None:
+            try:
+                return WheelEvidence.from_json(cached)
+            except (KeyError, TypeError, ValueError):
+                pass  # an entry of another shape: recompute
+    remote = inspect_remote_wheel(client, file, target=target)
+    report = remote.report
+    evidence = WheelEvidence(
+        filename=file.filename,
+        sha256=file.sha256,
+        compatible=report.compatible,
+        problems=tuple((p.severity, p.code, p.message) for p in report.problems),
+        external=tuple(ExternalNeed(e.soname, tuple(e.needed_by)) for e in report.external),
+        vendored=report.vendored,
+        import_names=top_level_names(remote.member_names),
+        elf_objects=len(report.objects),
+        bytes_read=remote.bytes_read,
+    )
+    if key is not None:
+        cache.store(key, evidence.to_json())
+    return evidence
+
+
+def top_level_names(member_names: Iterable[str]) -> tuple[str, ...]:
+    """Importable top-level names of a wheel: packages and modules at its root."""
+    names: dict[str, None] = {}
+    for member in member_names:
+        head, slash, _ = member.partition("/")
+        if slash:
+            if head.endswith(_NOT_MODULES) or head == "__pycache__" or not head.isidentifier():
+                continue
+            names.setdefault(head, None)
+        elif member.endswith(".py") or ".so" in member or member.endswith(".pyd"):
+            module = member.split(".")[0]
+            if module.isidentifier():
+                names.setdefault(module, None)
+    return tuple(sorted(names))
+
+
+# ------------------------------------------------------------------ sdists ----
+
+
+def sdist_evidence(client, file: DistFile, *, cache: EvidenceCache | None = None) -> SdistEvidence:
+    """Download (verified, cached) and read an sdist; cached by sha256."""
+    key = f"{file.sha256}-sdist" if cache is not None and file.sha256 else None
+    if key is not None:
+        cached = cache.load(key)
+        if cached is not None:
+            try:
+                return SdistEvidence.from_json(cached)
+            except (KeyError, TypeError, ValueError):
+                pass
+    # The client counts the download in its own bytes_downloaded.
+    evidence = dataclasses.replace(read_sdist(client.download(file), file.filename), sha256=file.sha256)
+    if key is not None:
+        cache.store(key, evidence.to_json())
+    return evidence
+
+
+def read_sdist(data: bytes, filename: str, limits: SdistLimits = SdistLimits()) -> SdistEvidence:
+    """Read an sdist archive in memory (module docstring). Unreadable -> EnvironmentFailure."""
+    try:
+        if filename.lower().endswith(".zip"):
+            entries = _zip_entries(data, limits)
+        else:
+            entries = _tar_entries(data, limits)
+        return _evidence_from(entries, filename, limits)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
+
+
+@dataclass
+class _Entries:
+    """Member names of an sdist and the few text files worth reading."""
+
+    names: list[str]
+    texts: dict[str, bytes]
+    too_big: list[str]
+
+
+def _wanted(name: str) -> bool:
+    parts = name.split("/")
+    if len(parts) == 2 and parts[1] in ("pyproject.toml", "setup.py"):
+        return True
+    return name.endswith(".egg-info/top_level.txt") and len(parts) <= 4
+
+
+def _tar_entries(data: bytes, limits: SdistLimits) -> _Entries:
+    entries = _Entries([], {}, [])
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        for count, member in enumerate(archive, start=1):
+            if count > limits.members:
+                raise ValueError(f"more than {limits.members} members")
+            if not member.isfile():
+                continue
+            entries.names.append(member.name)
+            if _wanted(member.name):
+                if member.size > limits.text_file:
+                    entries.too_big.append(member.name)
+                    continue
+                extracted = archive.extractfile(member)
+                if extracted is not None:
+                    entries.texts[member.name] = extracted.read(limits.text_file + 1)
+    return entries
+
+
+def _zip_entries(data: bytes, limits: SdistLimits) -> _Entries:
+    entries = _Entries([], {}, [])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        if len(infos) > limits.members:
+            raise ValueError(f"more than {limits.members} members")
+        for info in infos:
+            if info.is_dir():
+                continue
+            entries.names.append(info.filename)
+            if _wanted(info.filename):
+                if info.file_size > limits.text_file:
+                    entries.too_big.append(info.filename)
+                    continue
+                with archive.open(info) as stream:
+                    entries.texts[info.filename] = stream.read(limits.text_file + 1)
+    return entries
+
+
+def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> SdistEvidence:
+    problems = [f"{name}: larger than {limits.text_file} bytes, not read" for name in entries.too_big]
+    roots = {name.split("/")[0] for name in entries.names if "/" in name}
+    root = sorted(roots)[0] if len(roots) == 1 else None
+    languages: dict[str, int] = {}
+    markers: list[str] = []
+    for name in entries.names:
+        suffix = posixpath.splitext(name)[1].lower()
+        language = LANGUAGE_SUFFIXES.get(suffix)
+        if language:
+            languages[language] = languages.get(language, 0) + 1
+        base = posixpath.basename(name)
+        depth = name.count("/")
+        if depth == 1 and base in ("meson.build", "CMakeLists.txt"):
+            markers.append(base)
+        if base == "Cargo.toml" and "Cargo.toml" not in markers:
+            markers.append("Cargo.toml")
+    external = None
+    backend = None
+    requires: tuple[str, ...] = ()
+    pyproject_text = entries.texts.get(f"{root}/pyproject.toml") if root else None
+    if pyproject_text is not None:
+        try:
+            pyproject = tomllib.loads(pyproject_text.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"pyproject.toml is not valid TOML ({' '.join(str(exc).split())})")
+            pyproject = {}
+        raw_external = pyproject.get("external")
+        if raw_external is not None:
+            external = raw_external if isinstance(raw_external, dict) else {"__invalid__": repr(raw_external)}
+        build_system = pyproject.get("build-system")
+        if isinstance(build_system, dict):
+            backend = build_system.get("build-backend") if isinstance(build_system.get("build-backend"), str) else None
+            raw_requires = build_system.get("requires", [])
+            if isinstance(raw_requires, list):
+                requires = tuple(str(r) for r in raw_requires)
+    setup_py = entries.texts.get(f"{root}/setup.py") if root else None
+    if setup_py is not None and (b"ext_modules" in setup_py or b"Extension(" in setup_py):
+        markers.insert(0, "setup.py ext_modules")
+    top_level: tuple[str, ...] = ()
+    for name, text in sorted(entries.texts.items()):
+        if name.endswith("top_level.txt"):
+            top_level = tuple(line.strip() for line in text.decode("utf-8", "replace").splitlines() if line.strip().isidentifier())
+            break
+    ranked = tuple(sorted(languages.items(), key=lambda item: (-item[1], item[0])))
+    return SdistEvidence(
+        filename=filename,
+        sha256=None,
+        external=external,
+        build_backend=backend,
+        build_requires=requires,
+        languages=ranked,
+        markers=tuple(markers),
+        top_level=top_level,
+        problems=tuple(problems),
+    )

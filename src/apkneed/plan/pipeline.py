@@ -1,0 +1,186 @@
+"""From a requirement set to a plan: resolve, gather, plan. The IO edge of planning.
+
+Steps:
+
+1. Resolve the requirement set for the target with uv
+   (:mod:`apkneed.plan.resolution`, remembered for the index pages' lifetime).
+2. Gather the facts of every pin (:mod:`apkneed.plan.gather`).
+3. On an Alpine-python base, where the apk route is wanted (``--route apk``:
+   every distribution Alpine packages; ``auto``: those without a wheel) and
+   Alpine's version differs from the pin, resolve once more with
+   ``name==<Alpine's version>`` constraints, so that the pins, and the rest
+   of the tree resolved around them, ARE what apk installs. When uv finds no
+   solution with them, the first resolution stands and the plan says why.
+4. :func:`apkneed.plan.planner.make_plan` (pure) over the gathered facts.
+
+API::
+
+    run_plan(request, *, world, target, index_url, open_client, cache_root=None,
+             warn=None, on_pin_done=None, notes=(), max_age=600) -> PlanRun
+
+``open_client()`` returns a :class:`~apkneed.python.pypi.PyPIClient` for
+``index_url``; it is called only when facts must be gathered (a warm plan
+reads them from the cache and never builds an HTTP client).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from apkneed.alpine.providers import build_provider_map
+from apkneed.cache import default_cache_root
+from apkneed.errors import InputError, UnsatisfiableError
+from apkneed.plan.apkmatch import find_alpine_packages
+from apkneed.plan.base import base_world, load_base_images
+from apkneed.plan.evidence import EvidenceCache
+from apkneed.plan.factcache import facts_key, load_facts, store_facts
+from apkneed.plan.facts import DistFacts, PlanFacts
+from apkneed.plan.knowledge import load_build_knowledge
+from apkneed.plan.model import ROUTE_POLICIES, Plan
+from apkneed.plan.pep725 import load_virtual_table, provider_table
+from apkneed.plan.planner import make_plan
+from apkneed.plan.resolution import DEFAULT_MAX_AGE, resolve_cached
+from apkneed.plan.target import PlanTarget
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    requirements: tuple[str, ...]
+    constraints: tuple[str, ...] = ()
+    #: canonical name -> allowed sha256 values (``--hash`` in a requirements file)
+    hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    prerelease: bool = False
+    route_policy: str = "auto"
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    plan: Plan
+    facts: PlanFacts
+    bytes_downloaded: int
+    resolution_from_cache: bool
+
+
+def run_plan(
+    request: PlanRequest,
+    *,
+    world,
+    target: PlanTarget,
+    index_url: str,
+    open_client: Callable[[], object],
+    cache_root: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+    on_pin_done: Callable[[str], None] | None = None,
+    notes: tuple[str, ...] = (),
+    max_age: float = DEFAULT_MAX_AGE,
+) -> PlanRun:
+    if request.route_policy not in ROUTE_POLICIES:
+        raise InputError(f"--route {request.route_policy!r}: expected one of {', '.join(ROUTE_POLICIES)}")
+    if request.route_policy == "apk" and not target.python_from_apk:
+        raise InputError(
+            f"--route apk needs --base alpine: on {target.image} Python is /usr/local/bin/python3, and "
+            "Alpine's py3-* packages install into /usr/lib/python3.X for apk's python3, a different interpreter"
+        )
+    root = cache_root if cache_root is not None else default_cache_root()
+    evidence_cache = EvidenceCache(root / "plan" / "evidence")
+    clients: list = []  # at most one, opened on first need
+    stack = contextlib.ExitStack()
+
+    def client():
+        if not clients:
+            clients.append(stack.enter_context(open_client()))
+        return clients[0]
+
+    def resolve(constraints: tuple[str, ...]):
+        return resolve_cached(
+            request.requirements, python_version=target.python, arch=target.arch, index_url=index_url,
+            constraints=constraints, prerelease=request.prerelease, cache_root=root,
+            offline=request.offline, warn=warn, max_age=max_age,
+        )
+
+    def gather(resolved) -> tuple[tuple[DistFacts, ...], int]:
+        key = facts_key(resolved.key, target, request.route_policy, request.hashes)
+        cached = load_facts(root, key, now=0.0 if request.offline else time.time())
+        if cached is not None:
+            return cached, 0
+        from apkneed.plan.gather import gather_facts  # the PyPI client, ELF reader and selection load here
+
+        gathered = gather_facts(
+            resolved.pins, client=client(), target=target, route_policy=request.route_policy,
+            cache=evidence_cache, hashes=request.hashes, on_done=on_pin_done,
+        )
+        store_facts(root, key, gathered.dists, valid_until=resolved.fresh_until)
+        return gathered.dists, gathered.range_bytes
+
+    providers = build_provider_map(world.indexes)
+    base = base_world(target.base, load_base_images(), providers, target.arch)
+    with stack:
+        resolved = resolve(request.constraints)
+        dists, range_bytes = gather(resolved)
+        apk_problem = None
+        if target.python_from_apk:
+            moves = _apk_version_constraints(dists, request.route_policy, target.python, providers)
+            if moves:
+                try:
+                    moved = resolve(request.constraints + tuple(moves))
+                except (UnsatisfiableError, InputError) as exc:
+                    apk_problem = (
+                        f"Alpine's versions ({', '.join(moves)}) do not fit the requirement set, "
+                        f"so pip's pins stand: {exc}"
+                    )
+                else:
+                    dists, more_bytes = gather(moved)
+                    range_bytes += more_bytes
+        downloaded = (clients[0].bytes_downloaded if clients else 0) + range_bytes
+    facts = PlanFacts(
+        target=target, route_policy=request.route_policy, dists=dists, base=base,
+        apk_resolution_problem=apk_problem, notes=notes,
+    )
+    plan = make_plan(
+        facts, providers=providers, table=provider_table(providers.packages),
+        knowledge=LazyMapping(load_build_knowledge), virtuals=LazyMapping(load_virtual_table),
+    )
+    return PlanRun(plan, facts, downloaded, resolved.from_cache)
+
+
+def _apk_version_constraints(dists, policy: str, python: str, providers) -> list[str]:
+    """``name==X`` for each distribution that should move to Alpine's version (module docstring)."""
+    if policy not in ("auto", "apk"):
+        return []
+    moves = []
+    for dist in dists:
+        if policy == "auto" and dist.has_wheel:
+            continue
+        candidates = find_alpine_packages(dist.name, dist.import_names, python, providers)
+        version = next((c.pep440 for c in candidates if c.pep440 is not None), None)
+        if version is not None and str(version) != dist.pin.version:
+            moves.append(f"{dist.name}=={version}")
+    return moves
+
+
+class LazyMapping(Mapping):
+    """A mapping loaded on first use: a plan without source builds never parses the TOML tables."""
+
+    def __init__(self, load: Callable[[], Mapping]) -> None:
+        self._load = load
+        self._data: Mapping | None = None
+
+    def _mapping(self) -> Mapping:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key):
+        return self._mapping()[key]
+
+    def __iter__(self):
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())

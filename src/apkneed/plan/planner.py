@@ -1,0 +1,242 @@
+"""The planning step: gathered facts in, a :class:`~apkneed.plan.model.Plan` out. Pure.
+
+For every distribution: its route (:mod:`apkneed.plan.routes`) and the apk
+packages that route needs, each with its evidence (a :class:`Need`):
+
+* **wheel**: the providers (``so:`` provides of the index) of the sonames its
+  ELF files need and do not vendor; no build packages.
+* **apk**: the ``py3-*`` package; apk's solver pulls in the rest.
+* **source**: :func:`apkneed.plan.source.source_needs`, plus ``python3-dev``
+  for a compiled build on an Alpine-python base (a ``python:`` image has its
+  headers in ``/usr/local/include``).
+
+On an Alpine-python base the plan itself needs ``python3`` at run time.
+Then the apk closure: what the runtime packages add on top of the base
+image's world, and what the build packages add on top of that
+(:mod:`apkneed.plan.closure`). Names the index lacks are kept in the answer,
+marked missing, and left out of the solves.
+
+API::
+
+    make_plan(facts, *, providers, table, knowledge, virtuals) -> Plan
+    marker_environment(target) -> dict[str, str]
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from apkneed.alpine.providers import ProviderMap
+from apkneed.plan.apkmatch import find_alpine_packages
+from apkneed.plan.closure import layer
+from apkneed.plan.facts import DistFacts, PlanFacts
+from apkneed.plan.knowledge import BuildKnowledge
+from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
+from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment
+from apkneed.plan.routes import decide_route
+from apkneed.plan.source import source_needs
+from apkneed.plan.target import PlanTarget
+from apkneed.python.tags import wheel_arch
+
+PYTHON_APK = "python3"
+PYTHON_DEV_APK = "python3-dev"
+
+
+def make_plan(
+    facts: PlanFacts,
+    *,
+    providers: ProviderMap,
+    table: ProviderTable,
+    knowledge: Mapping[str, BuildKnowledge],
+    virtuals: Mapping[str, VirtualEntry],
+) -> Plan:
+    target = facts.target
+    environment = marker_environment(target)
+    packages: list[PackagePlan] = []
+    needs: list[Need] = []
+    warnings: list[str] = list(facts.notes)
+    if facts.apk_resolution_problem:
+        warnings.append(facts.apk_resolution_problem)
+    if target.python_from_apk:
+        needs.append(Need(PYTHON_APK, RUNTIME, None, ("the Python interpreter", f"base {target.image}: Python comes from apk")))
+    for dist in facts.dists:
+        package, dist_needs = _plan_one(dist, facts, providers, table, knowledge, virtuals, environment)
+        packages.append(package)
+        needs += dist_needs
+        warnings += package.problems
+        if package.forced_route_failed or package.route is None:
+            warnings.append(package.reasons[0])
+    needs = [need for need in needs if not (need.kind == BUILD and _is_runtime_need(need.apk, needs))]
+    missing = tuple(sorted({need.apk for need in needs if need.missing or need.apk not in providers}))
+    runtime = _names(needs, RUNTIME)
+    build = _names(needs, BUILD)
+    base = facts.base.atoms
+    runtime_layer = layer(providers, base, [n for n in runtime if n not in missing])
+    build_layer = layer(providers, [*base, *(n for n in runtime if n not in missing)], [n for n in build if n not in missing])
+    for name in missing:
+        warnings.append(f"{name} is not in the target index ({target.index_origin}); it is in the answer but unverified here")
+    for current in (runtime_layer, build_layer):
+        if current.error:
+            warnings.append(f"apk would refuse {' '.join(current.request)}: {current.error}")
+    return Plan(
+        target=target,
+        route_policy=facts.route_policy,
+        packages=tuple(packages),
+        runtime_apk=runtime,
+        build_apk=build,
+        needs=tuple(needs),
+        base_world=base,
+        runtime_layer=runtime_layer,
+        build_layer=build_layer,
+        missing=missing,
+        warnings=tuple(dict.fromkeys(warnings)),
+        sources=facts.base.sources,
+        notes=facts.base.notes,
+    )
+
+
+def marker_environment(target: PlanTarget) -> dict[str, str]:
+    """PEP 508 marker values of the target, for PEP 725 markers."""
+    env = alpine_marker_environment()
+    env.update(python_version=target.python, platform_machine=wheel_arch(target.arch))
+    if not env.get("python_full_version", "").startswith(target.python + "."):
+        env["python_full_version"] = target.python + ".0"
+    return env
+
+
+def _is_runtime_need(name: str, needs: list[Need]) -> bool:
+    # A package needed at run time is installed for good: listing it again
+    # among the build packages would make `apk del .build-deps` remove it.
+    return any(need.apk == name and need.kind == RUNTIME for need in needs)
+
+
+def _names(needs: list[Need], kind: str) -> tuple[str, ...]:
+    return tuple(sorted({need.apk for need in needs if need.kind == kind}))
+
+
+def _plan_one(
+    dist: DistFacts,
+    facts: PlanFacts,
+    providers: ProviderMap,
+    table: ProviderTable,
+    knowledge: Mapping[str, BuildKnowledge],
+    virtuals: Mapping[str, VirtualEntry],
+    environment: Mapping[str, str],
+) -> tuple[PackagePlan, list[Need]]:
+    target = facts.target
+    candidates = (
+        find_alpine_packages(dist.name, dist.import_names, target.python, providers) if target.python_from_apk else ()
+    )
+    decision = decide_route(dist, policy=facts.route_policy, python_from_apk=target.python_from_apk, candidates=candidates)
+    reasons = list(decision.reasons)
+    problems: list[str] = []
+    needs: list[Need] = []
+    file = dist.file
+    summary = "nothing installs it"
+    if decision.route == "wheel":
+        needs, problems = _wheel_needs(dist, providers)
+        summary = _wheel_summary(dist)
+    elif decision.route == "apk":
+        match = decision.apk
+        assert match is not None
+        file = match.nv
+        summary = f"Alpine's {match.package} ({match.via})"
+        needs = [Need(match.package, RUNTIME, dist.name, (f"route apk ({dist.name}=={dist.pin.version} satisfied by {match.nv})",))]
+    elif decision.route == "source":
+        if dist.sdist is not None:
+            file = dist.sdist.filename
+        if dist.sdist_problem:
+            problems.append(f"{dist.name}: {dist.sdist_problem}")
+        source = source_needs(
+            dist.name, dist.sdist, knowledge=knowledge, virtuals=virtuals, table=table, environment=environment
+        )
+        needs = list(source.needs)
+        reasons += source.reasons
+        summary = _SOURCE_SUMMARY[source.basis]
+        problems += source.problems
+        if source.compiled and target.python_from_apk:
+            needs.append(
+                Need(PYTHON_DEV_APK, BUILD, dist.name, (
+                    "Python.h for a compiled extension", f"source build of {dist.name}",
+                    f"base {target.image}: the headers of apk's python3 are in python3-dev",
+                ))
+            )
+    package = PackagePlan(
+        name=dist.name,
+        version=dist.pin.version,
+        route=decision.route,
+        file=file,
+        runtime_apk=tuple(sorted({n.apk for n in needs if n.kind == RUNTIME})),
+        build_apk=tuple(sorted({n.apk for n in needs if n.kind == BUILD})),
+        reasons=tuple(reasons),
+        direct=dist.pin.direct,
+        requested_by=dist.pin.requested_by,
+        problems=tuple(problems),
+        forced_route_failed=decision.forced_failed,
+        summary=("forced route impossible; " if decision.forced_failed else "") + summary,
+    )
+    return package, needs
+
+
+def _wheel_needs(dist: DistFacts, providers: ProviderMap) -> tuple[list[Need], list[str]]:
+    wheel = dist.wheel
+    if wheel is None:
+        return [], [f"{dist.name}: the wheel was not inspected"]
+    needs: list[Need] = []
+    problems = _grouped_errors(dist.name, wheel.filename, wheel.problems)
+    for external in wheel.external:
+        found = providers.providers(f"so:{external.soname}")
+        shown = external.needed_by[0] + (f" (+{len(external.needed_by) - 1} more)" if len(external.needed_by) > 1 else "")
+        if not found:
+            problems.append(f"{dist.name}: no package in the index provides so:{external.soname} (needed by {shown})")
+            continue
+        package = _preferred(found)
+        needs.append(Need(package, RUNTIME, dist.name, (f"so:{external.soname}", f"{shown} NEEDED", wheel.filename)))
+    return needs, problems
+
+
+_SOURCE_SUMMARY = {
+    "pep725": "sdist; needs from its PEP 725 [external]",
+    "knowledge": "sdist; needs from build-knowledge.toml",
+    "observed": "sdist; unknown: compilers only (observed)",
+    "pure": "sdist; pure Python, nothing from apk",
+    "unknown": "sdist; unknown (no evidence)",
+}
+
+
+def _wheel_summary(dist: DistFacts) -> str:
+    filename = dist.file or ""
+    if filename.endswith("-none-any.whl"):
+        return "pure-Python wheel"
+    platform = filename[:-4].rsplit("-", 1)[-1].split(".")[0]
+    family = "_".join(platform.split("_")[:3]) if platform.startswith("musllinux_") else platform
+    wheel = dist.wheel
+    parts = [f"{family} wheel"]
+    if wheel is not None and wheel.vendored:
+        parts.append(f"vendors {len(wheel.vendored)} librar{'y' if len(wheel.vendored) == 1 else 'ies'}")
+    if wheel is not None and wheel.external:
+        parts.append("needs " + " ".join(f"so:{e.soname}" for e in wheel.external))
+    return ", ".join(parts)
+
+
+def _grouped_errors(dist: str, filename: str, problems) -> list[str]:
+    """One line per kind of ELF error: a wheel can have dozens of objects flagged alike.
+
+    The route stays "wheel" (pip installs it whatever apkneed thinks of its
+    ELF files); the problem is reported for the user to judge.
+    """
+    by_code: dict[str, list[str]] = {}
+    for severity, code, message in problems:
+        if severity == "error":
+            by_code.setdefault(code, []).append(message)
+    lines = []
+    for code, messages in by_code.items():
+        more = f" (and {len(messages) - 1} more object{'s' if len(messages) > 2 else ''})" if len(messages) > 1 else ""
+        lines.append(f"{dist}: the ELF check of {filename} reports {code}: {messages[0]}{more}")
+    return lines
+
+
+def _preferred(found) -> str:
+    # apk's own preference among providers of a so: name: provider priority, then index order.
+    best = max(found, key=lambda p: (p.package.provider_priority or 0, -found.index(p)))
+    return best.package.name

@@ -1,0 +1,226 @@
+"""What a source build of one distribution needs from apk, and at run time.
+
+Pure: works on gathered evidence (:class:`~apkneed.plan.evidence.SdistEvidence`),
+the curated knowledge, the PEP 725 virtual table and the target index's
+provider table. Three sources, first that applies wins:
+
+1. **PEP 725**: the sdist's own ``pyproject.toml`` ``[external]`` table,
+   mapped through the index (:func:`apkneed.plan.pep725.map_external`).
+2. **Knowledge**: ``data/build-knowledge.toml`` (each entry cites its source):
+   compilers by language through the virtual table, ``-dev`` libraries, tools,
+   optional libraries the default build picks up (``auto``), and sonames the
+   result needs at run time.
+3. **Observed**: what the sdist shows. Compiled sources (``.c``, ``.pyx``,
+   ``.cpp``, ``.f90``, ``.rs``) or a compiled build (``ext_modules`` in
+   ``setup.py``, ``meson.build``, ``CMakeLists.txt``, ``Cargo.toml``) give the
+   compilers of those languages only, reported as "unknown: the build will
+   need at least ..." (the libraries it links cannot be seen from file
+   names). An sdist with none of these is pure Python: nothing from apk.
+
+Run-time packages of a ``-dev`` package are the library packages it stands
+for (:func:`apkneed.plan.pep725.runtime_packages_for`). ``python3-dev`` is
+not decided here: the planner adds it for compiled builds on an
+Alpine-python base (``SourceNeeds.compiled``).
+
+API::
+
+    source_needs(dist, sdist, *, knowledge, virtuals, table, environment) -> SourceNeeds
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from apkneed.errors import InputError
+from apkneed.plan.evidence import SdistEvidence
+from apkneed.plan.knowledge import BuildKnowledge, compiler_virtual, knowledge_for, pick_available
+from apkneed.plan.model import BUILD, RUNTIME, Need
+from apkneed.plan.pep725 import (
+    AlpineMapping,
+    ProviderTable,
+    VirtualEntry,
+    map_external,
+    map_requirement,
+    parse_external_requirement,
+    read_external,
+    runtime_packages_for,
+)
+
+#: observed language -> the compiler virtual it needs (Cython generates C)
+OBSERVED_VIRTUALS = {"c": "compiler/c", "cython": "compiler/c", "c++": "compiler/cxx",
+                     "fortran": "compiler/fortran", "rust": "compiler/rust"}
+#: build markers that say "compiled" without naming a language
+_RUST_MARKERS = ("Cargo.toml",)
+
+
+@dataclass(frozen=True)
+class SourceNeeds:
+    basis: str  # "pep725" | "knowledge" | "observed" | "pure" | "unknown"
+    needs: tuple[Need, ...]
+    compiled: bool  # the build compiles code (python3-dev on an Alpine-python base)
+    reasons: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+
+
+def source_needs(
+    dist: str,
+    sdist: SdistEvidence | None,
+    *,
+    knowledge: Mapping[str, BuildKnowledge],
+    virtuals: Mapping[str, VirtualEntry],
+    table: ProviderTable,
+    environment: Mapping[str, str],
+) -> SourceNeeds:
+    if sdist is not None and sdist.external is not None:
+        return _from_pep725(dist, sdist, virtuals, table, environment)
+    entry = knowledge_for(knowledge, dist)
+    if entry is not None:
+        return _from_knowledge(dist, entry, virtuals, table)
+    if sdist is None:
+        return SourceNeeds(
+            "unknown", (), False,
+            (f"unknown: no sdist evidence and no build knowledge for {dist}",),
+        )
+    return _from_observation(dist, sdist, virtuals, table)
+
+
+# ------------------------------------------------------------- PEP 725 ----
+
+
+def _from_pep725(
+    dist: str, sdist: SdistEvidence, virtuals: Mapping[str, VirtualEntry], table: ProviderTable,
+    environment: Mapping[str, str],
+) -> SourceNeeds:
+    origin = f"PEP 725 [external] in {sdist.filename} pyproject.toml"
+    try:
+        external = read_external({"external": sdist.external}, source=f"{sdist.filename} pyproject.toml")
+        mappings = map_external(external, table, virtuals, environment=environment) if external else ()
+    except InputError as exc:
+        # A malformed table is the project's bug: say so and fall back to what we can see.
+        fallback = _from_observation(dist, sdist, virtuals, table)
+        return SourceNeeds(
+            fallback.basis, fallback.needs, fallback.compiled, fallback.reasons,
+            (f"{dist}: ignored a malformed [external] table ({exc})", *fallback.problems),
+        )
+    needs: list[Need] = []
+    problems: list[str] = []
+    compiled = sdist.compiled
+    for mapping in mappings:
+        chain_root = (f"{mapping.requirement.text} ({mapping.role})", origin)
+        if not mapping.mapped:
+            problems.append(f"{dist}: {mapping.problem}")
+            continue
+        if mapping.rule.startswith("virtual:compiler/"):
+            compiled = True
+        needs += _mapping_needs(dist, mapping, chain_root)
+    reasons = (f"build needs from {origin}",)
+    return SourceNeeds("pep725", tuple(_unique(needs)), compiled, reasons, tuple(problems))
+
+
+def _mapping_needs(dist: str, mapping: AlpineMapping, chain_root: tuple[str, ...]) -> list[Need]:
+    rule = (mapping.rule,) if mapping.rule and not mapping.rule.startswith("name:") else ()
+    missing = set(mapping.missing)
+    needs = [Need(name, BUILD, dist, rule + chain_root, name in missing) for name in mapping.build]
+    devs = [name for name in mapping.build if name.endswith("-dev")]
+    for name in mapping.runtime:
+        via = (f"library of {devs[0]}",) if devs and name not in mapping.build else ()
+        needs.append(Need(name, RUNTIME, dist, via + rule + chain_root, name in missing))
+    return needs
+
+
+# ----------------------------------------------------------- knowledge ----
+
+
+def _from_knowledge(
+    dist: str, entry: BuildKnowledge, virtuals: Mapping[str, VirtualEntry], table: ProviderTable
+) -> SourceNeeds:
+    citation = "; ".join(source.citation for source in entry.sources[:1])
+    origin = f"build-knowledge.toml: {entry.project} ({citation})"
+    needs: list[Need] = []
+    problems: list[str] = []
+    for language in entry.languages:
+        needs += _virtual_needs(dist, compiler_virtual(language), (f"languages: {language}", origin), virtuals, table)
+    for field_name, items in (("libraries", entry.libraries), ("tools", entry.tools), ("optional", entry.optional)):
+        for item in items:
+            if field_name == "optional" and not item.auto:
+                continue  # only used when the user switches it on
+            chosen = pick_available(item, lambda name: name in table)
+            label = f"{field_name}: {item.name}" + (" (picked up when installed)" if field_name == "optional" else "")
+            if chosen is None:
+                needs.append(Need(item.name, BUILD, dist, (label, origin), missing=True))
+                where = f" (Alpine {item.repository})" if item.repository != "main" else ""
+                problems.append(f"{dist}: {item.name}{where} is not in the index; its run-time libraries are unknown here")
+                continue
+            needs.append(Need(chosen, BUILD, dist, (label, origin)))
+            if field_name != "tools":
+                needs += _runtime_of_dev(dist, chosen, (label, origin), table)
+    for soname in entry.runtime_sonames:
+        found = table.get(f"so:{soname}", ())
+        if found:
+            needs.append(Need(found[0].name, RUNTIME, dist, (f"so:{soname}", f"runtime_sonames: {soname}", origin)))
+        else:
+            problems.append(f"{dist}: no package in the index provides so:{soname}")
+    reasons = [f"build needs from {origin}"]
+    if entry.notes:
+        reasons.append(entry.notes)
+    compiled = bool(entry.languages)
+    return SourceNeeds("knowledge", tuple(_unique(needs)), compiled, tuple(reasons), tuple(problems))
+
+
+def _runtime_of_dev(dist: str, dev_name: str, chain: tuple[str, ...], table: ProviderTable) -> list[Need]:
+    packages = [p for p in table.get(dev_name, ()) if p.name == dev_name] or list(table.get(dev_name, ()))[:1]
+    if not packages:
+        return []
+    return [
+        Need(library.name, RUNTIME, dist, (f"library of {dev_name}", *chain))
+        for library in runtime_packages_for(packages[0], table)
+    ]
+
+
+def _virtual_needs(
+    dist: str, key: str, chain: tuple[str, ...], virtuals: Mapping[str, VirtualEntry], table: ProviderTable
+) -> list[Need]:
+    requirement = parse_external_requirement(f"dep:virtual/{key}")
+    mapping = map_requirement(requirement, "build", table, virtuals)
+    if not mapping.mapped:
+        return []
+    return _mapping_needs(dist, mapping, chain)
+
+
+# ---------------------------------------------------------- observation ----
+
+
+def _from_observation(
+    dist: str, sdist: SdistEvidence, virtuals: Mapping[str, VirtualEntry], table: ProviderTable
+) -> SourceNeeds:
+    seen = ", ".join(f"{count} {language} file{'s' if count > 1 else ''}" for language, count in sdist.languages)
+    markers = ", ".join(sdist.markers)
+    observed = "; ".join(filter(None, [seen, markers]))
+    if not sdist.compiled:
+        return SourceNeeds(
+            "pure", (), False,
+            (f"pure Python: {sdist.filename} has no C, C++, Cython, Fortran or Rust sources and no compiled build; nothing from apk",),
+        )
+    origin = f"observed in {sdist.filename}: {observed}"
+    languages = [language for language, _ in sdist.languages]
+    if not languages and any(marker in _RUST_MARKERS for marker in sdist.markers):
+        languages = ["rust"]
+    if not languages:
+        languages = ["c"]  # a compiled build with no recognisable sources still runs a C compiler
+    needs: list[Need] = []
+    for key in dict.fromkeys(OBSERVED_VIRTUALS[language] for language in languages):
+        needs += _virtual_needs(dist, key, (key, origin), virtuals, table)
+    compilers = ", ".join(sorted({n.apk for n in needs if n.kind == BUILD}))
+    reasons = (
+        f"unknown: no PEP 725 [external] table and no build knowledge for {dist}; the build will need at "
+        f"least {compilers} ({origin}); the -dev packages of any library it links cannot be seen from its files",
+    )
+    return SourceNeeds("observed", tuple(_unique(needs)), True, reasons)
+
+
+def _unique(needs: list[Need]) -> list[Need]:
+    seen: dict[tuple[str, str], Need] = {}
+    for need in needs:
+        seen.setdefault((need.apk, need.kind), need)
+    return list(seen.values())

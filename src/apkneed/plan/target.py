@@ -1,0 +1,137 @@
+"""The target of a plan: Alpine release and arch, Python, musl, and the base image.
+
+Every fact comes from the target index (:mod:`apkneed.alpine.facts`): the
+Python version is the ``V:`` of its ``python3``, the musl version that of its
+``musl``. Nothing here is a table of "release X ships Python Y".
+
+Rules for the base and the Python version (pure; the CLI passes what the
+user typed):
+
+* ``--base alpine``: Python is apk's ``python3``. ``--python X.Y`` must be the
+  release's version, else a one-line error naming the version it has.
+* ``--base python:X.Y[-alpine3.Z]``: Python X.Y comes from the image.
+  ``--python`` must agree with the tag when both are given.
+* No ``--base``: ``alpine``, unless ``--python`` names a version the release
+  does not ship; then the plan is for the ``python:X.Y`` image of that
+  release, and a note says so (nobody asking for Python 3.12 on an Alpine
+  whose python3 is 3.10 means "refuse").
+* A release named by ``--base`` (``python:3.12-alpine3.22``) and by
+  ``--alpine`` must agree: see :func:`release_for`.
+
+API::
+
+    release_for(option_release, spec) -> str | None
+    plan_target(world_facts, spec, python_option, *, base_given) -> (PlanTarget, notes)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from apkneed.alpine.facts import musl_version, package_versions, python_version
+from apkneed.errors import InputError
+from apkneed.plan.base import BaseSpec, image_reference, parse_base
+
+_PYTHON_OPTION_RE = re.compile(r"^3\.\d+$")
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """Where the plan's packages will be installed."""
+
+    alpine: str | None  # "v3.16"; None when the index does not say
+    arch: str  # Alpine arch: x86_64, aarch64
+    python: str  # "3.10"
+    musl: tuple[int, ...]  # (1, 2, 3)
+    base: str  # "alpine" | "python"
+    image: str  # "alpine:3.16", "python:3.12-alpine3.16"
+    python_origin: str  # "apk python3-3.10.8-r0" | "image python:3.12-alpine3.16 (/usr/local)"
+    index_origin: str  # where the apk index came from
+
+    @property
+    def python_from_apk(self) -> bool:
+        return self.base == "alpine"
+
+    @property
+    def python_tuple(self) -> tuple[int, int]:
+        major, minor = self.python.split(".")[:2]
+        return int(major), int(minor)
+
+    def describe(self) -> str:
+        where = " ".join(filter(None, ["Alpine", self.alpine, self.arch]))
+        return f"{where}, Python {self.python} ({self.python_origin}), base {self.image}"
+
+
+def release_for(option_release: str | None, spec: BaseSpec | None) -> str | None:
+    """The release to load: ``--alpine``, else the one ``--base`` names; both must agree."""
+    named = spec.alpine if spec else None
+    if option_release and named and option_release != named:
+        raise InputError(f"--base {spec.text} names Alpine {named} but --alpine says {option_release}")
+    return option_release or named
+
+
+def check_python_option(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not _PYTHON_OPTION_RE.match(text.strip()):
+        raise InputError(f"--python {text!r}: expected X.Y, e.g. 3.12")
+    return text.strip()
+
+
+def plan_target(
+    world,
+    spec: BaseSpec | None,
+    python_option: str | None,
+    *,
+    release: str | None,
+    arch: str,
+    index_origin: str,
+) -> tuple[PlanTarget, tuple[str, ...]]:
+    """The target, and notes to show the user (one line each). See the module docstring."""
+    python_option = check_python_option(python_option)
+    apk_python = python_version(world)
+    notes: list[str] = []
+    if spec is not None and spec.alpine and release and spec.alpine != release:
+        raise InputError(f"--base {spec.text} names Alpine {spec.alpine} but the index is {release}")
+    if spec is None:
+        if python_option and python_option != apk_python:
+            spec = parse_base(f"python:{python_option}")
+            notes.append(
+                f"Alpine {release or '(this index)'} ships Python {apk_python} (python3); planning for the "
+                f"python:{python_option} image instead (pass --base alpine or --base python:X.Y to choose)"
+            )
+        else:
+            spec = parse_base("alpine")
+    if spec.kind == "alpine":
+        if python_option and python_option != apk_python:
+            raise InputError(
+                f"--python {python_option}: Alpine {release or '(this index)'} has Python {apk_python} "
+                f"(python3-{_python3_version(world)}); use --base python:{python_option} for another Python"
+            )
+        python = apk_python
+        origin = f"apk python3-{_python3_version(world)}"
+    else:
+        tag_python = spec.python
+        if tag_python and python_option and tag_python != python_option:
+            raise InputError(f"--python {python_option} disagrees with --base {spec.text}")
+        python = tag_python or python_option or apk_python
+    image = image_reference(spec, release, python)
+    if spec.kind == "python":
+        origin = f"image {image} (/usr/local)"
+    target = PlanTarget(
+        alpine=release,
+        arch=arch,
+        python=python,
+        musl=musl_version(world),
+        base=spec.kind,
+        image=image,
+        python_origin=origin,
+        index_origin=index_origin,
+    )
+    return target, tuple(notes)
+
+
+def _python3_version(world) -> str:
+    versions = package_versions(world, "python3")
+    return versions[-1] if versions else "?"
