@@ -25,12 +25,13 @@ def _fields(p):
 
 
 def test_reordered_fields_read_the_same(v317_index_path):
-    text = _text(v317_index_path)
+    # the first 1,200 real records (the careful reader is slow on purpose)
+    records = [r for r in _text(v317_index_path).split("\n\n") if r.strip()][:1200]
     # Reverse every record's lines: no record is in apk's layout any more.
-    shuffled = "\n\n".join("\n".join(reversed(r.split("\n"))) for r in text.split("\n\n") if r.strip())
-    fast = read_index_bytes(text.encode(), source="a", repository="main").packages
+    shuffled = "\n\n".join("\n".join(reversed(r.split("\n"))) for r in records)
+    fast = read_index_bytes("\n\n".join(records).encode(), source="a", repository="main").packages
     slow = read_index_bytes(shuffled.encode(), source="b", repository="main").packages
-    assert len(fast) == len(slow) == 5004
+    assert len(fast) == len(slow) == 1200
     assert [_fields(p) for p in fast] == [_fields(p) for p in slow]
 
 
