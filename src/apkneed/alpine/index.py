@@ -315,23 +315,30 @@ def _check_lines(text: str, source: str, first_line: int = 1) -> None:
 def _parse_record_slowly(
     record: str, text: str, record_offset: int, source: str, repository: str, installed: bool
 ) -> Package:
-    """Read one record line by line; raise with the exact line of a problem."""
+    """Read one record line by line; raise with the exact line of a problem.
+
+    Line numbers are counted only for an error: counting them for every
+    record would make a large database quadratic.
+    """
     allowed = INDEX_FIELDS | INSTALLED_FIELDS if installed else INDEX_FIELDS
-    first_line = _line_of(text, record_offset)
+
+    def where(index: int) -> str:
+        return f"{source}:{_line_of(text, record_offset) + index}"
+
     fields: dict[str, str] = {}
     files: list[str] = []
     directory = ""
     start = None
-    for lineno, line in enumerate(record.split("\n"), first_line):
+    for index, line in enumerate(record.split("\n")):
         if not line:
             continue
         if start is None:
-            start = lineno
+            start = index
         if len(line) < 2 or line[1] != ":":
-            raise InputError(f"{source}:{lineno}: expected 'X:value', got {line[:40]!r}")
+            raise InputError(f"{where(index)}: expected 'X:value', got {line[:40]!r}")
         letter, value = line[0], line[2:]
         if letter not in allowed:
-            raise InputError(f"{source}:{lineno}: unknown field {letter!r}")
+            raise InputError(f"{where(index)}: unknown field {letter!r}")
         if letter in INSTALLED_FIELDS:
             if letter == "F":
                 directory = value
@@ -341,12 +348,14 @@ def _parse_record_slowly(
             continue
         if letter in fields:
             if letter not in LIST_FIELDS:
-                raise InputError(f"{source}:{lineno}: field {letter!r} repeated in one record")
+                raise InputError(f"{where(index)}: field {letter!r} repeated in one record")
             # apk appends a repeated list line to the ones before it
             value = f"{fields[letter]} {value}"
         fields[letter] = value
-    line = start or first_line
-    return _make_package(fields, tuple(files), source, repository, lambda: line)
+    first = start or 0
+    return _make_package(
+        fields, tuple(files), source, repository, lambda: _line_of(text, record_offset) + first
+    )
 
 
 def _int_field(fields: dict[str, str], letter: str, source: str, line: Callable[[], int]) -> int | None:
