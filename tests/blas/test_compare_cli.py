@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -175,3 +176,45 @@ def test_a_wrong_product_is_never_reported_as_fast(cli, tmp_path):
     assert not [r for r in report["compare"]["ratios"] if r["path"] == str(library)]
     assert report["recommendation"]["library"] != str(library)
     assert "WRONG RESULT" in err
+
+
+def test_keep_best_row():
+    from apkneed.blas.compare import keep_best_row
+
+    rows = [{"n": 64, "threads": 1, "gflops": 10.0, "verified": True, "runs": 2}]
+    keep_best_row(rows, {"n": 64, "threads": 1, "gflops": 12.0, "verified": True, "runs": 3})
+    assert rows == [{"n": 64, "threads": 1, "gflops": 12.0, "verified": True, "runs": 5}]
+    keep_best_row(rows, {"n": 64, "threads": 1, "gflops": 9.0, "verified": True, "runs": 2})
+    assert rows[0]["gflops"] == 12.0 and rows[0]["runs"] == 7
+    keep_best_row(rows, {"n": 64, "threads": 1, "gflops": 99.0, "verified": False, "runs": 1})
+    assert rows[0]["verified"] is False
+    keep_best_row(rows, {"n": 128, "threads": 1, "gflops": 5.0, "verified": True, "runs": 1})
+    assert len(rows) == 2
+
+
+def test_a_switch_is_confirmed_by_measuring_again(debian_blas, numpy_blas_path):
+    # NumPy's library enters with a figure a burst of other work could have
+    # produced (1 GFLOP/s); before advising netlib, both are timed again.
+    from apkneed.blas.compare import LibraryResult, make_candidate
+    from apkneed.blas.cpu import read_cpu_facts
+    from apkneed.blas.knowledge import load
+    from apkneed.blas.peak import estimate_peak
+    from apkneed.blas.report import Options, Session, confirm_switch
+
+    knowledge = load()
+    lines = []
+    session = Session(Options(python=sys.executable, environ=clean_environ()), knowledge, lines.append)
+    peak = estimate_peak(read_cpu_facts(), knowledge.vector_units)
+
+    def measured(path, source, gflops):
+        candidate = make_candidate(str(path), source, knowledge, session.read_image)
+        row = {"op": "dgemm", "n": 64, "threads": 1, "gflops": gflops, "verified": True, "runs": 1,
+               "relative_error": 0.0}
+        return LibraryResult(candidate, rows=[row])
+
+    wheel = measured(numpy_blas_path, "numpy", 1.0)
+    netlib = measured(debian_blas["netlib"], "system", 2.0)
+    confirm_switch(session, [wheel, netlib], os.path.realpath(numpy_blas_path), peak)
+    assert wheel.rows[0]["gflops"] > 1.0 and wheel.rows[0]["runs"] > 1
+    assert netlib.rows[0]["runs"] > 1
+    assert sum(line.startswith("confirm ") for line in lines) == 4  # two rounds, two libraries

@@ -171,6 +171,19 @@ def point_row(line: dict, threads: int, knowledge: Knowledge, peak) -> dict:
     return row
 
 
+def keep_best_row(rows: list[dict], row: dict) -> None:
+    """Add a measured row; a second timing of the same (n, threads) keeps the
+    faster figure, and a wrong result always wins (it must be seen)."""
+    for index, old in enumerate(rows):
+        if (old["n"], old["threads"]) == (row["n"], row["threads"]):
+            if not row["verified"] or (old["verified"] and row["gflops"] > old["gflops"]):
+                rows[index] = row | {"runs": old["runs"] + row["runs"]}
+            else:
+                old["runs"] += row["runs"]
+            return
+    rows.append(row)
+
+
 def judge_run(result: LibraryResult, run) -> tuple[str, str | None]:
     """Status and message after one probe run (``run`` is a ProbeRun)."""
     path = result.candidate.path

@@ -5,6 +5,8 @@
 3. settings that look harmful, each measured with and without the change;
 4. ``--bench``: NumPy's own speed at 1 and all usable threads;
 5. ``--compare``: every other BLAS on the system, verified against NumPy;
+   a switch away from NumPy's library is confirmed first, by timing the
+   two contenders again, alternately;
 6. one recommendation.
 
 The report is a plain dict (the ``--json`` output) filled step by step, so a
@@ -44,7 +46,7 @@ from apkneed.blas.environment import Finding, blas_variables, find_problems, is_
 from apkneed.blas.knowledge import Knowledge, Plan
 from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
 from apkneed.blas.peak import Peak, check_against, estimate_peak
-from apkneed.blas.recommend import recommend
+from apkneed.blas.recommend import choose, rate_configurations, recommend
 from apkneed.blas.runner import ProbeRun, probe_environment, run_probe, threadpoolctl_path
 from apkneed.blas.vendor import interesting_symbols, library_name_prefixes
 from apkneed.errors import EnvironmentFailure, InputError, UnsatisfiableError
@@ -296,13 +298,14 @@ def run_comparison(session: Session, usable: int, peak: Peak, candidates: list[c
                 break
 
 
-def compare_one(session: Session, result: compare_mod.LibraryResult, threads: int, peak: Peak) -> ProbeRun:
+def compare_one(session: Session, result: compare_mod.LibraryResult, threads: int, peak: Peak,
+                sizes: tuple[int, ...] | None = None, label: str = "compare") -> ProbeRun:
     knowledge = session.knowledge
     candidate = result.candidate
     plan = session.plan(session.options.bench or "quick")
     env = probe_environment(session.options.environ, compare_mod.thread_environment(knowledge, threads))
-    request = compare_mod.library_request(candidate, plan.compare_dgemm, plan, threads, session.threadpoolctl,
-                                          knowledge)
+    request = compare_mod.library_request(candidate, sizes or plan.compare_dgemm, plan, threads,
+                                          session.threadpoolctl, knowledge)
 
     def on_line(line: dict) -> None:
         if line.get("kind") == "library":
@@ -310,12 +313,34 @@ def compare_one(session: Session, result: compare_mod.LibraryResult, threads: in
                 "int_bits": line.get("int_bits"), "config": line.get("config")}
         elif line.get("kind") == "point":
             row = compare_mod.point_row(line, threads, knowledge, peak)
-            result.rows.append(row)
+            compare_mod.keep_best_row(result.rows, row)
             check = "verified" if row["verified"] else f"WRONG RESULT (relative error {row['relative_error']:.1e})"
-            session.progress(f"compare {candidate.vendor_name} {candidate.path}, {threads} thread(s), dgemm "
+            session.progress(f"{label} {candidate.vendor_name} {candidate.path}, {threads} thread(s), dgemm "
                              f"n={row['n']}: {row['gflops']:.1f} GFLOP/s, {check}")
 
     return session.probe(request, env=env, on_line=on_line)
+
+
+def confirm_switch(session: Session, results: list[compare_mod.LibraryResult], current: str | None,
+                   peak: Peak, rounds: int = 2) -> None:
+    """Before advising a switch away from NumPy's library, time the two
+    contenders again, alternately, at the deciding size and thread count:
+    a burst of other work during one sweep must not decide it."""
+    measured = [r for r in results if r.status == "ok" and r.rows]
+    ratings = rate_configurations(measured)
+    rates = {key: rate for key, (rate, _) in ratings.items()}
+    if not rates or current is None:
+        return
+    path, threads = choose(rates, current, session.knowledge.recommend_tolerance)
+    if path == current:
+        return
+    n = ratings[(path, threads)][1]
+    by_path = {r.candidate.realpath: r for r in measured}
+    if current not in by_path:
+        return
+    for _ in range(rounds):
+        for result in (by_path[current], by_path[path]):
+            compare_one(session, result, threads, peak, sizes=(n,), label="confirm")
 
 
 def compare_section(results: list[compare_mod.LibraryResult], origins: dict[str, Origin],
@@ -391,6 +416,7 @@ def build_report(options: Options, knowledge: Knowledge, progress: Progress) -> 
             for candidate in candidates:
                 origins.setdefault(candidate.realpath, session.origin(candidate.path))
             run_comparison(session, facts.usable, peak, candidates, results)
+            confirm_switch(session, results, numpy_blas.realpath if numpy_blas else None, peak)
     except (KeyboardInterrupt, Interrupted):
         report["interrupted"] = True
         status = 130
