@@ -273,3 +273,38 @@ def test_knowledge_gives_libraries_and_their_runtime(table316, target316):
     assert ("libpq-dev", "build") in by_kind and ("build-base", "build") in by_kind
     assert by_kind[("libpq", "runtime")].chain[0] == "library of libpq-dev"
     assert "build-knowledge.toml: psycopg2" in by_kind[("libpq", "runtime")].chain[-1]
+
+
+# ------------------------------------------------- evidence over the network ----
+
+
+def test_wheel_evidence_by_range_reads_or_whole_download(tmp_path):
+    """A wheel that is mostly ELF is downloaded whole (verified, cached); otherwise only its ELF members are read."""
+    import zipfile
+
+    from apkneed.binary.policy import Target
+    from apkneed.plan.evidence import EvidenceCache, wheel_evidence, whole_download_pays
+    from apkneed.python.pypi import PyPIClient
+    from plan_helpers import PYPI
+
+    target = Target(arch="x86_64", python=(3, 10), musl_version="1.2.3")
+    with PyPIClient(PYPI, cache_root=tmp_path / "pypi") as client:
+        def wheel(name, version):
+            return next(f for f in client.files(name, version) if f.filename.endswith("cp310-musllinux_1_2_x86_64.whl"))
+
+        pyyaml, matplotlib = wheel("pyyaml", "6.0.3"), wheel("matplotlib", "3.10.9")
+        # the decision, on the real zip directories (a range request for the tail only)
+        with zipfile.ZipFile(client.open(matplotlib)) as archive:
+            assert not whole_download_pays(archive.infolist(), matplotlib.size)  # 3.5 of 9.7 MB are ELF
+        with zipfile.ZipFile(client.open(pyyaml)) as archive:
+            assert whole_download_pays(archive.infolist(), pyyaml.size)  # _yaml is 94 % of it
+        before = client.bytes_downloaded
+        cache = EvidenceCache(tmp_path / "evidence")
+        evidence = wheel_evidence(client, pyyaml, target, cache=cache)
+        assert client.bytes_downloaded - before == pyyaml.size  # one whole download, by the client
+        assert not hasattr(client.open(pyyaml), "bytes_downloaded")  # now served from the verified store
+        assert (evidence.import_names, evidence.elf_objects, evidence.external) == (("_yaml", "yaml"), 1, ())
+        assert evidence.compatible
+        # the evidence cache answers the second time, with the same evidence and no reads
+        again = wheel_evidence(client, pyyaml, target, cache=cache)
+        assert again == evidence and again.bytes_read == 0

@@ -204,6 +204,12 @@ def test_json_shape(on_python_image):
         assert set(package) >= {"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons"}
         assert package["route"] in ("wheel", "apk", "source") and package["reasons"]
     assert data["runtime_apk"] == sorted({n for p in data["packages"] for n in p["runtime_apk"]})
+    by_name = {p["name"]: p for p in data["packages"]}
+    numpy = by_name["numpy"]["evidence"]
+    assert numpy["external"] == [] and any("scipy_openblas" in v for v in numpy["vendored"]) and numpy["elf_objects"] > 10
+    assert by_name["pillow"]["evidence"]["external"][0]["soname"] == "libz.so.1"
+    psycopg2 = by_name["psycopg2"]["evidence"]
+    assert (psycopg2["basis"], psycopg2["sdist"], psycopg2["pep725_external"]) == ("knowledge", "psycopg2-2.9.13.tar.gz", False)
     assert data["sizes"]["runtime"]["download"] == sum(e["size"] for e in data["closure"]["runtime"])
 
 

@@ -185,7 +185,7 @@ def compute_plan(
     """Check the inputs (before any network), load the world, run the pipeline."""
     from apkneed.alpine.world import validate_arch
     from apkneed.plan.base import parse_base
-    from apkneed.plan.pipeline import PlanRequest, run_plan
+    from apkneed.plan.pipeline import run_plan
     from apkneed.plan.target import check_python_option, plan_target, release_for
 
     if route_policy not in ROUTES:

@@ -4,8 +4,9 @@ Shared by ``apkneed plan`` and (later) ``apkneed inspect REQUIREMENT``.
 
 * :func:`inspect_remote_wheel` reads the wheel pip would install through the
   PyPI client's range-request file: only the zip directory and the members
-  that can be ELF objects are fetched, never the ``.py`` files. Returns the
-  full :class:`~apkneed.binary.report.WheelReport`.
+  that can be ELF objects are fetched, never the ``.py`` files; a wheel that
+  is mostly ELF objects is downloaded whole in one request instead (verified
+  and cached). Returns the full :class:`~apkneed.binary.report.WheelReport`.
 * :func:`wheel_evidence` is the summary a plan needs (external sonames and
   the members that need them, vendored libraries, problems, import names),
   cached by the wheel's sha256 and the target: a wheel's bytes never change
@@ -63,7 +64,7 @@ else:  # pragma: no cover - Python 3.10 only
     import tomli as tomllib
 
 #: bump when the cached JSON changes shape or meaning
-EVIDENCE_SCHEMA = 1
+EVIDENCE_SCHEMA = 2
 
 #: source file suffix -> the language a build of it needs a compiler for
 LANGUAGE_SUFFIXES = {
@@ -72,6 +73,8 @@ LANGUAGE_SUFFIXES = {
     ".rs": "rust",
 }
 _NOT_MODULES = (".dist-info", ".data", ".libs", ".egg-info")
+#: above this share of a wheel's size in possible ELF members, download it whole
+WHOLE_FILE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class SdistEvidence:
     markers: tuple[str, ...]
     top_level: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    has_setup_py: bool = False
 
     @property
     def compiled(self) -> bool:
@@ -158,6 +162,7 @@ class SdistEvidence:
             markers=tuple(data["markers"]),
             top_level=tuple(data["top_level"]),
             problems=tuple(data["problems"]),
+            has_setup_py=bool(data["has_setup_py"]),
         )
 
 
@@ -197,10 +202,29 @@ class EvidenceCache:
 def inspect_remote_wheel(
     client, file: DistFile, *, target: BinaryTarget, providers: SoProviders | None = None
 ) -> RemoteWheel:
-    """Inspect a wheel of the index through range reads (or the cached file)."""
+    """Inspect a wheel of the index through range reads (or the cached file).
+
+    When the members that can be ELF objects make up most of the wheel
+    (NumPy, SciPy: vendored OpenBLAS and friends), range reads would fetch
+    nearly every byte anyway, in many sequential requests; the whole file is
+    then downloaded in one request instead, verified against the index's
+    sha256 and cached by the client.
+    """
     from apkneed.binary.wheel import inspect_wheel
 
     stream = client.open(file)
+    read_before_switch = 0
+    if hasattr(stream, "bytes_downloaded") and file.size and file.sha256:
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                whole = whole_download_pays(archive.infolist(), file.size)
+        except zipfile.BadZipFile as exc:
+            stream.close()
+            raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+        if whole:
+            read_before_switch = int(stream.bytes_downloaded or 0)
+            stream.close()
+            stream = io.BytesIO(client.download(file))  # counted by the client itself
     try:
         report = inspect_wheel(stream, file.filename, target=target, providers=providers)
         # The zip directory is already in memory: listing it costs no request.
@@ -210,9 +234,17 @@ def inspect_remote_wheel(
     except zipfile.BadZipFile as exc:
         raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
     finally:
-        read = int(getattr(stream, "bytes_downloaded", 0) or 0)
+        read = int(getattr(stream, "bytes_downloaded", 0) or 0) + read_before_switch
         stream.close()
     return RemoteWheel(report, names, read)
+
+
+def whole_download_pays(members: Iterable[zipfile.ZipInfo], size: int) -> bool:
+    """Do the members that can be ELF objects make up more than WHOLE_FILE_SHARE of the file?"""
+    from apkneed.binary.wheel import is_object_candidate
+
+    elf = sum(info.compress_size for info in members if is_object_candidate(info))
+    return elf > WHOLE_FILE_SHARE * size
 
 
 def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: EvidenceCache | None = None) -> WheelEvidence:
@@ -402,4 +434,5 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
         markers=tuple(markers),
         top_level=top_level,
         problems=tuple(problems),
+        has_setup_py=setup_py is not None or f"{root}/setup.py" in entries.too_big,
     )

@@ -50,6 +50,10 @@ class PackagePlan:
     #: the forced --route could not be honoured (the reason says why)
     forced_route_failed: bool = False
     summary: str = ""  # a few words for a table: "musllinux_1_2 wheel, vendors 6 libraries"
+    #: what the route was decided from, as plain data (JSON "evidence"): for a
+    #: wheel its ELF objects, vendored libraries and external sonames; for a
+    #: source build the sdist's build system, languages and the basis of its needs
+    evidence: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

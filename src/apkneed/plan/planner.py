@@ -74,7 +74,8 @@ def make_plan(
     runtime_layer = layer(providers, base, [n for n in runtime if n not in missing])
     build_layer = layer(providers, [*base, *(n for n in runtime if n not in missing)], [n for n in build if n not in missing])
     for name in missing:
-        warnings.append(f"{name} is not in the target index ({target.index_origin}); it is in the answer but unverified here")
+        if not any(line.split(": ", 1)[-1].startswith(name + " ") for line in warnings):  # said once is enough
+            warnings.append(f"{name} is not in the target index ({target.index_origin}); it is in the answer but unverified here")
     for current in (runtime_layer, build_layer):
         if current.error:
             warnings.append(f"apk would refuse {' '.join(current.request)}: {current.error}")
@@ -133,9 +134,16 @@ def _plan_one(
     needs: list[Need] = []
     file = dist.file
     summary = "nothing installs it"
+    evidence: list[tuple[str, object]] = []
     if decision.route == "wheel":
         needs, problems = _wheel_needs(dist, providers)
         summary = _wheel_summary(dist)
+        if dist.wheel is not None:
+            evidence = [
+                ("elf_objects", dist.wheel.elf_objects),
+                ("vendored", list(dist.wheel.vendored)),
+                ("external", [{"soname": e.soname, "needed_by": list(e.needed_by)} for e in dist.wheel.external]),
+            ]
     elif decision.route == "apk":
         match = decision.apk
         assert match is not None
@@ -151,6 +159,16 @@ def _plan_one(
             dist.name, dist.sdist, knowledge=knowledge, virtuals=virtuals, table=table, environment=environment
         )
         needs = list(source.needs)
+        evidence = [("basis", source.basis)]
+        if dist.sdist is not None:
+            reasons.append(_build_system(dist.sdist))
+            evidence += [
+                ("sdist", dist.sdist.filename),
+                ("build_backend", dist.sdist.build_backend),
+                ("languages", {language: count for language, count in dist.sdist.languages}),
+                ("markers", list(dist.sdist.markers)),
+                ("pep725_external", dist.sdist.external is not None),
+            ]
         reasons += source.reasons
         summary = _SOURCE_SUMMARY[source.basis]
         problems += source.problems
@@ -174,6 +192,7 @@ def _plan_one(
         problems=tuple(problems),
         forced_route_failed=decision.forced_failed,
         summary=("forced route impossible; " if decision.forced_failed else "") + summary,
+        evidence=tuple(evidence),
     )
     return package, needs
 
@@ -193,6 +212,14 @@ def _wheel_needs(dist: DistFacts, providers: ProviderMap) -> tuple[list[Need], l
         package = _preferred(found)
         needs.append(Need(package, RUNTIME, dist.name, (f"so:{external.soname}", f"{shown} NEEDED", wheel.filename)))
     return needs, problems
+
+
+def _build_system(sdist) -> str:
+    """How pip builds the sdist: its PEP 517 backend, as its pyproject.toml says."""
+    backend = sdist.build_backend or "setuptools' legacy setup.py (no build-backend in pyproject.toml)"
+    setup = "has a setup.py" if sdist.has_setup_py else "has no setup.py"
+    requires = ", ".join(sdist.build_requires) or "nothing declared"
+    return f"{sdist.filename} builds with {backend} (requires {requires}); it {setup}"
 
 
 _SOURCE_SUMMARY = {

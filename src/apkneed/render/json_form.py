@@ -5,7 +5,9 @@ Shape (keys beyond the first four of each object are additions)::
     {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index"},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
-                   "direct", "requested_by", "problems", "forced_route_failed"}],
+                   "direct", "requested_by", "problems", "forced_route_failed", "summary",
+                   "evidence": {"elf_objects", "vendored", "external": [{"soname", "needed_by"}]}
+                               | {"basis", "sdist", "build_backend", "languages", "markers", "pep725_external"}}],
      "runtime_apk": [...], "build_apk": [...],
      "apk_add": {"runtime": "apk add --no-cache ...", "build": "..."},
      "sizes": {"runtime": {"added", "download", "installed", "error"}, "build": {...}},
@@ -56,6 +58,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "problems": list(p.problems),
                 "forced_route_failed": p.forced_route_failed,
                 "summary": p.summary,
+                "evidence": dict(p.evidence),
             }
             for p in plan.packages
         ],
