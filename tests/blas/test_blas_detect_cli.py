@@ -3,16 +3,23 @@ NumPy's own build configuration and threadpoolctl asked directly."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 import numpy
-from threadpoolctl import threadpool_info
+from blas_helpers import clean_environ
 
 
 def numpy_blas_truth() -> dict:
-    return [i for i in threadpool_info() if i["user_api"] == "blas"][0]
+    """threadpoolctl asked directly, in a process with no BLAS variable set
+    (as the cli fixture runs apkneed)."""
+    code = ("import json, numpy; from threadpoolctl import threadpool_info; "
+            "print(json.dumps([i for i in threadpool_info() if i['user_api'] == 'blas'][0]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_environ(),
+                          check=True)
+    return json.loads(done.stdout)
 
 
 def test_detects_numpy_wheel_as_scipy_openblas(cli):
