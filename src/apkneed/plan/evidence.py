@@ -22,8 +22,9 @@ Shared by ``apkneed plan`` and (later) ``apkneed inspect REQUIREMENT``.
 
 The cache lives under ``<cache root>/plan/evidence`` and is written through
 :func:`apkneed.cache.atomic_write`: a reader sees a whole entry or none. An
-entry that does not parse, or was written by another evidence schema, is
-ignored and rewritten.
+entry that does not parse, or was written by another evidence schema, apkneed
+version or inspector (:func:`inspector_fingerprint`: the ELF reader's code and
+policy data), is ignored and rewritten.
 
 API::
 
@@ -38,6 +39,8 @@ API::
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import io
 import json
 import posixpath
@@ -173,6 +176,18 @@ class RemoteWheel:
     bytes_read: int
 
 
+@functools.cache
+def inspector_fingerprint() -> str:
+    """A digest of the code and data that produce evidence (the ELF reader, the
+    musllinux policy, this module): cached evidence is only reused by the same
+    inspector, so a fixed check is never masked by an old answer."""
+    digest = hashlib.sha256()
+    binary = Path(__file__).resolve().parent.parent / "binary"  # located, not imported: it is heavy
+    for path in sorted([*binary.glob("*.py"), *binary.glob("data/*"), Path(__file__)]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class EvidenceCache:
     """JSON entries by name under ``root`` (written whole, through a rename)."""
 
@@ -189,10 +204,15 @@ class EvidenceCache:
             return None
         if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA or data.get("apkneed") != __version__:
             return None
+        if data.get("inspector") != inspector_fingerprint():
+            return None
         return data.get("evidence")
 
     def store(self, name: str, evidence: dict[str, Any]) -> None:
-        payload = {"schema": EVIDENCE_SCHEMA, "apkneed": __version__, "evidence": evidence}
+        payload = {
+            "schema": EVIDENCE_SCHEMA, "apkneed": __version__, "inspector": inspector_fingerprint(),
+            "evidence": evidence,
+        }
         atomic_write(self._path(name), json.dumps(payload, sort_keys=True).encode())
 
 

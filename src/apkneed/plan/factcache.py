@@ -28,7 +28,7 @@ from typing import Mapping, Sequence
 
 from apkneed import __version__
 from apkneed.cache import atomic_write
-from apkneed.plan.evidence import EVIDENCE_SCHEMA
+from apkneed.plan.evidence import EVIDENCE_SCHEMA, inspector_fingerprint
 from apkneed.plan.facts import DistFacts, dist_from_json, dist_to_json
 from apkneed.plan.target import PlanTarget
 
@@ -38,7 +38,8 @@ SCHEMA = 1
 def facts_key(resolution_key: str, target: PlanTarget, route_policy: str, hashes: Mapping[str, frozenset[str]]) -> str:
     material = json.dumps(
         {
-            "schema": SCHEMA, "evidence": EVIDENCE_SCHEMA, "apkneed": __version__, "resolution": resolution_key,
+            "schema": SCHEMA, "evidence": EVIDENCE_SCHEMA, "apkneed": __version__, "inspector": inspector_fingerprint(),
+            "resolution": resolution_key,
             "python": target.python, "musl": list(target.musl), "arch": target.arch, "route": route_policy,
             "hashes": {name: sorted(values) for name, values in sorted(hashes.items())},
         },
