@@ -76,14 +76,15 @@ def test_busy_machine_note():
     assert "busy" in busy_finding(5.0, 2)[0].message
 
 
-@pytest.mark.parametrize("with_, without, verdict", [
-    (64.0, 107.0, "harmful: 1.67x faster without it"),
+@pytest.mark.parametrize("as_is, fixed, verdict", [
+    (64.0, 107.0, "harmful: 1.67x faster with unset OPENBLAS_CORETYPE"),
     (100.0, 102.0, "no measurable effect (within 5%)"),
-    (100.0, 80.0, "helps here: 1.25x faster with it"),
-    (None, 50.0, "harmful: the run with the setting failed"),
+    (100.0, 80.0, "helps here: 1.25x faster as configured than with unset OPENBLAS_CORETYPE"),
+    (None, 50.0, "harmful: the run as configured failed, the run with unset OPENBLAS_CORETYPE completed"),
+    (50.0, None, "the run with unset OPENBLAS_CORETYPE failed; keep the current setting"),
 ])
-def test_judge(with_, without, verdict):
-    assert judge(with_, without, 0.05).startswith(verdict)
+def test_judge(as_is, fixed, verdict):
+    assert judge(as_is, fixed, 0.05, "unset OPENBLAS_CORETYPE") == verdict
 
 
 def test_forced_old_core_type_is_measured_both_ways(cli):
@@ -118,4 +119,10 @@ def test_cgroup_quota_below_openblas_threads_is_measured(cli, tmp_path):
     measured = harmful[0]["measured"]
     assert measured["with_setting"]["threads"] == [len(os.sched_getaffinity(0))]
     assert measured["with_fix"]["threads"] == [1]
-    assert report["recommendation"]["environment"] == {"OPENBLAS_NUM_THREADS": "1"}
+    assert "mean over" in measured["workload"]  # sustained: a best-of would hide throttling
+    # The quota file here is test data the kernel does not enforce, so the
+    # recommendation must follow what was measured, whichever way it went.
+    as_is, fixed = measured["with_setting"]["gflops"], measured["with_fix"]["gflops"]
+    expected = "2" if as_is > fixed * 1.05 else "1"
+    assert report["recommendation"]["environment"] == {"OPENBLAS_NUM_THREADS": expected}
+    assert "sustained dgemm" in report["recommendation"]["basis"]

@@ -87,3 +87,12 @@ def test_without_comparison_threads_come_from_the_benchmark():
 def test_netlib_numpy_is_told_to_move():
     advice = recommend(numpy_library(NETLIB, "netlib", "system"), [], ORIGINS, [], 2, 0.05)
     assert "netlib reference" in advice.text and "apk add openblas" in advice.text
+
+
+def test_threads_follow_the_measured_oversubscription_check():
+    check = {"threads": 4, "gflops": 30.0, "fixed_threads": 1, "fixed_gflops": 40.0, "n": 1024}
+    advice = recommend(numpy_library(), [], ORIGINS, [], 1, 0.05, thread_check=check)
+    assert advice.threads == 1 and "sustained dgemm n=1024" in advice.text
+    faster_as_is = check | {"gflops": 80.0}
+    advice = recommend(numpy_library(), [], ORIGINS, [], 1, 0.05, thread_check=faster_as_is)
+    assert advice.threads == 4 and "does not hold the extra threads back" in advice.text

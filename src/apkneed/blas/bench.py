@@ -45,6 +45,7 @@ def bench_request(plan: Plan, points: list[Point], threadpoolctl: str) -> dict:
         "min_runs": plan.min_runs,
         "max_runs": plan.max_runs,
         "budget_s": plan.budget_s,
+        "sustained_s": plan.sustained_s,
     }
 
 

@@ -163,7 +163,10 @@ def cpu_ranges(cpus: tuple[int, ...]) -> str:
 
 
 def describe_usable(facts: CpuFacts) -> str:
-    quota = (f"cgroup CPU quota {facts.quota.cpus:g} CPUs ({facts.quota.source})" if facts.quota
-             else "no cgroup CPU quota")
+    if facts.quota:
+        cpus = facts.quota.cpus
+        quota = f"cgroup CPU quota {cpus:g} CPU{'s' if cpus != 1 else ''} ({facts.quota.source})"
+    else:
+        quota = "no cgroup CPU quota"
     plural = "s" if facts.usable != 1 else ""
     return f"this process may use {facts.usable} CPU{plural} (affinity {cpu_ranges(facts.affinity)}, {quota})"

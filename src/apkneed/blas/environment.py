@@ -157,17 +157,18 @@ def find_problems(
     return sorted(findings, key=lambda f: SEVERITY_ORDER.index(f.severity))
 
 
-def judge(with_gflops: float | None, without_gflops: float | None, tolerance: float) -> str:
-    """The verdict on a setting from the two measured dgemm figures."""
-    if with_gflops is None and without_gflops is None:
+def judge(as_is: float | None, fixed: float | None, tolerance: float, fix: str) -> str:
+    """The verdict on a setting from the two measured dgemm figures: as
+    configured, and with ``fix`` (e.g. "unset OPENBLAS_CORETYPE") applied."""
+    if as_is is None and fixed is None:
         return "not measured: neither run completed"
-    if with_gflops is None:
-        return "harmful: the run with the setting failed, the run without it completed"
-    if without_gflops is None:
-        return "the run without the setting failed; keep it"
-    ratio = without_gflops / with_gflops
+    if as_is is None:
+        return f"harmful: the run as configured failed, the run with {fix} completed"
+    if fixed is None:
+        return f"the run with {fix} failed; keep the current setting"
+    ratio = fixed / as_is
     if ratio > 1 + tolerance:
-        return f"harmful: {ratio:.2f}x faster without it"
+        return f"harmful: {ratio:.2f}x faster with {fix}"
     if ratio < 1 - tolerance:
-        return f"helps here: {1 / ratio:.2f}x faster with it"
+        return f"helps here: {1 / ratio:.2f}x faster as configured than with {fix}"
     return f"no measurable effect (within {tolerance:.0%})"

@@ -80,6 +80,8 @@ class Plan:
     min_runs: int
     max_runs: int
     budget_s: float
+    #: > 0: time calls repeated for this long and report the mean, not the best
+    sustained_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def parse(data: dict) -> Knowledge:
         plans[name] = Plan(
             name, sizes, tuple(plan.get("compare_dgemm", ())),
             int(plan["min_runs"]), int(plan["max_runs"]), float(plan["budget_s"]),
+            float(plan.get("sustained_s", 0.0)),
         )
     return Knowledge(
         vendors=tuple(

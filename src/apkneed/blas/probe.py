@@ -200,6 +200,24 @@ def best_time(function, min_runs, max_runs, budget_s):
     return min(times), len(times)
 
 
+def sustained_time(function, duration_s):
+    """Mean seconds per call over calls repeated for ``duration_s`` after a
+    warm-up: what a long computation gets, throttling included."""
+    function()
+    calls = 0
+    start = time.perf_counter()
+    while calls == 0 or time.perf_counter() - start < duration_s:
+        function()
+        calls += 1
+    return (time.perf_counter() - start) / calls, calls
+
+
+def timed(function, request):
+    if request.get("sustained_s"):
+        return sustained_time(function, request["sustained_s"])
+    return best_time(function, request["min_runs"], request["max_runs"], request["budget_s"])
+
+
 def numpy_workload(numpy, op, n):
     """A callable running one operation on fixed random data of size n."""
     rng = numpy.random.default_rng(n)
@@ -239,10 +257,10 @@ def task_bench(request, channel):
         if threads:
             with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
                 used = [lib["num_threads"] for lib in blas_threads(threadpoolctl)]
-                seconds, runs = best_time(function, request["min_runs"], request["max_runs"], request["budget_s"])
+                seconds, runs = timed(function, request)
         else:
             used = [lib["num_threads"] for lib in blas_threads(threadpoolctl)]
-            seconds, runs = best_time(function, request["min_runs"], request["max_runs"], request["budget_s"])
+            seconds, runs = timed(function, request)
         emit(channel, "point", op=point["op"], n=point["n"], threads=threads, threads_used=used,
              seconds=seconds, runs=runs)
 

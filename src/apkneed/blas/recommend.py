@@ -83,6 +83,19 @@ def _threads_from_bench(rows: list[dict], usable: int, tolerance: float) -> tupl
     return usable, "not measured"
 
 
+def _threads_from_check(check: dict, tolerance: float) -> tuple[int, str]:
+    """Follow the measured oversubscription check: the fix unless the
+    threads as configured were clearly faster over a sustained run."""
+    as_is, fixed = check.get("gflops"), check.get("fixed_gflops")
+    if fixed is None and as_is is None:
+        return check["fixed_threads"], "not measured"
+    text = (f"sustained dgemm n={check['n']}: {fixed or 0:.1f} GFLOP/s on {check['fixed_threads']} thread(s) vs "
+            f"{as_is or 0:.1f} on {check['threads']}")
+    if fixed is not None and as_is is not None and as_is > fixed * (1 + tolerance):
+        return check["threads"], text + "; the quota does not hold the extra threads back here"
+    return check["fixed_threads"], text
+
+
 def _package_text(vendor_name: str, version: str | None, origin: Origin | None) -> str:
     what = f"{vendor_name} {version}" if version else vendor_name
     if origin is None:
@@ -102,10 +115,13 @@ def recommend(
     usable: int,
     tolerance: float,
     busy: bool = False,
+    thread_check: dict | None = None,
 ) -> Recommendation:
     """The recommendation; ``busy`` (other work on the CPUs while measuring)
-    adds a caution, since multi-threaded figures were then unreliable."""
-    advice = _recommend(numpy_blas, results, origins, bench_rows, usable, tolerance)
+    adds a caution, since multi-threaded figures were then unreliable.
+    ``thread_check`` is the measured oversubscription finding, if any:
+    ``{"threads", "gflops", "fixed_threads", "fixed_gflops", "n"}``."""
+    advice = _recommend(numpy_blas, results, origins, bench_rows, usable, tolerance, thread_check)
     if busy and advice.basis != "not measured":
         advice = replace(advice, text=advice.text + " (Measured while other work used the CPUs: re-run on an "
                                                   "idle machine before relying on the thread count.)")
@@ -119,6 +135,7 @@ def _recommend(
     bench_rows: list[dict],
     usable: int,
     tolerance: float,
+    thread_check: dict | None = None,
 ) -> Recommendation:
     current = numpy_blas.realpath if numpy_blas else None
     measured = [r for r in results if any(row.get("verified") for row in r.rows)]
@@ -148,6 +165,8 @@ def _recommend(
                               rate, best, n, basis)
     # No comparison: keep the library, decide the threads.
     threads, basis = _threads_from_bench(bench_rows, usable, tolerance)
+    if basis == "not measured" and thread_check:
+        threads, basis = _threads_from_check(thread_check, tolerance)
     if numpy_blas is None or numpy_blas.vendor is None:
         return Recommendation(
             "NumPy's BLAS could not be identified; run with --compare to measure the libraries on this system.",
