@@ -58,7 +58,7 @@ import struct
 from dataclasses import dataclass, replace
 from typing import BinaryIO, Iterable, NamedTuple
 
-from apkneed.binary.libc import glibc_only_symbols, libc_flavour
+from apkneed.binary.libc import GLIBC, glibc_only_symbols, libc_flavour, soname_libc
 from apkneed.errors import InputError
 
 ELF_MAGIC = b"\x7fELF"
@@ -133,12 +133,25 @@ class ElfInfo:
         return tuple(v for need in self.version_needs for v in need.versions)
 
     @property
+    def libc_version_names(self) -> tuple[str, ...]:
+        """Versions needed from the C library itself (``libc.so.6``, ``ld-linux-*`` ...).
+
+        Only these say "built for glibc": a vendored ``libgcc_s`` on aarch64
+        defines ``GLIBC_2.0`` for its own compatibility symbols
+        (``__register_frame_info``), and objects linking it need that version
+        from ``libgcc_s.so.1``, not from any glibc.
+        """
+        return tuple(
+            v for need in self.version_needs if soname_libc(need.file) == GLIBC for v in need.versions
+        )
+
+    @property
     def libc(self) -> str:
-        return libc_flavour(self.needed, self.interp, self.version_names)
+        return libc_flavour(self.needed, self.interp, self.libc_version_names)
 
     @property
     def glibc_max(self) -> str | None:
-        versions = [m[1] for v in self.version_names if (m := _GLIBC_VERSION_RE.match(v))]
+        versions = [m[1] for v in self.libc_version_names if (m := _GLIBC_VERSION_RE.match(v))]
         if not versions:
             return None
         return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
