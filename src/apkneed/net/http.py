@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 USER_AGENT = f"apkneed/{__version__} (+https://pypi.org/project/apkneed/)"
@@ -61,6 +62,8 @@ def tls_verification(verify: str | bool | ssl.SSLContext | None = None) -> ssl.S
     if verify is None:
         verify = ca_bundle_from_env()
     if isinstance(verify, str):
+        import ssl  # here, not at module level: only a network client needs TLS (~10 ms)
+
         return ssl.create_default_context(cafile=verify)
     return verify
 
@@ -122,11 +125,15 @@ def request(
             last_problem = str(exc)
         except httpx.TransportError as exc:
             last_problem = _describe_transport_error(exc)
+            if _is_name_resolution_failure(exc):
+                # No DNS answer: retrying in a second will not produce one, and
+                # an offline user should fall back to cache/snapshot at once.
+                break
     if last_problem.startswith("transfer cut short"):
         raise EnvironmentFailure(f"{url}: {last_problem} (after {retries + 1} attempts)")
-    raise EnvironmentFailure(
-        f"cannot reach {host_of(url)}: {last_problem} (after {retries + 1} attempts; offline?)"
-    )
+    attempts = attempt + 1
+    plural = "attempt" if attempts == 1 else "attempts"
+    raise EnvironmentFailure(f"cannot reach {host_of(url)}: {last_problem} (after {attempts} {plural}; offline?)")
 
 
 def _read_body(
@@ -154,6 +161,20 @@ def _read_body(
 
 class TruncatedBody(Exception):
     """A body shorter than its Content-Length: retried, never used."""
+
+
+def _is_name_resolution_failure(exc: BaseException) -> bool:
+    """True when the host name did not resolve (socket.gaierror in the chain)."""
+    import socket  # loaded already by any failed connection; lazy like ssl
+
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> socket: a short chain
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe_transport_error(exc: Exception) -> str:
