@@ -72,13 +72,15 @@ def test_glibc_wheel_tagged_musllinux_exits_1(built, make_wheel, v316_index_path
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("https://files.pythonhosted.org/x/numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl", "inspecting a URL is not supported yet"),
-        ("numpy==2.2.6", "inspecting a requirement is not supported yet"),
+        ("ftp://example.org/numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl", "only http(s) URLs"),
+        ("https://example.org/numpy-2.2.6.tar.gz", "not a wheel URL"),
+        ("numpy=2.2.6", "neither a wheel file, a URL nor a requirement"),
         ("missing-1.0-py3-none-any.whl", "no such file"),
     ],
 )
-def test_unsupported_or_missing_input_exits_2(argument, message):
-    result = invoke(argument, "--json")
+def test_bad_or_missing_input_exits_2(argument, message, v316_index_path):
+    argument_first = [argument, "--index", v316_index_path, "--arch", "x86_64", "--json"]
+    result = invoke(*argument_first)
     assert result.exit_code == 2
     assert message in json.loads(result.stdout)["error"]
     assert result.stderr.count("\n") == 1 and message in result.stderr

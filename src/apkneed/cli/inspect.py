@@ -6,10 +6,12 @@ installable, broken, wrong arch or Python), 2 bad input.
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import click
 
@@ -19,13 +21,25 @@ from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
 from apkneed.cli.options import alpine_options, world_from_options
-from apkneed.errors import ApkneedError, InputError, IntegrityError
+from apkneed.errors import ApkneedError, InputError, IntegrityError, UnsatisfiableError
 
 
-@click.command("inspect")
-@click.argument("wheel", metavar="WHEEL")
+@click.command(
+    "inspect",
+    epilog=(
+        "Examples:\n\n"
+        "\b\n"
+        "  apkneed inspect numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl\n"
+        "  apkneed inspect 'numpy==2.2.6' --alpine v3.16 --arch x86_64 --json\n"
+        "  apkneed inspect https://files.pythonhosted.org/.../pillow-11.2.1-...whl\n\n"
+        "Exit status: 0 the wheel works on the target, 1 it does not (or pip would build "
+        "from source), 2 bad input, 3 network/integrity failure."
+    ),
+)
+@click.argument("wheel", metavar="WHEEL|URL|REQUIREMENT")
 @alpine_options
-@click.option("--python", "python_version", metavar="X.Y", help="Target Python version, e.g. 3.12 (checks the wheel's tags).")
+@click.option("--python", "python_version", metavar="X.Y", help="Target Python version, e.g. 3.12 (default: the release's python3).")
+@click.option("--index-url", metavar="URL", help="Python package index for a REQUIREMENT (default: pip's configuration, else PyPI).")
 @json_option
 @reports_errors
 def inspect_command(
@@ -37,58 +51,153 @@ def inspect_command(
     allow_untrusted: bool,
     offline: bool,
     python_version: str | None,
+    index_url: str | None,
     as_json: bool,
 ) -> None:
-    """What WHEEL needs from an Alpine system, read from its ELF files.
+    """What a wheel needs from an Alpine system, read from its ELF files.
 
-    WHEEL is a local .whl file. Every NEEDED entry of every ELF object is
-    resolved as vendored (in the wheel), libc, or external; externals are
-    mapped to the apk packages that provide them (so: names) when an apk
-    index is available (--index, or the mirror).
+    The argument is a local .whl file, a wheel URL (read through HTTP range
+    requests: only the ELF members are fetched; a `#sha256=` fragment is
+    verified when the whole file is read), or a requirement such as
+    `numpy==2.2.6` (the file pip would pick for the target is inspected).
+    Every NEEDED entry of every ELF object is resolved as vendored (in the
+    wheel), libc, or external; externals are mapped to the apk packages that
+    provide them (so: names) when an apk index is available.
     """
     python = parse_python_version(python_version) if python_version else None
     if arch:
         validate_arch(arch)  # a bad --arch is bad input, whether or not an index loads
-    stream, filename = open_wheel_source(wheel)
-    with stream:
-        world = target_world(index_paths, release, arch, mirror, allow_untrusted, offline)
-        target = Target(
-            arch=world.arch if world else validate_arch(arch or host_arch()),
-            python=python,
-            musl_version=musl_version(world) if world else None,
-        )
-        report = inspect_wheel(
-            stream, filename, target=target, providers=so_providers_from_world(world) if world else None
-        )
-    if as_json:
-        emit_json(report.as_json())
+    kind = source_kind(wheel)
+    world = target_world(index_paths, release, arch, mirror, allow_untrusted, offline)
+    target = Target(
+        arch=world.arch if world else validate_arch(arch or host_arch()),
+        python=python,
+        musl_version=musl_version(world) if world else None,
+    )
+    providers = so_providers_from_world(world) if world else None
+    notes: list[str] = []
+    if kind == "requirement":
+        report = inspect_requirement(wheel, world, python_version, index_url, target, providers, notes)
     else:
+        stream, filename = open_wheel_url(wheel) if kind == "url" else open_wheel_file(wheel)
+        with stream:
+            report = inspect_wheel(stream, filename, target=target, providers=providers)
+    if as_json:
+        data = report.as_json()
+        if notes:
+            data["notes"] = notes
+        emit_json(data)
+    else:
+        for note in notes:
+            click.echo(note)
         print_report(report, world)
     if not report.compatible:
         sys.exit(1)
 
 
-def open_wheel_source(spec: str) -> tuple[BinaryIO, str]:
-    """The one place that turns the WHEEL argument into (file object, filename).
-
-    Only local files for now; URLs and requirements arrive with the PyPI
-    client.
-    """
+def source_kind(spec: str) -> str:
+    """"url", "file" or "requirement": what the WHEEL argument names."""
     if re.match(r"^[a-z][a-z0-9+.-]*://", spec, re.IGNORECASE):
-        raise InputError(f"{spec}: inspecting a URL is not supported yet; download the wheel and pass the file")
+        return "url"
+    if spec.endswith(".whl") or Path(spec).exists() or "/" in spec:
+        return "file"
+    return "requirement"
+
+
+def open_wheel_file(spec: str) -> tuple[BinaryIO, str]:
     path = Path(spec)
     if not path.exists():
-        if spec.endswith(".whl"):
-            raise InputError(f"{spec}: no such file")
-        raise InputError(
-            f"{spec}: inspecting a requirement is not supported yet; pass a local .whl file"
-        )
+        raise InputError(f"{spec}: no such file")
     if path.is_dir():
         raise InputError(f"{spec}: is a directory, not a wheel file")
     try:
         return path.open("rb"), path.name
     except OSError as exc:
         raise InputError(f"{spec}: cannot open ({exc.strerror or exc})") from None
+
+
+def open_wheel_url(url: str) -> tuple[BinaryIO, str]:
+    """A range-request file over ``url``; the fragment may carry ``sha256=``."""
+    from apkneed.net.http import make_client
+    from apkneed.net.rangefile import RangeFile
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise InputError(f"{url}: only http(s) URLs can be inspected")
+    filename = unquote(parts.path.rsplit("/", 1)[-1])
+    if not filename.endswith(".whl"):
+        raise InputError(f"{url}: not a wheel URL (the file name must end in .whl)")
+    sha256 = parse_qs(parts.fragment).get("sha256", [None])[0]
+    client = make_client()
+    stream = RangeFile(client, urlunsplit(parts._replace(fragment="")), sha256=sha256)
+    return _ClosingBoth(stream, client), filename
+
+
+class _ClosingBoth(io.BufferedReader):
+    """The range file, closing its HTTP client with it."""
+
+    def __init__(self, raw, client) -> None:
+        super().__init__(raw, buffer_size=1)  # RangeFile caches blocks itself
+        self._client = client
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._client.close()
+
+
+def inspect_requirement(
+    spec: str,
+    world: AlpineWorld | None,
+    python_option: str | None,
+    index_url: str | None,
+    target: Target,
+    providers: SoProviders | None,
+    notes: list[str],
+) -> WheelReport:
+    """Inspect the file pip would install for ``spec`` on the target."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    from apkneed.alpine.facts import musl_version as musl_numbers
+    from apkneed.alpine.facts import python_version as apk_python
+    from apkneed.cli.options import download_progress
+    from apkneed.plan.evidence import inspect_remote_wheel
+    from apkneed.python.pypi import PyPIClient
+    from apkneed.python.resolve import resolve_requirements
+    from apkneed.python.select import select_file
+    from apkneed.python.tags import make_target
+
+    try:
+        wanted = canonicalize_name(Requirement(spec).name)
+    except InvalidRequirement as exc:
+        raise InputError(f"{spec!r} is neither a wheel file, a URL nor a requirement ({exc})") from None
+    if world is None:
+        raise InputError(
+            f"inspecting the requirement {spec!r} needs the target's Python and musl versions, "
+            "which come from an apk index: pass --index or --alpine"
+        )
+    python = python_option or apk_python(world)
+    pins = resolve_requirements([spec], python_version=python, arch=world.arch, index_url=index_url, warn=warn)
+    pin = next(p for p in pins if canonicalize_name(p.name) == wanted)
+    tags_target = make_target(python, musl_numbers(world), world.arch)
+    with download_progress() as progress, PyPIClient(index_url, progress=progress, warn=warn) as client:
+        selection = select_file(client.files(pin.name, pin.version), pin.name, pin.version, tags_target)
+        if selection.is_sdist:
+            raise UnsatisfiableError(
+                f"{pin.name}=={pin.version}: pip would build {selection.file.filename} from source on "
+                f"{tags_target.describe()} ({selection.why}); there is no wheel to inspect "
+                f"(`apkneed plan {spec}` lists what the build needs)"
+            )
+        notes.append(f"{pin.name}=={pin.version}: {selection.file.filename} ({selection.why})")
+        checked = Target(arch=target.arch, python=target.python or _major_minor(python), musl_version=target.musl_version)
+        return inspect_remote_wheel(client, selection.file, target=checked, providers=providers).report
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
 
 
 def parse_python_version(text: str) -> tuple[int, int]:
