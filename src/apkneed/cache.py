@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,54 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _private(info: os.stat_result, kind: int) -> bool:
+    """Of the expected kind, owned by this user, writable by no one else."""
+    if stat.S_IFMT(info.st_mode) != kind or info.st_mode & 0o022:
+        return False
+    geteuid = getattr(os, "geteuid", None)  # POSIX only
+    return geteuid is None or info.st_uid == geteuid()
+
+
+def read_private(path: Path, *, limit: int) -> bytes | None:
+    """``path``'s bytes, only if it and its directory are this user's alone; else None.
+
+    For cache files that stand in for a check (a verified signature, a
+    parsed index): one that another user could have written, a symbolic
+    link, one larger than ``limit`` or one that cannot be read is not used.
+    """
+    try:
+        if not _private(os.lstat(path.parent), stat.S_IFDIR):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not _private(info, stat.S_IFREG) or info.st_size > limit:
+                return None
+            return file.read(limit + 1)
+    except OSError:
+        return None
+
+
+def private_dir(path: Path) -> bool:
+    """Make ``path`` a directory for :func:`write_private` (0700 when new); False if it cannot be."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return path.is_dir()
+
+
+def write_private(path: Path, data: bytes) -> bool:
+    """Write a file :func:`read_private` accepts (0600 in a 0700 directory); False if it cannot."""
+    if not private_dir(path.parent):
+        return False
+    try:
+        atomic_write(path, data, mode=0o600)
+    except OSError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,22 @@ def test_a_damaged_tar_header_is_refused(v316_index_path):
     raw[0] ^= 0x20  # the first member's name changes; its checksum no longer matches
     with pytest.raises(InputError, match="bad header checksum"):
         read_index_bytes(gzip.compress(bytes(raw)), source="damaged", repository="main")
+
+
+def test_a_damaged_header_after_the_first_is_refused_too(v316_index_path):
+    # The index tar holds DESCRIPTION, then APKINDEX: damage APKINDEX's header.
+    raw = bytearray(gzip.decompress(read_index_file(v316_index_path).signed_data))
+    second = 512 + (int(raw[124:136].rstrip(b"\0 "), 8) + 511) // 512 * 512
+    assert raw[second : second + 8] == b"APKINDEX"
+    raw[second] ^= 0x20
+    with pytest.raises(InputError, match=r"^damaged: not a valid tar inside the gzip stream \(bad header checksum\)$"):
+        read_index_bytes(gzip.compress(bytes(raw)), source="damaged", repository="main")
+
+
+def test_a_header_number_that_is_not_octal_is_refused(v316_index_path):
+    raw = bytearray(gzip.decompress(read_index_file(v316_index_path).signed_data))
+    raw[124:136] = b"0000000z123\0"  # the first member's size
+    raw[148:156] = b"        "
+    raw[148:156] = b"%06o\0 " % sum(raw[:512])  # a checksum that matches the damaged header
+    with pytest.raises(InputError, match=r"\(bad number field\)$"):
+        read_index_bytes(gzip.compress(bytes(raw)), source="damaged", repository="main")

@@ -25,21 +25,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlsplit
 
 from apkneed.alpine.facts import newest_build_date
 from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
-from apkneed.alpine.release import release_from_description
-from apkneed.alpine.signature import Verification, require_trusted, untrusted_warning
+# resolve_release and TrustSettings live where --index worlds can use them
+# without importing this module; this module's callers still find them here.
+from apkneed.alpine.release import resolve_release
+from apkneed.alpine.signature import TrustSettings, Verification, require_trusted, untrusted_warning
 from apkneed.cache import default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache
 
 if TYPE_CHECKING:
     import httpx
-
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 #: a real APKINDEX.tar.gz is well under 2 MiB; anything far larger is not one
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -53,14 +53,6 @@ class FetchPolicy:
     backoff: float = 0.5
     timeout: float = 30.0
     max_bytes: int = MAX_INDEX_BYTES
-
-
-@dataclass(frozen=True)
-class TrustSettings:
-    """What makes an index acceptable: the keys, and whether untrusted ones pass."""
-
-    keys: Mapping[str, "RSAPublicKey"]
-    allow_untrusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,20 +162,6 @@ def cached_index(
         return None
     index, verification = check.checked(loaded[0])
     return MirrorIndex(index, url, verification, from_cache=True)
-
-
-def resolve_release(requested: str, index: ApkIndex) -> tuple[str, list[str]]:
-    """The release an index really is, plus warnings when that is in doubt."""
-    named = release_from_description(index.description)
-    if requested == "latest-stable":
-        if named is None:
-            return requested, [
-                f"cannot tell which release latest-stable is: its DESCRIPTION is {index.description!r}"
-            ]
-        return named, []
-    if requested.startswith("v") and named is not None and named != requested:
-        return requested, [f"{index.source}: DESCRIPTION {index.description!r} names {named}, not {requested}"]
-    return requested, []
 
 
 def describe(entry: MirrorIndex, release: str, arch: str) -> str:

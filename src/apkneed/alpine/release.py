@@ -9,8 +9,12 @@ so the answer can always name a real release.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from apkneed.errors import InputError
+
+if TYPE_CHECKING:
+    from apkneed.alpine.index import ApkIndex
 
 RELEASE_RE = re.compile(r"^(v\d+\.\d+|edge|latest-stable)$")
 #: repository directory names on a mirror: main, community, testing
@@ -45,3 +49,17 @@ def release_sort_key(release: str) -> tuple[int, ...]:
     """``v3.9`` < ``v3.16``: releases compare by their numbers, not as text."""
     match = re.match(r"^v(\d+)\.(\d+)$", release)
     return (int(match.group(1)), int(match.group(2))) if match else (-1,)
+
+
+def resolve_release(requested: str, index: ApkIndex) -> tuple[str, list[str]]:
+    """The release an index really is, plus warnings when that is in doubt."""
+    named = release_from_description(index.description)
+    if requested == "latest-stable":
+        if named is None:
+            return requested, [
+                f"cannot tell which release latest-stable is: its DESCRIPTION is {index.description!r}"
+            ]
+        return named, []
+    if requested.startswith("v") and named is not None and named != requested:
+        return requested, [f"{index.source}: DESCRIPTION {index.description!r} names {named}, not {requested}"]
+    return requested, []

@@ -19,19 +19,60 @@ files included (they can carry no signature), exactly like ``apk``.
 
 Alpine's public keys ship as package data (``apkneed/data/keys``), copied
 from the ``alpine-keys`` package by ``scripts/build_data.py``.
+
+Repeat runs: the verified-index record
+-------------------------------------
+
+Importing ``cryptography`` costs ~20 ms, more than a whole solve; the RSA
+check itself takes well under a millisecond. So a verification that
+succeeds is remembered (:mod:`apkneed.alpine.verified`), and a later run
+given byte-identical input trusts it without importing ``cryptography``.
+The keys are read as bytes (:class:`KeyRing`) and parsed only when a
+signature must really be checked. Why that is sound:
+
+* A record vouches only for exactly what was verified: it is found by the
+  sha256 of the signed index stream *computed from the bytes in hand*, and
+  applies only when the sha256 of every signature, the name and sha256 of
+  the key that verified, the sha256 of the whole trusted key set and
+  apkneed's version all equal what they are now. Any other byte, key or
+  version is a miss, and a miss, an unreadable or malformed record, or one
+  in the wrong place is always followed by real verification. Only
+  successes are recorded: a refusal is never cached, so its message is
+  always the real one.
+* So forging a record is the only way to make a record lie, and that takes
+  writing the user's cache directory. A record (and its directory) is
+  ignored unless it is owned by the user running apkneed and writable by no
+  one else (records are written 0600 in a 0700 directory; symbolic links
+  are not followed), so other local users cannot plant one. Whoever can
+  write as that user can equally edit a per-user installation of apkneed
+  (its key files included), the user's ``PATH``, or simply pass
+  ``--allow-untrusted``: the signature check protects the user from what a
+  mirror, a network or a handed-over file contains, not from their own
+  account. A record is as trustworthy as the user's own cache directory,
+  where apkneed keeps everything else it downloads, and no more.
+* Where the cache itself is the thing to distrust, records are not used:
+  bodies from the mirror or from its cache are verified on every use (the
+  mirror's "a tampered cached copy is dropped, never used" stands), so a
+  cache restored from elsewhere (a CI cache written by another branch) can
+  never supply an index. Records serve ``--index`` files and the embedded
+  snapshot (whose bytes are also pinned by the manifest's sha256): a record
+  lying about them needs control of both the cache and the file. (Parsed
+  copies of ``--index`` files, :mod:`apkneed.alpine.parsed`, rest on the
+  cache alone; their docstring says so.)
+* The whole key set's fingerprint keeps :func:`load_keys`' promise that a
+  broken key file is loud: a record is written only after every key parsed,
+  and a changed, added or removed key file makes every record a miss, so
+  the next run parses (and complains about) the keys.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
-from typing import TYPE_CHECKING, Mapping
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 from apkneed.alpine.index import ApkIndex
 from apkneed.errors import IntegrityError
@@ -39,11 +80,16 @@ from apkneed.errors import IntegrityError
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
     from importlib.resources.abc import Traversable
 
-#: apk's signature algorithm names -> the digest each one signs
-DIGESTS: Mapping[str, type[hashes.HashAlgorithm]] = {
-    "RSA": hashes.SHA1,
-    "RSA256": hashes.SHA256,
-    "RSA512": hashes.SHA512,
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+    from apkneed.alpine.verified import VerifiedRecords
+
+#: apk's signature algorithm names -> the name of the digest (in
+#: ``cryptography.hazmat.primitives.hashes``) each one signs
+DIGESTS: Mapping[str, str] = {
+    "RSA": "SHA1",
+    "RSA256": "SHA256",
+    "RSA512": "SHA512",
 }
 
 KEY_SUFFIX = ".rsa.pub"
@@ -66,8 +112,85 @@ class Verification:
 
 
 def bundled_keys_dir() -> Traversable:
-    """Alpine's public keys shipped inside apkneed."""
+    """Alpine's public keys shipped inside apkneed.
+
+    Installed as files (any wheel install), that is the directory beside
+    this package, which is what :mod:`importlib.resources` would return,
+    after importing zipfile for its readers (~3 ms of every run: the keys
+    are read by every command that loads an index). Anything else (a zip
+    import) goes through importlib.resources.
+    """
+    beside = Path(__file__).parent.parent / "data" / "keys"
+    if beside.is_dir():
+        return beside
+    from importlib import resources
+
     return resources.files("apkneed") / "data" / "keys"
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    """What makes an index acceptable: the keys, and whether untrusted ones pass."""
+
+    keys: Mapping[str, RSAPublicKey]
+    allow_untrusted: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class KeyRing(Mapping):
+    """The trusted key files, read as bytes and parsed only when used.
+
+    A mapping of key file name -> RSA public key, like :func:`load_keys`'s;
+    the first lookup parses every key (importing ``cryptography``) with the
+    same checks. :attr:`fingerprint` and :meth:`fingerprint_of` need no
+    parsing: they are what a verified-index record is bound to.
+    """
+
+    files: tuple[tuple[str, bytes], ...]  # (file name, PEM bytes), sorted by name
+
+    @cached_property
+    def parsed(self) -> dict[str, RSAPublicKey]:
+        return _parse_keys(self.files)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 of the whole key set: every file's name and bytes."""
+        digest = hashlib.sha256()
+        for name, data in self.files:
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    def fingerprint_of(self, name: str) -> str | None:
+        for file_name, data in self.files:
+            if file_name == name:
+                return hashlib.sha256(data).hexdigest()
+        return None
+
+    def __getitem__(self, name: str) -> RSAPublicKey:
+        return self.parsed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.parsed)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def read_key_ring(directory: Traversable | None = None) -> KeyRing:
+    """Every ``*.rsa.pub`` in ``directory``, read but not parsed (see :class:`KeyRing`)."""
+    directory = bundled_keys_dir() if directory is None else directory
+    files = []
+    for entry in sorted(directory.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(KEY_SUFFIX):
+            continue
+        try:
+            files.append((entry.name, entry.read_bytes()))
+        except OSError as exc:
+            raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc.strerror or exc})") from None
+    if not files:
+        raise IntegrityError(f"no trusted Alpine keys found in {directory}")
+    return KeyRing(tuple(files))
 
 
 def load_keys(directory: Traversable | None = None) -> dict[str, RSAPublicKey]:
@@ -77,22 +200,23 @@ def load_keys(directory: Traversable | None = None) -> dict[str, RSAPublicKey]:
     ``/etc/apk/keys``. A key file that is not an RSA public key is an error:
     the shipped data is broken, and trusting less than intended must be loud.
     """
-    directory = bundled_keys_dir() if directory is None else directory
+    return read_key_ring(directory).parsed
+
+
+def _parse_keys(files: tuple[tuple[str, bytes], ...]) -> dict[str, RSAPublicKey]:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     keys: dict[str, RSAPublicKey] = {}
-    for entry in sorted(directory.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(KEY_SUFFIX):
-            continue
+    for name, data in files:
         try:
-            key = load_pem_public_key(entry.read_bytes())
-        except OSError as exc:
-            raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc.strerror or exc})") from None
+            key = load_pem_public_key(data)
         except (ValueError, UnsupportedAlgorithm) as exc:
-            raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc})") from None
+            raise IntegrityError(f"trusted key {name} cannot be read ({exc})") from None
         if not isinstance(key, RSAPublicKey):
-            raise IntegrityError(f"trusted key {entry.name} is not an RSA public key")
-        keys[entry.name] = key
-    if not keys:
-        raise IntegrityError(f"no trusted Alpine keys found in {directory}")
+            raise IntegrityError(f"trusted key {name} is not an RSA public key")
+        keys[name] = key
     return keys
 
 
@@ -100,6 +224,11 @@ def verify_index(index: ApkIndex, keys: Mapping[str, RSAPublicKey]) -> Verificat
     """Check ``index``'s signatures against ``keys``; never raises for bad data."""
     if not index.signatures or index.signed_data is None:
         return Verification(index.source, False, problem="index is not signed")
+    # Imported here: a run whose indexes all have a verified-index record never needs them.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     unknown: list[str] = []
     bad: list[str] = []
     for signature in index.signatures:
@@ -109,7 +238,7 @@ def verify_index(index: ApkIndex, keys: Mapping[str, RSAPublicKey]) -> Verificat
             unknown.append(f"{signature.algorithm}:{signature.key_name}")
             continue
         try:
-            key.verify(signature.signature, index.signed_data, padding.PKCS1v15(), digest())
+            key.verify(signature.signature, index.signed_data, padding.PKCS1v15(), getattr(hashes, digest)())
         except InvalidSignature:
             bad.append(signature.key_name)
             continue
@@ -123,15 +252,28 @@ def verify_index(index: ApkIndex, keys: Mapping[str, RSAPublicKey]) -> Verificat
 
 
 def require_trusted(
-    index: ApkIndex, keys: Mapping[str, RSAPublicKey], *, allow_untrusted: bool = False
+    index: ApkIndex,
+    keys: Mapping[str, RSAPublicKey],
+    *,
+    allow_untrusted: bool = False,
+    records: VerifiedRecords | None = None,
 ) -> Verification:
     """Verify ``index``; refuse it with an IntegrityError unless ``allow_untrusted``.
 
     With ``allow_untrusted`` an untrusted index is returned with its
     :class:`Verification`; the caller turns :func:`untrusted_warning` into a
-    warning line.
+    warning line. With ``records`` (and ``keys`` a :class:`KeyRing`, whose
+    fingerprint a record is bound to), a byte-identical index verified
+    before is trusted from its record, and a success is recorded.
     """
-    verification = verify_index(index, keys)
+    recorded = records is not None and isinstance(keys, KeyRing)
+    verification = records.lookup(index, keys) if recorded else None
+    if verification is None:
+        # A KeyRing parses every key here: a broken key file is loud on every
+        # real check, an unsigned index's included (as load_keys always was).
+        verification = verify_index(index, keys.parsed if isinstance(keys, KeyRing) else keys)
+        if recorded and verification.trusted:
+            records.remember(index, keys, verification)
     if not verification.trusted and not allow_untrusted:
         raise IntegrityError(
             f"{index.source}: {verification.problem}; refused (pass --allow-untrusted to use it anyway)"

@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.1
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+    from apkneed.alpine.verified import VerifiedRecords
+
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 
@@ -150,9 +152,17 @@ def select_entries(
 
 
 def load_entry(
-    entry: SnapshotEntry, keys: Mapping[str, RSAPublicKey], directory: Traversable | None = None
+    entry: SnapshotEntry,
+    keys: Mapping[str, RSAPublicKey],
+    directory: Traversable | None = None,
+    *,
+    records: VerifiedRecords | None = None,
 ) -> ApkIndex:
-    """Read one embedded index, checking its sha256 and its signature."""
+    """Read one embedded index, checking its sha256 and its signature.
+
+    With ``records``, a signature verified by an earlier run is trusted from
+    its record (see :mod:`apkneed.alpine.signature`).
+    """
     directory = bundled_snapshot_dir() if directory is None else directory
     source = f"embedded snapshot {entry.file}"
     target = directory
@@ -165,5 +175,5 @@ def load_entry(
     if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise IntegrityError(f"{source}: sha256 does not match the manifest; reinstall apkneed")
     index = read_index_bytes(data, source=source, repository=entry.repository)
-    require_trusted(index, keys)
+    require_trusted(index, keys, records=records)
     return index

@@ -35,28 +35,24 @@ CONTRACT (used by every command; keep the signature stable):
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from apkneed.alpine.index import ApkIndex, check_arch, read_index_file
-from apkneed.alpine.mirror import (
-    FetchPolicy,
-    MirrorRelease,
-    TrustSettings,
-    alpine_cache,
-    cached_release,
-    describe,
-    fetch_release,
-    normalize_mirror,
-    resolve_release,
-)
-from apkneed.alpine.release import validate_release, validate_repository
-from apkneed.alpine.signature import load_keys, require_trusted, untrusted_warning
-from apkneed.alpine.snapshot import load_entry, read_manifest, select_entries
+from apkneed.alpine.index import ApkIndex, check_arch
+from apkneed.alpine.parsed import ParsedIndexes
+from apkneed.alpine.release import resolve_release, validate_release, validate_repository
+from apkneed.alpine.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
+from apkneed.alpine.verified import VerifiedRecords
+from apkneed.cache import default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
-from apkneed.net.http import ProgressCallback, RevalidatingCache, make_client
+
+# The mirror client (HTTP, TLS), the embedded snapshot and the platform probe
+# are imported by the functions that use them: a world read from --index
+# files, the common case in scripts and benchmarks, never needs them.
+if TYPE_CHECKING:
+    from apkneed.alpine.mirror import FetchPolicy, MirrorRelease
+    from apkneed.net.http import ProgressCallback, RevalidatingCache
 
 DEFAULT_MIRROR = "https://dl-cdn.alpinelinux.org/alpine"
 KNOWN_ARCHES = ("x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64")
@@ -64,6 +60,8 @@ _MACHINE_TO_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i686": "x86", "i386"
 
 
 def host_arch() -> str:
+    import platform
+
     machine = platform.machine().lower()
     return _MACHINE_TO_ARCH.get(machine, machine)
 
@@ -136,14 +134,23 @@ def load_world(
     repositories = tuple(validate_repository(r) for r in repositories)
     if not repositories:
         raise InputError("no Alpine repository asked for (expected main, community, ...)")
-    trust = TrustSettings(load_keys(), allow_untrusted)
+    trust = TrustSettings(read_key_ring(), allow_untrusted)
+    root = cache_root or default_cache_root()
+    # --index files and the snapshot are not the cache's own copies: a
+    # verified-index record may spare them cryptography, a parsed copy the
+    # parse (see alpine.signature and alpine.parsed).
+    records = VerifiedRecords(root / "alpine" / "verified")
     if index_paths:
-        return _world_from_paths(index_paths, release, arch, trust)
+        parsed = ParsedIndexes(root / "alpine" / "parsed")
+        return _world_from_paths(index_paths, release, arch, trust, records, parsed)
+    from apkneed.alpine.mirror import FetchPolicy, alpine_cache, fetch_release, normalize_mirror
+    from apkneed.net.http import make_client
+
     mirror = normalize_mirror(mirror)
-    cache = alpine_cache(cache_root)
+    cache = alpine_cache(root)
     if offline:
         return _world_without_network(
-            cache, mirror, release, arch, repositories, trust, reason="offline (--offline)", offline=True
+            cache, mirror, release, arch, repositories, trust, records, reason="offline (--offline)", offline=True
         )
     policy = policy or FetchPolicy()
     try:
@@ -156,21 +163,29 @@ def load_world(
         raise  # a body that does not verify is refused, never replaced by another source
     except EnvironmentFailure as exc:
         return _world_without_network(
-            cache, mirror, release, arch, repositories, trust, reason=f"mirror unreachable ({exc})", offline=False
+            cache, mirror, release, arch, repositories, trust, records,
+            reason=f"mirror unreachable ({exc})", offline=False,
         )
     return _world_from_release(fetched, origin=f"mirror {mirror}")
 
 
 def _world_from_paths(
-    index_paths: Sequence[Path], release: str | None, arch: str, trust: TrustSettings
+    index_paths: Sequence[Path],
+    release: str | None,
+    arch: str,
+    trust: TrustSettings,
+    records: VerifiedRecords,
+    parsed: ParsedIndexes,
 ) -> AlpineWorld:
     indexes: list[ApkIndex] = []
     warnings: list[str] = []
     for path in index_paths:
         for file in find_index_files(Path(path), release, arch):
-            index = read_index_file(file)
+            index = parsed.read_file(file)
             check_arch(index, arch)
-            verification = require_trusted(index, trust.keys, allow_untrusted=trust.allow_untrusted)
+            verification = require_trusted(
+                index, trust.keys, allow_untrusted=trust.allow_untrusted, records=records
+            )
             if not verification.trusted:
                 warnings.append(untrusted_warning(verification))
             indexes.append(index)
@@ -212,11 +227,15 @@ def _world_without_network(
     arch: str,
     repositories: tuple[str, ...],
     trust: TrustSettings,
+    records: VerifiedRecords,
     *,
     reason: str,
     offline: bool,
 ) -> AlpineWorld:
     """A cached copy that still checks out, else the embedded snapshot."""
+    from apkneed.alpine.mirror import cached_release, describe
+    from apkneed.alpine.snapshot import load_entry, read_manifest, select_entries
+
     cached = cached_release(cache, mirror, release or "latest-stable", arch, repositories, trust=trust)
     if cached is not None:
         used = ", ".join(describe(i, cached.release, arch) for i in cached.indexes)
@@ -228,7 +247,7 @@ def _world_without_network(
         selected = select_entries(entries, release, arch, repositories)
     except InputError as exc:
         raise InputError(f"{reason}, no cached index, and {exc}") from None
-    indexes = tuple(load_entry(entry, trust.keys) for entry in selected)
+    indexes = tuple(load_entry(entry, trust.keys, records=records) for entry in selected)
     labels = ", ".join(entry.label for entry in selected)
     return AlpineWorld(
         release=selected[0].release,

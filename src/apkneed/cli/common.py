@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
-import traceback
 from typing import Any, Callable, TypeVar
 
 import click
@@ -21,6 +19,8 @@ json_option = click.option(
 
 
 def emit_json(data: Any) -> None:
+    import json  # here, like traceback below: text output (most runs) needs neither
+
     click.echo(json.dumps(data, indent=2, sort_keys=False))
 
 
@@ -53,6 +53,8 @@ def reports_errors(func: F) -> F:
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence
             if os.environ.get("APKNEED_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             _report(
                 f"internal error: {type(exc).__name__}: {exc} (this is a bug in apkneed; "
@@ -66,5 +68,7 @@ def reports_errors(func: F) -> F:
 
 def _report(message: str, as_json: bool) -> None:
     if as_json:
+        import json
+
         click.echo(json.dumps({"error": message}))
     click.echo(f"apkneed: error: {message}", err=True)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
+# alpine.world imports only what a local --index needs; the network and
+# terminal UI libraries are imported where they are used.
 from apkneed.alpine.world import DEFAULT_MIRROR, AlpineWorld, load_world
-from apkneed.net.http import ProgressCallback
+
+if TYPE_CHECKING:
+    from apkneed.net.http import ProgressCallback
 
 
 def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
