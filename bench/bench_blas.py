@@ -95,8 +95,8 @@ def remeasure_recommendation(report: dict, repeat: int) -> tuple[float, str]:
     through the path a user gets: NumPy's matmul with the recommended
     environment when the recommendation is NumPy's own library, else that
     library's dgemm through the probe with its thread variable set."""
+    from apkneed.binary.elf import read_elf_file
     from apkneed.blas.compare import library_request, make_candidate, thread_environment
-    from apkneed.blas.elf import read_library
     from apkneed.blas.knowledge import load
     from apkneed.blas.runner import run_probe, threadpoolctl_path
     from apkneed.blas.vendor import interesting_symbols
@@ -114,7 +114,8 @@ def remeasure_recommendation(report: dict, repeat: int) -> tuple[float, str]:
         how = "NumPy matmul with " + " ".join(f"{k}={v}" for k, v in recommendation["environment"].items())
     else:
         interesting = interesting_symbols(knowledge)
-        candidate = make_candidate(path, "--library", knowledge, lambda p: read_library(p, interesting=interesting))
+        candidate = make_candidate(path, "--library", knowledge,
+                                   lambda p: read_elf_file(p, symbols=False, defines=interesting))
         env = {**clean_env(), **thread_environment(knowledge, threads)}
         request = library_request(candidate, (n,), plan, threads, threadpoolctl_path(), knowledge)
         how = f"{path} through the probe, {threads} thread(s)"

@@ -1,5 +1,6 @@
 """Helpers for the binary tests: compiling with real compilers and packing
-real wheels. (Module name kept unique: test helpers share one import path.)"""
+real wheels, and a file that counts what is read from it. (Module name kept
+unique: test helpers share one import path.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,31 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+# ---------------------------------------------------------------- reading
+
+
+class CountingReader(io.RawIOBase):
+    """A file that records how many bytes were read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.stream = io.BytesIO(data)
+        self.bytes_read = 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.stream.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.bytes_read += len(data)
+        return data
+
 
 # ---------------------------------------------------------------- compiling
 

@@ -52,3 +52,22 @@ def readelf_facts(path: Path) -> ReadelfFacts:
         machine=re.search(r"Machine:\s+(.*)", headers)[1].strip(),
         elf_class=re.search(r"Class:\s+(\S+)", headers)[1],
     )
+
+
+def nm_dynamic_symbols(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(defined, undefined) dynamic symbol names, as ``nm -D`` lists them.
+
+    Defined means listed by ``--defined-only`` with a global or weak letter:
+    upper case, ``i`` (an IFUNC) or ``u`` (a GNU unique global); lower-case
+    letters are local symbols, which nothing outside the object can bind to.
+    Version suffixes (``memcpy@@GLIBC_2.14``) are cut off.
+    """
+
+    def names(*options: str, keep) -> frozenset[str]:
+        out = _run("nm", "-D", *options, str(path))
+        rows = (line.split() for line in out.splitlines())
+        return frozenset(row[-1].split("@")[0] for row in rows if len(row) >= 2 and keep(row[-2]))
+
+    defined = names("--defined-only", keep=lambda letter: letter.isupper() or letter in "iu")
+    undefined = names("--undefined-only", keep=lambda letter: True)
+    return defined, undefined

@@ -4,12 +4,12 @@ elf_i386, and the machine's own libraries, checked against readelf and nm."""
 from __future__ import annotations
 
 import glob
-import io
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from binary_helpers import CountingReader
 from binutils_oracle import readelf_facts
 
 from apkneed.binary.elf import ElfError, ElfInfo, expand_origin, is_elf, read_elf
@@ -122,28 +122,6 @@ def test_symbols_false_skips_the_symbol_table(built):
     info = read(built.glibc_lib, symbols=False)
     assert info.symbols_read is False and info.undefined_symbols == ()
     assert info.needed == read(built.glibc_lib).needed
-
-
-class CountingReader(io.RawIOBase):
-    """A file that records how many bytes were read from it."""
-
-    def __init__(self, data: bytes) -> None:
-        self.stream = io.BytesIO(data)
-        self.bytes_read = 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.stream.seek(offset, whence)
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.bytes_read += len(data)
-        return data
 
 
 def test_reads_only_a_small_part_of_a_large_library():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from apkneed.blas.elf import read_library
+from apkneed.binary.elf import read_elf_file
 
 from blas_helpers import DEBIAN_PACKAGES, clean_environ, dpkg_version, invoke
 
@@ -118,7 +118,7 @@ def test_library_that_cannot_be_loaded(cli, debian_blas, tmp_path):
     data = debian_blas["netlib"].read_bytes()
     assert b"libc.so.6\x00" in data
     broken.write_bytes(data.replace(b"libc.so.6\x00", b"libq.so.6\x00"))
-    assert "libq.so.6" in read_library(broken).needed
+    assert "libq.so.6" in read_elf_file(broken, symbols=False).needed
     status, report, out, _ = cli("--library", str(broken), "--sizes", "32", "--json")
     assert status == 1
     entry = [lib for lib in report["compare"]["libraries"] if lib["source"] == "--library"][0]

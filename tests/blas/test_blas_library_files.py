@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from apkneed.alpine.index import read_installed_db
+from apkneed.binary.elf import ElfError, read_elf_file
 from apkneed.blas.compare import discover_paths, location_patterns, make_candidate, multiarch_triplet
-from apkneed.blas.elf import NotAnElfLibrary, read_library
 from apkneed.blas.knowledge import load
 from apkneed.blas.origin import (
     PackageDatabase,
@@ -27,7 +27,7 @@ INTERESTING = interesting_symbols(KNOWLEDGE)
 
 
 def image(path) -> object:
-    return read_library(path, interesting=INTERESTING)
+    return read_elf_file(path, symbols=False, defines=INTERESTING)
 
 
 def test_netlib_reference(debian_blas):
@@ -84,10 +84,10 @@ def test_a_library_that_is_not_a_blas():
 def test_not_an_elf_file(tmp_path):
     fake = tmp_path / "libfake.so"
     fake.write_text("not a library\n")
-    with pytest.raises(NotAnElfLibrary, match="not an ELF"):
+    with pytest.raises(ElfError, match="not an ELF"):
         image(fake)
     assert make_candidate(str(fake), "--library", KNOWLEDGE, image).status == "not-elf"
-    with pytest.raises(NotAnElfLibrary, match="no such file"):
+    with pytest.raises(ElfError, match="no such file"):
         image(tmp_path / "absent.so")
 
 

@@ -22,7 +22,7 @@ import platform
 import sysconfig
 from dataclasses import dataclass, field
 
-from apkneed.blas.elf import LibraryImage, NotAnElfLibrary
+from apkneed.binary.elf import ElfError, ElfInfo
 from apkneed.blas.knowledge import Knowledge, Plan, Vendor
 from apkneed.blas.vendor import DgemmEntry, classify, config_symbol, dgemm_entry
 
@@ -42,7 +42,7 @@ STATUS_TEXT = {
 class Candidate:
     path: str
     source: str  # "numpy" | "system" | "--library"
-    image: LibraryImage | None = None
+    image: ElfInfo | None = None
     vendor: Vendor | None = None
     dgemm: DgemmEntry | None = None
     config_symbol: str | None = None
@@ -99,7 +99,7 @@ def make_candidate(path: str, source: str, knowledge: Knowledge, read_image) -> 
     candidate = Candidate(path, source)
     try:
         image = read_image(path)
-    except NotAnElfLibrary as exc:
+    except ElfError as exc:
         candidate.problem = str(exc)
         candidate.status = "not-elf"
         return candidate

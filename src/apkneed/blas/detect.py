@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-from apkneed.blas.elf import LibraryImage, NotAnElfLibrary
+from apkneed.binary.elf import ElfError, ElfInfo
 from apkneed.blas.knowledge import Knowledge, Vendor
 from apkneed.blas.origin import Origin
 from apkneed.blas.vendor import DgemmEntry, classify, config_symbol, dgemm_entry, forwards_to, lapack_symbols
@@ -81,7 +81,7 @@ def _threadpool_entry(realpath: str, info: list[dict] | None) -> dict | None:
 def describe_library(
     path: str,
     users: tuple[str, ...],
-    image: LibraryImage | None,
+    image: ElfInfo | None,
     threadpool: dict | None,
     config: str | None,
     origin: Origin,
@@ -121,7 +121,7 @@ def describe_library(
 def loaded_libraries(
     detect: dict,
     knowledge: Knowledge,
-    read_image: Callable[[str], LibraryImage],
+    read_image: Callable[[str], ElfInfo],
     origin_for: Callable[[str], Origin],
 ) -> list[LoadedLibrary]:
     """Every BLAS/LAPACK library in the probe's process, NumPy's first.
@@ -146,7 +146,7 @@ def loaded_libraries(
     for path, who in users.items():
         try:
             image = read_image(path)
-        except NotAnElfLibrary:
+        except ElfError:
             image = None
         realpath = os.path.realpath(path)
         config = (configs.get(path) or {}).get("config")

@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Callable
 
 from apkneed import __version__
+from apkneed.binary.elf import ElfInfo, read_elf_file
 from apkneed.blas import bench as bench_mod
 from apkneed.blas import compare as compare_mod
 from apkneed.blas.cpu import CpuFacts, describe_usable, read_cpu_facts
 from apkneed.blas.detect import LoadedLibrary, build_summary, loaded_libraries, openmp_runtimes
-from apkneed.blas.elf import LibraryImage, read_library
 from apkneed.blas.environment import Finding, blas_variables, find_problems, is_busy, judge
 from apkneed.blas.knowledge import Knowledge, Plan
 from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
@@ -92,8 +92,9 @@ class Session:
     def _interesting(self) -> frozenset[str]:
         return interesting_symbols(self.knowledge)
 
-    def read_image(self, path: str) -> LibraryImage:
-        return read_library(path, interesting=self._interesting)
+    def read_image(self, path: str) -> ElfInfo:
+        """SONAME, NEEDED and which of the interesting names the library defines."""
+        return read_elf_file(path, symbols=False, defines=self._interesting)
 
     def origin(self, path: str) -> Origin:
         return origin_of(path, self.knowledge, self.database)

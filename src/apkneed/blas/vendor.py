@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from apkneed.blas.elf import LibraryImage
+from apkneed.binary.elf import ElfInfo
 from apkneed.blas.knowledge import DgemmSymbol, Knowledge, Vendor
 
 
@@ -44,7 +44,7 @@ def library_name_prefixes(knowledge: Knowledge) -> tuple[str, ...]:
     return tuple(prefixes)
 
 
-def _matches(vendor: Vendor, image: LibraryImage, names: tuple[str, ...]) -> bool:
+def _matches(vendor: Vendor, image: ElfInfo, names: tuple[str, ...]) -> bool:
     if image.defined & set(vendor.symbols):
         return True
     if any(name.startswith(prefix) for name in names for prefix in vendor.names):
@@ -52,7 +52,7 @@ def _matches(vendor: Vendor, image: LibraryImage, names: tuple[str, ...]) -> boo
     return any(needed.startswith(prefix) for needed in image.needed for prefix in vendor.needs)
 
 
-def classify(image: LibraryImage, knowledge: Knowledge) -> Vendor | None:
+def classify(image: ElfInfo, knowledge: Knowledge) -> Vendor | None:
     """The first vendor whose signature the library carries, or None."""
     names = tuple({os.path.basename(image.path), os.path.basename(os.path.realpath(image.path))})
     for vendor in knowledge.vendors:
@@ -61,7 +61,7 @@ def classify(image: LibraryImage, knowledge: Knowledge) -> Vendor | None:
     return None
 
 
-def dgemm_entry(image: LibraryImage, symbols: tuple[DgemmSymbol, ...]) -> DgemmEntry | None:
+def dgemm_entry(image: ElfInfo, symbols: tuple[DgemmSymbol, ...]) -> DgemmEntry | None:
     """The Fortran dgemm the library itself defines, in preference order.
 
     The integer width comes from the symbol suffix (``64_``); an OpenBLAS
@@ -73,14 +73,14 @@ def dgemm_entry(image: LibraryImage, symbols: tuple[DgemmSymbol, ...]) -> DgemmE
     return None
 
 
-def config_symbol(image: LibraryImage, knowledge: Knowledge) -> str | None:
+def config_symbol(image: ElfInfo, knowledge: Knowledge) -> str | None:
     for name in knowledge.openblas_config_symbols:
         if name in image.defined:
             return name
     return None
 
 
-def forwards_to(image: LibraryImage, vendor: Vendor | None) -> str | None:
+def forwards_to(image: ElfInfo, vendor: Vendor | None) -> str | None:
     """The library a thin wrapper forwards to (Debian's openblas libblas.so.3)."""
     if vendor is None:
         return None
