@@ -192,11 +192,8 @@ def test_a_plain_apkindex_needs_allow_untrusted(tmp_path):
 @alpine_options
 @json_option
 @reports_errors
-def show_world(index_paths, release, arch, mirror, allow_untrusted, offline, as_json):
-    world = world_from_options(
-        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-    )
+def show_world(alpine, as_json):
+    world = world_from_options(alpine, warn=warn)
     click.echo(f"{world.release} {world.arch} {sum(1 for _ in world.packages)}")
 
 

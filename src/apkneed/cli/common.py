@@ -1,4 +1,4 @@
-"""What every subcommand shares: --json, error reporting, exit statuses."""
+"""What every subcommand shares: --json, warnings, sizes, error reporting, exit statuses."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ def emit_json(data: Any) -> None:
     import json  # here, like traceback below: text output (most runs) needs neither
 
     click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+def human_size(size: int) -> str:
+    """Bytes in binary units, one decimal: 1.5 MiB."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"  # pragma: no cover - the loop always returns
 
 
 def warn(message: str) -> None:

@@ -20,7 +20,7 @@ from apkneed.binary.policy import Target
 from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import ApkneedError, InputError, IntegrityError, UnsatisfiableError
 
 
@@ -44,12 +44,7 @@ from apkneed.errors import ApkneedError, InputError, IntegrityError, Unsatisfiab
 @reports_errors
 def inspect_command(
     wheel: str,
-    index_paths: tuple[Path, ...],
-    release: str | None,
-    arch: str | None,
-    mirror: str,
-    allow_untrusted: bool,
-    offline: bool,
+    alpine: AlpineOptions,
     python_version: str | None,
     index_url: str | None,
     as_json: bool,
@@ -65,12 +60,12 @@ def inspect_command(
     provide them (so: names) when an apk index is available.
     """
     python = parse_python_version(python_version) if python_version else None
-    if arch:
-        validate_arch(arch)  # a bad --arch is bad input, whether or not an index loads
+    if alpine.arch:
+        validate_arch(alpine.arch)  # a bad --arch is bad input, whether or not an index loads
     kind = source_kind(wheel)
-    world = target_world(index_paths, release, arch, mirror, allow_untrusted, offline)
+    world = target_world(alpine)
     target = Target(
-        arch=world.arch if world else validate_arch(arch or host_arch()),
+        arch=world.arch if world else validate_arch(alpine.arch or host_arch()),
         python=python,
         musl_version=musl_version(world) if world else None,
     )
@@ -207,26 +202,16 @@ def parse_python_version(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def target_world(
-    index_paths: tuple[Path, ...],
-    release: str | None,
-    arch: str | None,
-    mirror: str,
-    allow_untrusted: bool,
-    offline: bool,
-) -> AlpineWorld | None:
+def target_world(alpine: AlpineOptions) -> AlpineWorld | None:
     """The apk world, when one can be had. Inspection itself needs none (it
     only names the packages), so without --index a failure to get one is a
     warning; a tampered index never is."""
     try:
-        return world_from_options(
-            index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-            allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-        )
+        return world_from_options(alpine, warn=warn)
     except IntegrityError:
         raise
     except ApkneedError as exc:
-        if index_paths:
+        if alpine.index_paths:
             raise
         warn(f"no apk index ({exc}); external libraries are listed without their apk packages")
         return None

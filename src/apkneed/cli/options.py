@@ -1,5 +1,9 @@
 """Options shared by the commands that need an Alpine package world.
 
+``@alpine_options`` adds --index/--alpine/--arch/--mirror/--allow-untrusted/
+--offline and hands the command one ``alpine`` parameter, an
+:class:`AlpineOptions`; :func:`world_from_options` turns it into the world.
+
 rich draws the download progress bars (only when stderr is a terminal, so
 pipes, CI logs and ``--json`` output stay clean).
 """
@@ -7,6 +11,8 @@ pipes, CI logs and ``--json`` output stay clean).
 from __future__ import annotations
 
 import contextlib
+import functools
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -20,39 +26,56 @@ if TYPE_CHECKING:
     from apkneed.net.http import ProgressCallback
 
 
+@dataclass(frozen=True)
+class AlpineOptions:
+    """Which Alpine package world the command line asked for."""
+
+    index_paths: tuple[Path, ...] = ()
+    release: str | None = None
+    arch: str | None = None
+    mirror: str = DEFAULT_MIRROR
+    allow_untrusted: bool = False
+    offline: bool = False
+
+
+_OPTIONS = [
+    click.option(
+        "--index", "index_paths", multiple=True, type=click.Path(path_type=Path),
+        help="APKINDEX file or mirror-like directory to use instead of the network (repeatable; always wins).",
+    ),
+    click.option(
+        "--alpine", "release", metavar="REL",
+        help="Alpine release: v3.22, edge, latest-stable (default: latest-stable, or the snapshot's).",
+    ),
+    click.option("--arch", metavar="ARCH", help="Alpine arch: x86_64, aarch64, ... (default: this machine's)."),
+    click.option("--mirror", default=DEFAULT_MIRROR, show_default=True, help="Alpine mirror base URL."),
+    click.option(
+        "--allow-untrusted", is_flag=True,
+        help="Use indexes (from the mirror or --index, plain APKINDEX files included) that are "
+        "unsigned or whose signature does not verify against Alpine's keys; warns (unsafe).",
+    ),
+    click.option("--offline", is_flag=True, help="Do not touch the network: cache, then the embedded snapshot."),
+]
+
+
 def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --index/--alpine/--arch/--mirror/--allow-untrusted/--offline."""
-    options = [
-        click.option(
-            "--index", "index_paths", multiple=True, type=click.Path(path_type=Path),
-            help="APKINDEX file or mirror-like directory to use instead of the network (repeatable; always wins).",
-        ),
-        click.option(
-            "--alpine", "release", metavar="REL",
-            help="Alpine release: v3.22, edge, latest-stable (default: latest-stable, or the snapshot's).",
-        ),
-        click.option("--arch", metavar="ARCH", help="Alpine arch: x86_64, aarch64, ... (default: this machine's)."),
-        click.option("--mirror", default=DEFAULT_MIRROR, show_default=True, help="Alpine mirror base URL."),
-        click.option(
-            "--allow-untrusted", is_flag=True,
-            help="Use indexes (from the mirror or --index, plain APKINDEX files included) that are "
-            "unsigned or whose signature does not verify against Alpine's keys; warns (unsafe).",
-        ),
-        click.option("--offline", is_flag=True, help="Do not touch the network: cache, then the embedded snapshot."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    """Add --index/--alpine/--arch/--mirror/--allow-untrusted/--offline;
+    ``func`` receives them as one ``alpine: AlpineOptions`` keyword."""
+
+    @functools.wraps(func)
+    def with_alpine(*args: Any, **kwargs: Any) -> Any:
+        # the options' destinations are the field names
+        alpine = AlpineOptions(**{f.name: kwargs.pop(f.name) for f in fields(AlpineOptions)})
+        return func(*args, alpine=alpine, **kwargs)
+
+    for option in reversed(_OPTIONS):
+        with_alpine = option(with_alpine)
+    return with_alpine
 
 
 def world_from_options(
+    options: AlpineOptions,
     *,
-    index_paths: tuple[Path, ...],
-    release: str | None,
-    arch: str | None,
-    mirror: str,
-    allow_untrusted: bool,
-    offline: bool,
     warn: Callable[[str], None],
     progress: ProgressCallback | None = None,
 ) -> AlpineWorld:
@@ -62,11 +85,13 @@ def world_from_options(
     terminal stderr.
     """
     with contextlib.ExitStack() as stack:
-        if progress is None:
+        if progress is None and not options.index_paths:
+            # --index files are never downloaded: no bar, and no terminal UI library to import
             progress = stack.enter_context(download_progress())
         world = load_world(
-            index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-            allow_untrusted=allow_untrusted, offline=offline, progress=progress,
+            index_paths=options.index_paths, release=options.release, arch=options.arch,
+            mirror=options.mirror, allow_untrusted=options.allow_untrusted, offline=options.offline,
+            progress=progress,
         )
     for message in world.warnings:
         warn(message)

@@ -13,6 +13,7 @@ the plan); 2 bad input; 3 network, integrity or tool failure.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shlex
 import sys
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
 FORMATS = ("text", "json", "apk", "dockerfile")
@@ -170,12 +171,7 @@ def compute_plan(
     requirements: tuple[str, ...],
     *,
     requirement_files: tuple[Path, ...],
-    index_paths: tuple[Path, ...],
-    release: str | None,
-    arch: str | None,
-    mirror: str,
-    allow_untrusted: bool,
-    offline: bool,
+    alpine: AlpineOptions,
     base_text: str | None,
     python_version: str | None,
     route_policy: str,
@@ -192,13 +188,12 @@ def compute_plan(
         raise InputError(f"--route {route_policy!r}: expected one of {', '.join(ROUTES)}")
     spec = parse_base(base_text) if base_text else None
     check_python_option(python_version)
-    if arch:
-        validate_arch(arch)
-    request, file_index_url = _read_requirements(requirements, requirement_files, route_policy, offline, prerelease)
-    world = world_from_options(
-        index_paths=index_paths, release=release_for(release, spec), arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
+    if alpine.arch:
+        validate_arch(alpine.arch)
+    request, file_index_url = _read_requirements(
+        requirements, requirement_files, route_policy, alpine.offline, prerelease
     )
+    world = world_from_options(dataclasses.replace(alpine, release=release_for(alpine.release, spec)), warn=warn)
     target, notes = plan_target(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
@@ -210,7 +205,7 @@ def compute_plan(
     with _pin_progress() as on_pin_done:
         run = run_plan(
             request, world=world, target=target, index_url=config.index_url,
-            open_client=lambda: _pypi_client(config.index_url, offline), warn=warn,
+            open_client=lambda: _pypi_client(config.index_url, alpine.offline), warn=warn,
             on_pin_done=on_pin_done, notes=notes,
         )
     for line in run.plan.warnings:

@@ -18,8 +18,8 @@ import sys
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.cli.common import emit_json, human_size, json_option, reports_errors, warn
+from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
 RESOLVE_EPILOG = """\b
@@ -56,24 +56,20 @@ with no providers; in --json as an empty list), 2 bad input.
 @json_option
 @click.argument("request", nargs=-1, metavar="REQUEST...")
 @reports_errors
-def resolve_command(
-    index_paths, release, arch, mirror, allow_untrusted, offline, as_json: bool, request: tuple[str, ...]
-) -> None:
+def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ...]) -> None:
     """Print what `apk add --simulate REQUEST...` installs on an empty root.
 
     One name-version per line, in apk's install order (dependencies first),
     then the totals. When apk would refuse, print the problem in one line
     and apk's own explanation below it.
     """
-    from apkneed.alpine.providers import build_provider_map
     from apkneed.alpine.solver import SolverError, parse_request, solve
 
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
     world = parse_request(request)  # bad atoms fail before any index is read
     with _no_gc_pauses():
-        alpine = _load_world(index_paths, release, arch, mirror, allow_untrusted, offline)
-        providers = build_provider_map(alpine.indexes)
+        providers = _provider_map(alpine)
         try:
             solution = solve(providers, world)
         except SolverError as exc:
@@ -119,23 +115,19 @@ def _report_unsatisfiable(exc, as_json: bool) -> None:
 @json_option
 @click.argument("atoms", nargs=-1, metavar="ATOM...")
 @reports_errors
-def provides_command(
-    index_paths, release, arch, mirror, allow_untrusted, offline, as_json: bool, atoms: tuple[str, ...]
-) -> None:
+def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...]) -> None:
     """Which apk packages provide so:/cmd:/pc: names or sonames, with versions.
 
     An ATOM may carry a version constraint (so:libz.so.1>=1.2.12). A bare
     soname (libz.so.1) is looked up as so:libz.so.1.
     """
     from apkneed.alpine.atom import parse_dependency
-    from apkneed.alpine.providers import build_provider_map
 
     if not atoms:
         raise InputError("nothing to look up: give at least one name, e.g. `apkneed provides libz.so.1`")
     wanted = {atom: parse_dependency(provides_query(atom)) for atom in atoms}
     with _no_gc_pauses():
-        alpine = _load_world(index_paths, release, arch, mirror, allow_untrusted, offline)
-        providers = build_provider_map(alpine.indexes)
+        providers = _provider_map(alpine)
         found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
     if as_json:
         emit_json({
@@ -161,14 +153,11 @@ def provides_command(
         sys.exit(1)
 
 
-def _load_world(index_paths, release, arch, mirror, allow_untrusted, offline):
-    # Local --index files download nothing: a silent progress callback spares
-    # these commands the terminal UI library a download progress bar needs.
-    return world_from_options(
-        index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-        allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-        progress=_no_progress if index_paths else None,
-    )
+def _provider_map(alpine: AlpineOptions):
+    """Who provides what in the world the options name."""
+    from apkneed.alpine.providers import build_provider_map
+
+    return build_provider_map(world_from_options(alpine, warn=warn).indexes)
 
 
 @contextlib.contextmanager
@@ -193,10 +182,6 @@ def _no_gc_pauses():
             gc.enable()
 
 
-def _no_progress(url: str, done: int, total: int | None) -> None:
-    """Nothing to show: nothing is downloaded."""
-
-
 def provides_query(atom: str) -> str:
     """``libz.so.1`` means ``so:libz.so.1``; anything else is taken as written."""
     name_end = len(atom)
@@ -208,13 +193,3 @@ def provides_query(atom: str) -> str:
     if ":" not in name and not name.startswith("/") and ".so" in name:
         return "so:" + atom
     return atom
-
-
-def human_size(size: int) -> str:
-    """Bytes in binary units, one decimal: 1.5 MiB."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"  # pragma: no cover - the loop always returns

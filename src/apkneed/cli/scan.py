@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.cli.options import alpine_options, world_from_options
+from apkneed.cli.common import emit_json, human_size, json_option, reports_errors, warn
+from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import ApkneedError
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import report_json
@@ -27,12 +28,7 @@ from apkneed.scan.rootfs import open_root
 def scan_command(
     root: Path,
     venvs: tuple[str, ...],
-    index_paths: tuple[Path, ...],
-    release: str | None,
-    arch: str | None,
-    mirror: str,
-    allow_untrusted: bool,
-    offline: bool,
+    alpine: AlpineOptions,
     as_json: bool,
 ) -> None:
     """Diagnose ROOT the way musl's dynamic loader sees it.
@@ -52,7 +48,7 @@ def scan_command(
         report = scan_root(rootfs, in_root_venvs)
     finally:
         rootfs.close()
-    report = _with_providers(report, index_paths, release, arch, mirror, allow_untrusted, offline)
+    report = _with_providers(report, alpine)
     if as_json:
         emit_json(report_json(report))
     else:
@@ -61,36 +57,26 @@ def scan_command(
         sys.exit(1)
 
 
-def _with_providers(report: ScanReport, index_paths, release, arch, mirror, allow_untrusted, offline) -> ScanReport:
+def _with_providers(report: ScanReport, alpine: AlpineOptions) -> ScanReport:
     """Name the apk packages of the missing libraries, from --index or the root's release."""
     wanted = [m for m in report.missing if not m.installed_by]
-    if not index_paths and not wanted:
+    if not alpine.index_paths and not wanted:
         return report
-    asked = bool(index_paths or release or arch)
-    release = release or report.system.release
-    arch = arch or report.system.arch
+    asked = bool(alpine.index_paths or alpine.release or alpine.arch)
+    alpine = dataclasses.replace(
+        alpine, release=alpine.release or report.system.release, arch=alpine.arch or report.system.arch
+    )
     try:
-        world = world_from_options(
-            index_paths=index_paths, release=release, arch=arch, mirror=mirror,
-            allow_untrusted=allow_untrusted, offline=offline, warn=warn,
-        )
+        world = world_from_options(alpine, warn=warn)
     except ApkneedError as exc:
         if asked:  # what the user named must work; what the root says may not
             raise
-        warn(f"no Alpine index for {release or 'the latest release'} {arch or ''}: "
+        warn(f"no Alpine index for {alpine.release or 'the latest release'} {alpine.arch or ''}: "
              f"missing libraries are shown without package names ({exc})")
         return report
     from apkneed.alpine.providers import build_provider_map  # only when there is something to name
 
     return add_providers(report, build_provider_map(world.indexes), world.origin)
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 #: rows a text table shows before it says how many more there are (--json has them all)
@@ -115,54 +101,34 @@ def _render(report: ScanReport) -> None:
         f"[bold]{report.root}[/]: Alpine {system.release or 'release unknown'}"
         f"{f' ({system.release_text})' if system.release_text else ''}, {system.arch or 'arch unknown'}, "
         f"libc {system.libc}; {installed}; {report.elf_files} ELF files in {report.files_seen} files "
-        f"({_size(report.elf_bytes_read)} read of {_size(report.bytes_total)})"
+        f"({human_size(report.elf_bytes_read)} read of {human_size(report.bytes_total)})"
     )
     if report.missing:
-        table = Table(title=f"Missing libraries ({len(report.missing)})", title_justify="left")
-        table.add_column("soname")
-        table.add_column("needed by")
-        table.add_column("provided by")
-        table.add_column("why")
-        rows, more = _few(report.missing, MAX_ROWS)
-        for item in rows:
-            provider = ", ".join(item.provided_by) or ("?" if report.provider_origin else "(no index)")
-            if item.installed_by:
-                provider = f"{', '.join(item.installed_by)} (installed, file gone)"
-            needers, others = _few(item.needed_by, MAX_NEEDERS)
-            who = "\n".join(needers) + (f"\n(+{others} more)" if others else "")
-            table.add_row(item.soname, who, provider, "; ".join(item.reasons))
-        console.print(table)
-        _more(console, more)
+        _print_capped_table(
+            console, f"Missing libraries ({len(report.missing)})", ("soname", "needed by", "provided by", "why"),
+            [_missing_row(item, report.provider_origin) for item in report.missing],
+        )
     if report.wrong_libc:
-        table = Table(title=f"Linked against glibc: cannot run on musl ({len(report.wrong_libc)})", title_justify="left")
-        table.add_column("file")
-        table.add_column("evidence")
-        table.add_column("what to do")
-        rows, more = _few(report.wrong_libc, MAX_ROWS)
-        for item in rows:
-            table.add_row(item.path, item.evidence, item.advice)
-        console.print(table)
-        _more(console, more)
+        _print_capped_table(
+            console, f"Linked against glibc: cannot run on musl ({len(report.wrong_libc)})",
+            ("file", "evidence", "what to do"),
+            [(item.path, item.evidence, item.advice) for item in report.wrong_libc],
+        )
     if report.wrong_arch:
-        table = Table(title=f"Built for another machine ({len(report.wrong_arch)})", title_justify="left")
-        table.add_column("file")
-        table.add_column("arch")
-        rows, more = _few(report.wrong_arch, MAX_ROWS)
-        for path, arch in rows:
-            table.add_row(path, arch)
-        console.print(table)
-        _more(console, more)
+        _print_capped_table(
+            console, f"Built for another machine ({len(report.wrong_arch)})", ("file", "arch"), report.wrong_arch
+        )
     slim = report.slimming
     if slim and slim.unneeded:
         table = Table(
-            title=f"Installed but nothing needs them ({len(slim.unneeded)}, {_size(slim.saved_bytes)})",
+            title=f"Installed but nothing needs them ({len(slim.unneeded)}, {human_size(slim.saved_bytes)})",
             title_justify="left",
         )
         table.add_column("package")
         table.add_column("size", justify="right")
         table.add_column("why")
         for item in slim.unneeded:
-            table.add_row(f"{item.name}-{item.version}", _size(item.installed_size), item.reason)
+            table.add_row(f"{item.name}-{item.version}", human_size(item.installed_size), item.reason)
         console.print(table)
     for label, line in (("add", report.apk_add), ("fix", report.apk_fix), ("slim", slim.command if slim else None)):
         if line:
@@ -180,6 +146,29 @@ def _render(report: ScanReport) -> None:
         )
     else:
         console.print("[green]OK[/]: every ELF file scanned can load")
+
+
+def _missing_row(item, provider_origin: str | None) -> tuple[str, str, str, str]:
+    provider = ", ".join(item.provided_by) or ("?" if provider_origin else "(no index)")
+    if item.installed_by:
+        provider = f"{', '.join(item.installed_by)} (installed, file gone)"
+    needers, others = _few(item.needed_by, MAX_NEEDERS)
+    who = "\n".join(needers) + (f"\n(+{others} more)" if others else "")
+    return item.soname, who, provider, "; ".join(item.reasons)
+
+
+def _print_capped_table(console, title: str, columns: tuple[str, ...], rows) -> None:
+    """A table of the first MAX_ROWS rows, then how many it left out."""
+    from rich.table import Table
+
+    shown, more = _few(rows, MAX_ROWS)
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in shown:
+        table.add_row(*row)
+    console.print(table)
+    _more(console, more)
 
 
 def _more(console, count: int) -> None:
