@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from apkneed.alpine.index import read_installed_db
+from apkneed.alpine.package import file_owners
 from apkneed.binary.elf import ElfError, read_elf_file
 from apkneed.blas.compare import discover_paths, location_patterns, make_candidate, multiarch_triplet
 from apkneed.blas.knowledge import load
 from apkneed.blas.origin import (
     PackageDatabase,
-    apk_owners,
     origin_of,
     read_package_database,
     wheel_distribution,
@@ -127,9 +127,9 @@ def test_apk_owner_from_a_real_installed_database(shared_dir, tmp_path):
     assert origin_of("/usr/lib/libopenblas.so.3", KNOWLEDGE, database).package is None
 
 
-def test_apk_owners_index_every_file(shared_dir):
+def test_apk_file_owners_index_every_file(shared_dir):
     packages = read_installed_db((shared_dir / "alpine" / "installed" / "python-3.10-alpine3.16-x86_64.installed")
                                  .read_bytes())
-    owners = apk_owners(packages)
+    owners = file_owners(packages)
     assert owners["lib/libz.so.1"] == "zlib"
     assert owners["usr/lib/libffi.so.8"] == "libffi"

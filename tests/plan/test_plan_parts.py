@@ -14,7 +14,8 @@ from apkneed.plan.apkmatch import apk_to_pep440, apk_upstream, find_alpine_packa
 from apkneed.plan.base import base_world, image_reference, load_base_images, parse_base
 from apkneed.plan.closure import layer
 from apkneed.plan.evidence import SdistEvidence, top_level_names
-from apkneed.plan.knowledge import load_build_knowledge, read_toml
+from apkneed.plan.knowledge import load_build_knowledge
+from apkneed.tomlfile import read_toml
 from apkneed.plan.pep725 import load_virtual_table, provider_table
 from apkneed.plan.planner import marker_environment
 from apkneed.plan.source import source_needs

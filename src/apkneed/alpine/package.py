@@ -22,6 +22,7 @@ kept as ``files`` (paths relative to the root).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from apkneed.alpine.atom import Dependency, Provide
 
@@ -59,3 +60,17 @@ class Package:
 
     def __repr__(self) -> str:
         return f"<Package {self.nv} [{self.repository}]>"
+
+
+def file_owners(installed: Iterable[Package]) -> dict[str, str]:
+    """Path relative to the root (as the installed database writes it, no
+    leading ``/``) -> name of the package that installed it.
+
+    A file has one owner in apk's database; directories are listed by every
+    package with files in them, and the first package keeps them.
+    """
+    owners: dict[str, str] = {}
+    for package in installed:
+        for path in package.files:
+            owners.setdefault(path.lstrip("/"), package.name)
+    return owners

@@ -8,15 +8,13 @@ dataclasses. Nothing else names a library path or a vendor symbol.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from apkneed.tomlfile import read_toml
+
+DATA_PATH = Path(__file__).resolve().parent / "data" / "blas.toml"
 
 
 @dataclass(frozen=True)
@@ -113,8 +111,7 @@ class Knowledge:
 @lru_cache(maxsize=1)
 def load() -> Knowledge:
     """Read the packaged data file (once: it never changes while running)."""
-    text = resources.files("apkneed.blas").joinpath("data/blas.toml").read_text("utf-8")
-    return parse(tomllib.loads(text))
+    return parse(read_toml(DATA_PATH))
 
 
 def parse(data: dict) -> Knowledge:

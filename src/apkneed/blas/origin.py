@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from apkneed.alpine.index import read_installed_db
-from apkneed.alpine.package import Package
+from apkneed.alpine.package import file_owners
 from apkneed.blas.knowledge import Knowledge
 
 
@@ -59,11 +59,6 @@ def wheel_distribution(path: str, knowledge: Knowledge) -> str | None | bool:
     return False
 
 
-def apk_owners(packages: Iterable[Package]) -> dict[str, str]:
-    """File path (relative to the root, no leading slash) -> apk package name."""
-    return {file: package.name for package in packages for file in package.files}
-
-
 def dpkg_owners(lists: Mapping[str, str]) -> dict[str, str]:
     """dpkg ``*.list`` contents by package name -> {path: package}.
 
@@ -103,7 +98,7 @@ def read_package_database(root: Path, knowledge: Knowledge) -> PackageDatabase:
             data = apk_db.read_bytes()
         except OSError:
             data = b""
-        return PackageDatabase("apk", apk_owners(read_installed_db(data, source=str(apk_db))))
+        return PackageDatabase("apk", file_owners(read_installed_db(data, source=str(apk_db))))
     dpkg_dir = root / knowledge.dpkg_info_dir
     if dpkg_dir.is_dir():
         lists: dict[str, str] = {}

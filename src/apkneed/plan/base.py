@@ -33,7 +33,8 @@ from typing import Any, Mapping
 
 from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
-from apkneed.plan.knowledge import DATA_DIR, read_toml
+from apkneed.plan.knowledge import DATA_DIR
+from apkneed.tomlfile import read_toml
 
 BASE_IMAGES_PATH = DATA_DIR / "base-images.toml"
 KINDS = ("alpine", "python")

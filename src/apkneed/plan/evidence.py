@@ -44,14 +44,13 @@ import hashlib
 import io
 import json
 import posixpath
-import sys
 import tarfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from apkneed import __version__
+from apkneed import __version__, tomlfile
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure
 
@@ -60,11 +59,6 @@ if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence 
     from apkneed.binary.report import WheelReport
     from apkneed.binary.wheel import SoProviders
     from apkneed.python.pypi import DistFile
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
 
 #: bump when the cached JSON changes shape or meaning
 EVIDENCE_SCHEMA = 2
@@ -422,8 +416,8 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
     pyproject_text = entries.texts.get(f"{root}/pyproject.toml") if root else None
     if pyproject_text is not None:
         try:
-            pyproject = tomllib.loads(pyproject_text.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            pyproject = tomlfile.loads(pyproject_text.decode("utf-8"))
+        except (UnicodeDecodeError, tomlfile.TOMLDecodeError) as exc:
             problems.append(f"pyproject.toml is not valid TOML ({' '.join(str(exc).split())})")
             pyproject = {}
         raw_external = pyproject.get("external")

@@ -17,7 +17,6 @@ Public API::
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -25,11 +24,7 @@ from typing import Any, Callable, Mapping
 from packaging.utils import canonicalize_name
 
 from apkneed.errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from apkneed.tomlfile import read_toml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 KNOWLEDGE_PATH = DATA_DIR / "build-knowledge.toml"
@@ -121,17 +116,6 @@ class BuildKnowledge:
     def requirements(self) -> tuple[ApkRequirement, ...]:
         """Every apk requirement of the entry: libraries, tools, optional."""
         return self.libraries + self.tools + self.optional
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file; any failure is one InputError line naming the file."""
-    try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
 
 
 def load_build_knowledge(path: Path = KNOWLEDGE_PATH) -> dict[str, BuildKnowledge]:

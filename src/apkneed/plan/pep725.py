@@ -73,7 +73,8 @@ from packaging.version import InvalidVersion, Version
 
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
-from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item, read_toml
+from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item
+from apkneed.tomlfile import read_toml
 
 VIRTUAL_PATH = DATA_DIR / "pep725-virtual.toml"
 SCHEMES = ("dep", "pkg", "virtual")

@@ -13,7 +13,7 @@ import posixpath
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable
 
-from apkneed.alpine.package import Package
+from apkneed.alpine.package import Package, file_owners
 from apkneed.errors import InputError
 from apkneed.scan.diagnose import Diagnosis, diagnose
 from apkneed.scan.facts import LayoutFacts, LoaderFacts, load_layout_facts, load_loader_facts
@@ -167,7 +167,7 @@ def scan_root(
     diagnosis = diagnose(elf_scan.elf_files, view, elf_of)
     problems.extend(diagnosis.problems)
 
-    owners = _file_owners(system.installed or ())
+    owners = file_owners(system.installed or ())
     slimming = None
     if system.installed is not None:
         slimming = find_unneeded(system.installed, system.world, _elf_needs(diagnosis, owners), layout)
@@ -235,21 +235,14 @@ def _loader_view(rootfs, lookup, loader: LoaderFacts, system: RootSystem, arch_n
     return view, problem
 
 
-def _file_owners(installed: Iterable[Package]) -> dict[str, str]:
-    owners: dict[str, str] = {}
-    for package in installed:
-        for path in package.files:
-            owners.setdefault("/" + path.lstrip("/"), package.name)
-    return owners
-
-
 def _elf_needs(diagnosis: Diagnosis, owners: dict[str, str]) -> dict[str | None, set[str]]:
-    """ELF evidence for slimming: owner of a loading file -> owners of what it loads."""
+    """ELF evidence for slimming: owner of a loading file -> owners of what it loads
+    (``owners`` is keyed as the installed database writes paths: no leading ``/``)."""
     needs: dict[str | None, set[str]] = {}
     for edge in diagnosis.edges:
-        needer = owners.get(edge.needer)
+        needer = owners.get(edge.needer.lstrip("/"))
         for path in (edge.opened, *edge.links, edge.real):
-            owner = owners.get(path)
+            owner = owners.get(path.lstrip("/"))
             if owner is not None and owner != needer:
                 needs.setdefault(needer, set()).add(owner)
     return needs
