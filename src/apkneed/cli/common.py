@@ -24,16 +24,6 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False))
 
 
-def human_size(size: int) -> str:
-    """Bytes in binary units, one decimal: 1.5 MiB."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"  # pragma: no cover - the loop always returns
-
-
 def warn(message: str) -> None:
     """One warning line on stderr, never on stdout (stdout may be JSON)."""
     click.echo(f"apkneed: warning: {message}", err=True)

@@ -18,7 +18,8 @@ import sys
 
 import click
 
-from apkneed.cli.common import emit_json, human_size, json_option, reports_errors, warn
+from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.render.units import human_size
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 

@@ -12,17 +12,9 @@ from apkneed.plan.model import Layer, Plan
 from apkneed.render.apk import build_line, runtime_line
 from apkneed.render.explain import explain_all
 from apkneed.render.json_form import plan_json
+from apkneed.render.units import human_size
 
 DEFAULT_WIDTH = 160
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH) -> str:
