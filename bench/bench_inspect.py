@@ -46,6 +46,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peers import auditwheel_executable, clean_environ  # bench/peers.py
 from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,15 +75,6 @@ def find_wheel(explicit: Path | None) -> Path:
     return path
 
 
-def auditwheel_executable(explicit: str | None, workdir: Path) -> str:
-    if explicit:
-        return explicit
-    venv = workdir / "auditwheel-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "auditwheel"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return str(venv / "bin" / "auditwheel")
-
 
 def time_calls(function, repeat: int) -> list[float]:
     function()  # warm-up: imports, page cache
@@ -106,8 +99,7 @@ def directory_bytes(path: Path) -> int:
 
 def cold_apkneed(apkneed: str, workdir: Path, index: Path) -> tuple[float, int]:
     cache = Path(tempfile.mkdtemp(dir=workdir, prefix="apkneed-cold-"))
-    env = {**os.environ, "APKNEED_CACHE_DIR": str(cache), "PIP_CONFIG_FILE": "/dev/null"}
-    env.pop("PIP_FIND_LINKS", None)
+    env = clean_environ(APKNEED_CACHE_DIR=str(cache))
     start = time.perf_counter()
     done = subprocess.run(
         [apkneed, "inspect", f"{PROJECT}=={VERSION}", "--index", str(index), "--arch", "x86_64", "--json"],
@@ -121,8 +113,7 @@ def cold_apkneed(apkneed: str, workdir: Path, index: Path) -> tuple[float, int]:
 
 def cold_by_hand(auditwheel: str, workdir: Path) -> tuple[float, float, int]:
     target = Path(tempfile.mkdtemp(dir=workdir, prefix="pip-cold-"))
-    env = {**os.environ, "PIP_CONFIG_FILE": "/dev/null", "PIP_CACHE_DIR": str(target / "cache")}
-    env.pop("PIP_FIND_LINKS", None)
+    env = clean_environ(PIP_CACHE_DIR=str(target / "cache"))
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",

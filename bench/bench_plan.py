@@ -43,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import auditwheel_executable, clean_environ  # bench/peers.py
+
 ROOT = Path(__file__).resolve().parent.parent
 SCIENTIFIC = ("numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "lxml", "pillow",
               "psycopg2", "cryptography", "pyyaml", "grpcio")
@@ -50,28 +52,12 @@ NO_MUSLLINUX_WHEEL = ("psycopg2", "scikit-learn")
 DEFAULT_INDEX = ROOT.parent / "shared" / "alpine" / "v3.16" / "main" / "x86_64" / "APKINDEX.tar.gz"
 
 
-def clean_environ(**extra: str) -> dict[str, str]:
-    """This environment without pip/uv settings (PIP_CERT kept: it is trust, not an index)."""
-    environ = {k: v for k, v in os.environ.items() if not (k.startswith(("PIP_", "UV_")) and k != "PIP_CERT")}
-    environ["PIP_CONFIG_FILE"] = os.devnull
-    environ.update(extra)
-    return environ
-
 
 def timed(command: list[str], environ: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=environ, check=False)
     return time.perf_counter() - start, done
 
-
-def auditwheel_executable(explicit: str | None, workdir: Path) -> str:
-    if explicit:
-        return explicit
-    venv = workdir / "auditwheel-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "auditwheel"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_environ())
-    return str(venv / "bin" / "auditwheel")
 
 
 def main() -> None:

@@ -1,0 +1,32 @@
+"""The peer tools the benchmarks run side by side with apkneed.
+
+Peers are installed for the benchmark only (a temporary venv), never as
+apkneed dependencies, and run with the user's pip/uv settings removed so
+that both sides ask the same public index.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """This environment without pip/uv settings (PIP_CERT kept: it is trust, not an index)."""
+    environ = {k: v for k, v in os.environ.items() if not (k.startswith(("PIP_", "UV_")) and k != "PIP_CERT")}
+    environ["PIP_CONFIG_FILE"] = os.devnull
+    environ.update(extra)
+    return environ
+
+
+def auditwheel_executable(explicit: str | None, workdir: Path) -> str:
+    """``explicit``, else auditwheel pip-installed into a venv under ``workdir``."""
+    if explicit:
+        return explicit
+    venv = workdir / "auditwheel-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "auditwheel"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_environ())
+    return str(venv / "bin" / "auditwheel")
