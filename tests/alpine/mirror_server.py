@@ -118,3 +118,13 @@ class MirrorServer:
 
 def shared_index(shared_dir: Path, release: str, arch: str) -> bytes:
     return (shared_dir / "alpine" / release / "main" / arch / "APKINDEX.tar.gz").read_bytes()
+
+
+def shared_releases_mirror(httpserver: HTTPServer, shared_dir: Path) -> "MirrorServer":
+    """A mirror serving both shared indexes, plus latest-stable (a symlink to a
+    release directory on real mirrors) pointing at v3.17 aarch64."""
+    server = MirrorServer(httpserver)
+    server.add("v3.16", "main", "x86_64", shared_index(shared_dir, "v3.16", "x86_64"))
+    server.add("v3.17", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
+    server.add("latest-stable", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
+    return server

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import pytest
-from mirror_server import MirrorServer, index_streams, shared_index, touch_gzip_mtime
+from mirror_server import MirrorServer, index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
 
 from apkneed.alpine.mirror import (
     FetchPolicy,
@@ -35,12 +35,7 @@ def trust():
 
 @pytest.fixture()
 def mirror(httpserver, shared_dir):
-    server = MirrorServer(httpserver)
-    server.add("v3.16", "main", "x86_64", shared_index(shared_dir, "v3.16", "x86_64"))
-    server.add("v3.17", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
-    # The mirror's latest-stable is a symlink to a release directory.
-    server.add("latest-stable", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
-    return server
+    return shared_releases_mirror(httpserver, shared_dir)
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import socket
 import click
 import pytest
 from click.testing import CliRunner
-from mirror_server import MirrorServer, index_streams, shared_index, touch_gzip_mtime
+from mirror_server import MirrorServer, index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
 from rich.console import Console
 
 from apkneed.alpine.mirror import FetchPolicy
@@ -24,11 +24,7 @@ V316_SNAPSHOT_LINE = "using the embedded snapshot: Alpine v3.16 main x86_64 of 2
 
 @pytest.fixture()
 def mirror(httpserver, shared_dir):
-    server = MirrorServer(httpserver)
-    server.add("v3.16", "main", "x86_64", shared_index(shared_dir, "v3.16", "x86_64"))
-    server.add("v3.17", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
-    server.add("latest-stable", "main", "aarch64", shared_index(shared_dir, "v3.17", "aarch64"))
-    return server
+    return shared_releases_mirror(httpserver, shared_dir)
 
 
 @pytest.fixture()
