@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import pytest
-from mirror_server import MirrorServer, index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
+from mirror_server import index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
 
 from apkneed.alpine.mirror import (
     FetchPolicy,

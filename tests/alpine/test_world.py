@@ -9,7 +9,7 @@ import socket
 import click
 import pytest
 from click.testing import CliRunner
-from mirror_server import MirrorServer, index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
+from mirror_server import index_streams, shared_releases_mirror, touch_gzip_mtime
 from rich.console import Console
 
 from apkneed.alpine.mirror import FetchPolicy
