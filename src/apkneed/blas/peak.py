@@ -74,7 +74,7 @@ def vector_unit_for(facts: CpuFacts, units: tuple[VectorUnit, ...]) -> VectorUni
     return units[-1]
 
 
-def frequencies(facts: CpuFacts, measured_ghz: float | None, measured_note: str | None) -> tuple[Frequency, ...]:
+def frequencies(facts: CpuFacts, measured_ghz: float | None) -> tuple[Frequency, ...]:
     found: list[Frequency] = []
     if measured_ghz:
         found.append(Frequency(measured_ghz, "measured", "a chain of dependent adds, one per cycle, fastest of 61 short runs"))
@@ -89,9 +89,8 @@ def frequencies(facts: CpuFacts, measured_ghz: float | None, measured_note: str 
     return tuple(found)
 
 
-def estimate_peak(facts: CpuFacts, units: tuple[VectorUnit, ...], measured_ghz: float | None = None,
-                  measured_note: str | None = None) -> Peak:
-    found = frequencies(facts, measured_ghz, measured_note)
+def estimate_peak(facts: CpuFacts, units: tuple[VectorUnit, ...], measured_ghz: float | None = None) -> Peak:
+    found = frequencies(facts, measured_ghz)
     return Peak(vector_unit_for(facts, units), found[0] if found else None, found, facts.usable_physical_cores)
 
 

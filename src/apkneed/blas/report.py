@@ -163,7 +163,7 @@ def measure_peak(session: Session, facts: CpuFacts) -> tuple[Peak, str | None]:
     run = session.probe({"task": "clock"})
     clock = (run.of_kind("clock") or [{}])[0]
     note = clock.get("reason") or run.failure()
-    return estimate_peak(facts, session.knowledge.vector_units, clock.get("ghz"), note), note
+    return estimate_peak(facts, session.knowledge.vector_units, clock.get("ghz")), note
 
 
 def cpu_section(facts: CpuFacts, peak: Peak, clock_note: str | None) -> dict:
