@@ -31,7 +31,7 @@ from typing import Callable
 from apkneed.binary.elf import ElfInfo
 from apkneed.binary.libc import GLIBC
 from apkneed.scan.facts import LoaderFacts
-from apkneed.scan.paths import DENIED, FOUND, LOOP, MISSING, NOT_DIR, Lookup, Resolved, join, resolve
+from apkneed.scan.paths import DENIED, FOUND, LOOP, MISSING, Lookup, Resolved, join, resolve
 from apkneed.scan.rootfs import FILE
 
 #: what ``elf_of(real_path)`` answers: the facts, or why the file cannot be loaded

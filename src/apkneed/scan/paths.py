@@ -35,10 +35,6 @@ class Resolved:
     #: (link path, its target) for every symlink followed, in order
     links: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def found(self) -> bool:
-        return self.status == FOUND
-
 
 def join(directory: str, name: str) -> str:
     """``directory + "/" + name`` as musl builds a candidate (no normalising)."""

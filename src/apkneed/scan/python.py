@@ -25,14 +25,6 @@ class Distribution:
     wheel_tags: tuple[str, ...]
     dist_info: str  # in-root path of the .dist-info directory
 
-    @property
-    def from_manylinux_wheel(self) -> bool:
-        return any("manylinux" in tag for tag in self.wheel_tags)
-
-    @property
-    def from_musllinux_wheel(self) -> bool:
-        return any("musllinux" in tag for tag in self.wheel_tags)
-
 
 def site_packages_of(path: str, names: Iterable[str]) -> str | None:
     """The site-packages directory ``path`` lies in, or None."""

@@ -70,7 +70,6 @@ class ReadCounter:
     """Bytes read through ``open()`` streams (the scan reports them)."""
 
     bytes_read: int = 0
-    files_opened: int = 0
 
 
 class RootFS(Protocol):
@@ -98,7 +97,6 @@ class _Counting(io.RawIOBase):
     def __init__(self, raw: BinaryIO, counter: ReadCounter) -> None:
         self._raw = raw
         self._counter = counter
-        counter.files_opened += 1
 
     def readable(self) -> bool:
         return True
@@ -199,7 +197,6 @@ class DirRoot:
         finally:
             os.close(fd)
         self.counter.bytes_read += len(data)
-        self.counter.files_opened += 1
         return data, st.st_size
 
     def open(self, path: str) -> BinaryIO:
@@ -336,7 +333,6 @@ class TarRoot:
         except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         self.counter.bytes_read += len(data)
-        self.counter.files_opened += 1
         self._last = (path, data)
         return data
 
