@@ -58,7 +58,7 @@ class LoadedLibrary:
             "vendor": self.vendor.key if self.vendor else None,
             "vendor_name": self.vendor_name,
             "provides": list(self.provides),
-            "origin": self.origin.to_json() | {"description": self.origin.describe()},
+            "origin": self.origin.to_json(),
             "soname": self.soname,
             "dgemm_symbol": self.dgemm.symbol if self.dgemm else None,
             "int_model": self.int_model,

@@ -36,7 +36,8 @@ class Origin:
         return "system, no package owns it"
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "package": self.package, "manager": self.manager}
+        return {"kind": self.kind, "package": self.package, "manager": self.manager,
+                "description": self.describe()}
 
 
 def wheel_distribution(path: str, knowledge: Knowledge) -> str | None | bool:
