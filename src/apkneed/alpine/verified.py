@@ -107,6 +107,7 @@ class VerifiedRecords:
 
     def remember(self, index: ApkIndex, keys: KeyRing, verification: Verification) -> None:
         # Not written (a read-only cache, a full disk): the next run verifies again.
-        text = record_text(index, keys, verification)
+        signed = signed_digest(index)
+        text = record_text(index, keys, verification, signed)
         if text is not None and text.isascii():
-            write_private(self.root / signed_digest(index), text.encode("ascii"))
+            write_private(self.root / signed, text.encode("ascii"))
