@@ -283,13 +283,13 @@ class RangeFile(io.RawIOBase):
     # -- integrity --------------------------------------------------------
 
     def _verify_if_complete(self) -> None:
-        if self.verified or not self.complete:
+        # Without a sha256 there is nothing to verify: never join the blocks
+        # (this runs on every read, and such a file never becomes "verified").
+        if self.verified or self.sha256 is None or not self.complete:
             return
         data = self._whole if self._whole is not None else b"".join(
             self._blocks[i] for i in range(self._block_count())
         )
-        if self.sha256 is None:
-            return
         digest = hashlib.sha256(data).hexdigest()
         if digest != self.sha256:
             self._integrity_problem = (
