@@ -9,6 +9,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from apkneed.alpine.index import read_index_file
+from apkneed.alpine.providers import build_provider_map
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import (
     KNOWLEDGE_PATH,
@@ -38,12 +39,12 @@ def knowledge():
 
 @pytest.fixture(scope="module")
 def v316(v316_index_path):
-    return provider_table(read_index_file(v316_index_path).packages)
+    return provider_table(build_provider_map([read_index_file(v316_index_path)]))
 
 
 @pytest.fixture(scope="module")
 def v317(v317_index_path):
-    return provider_table(read_index_file(v317_index_path).packages)
+    return provider_table(build_provider_map([read_index_file(v317_index_path)]))
 
 
 def _main_and_community(knowledge):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from apkneed.alpine.index import read_index_bytes, read_index_file
+from apkneed.alpine.providers import build_provider_map
 from apkneed.errors import InputError
 from apkneed.plan.pep725 import (
     alpine_marker_environment,
@@ -26,12 +27,12 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(scope="module")
 def v316(v316_index_path):
-    return provider_table(read_index_file(v316_index_path).packages)
+    return provider_table(build_provider_map([read_index_file(v316_index_path)]))
 
 
 @pytest.fixture(scope="module")
 def v317(v317_index_path):
-    return provider_table(read_index_file(v317_index_path).packages)
+    return provider_table(build_provider_map([read_index_file(v317_index_path)]))
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +355,7 @@ p:pc:openblas=0.3.20
 
 def test_blas_maps_to_openblas_when_a_community_index_is_given(v316_index_path, virtuals):
     community = read_index_bytes(MADE_UP_COMMUNITY_INDEX, source="made-up community", repository="community")
-    providers = provider_table([*read_index_file(v316_index_path).packages, *community.packages])
+    providers = provider_table(build_provider_map([read_index_file(v316_index_path), community]))
     blas = _map("dep:virtual/interface/blas", "host", providers, virtuals)
     assert (blas.build, blas.runtime, blas.missing) == (("openblas-dev",), ("openblas",), ())
     generic = _map("dep:generic/openblas", "host", providers, virtuals)

@@ -41,7 +41,7 @@ def v317(v317_index_path):
 
 @pytest.fixture(scope="module")
 def table316(v316):
-    return provider_table(v316.packages)
+    return provider_table(v316)
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ Public API::
     load_external(path) -> ExternalDeps | None
     load_virtual_table(path=VIRTUAL_PATH) -> dict[str, VirtualEntry]
     parse_virtual_table(data, *, source) -> dict[str, VirtualEntry]
-    provider_table(packages) -> dict[str, tuple[Package, ...]]
+    provider_table(providers) -> ProviderTable
     runtime_packages_for(dev, providers) -> tuple[Package, ...]
     map_requirement(requirement, role, providers, virtuals) -> AlpineMapping
     map_external(external, providers, virtuals, *, environment=None,
@@ -53,8 +53,8 @@ Public API::
 
 ``providers`` is a plain mapping ``name -> packages`` holding every package
 under its own name and under every name it provides (``pc:zlib``,
-``so:libz.so.1``, ``cmd:cmake``); :func:`provider_table` builds one from any
-iterable of :class:`~apkneed.alpine.package.Package`.
+``so:libz.so.1``, ``cmd:cmake``); :func:`provider_table` reads a
+:class:`~apkneed.alpine.providers.ProviderMap` (apk's own name table) as one.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import unquote
 
 from packaging.markers import InvalidMarker, Marker, default_environment
@@ -72,6 +72,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from apkneed.alpine.package import Package
+from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item
 from apkneed.tomlfile import read_toml
@@ -458,16 +459,32 @@ def _parse_virtual(key: str, value: Any, where: str) -> VirtualEntry:
 # ------------------------------------------------------- index look-ups ----
 
 
-def provider_table(packages: Iterable[Package]) -> dict[str, tuple[Package, ...]]:
-    """Every package under its own name and every name it provides."""
-    table: dict[str, list[Package]] = {}
-    for package in packages:
-        table.setdefault(package.name, []).append(package)
-        for provide in package.provides:
-            bucket = table.setdefault(provide.name, [])
-            if package not in bucket:  # a package can list one name twice
-                bucket.append(package)
-    return {name: tuple(bucket) for name, bucket in table.items()}
+def provider_table(providers: ProviderMap) -> ProviderTable:
+    """The name table of ``providers`` as a :data:`ProviderTable`: a view, not a copy."""
+    return _ProviderTable(providers)
+
+
+class _ProviderTable(Mapping):
+    """name -> the packages that are or provide it, in index order, each once."""
+
+    def __init__(self, providers: ProviderMap) -> None:
+        self._providers = providers
+
+    def __getitem__(self, name: str) -> tuple[Package, ...]:
+        found = self._providers.providers(name)
+        if not found:
+            raise KeyError(name)
+        # A package can provide its own name, or list one name twice.
+        return tuple(dict.fromkeys(provider.package for provider in found))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._providers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._providers.names())
+
+    def __len__(self) -> int:
+        return len(self._providers.names())
 
 
 def _provides_so(package: Package) -> bool:

@@ -42,7 +42,7 @@ from apkneed.plan.factcache import facts_key, load_facts, store_facts
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import load_build_knowledge
 from apkneed.plan.model import ROUTE_POLICIES, Plan
-from apkneed.plan.pep725 import load_virtual_table, provider_table
+from apkneed.plan.pep725 import load_virtual_table
 from apkneed.plan.planner import make_plan
 from apkneed.plan.resolution import DEFAULT_MAX_AGE, resolve_cached
 from apkneed.plan.target import PlanTarget
@@ -143,7 +143,7 @@ def run_plan(
         apk_resolution_problem=apk_problem, notes=notes,
     )
     plan = make_plan(
-        facts, providers=providers, table=provider_table(providers.packages),
+        facts, providers=providers,
         knowledge=LazyMapping(load_build_knowledge), virtuals=LazyMapping(load_virtual_table),
     )
     return PlanRun(plan, facts, downloaded, resolved.from_cache)

@@ -18,7 +18,7 @@ marked missing, and left out of the solves.
 
 API::
 
-    make_plan(facts, *, providers, table, knowledge, virtuals) -> Plan
+    make_plan(facts, *, providers, knowledge, virtuals) -> Plan
     marker_environment(target) -> dict[str, str]
 """
 
@@ -32,7 +32,7 @@ from apkneed.plan.closure import layer
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import BuildKnowledge
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
-from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment
+from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment, provider_table
 from apkneed.plan.routes import decide_route
 from apkneed.plan.source import source_needs
 from apkneed.plan.target import PlanTarget
@@ -46,11 +46,11 @@ def make_plan(
     facts: PlanFacts,
     *,
     providers: ProviderMap,
-    table: ProviderTable,
     knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
 ) -> Plan:
     target = facts.target
+    table = provider_table(providers)  # the source rules read the same name table
     environment = marker_environment(target)
     packages: list[PackagePlan] = []
     needs: list[Need] = []
