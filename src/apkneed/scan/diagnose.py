@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from apkneed.binary.elf import ElfInfo
 from apkneed.binary.libc import GLIBC, interpreter_libc, soname_libc
-from apkneed.scan.loader import Edge, ElfLookup, LoaderView, simulate_load
+from apkneed.scan.loader import LOADABLE_TYPES, Edge, ElfLookup, LoaderView, arch_label, simulate_load
 from apkneed.scan.paths import FOUND, resolve
 from apkneed.scan.problem import Problem
 from apkneed.scan.walk import ElfFile
@@ -82,10 +82,10 @@ def diagnose(elf_files: list[ElfFile], view: LoaderView, elf_of: ElfLookup) -> D
     runnable: list[ElfFile] = []
     for elf in elf_files:
         info = elf.info
-        if info.elf_type not in ("shared", "executable"):
+        if info.elf_type not in LOADABLE_TYPES:
             continue  # object files, core dumps: nothing loads them
         if view.elf_arch and info.arch != view.elf_arch:
-            out.wrong_arch.append(WrongArch(elf.path, info.arch or f"machine {info.machine}"))
+            out.wrong_arch.append(WrongArch(elf.path, arch_label(info)))
             continue
         if info.libc == GLIBC:
             out.wrong_libc[elf.path] = WrongLibc(elf.path, glibc_evidence(info))

@@ -151,12 +151,17 @@ def search(name: str, dirs: tuple[str, ...], view: LoaderView) -> Search:
     return Search(MISSING, None, None, tuple(denied))
 
 
+def arch_label(info: ElfInfo) -> str:
+    """The machine an object is built for, as a report names it."""
+    return info.arch or f"machine {info.machine}"
+
+
 def unusable_reason(info: ElfInfo, view: LoaderView) -> str | None:
     """Why musl cannot use this object, or None."""
     if info.elf_type not in LOADABLE_TYPES:
         return f"is an ELF {info.elf_type} file, not a loadable object"
     if view.elf_arch and info.arch != view.elf_arch:
-        return f"is built for {info.arch or f'machine {info.machine}'}, not {view.elf_arch}"
+        return f"is built for {arch_label(info)}, not {view.elf_arch}"
     return None
 
 
