@@ -17,7 +17,7 @@ then measures dgemm in two subprocesses, with and without the change, and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from apkneed.blas.detect import LoadedLibrary
 from apkneed.blas.knowledge import Knowledge
@@ -39,8 +39,7 @@ class Finding:
         return self.severity in ("harmful", "suspect") and bool(self.fix_set or self.fix_unset)
 
     def fix_text(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.fix_set.items()] + [f"unset {k}" for k in self.fix_unset]
-        return ", ".join(parts)
+        return fix_text(self.fix_set, self.fix_unset)
 
     def to_json(self) -> dict:
         return {
@@ -49,6 +48,18 @@ class Finding:
             "message": self.message,
             "fix": {"set": dict(self.fix_set), "unset": list(self.fix_unset)} if self.fix_set or self.fix_unset else None,
         }
+
+
+def fix_text(fix_set: Mapping[str, str], fix_unset: Iterable[str]) -> str:
+    """A fix as words: "OPENBLAS_NUM_THREADS=2, unset OPENBLAS_CORETYPE"."""
+    parts = [f"{k}={v}" for k, v in fix_set.items()] + [f"unset {k}" for k in fix_unset]
+    return ", ".join(parts)
+
+
+def run_figure(run: dict) -> str:
+    """One measured run of a setting (``with_setting``/``with_fix``): its
+    dgemm figure, or why there is none."""
+    return f"{run['gflops']:.1f} GFLOP/s" if run.get("gflops") else (run.get("failure") or "no figure")
 
 
 def blas_variables(environ: Mapping[str, str], knowledge: Knowledge) -> dict[str, str]:

@@ -42,7 +42,7 @@ from apkneed.blas import bench as bench_mod
 from apkneed.blas import compare as compare_mod
 from apkneed.blas.cpu import CpuFacts, describe_usable, read_cpu_facts
 from apkneed.blas.detect import LoadedLibrary, build_summary, loaded_libraries, openmp_runtimes
-from apkneed.blas.environment import Finding, blas_variables, find_problems, is_busy, judge
+from apkneed.blas.environment import Finding, blas_variables, find_problems, is_busy, judge, run_figure
 from apkneed.blas.knowledge import Knowledge, Plan
 from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
 from apkneed.blas.peak import Peak, check_against, estimate_peak
@@ -239,7 +239,7 @@ def measure_findings(session: Session, findings: list[Finding]) -> list[dict]:
                 "with_setting": as_is, "with_fix": fixed, "verdict": verdict, "n": n,
                 "workload": f"dgemm n={n}, {how}, best of {SETTING_ROUNDS} alternated runs each",
             }
-            session.progress(f"setting {finding.subject}: {_rate(as_is)} as is, {_rate(fixed)} with "
+            session.progress(f"setting {finding.subject}: {run_figure(as_is)} as is, {run_figure(fixed)} with "
                              f"{finding.fix_text()}: {verdict}")
         out.append(entry)
     return out
@@ -263,10 +263,6 @@ def setting_run(session: Session, request: dict, env: dict[str, str]) -> dict:
         if points else None,
         "failure": run.failure(),
     }
-
-
-def _rate(run: dict) -> str:
-    return f"{run['gflops']:.1f} GFLOP/s" if run.get("gflops") else (run.get("failure") or "no figure")
 
 
 # -- 4. NumPy's benchmark ------------------------------------------------------

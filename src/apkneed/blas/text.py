@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from apkneed.blas.compare import STATUS_TEXT
+from apkneed.blas.environment import fix_text, run_figure
 
 
 def _gflops(value: float | None) -> str:
@@ -91,8 +92,7 @@ def environment_table(report: dict) -> list[RenderableType]:
         measured = finding.get("measured")
         if measured:
             with_, fixed = measured["with_setting"], measured["with_fix"]
-            fix = ", ".join([f"{k}={v}" for k, v in finding["fix"]["set"].items()]
-                            + [f"unset {k}" for k in finding["fix"]["unset"]])
+            fix = fix_text(finding["fix"]["set"], finding["fix"]["unset"])
             cell = (f"as is: {_run_text(with_)}; with {fix}: {_run_text(fixed)} -> {measured['verdict']}")
         else:
             cell = "-"
@@ -103,7 +103,7 @@ def environment_table(report: dict) -> list[RenderableType]:
 
 def _run_text(run: dict) -> str:
     core = ", ".join(a for a in run.get("architecture", []) if a)
-    figure = f"{run['gflops']:.1f} GFLOP/s" if run.get("gflops") else (run.get("failure") or "no figure")
+    figure = run_figure(run)
     return f"{figure} (core {core})" if core else figure
 
 
