@@ -76,7 +76,6 @@ class RangeFile(io.RawIOBase):
         self.url = url
         self.sha256 = sha256.lower() if sha256 else None
         self.bytes_downloaded = 0
-        self.requests_made = 0
         self.ranges_supported: bool | None = None  # None until the server has answered
         self.fallback_reason: str | None = None
         self.verified = False
@@ -150,12 +149,6 @@ class RangeFile(io.RawIOBase):
         if self._whole is not None:
             return True
         return self._size is not None and len(self._blocks) == self._block_count()
-
-    def prefetch(self, start: int, stop: int) -> None:
-        """Fetch bytes [start, stop) now, in as few requests as possible."""
-        stop = min(stop, self.size)
-        if start < stop:
-            self._ensure(start, stop)
 
     # -- fetching ---------------------------------------------------------
 
@@ -258,7 +251,6 @@ class RangeFile(io.RawIOBase):
         self._blocks.clear()
 
     def _get(self, headers: dict[str, str] | None) -> httpx.Response:
-        self.requests_made += 1
         response = request(
             self._client, "GET", self.url, headers=headers, retries=self._retries,
             backoff=self._backoff, progress=self._progress,
