@@ -22,7 +22,6 @@ releases, and is the release the answer names.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -98,8 +97,10 @@ def alpine_cache(cache_root: Path | None = None) -> RevalidatingCache:
 class IndexCheck:
     """The ``validate`` callback for one URL: parse, arch, signature.
 
-    It remembers what it parsed (by sha256), so a body checked on its way
-    into or out of the cache is not parsed a second time to be used.
+    It keeps the last body it checked with what it found: the cache hands
+    back the very bytes object it validated (``Fetched.content``, or the
+    body :meth:`RevalidatingCache.load` returns), so that body is used
+    without being parsed, or hashed, a second time.
     """
 
     def __init__(self, url: str, repository: str, arch: str, trust: TrustSettings) -> None:
@@ -107,14 +108,14 @@ class IndexCheck:
         self.repository = repository
         self.arch = arch
         self.trust = trust
-        self._checked: dict[str, tuple[ApkIndex, Verification]] = {}
+        self._last: tuple[bytes, ApkIndex, Verification] | None = None
 
     def __call__(self, body: bytes) -> None:
         self.checked(body)
 
     def checked(self, body: bytes) -> tuple[ApkIndex, Verification]:
-        digest = hashlib.sha256(body).hexdigest()
-        if digest not in self._checked:
+        last = self._last
+        if last is None or last[0] is not body:
             try:
                 index = read_index_archive(body, source=self.url, repository=self.repository)
                 check_arch(index, self.arch)
@@ -122,8 +123,8 @@ class IndexCheck:
                 # Not the user's input: the mirror sent something that is not this index.
                 raise IntegrityError(str(exc)) from None
             verification = require_trusted(index, self.trust.keys, allow_untrusted=self.trust.allow_untrusted)
-            self._checked[digest] = (index, verification)
-        return self._checked[digest]
+            last = self._last = (body, index, verification)
+        return last[1], last[2]
 
 
 def fetch_index(
