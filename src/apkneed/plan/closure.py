@@ -5,7 +5,8 @@ world is there first. So each layer is two solves with
 :func:`apkneed.alpine.solver.solve` (apk-tools' own rules): the world
 ``below``, then ``below + request``; what the second installs and the first
 does not is what the layer adds, with apk's sizes (``S:`` download,
-``I:`` installed).
+``I:`` installed). Layers stacked by :func:`layers` share their solves: the
+world one layer ends with is the one the next starts from, solved once.
 
 For every added package the layer also says what pulled it in: the first
 installed package (in a breadth-first walk from the request, in request
@@ -18,6 +19,7 @@ one-line reason instead, so a plan still reports everything else.
 API::
 
     layer(providers, below, request) -> Layer
+    layers(providers, below, *requests) -> tuple[Layer, ...]   # each on top of the ones before
 """
 
 from __future__ import annotations
@@ -33,13 +35,41 @@ from apkneed.plan.model import ClosureEntry, Layer
 
 
 def layer(providers: ProviderMap, below: Sequence[str], request: Sequence[str]) -> Layer:
+    return layers(providers, below, request)[0]
+
+
+def layers(providers: ProviderMap, below: Sequence[str], *requests: Sequence[str]) -> tuple[Layer, ...]:
+    """One layer per request, each on top of ``below`` and the requests before it."""
+    solved: dict[tuple[str, ...], tuple[Package, ...] | Exception] = {}  # world -> its installs, or apk's refusal
+
+    def installs(world: tuple[str, ...]) -> tuple[Package, ...]:
+        if world not in solved:
+            try:
+                solved[world] = solve(providers, list(world)).installs if world else ()
+            except (SolverError, InputError) as exc:
+                solved[world] = exc
+        found = solved[world]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    result = []
     below = tuple(dict.fromkeys(below))
-    request = tuple(name for name in dict.fromkeys(request) if name not in below)
-    try:
-        base = solve(providers, list(below)).installs if below else ()
-        full = solve(providers, [*below, *request]).installs if request else base
-    except (SolverError, InputError) as exc:
-        return Layer(below, request, (), error=str(exc))
+    for request in requests:
+        request = tuple(name for name in dict.fromkeys(request) if name not in below)
+        try:
+            base = installs(below)
+            full = installs((*below, *request))
+        except (SolverError, InputError) as exc:
+            result.append(Layer(below, request, (), error=str(exc)))
+        else:
+            result.append(_layer(below, request, base, full))
+        below = (*below, *request)
+    return tuple(result)
+
+
+def _layer(below: tuple[str, ...], request: tuple[str, ...], base: Sequence[Package], full: Sequence[Package]) -> Layer:
+    """What ``full`` installs that ``base`` does not, each with what pulled it in."""
     present = {id(p) for p in base}
     parents = _parents(full, [*below, *request])
     added = []

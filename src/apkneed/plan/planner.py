@@ -28,7 +28,7 @@ from typing import Mapping
 
 from apkneed.alpine.providers import ProviderMap
 from apkneed.plan.apkmatch import find_alpine_packages
-from apkneed.plan.closure import layer
+from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import BuildKnowledge
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
@@ -71,8 +71,9 @@ def make_plan(
     runtime = _names(needs, RUNTIME)
     build = _names(needs, BUILD)
     base = facts.base.atoms
-    runtime_layer = layer(providers, base, [n for n in runtime if n not in missing])
-    build_layer = layer(providers, [*base, *(n for n in runtime if n not in missing)], [n for n in build if n not in missing])
+    runtime_layer, build_layer = layers(
+        providers, base, [n for n in runtime if n not in missing], [n for n in build if n not in missing]
+    )
     for name in missing:
         if not any(line.split(": ", 1)[-1].startswith(name + " ") for line in warnings):  # said once is enough
             warnings.append(f"{name} is not in the target index ({target.index_origin}); it is in the answer but unverified here")
