@@ -200,15 +200,11 @@ def add_providers(report: ScanReport, providers: ProviderMap, origin: str, loade
     missing = []
     for item in report.missing:
         if item.interpreter:
-            names = ("musl",) if _is_musl_interpreter(item.soname, loader) else ()
+            names = ("musl",) if item.soname in loader.interpreters().values() else ()
         else:
             names = tuple(p.name for p in found.get(item.soname, ()))
         missing.append(replace(item, provided_by=names))
     return replace(report, missing=tuple(missing), provider_origin=origin)
-
-
-def _is_musl_interpreter(path: str, loader: LoaderFacts) -> bool:
-    return any(path == loader.interpreter.format(ldso_arch=a.ldso) for a in loader.arches.values())
 
 
 def _loader_view(rootfs, lookup, loader: LoaderFacts, system: RootSystem, arch_names) -> tuple[LoaderView, Problem | None]:

@@ -38,9 +38,12 @@ class LoaderFacts:
     def arch(self, alpine_arch: str) -> ArchNames | None:
         return self.arches.get(alpine_arch)
 
+    def interpreters(self) -> dict[str, str]:
+        """Alpine arch -> the musl loader's path, in the data's order (armhf and armv7 share one)."""
+        return {arch: self.interpreter.format(ldso_arch=names.ldso) for arch, names in self.arches.items()}
+
     def interpreter_for(self, alpine_arch: str) -> str | None:
-        names = self.arches.get(alpine_arch)
-        return self.interpreter.format(ldso_arch=names.ldso) if names else None
+        return self.interpreters().get(alpine_arch)
 
 
 @dataclass(frozen=True)

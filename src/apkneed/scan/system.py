@@ -105,8 +105,7 @@ def detect_arch(
     for arch in loader.arches:
         if resolve(loader.libc_file.format(arch=arch), lookup, max_links=loader.max_symlinks).status == FOUND:
             return arch, loader.libc_file.format(arch=arch)
-    for arch, names in loader.arches.items():
-        interpreter = loader.interpreter.format(ldso_arch=names.ldso)
+    for arch, interpreter in loader.interpreters().items():
         if resolve(interpreter, lookup, max_links=loader.max_symlinks).status == FOUND:
             return arch, interpreter
     return None, "unknown"
@@ -114,10 +113,8 @@ def detect_arch(
 
 def detect_libc(arch: str | None, lookup: Lookup, loader: LoaderFacts) -> tuple[str, str | None]:
     """("musl", loader path) / ("glibc", None) / ("none", None)."""
-    candidates = [loader.interpreter_for(arch)] if arch and loader.interpreter_for(arch) else [
-        loader.interpreter.format(ldso_arch=n.ldso) for n in loader.arches.values()
-    ]
-    for interpreter in candidates:
+    own = loader.interpreter_for(arch) if arch else None
+    for interpreter in [own] if own else loader.interpreters().values():
         found = resolve(interpreter, lookup, max_links=loader.max_symlinks)
         if found.status == FOUND and found.node is not None and found.node.kind == FILE:
             return "musl", interpreter
