@@ -155,15 +155,16 @@ def task_detect(request, channel):
         import scipy.linalg  # noqa: F401 - loads SciPy's BLAS/LAPACK
     except ImportError:
         scipy = None
+    loaded = mapped_libraries(prefixes)  # NumPy's and SciPy's
     if scipy is not None:
         scipy_info = {
             "version": scipy.__version__,
             "path": os.path.dirname(scipy.__file__),
             "config": show_config(scipy),
-            "libraries": [p for p in mapped_libraries(prefixes) if p not in numpy_libraries],
+            "libraries": [p for p in loaded if p not in numpy_libraries],
         }
     configs = {}
-    for path in mapped_libraries(prefixes):
+    for path in loaded:
         name, value = call_string_function(path, request.get("config_symbols", []))
         if value is not None:
             configs[path] = {"symbol": name, "config": value}
