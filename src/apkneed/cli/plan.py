@@ -27,7 +27,6 @@ from apkneed.cli.options import AlpineOptions, alpine_options, world_from_option
 from apkneed.errors import InputError
 
 FORMATS = ("text", "json", "apk", "dockerfile")
-ROUTES = ("auto", "wheel", "apk", "source")
 
 PLAN_EPILOG = """\b
 Examples:
@@ -181,11 +180,10 @@ def compute_plan(
     """Check the inputs (before any network), load the world, run the pipeline."""
     from apkneed.alpine.world import validate_arch
     from apkneed.plan.base import parse_base
-    from apkneed.plan.pipeline import run_plan
+    from apkneed.plan.pipeline import check_route_policy, run_plan
     from apkneed.plan.target import check_python_option, plan_target, release_for
 
-    if route_policy not in ROUTES:
-        raise InputError(f"--route {route_policy!r}: expected one of {', '.join(ROUTES)}")
+    check_route_policy(route_policy)
     spec = parse_base(base_text) if base_text else None
     check_python_option(python_version)
     if alpine.arch:

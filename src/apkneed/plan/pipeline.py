@@ -17,6 +17,7 @@ API::
 
     run_plan(request, *, world, target, index_url, open_client, cache_root=None,
              warn=None, on_pin_done=None, notes=(), max_age=600) -> PlanRun
+    check_route_policy(policy) -> None     # the CLI checks --route before any network
 
 ``open_client()`` returns a :class:`~apkneed.python.pypi.PyPIClient` for
 ``index_url``; it is called only when facts must be gathered (a warm plan
@@ -80,8 +81,7 @@ def run_plan(
     notes: tuple[str, ...] = (),
     max_age: float = DEFAULT_MAX_AGE,
 ) -> PlanRun:
-    if request.route_policy not in ROUTE_POLICIES:
-        raise InputError(f"--route {request.route_policy!r}: expected one of {', '.join(ROUTE_POLICIES)}")
+    check_route_policy(request.route_policy)
     if request.route_policy == "apk" and not target.python_from_apk:
         raise InputError(
             f"--route apk needs --base alpine: on {target.image} Python is /usr/local/bin/python3, and "
@@ -147,6 +147,11 @@ def run_plan(
         knowledge=LazyMapping(load_build_knowledge), virtuals=LazyMapping(load_virtual_table),
     )
     return PlanRun(plan, facts, downloaded, resolved.from_cache)
+
+
+def check_route_policy(policy: str) -> None:
+    if policy not in ROUTE_POLICIES:
+        raise InputError(f"--route {policy!r}: expected one of {', '.join(ROUTE_POLICIES)}")
 
 
 def _apk_version_constraints(dists, policy: str, python: str, providers) -> list[str]:
