@@ -34,7 +34,7 @@ from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
 from apkneed.alpine.release import resolve_release
 from apkneed.alpine.signature import TrustSettings, Verification, require_trusted, untrusted_warning
 from apkneed.cache import default_cache_root
-from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.errors import InputError, IntegrityError
 from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache
 
 if TYPE_CHECKING:
