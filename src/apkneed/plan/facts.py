@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from apkneed.plan.base import BaseWorld
 from apkneed.plan.evidence import SdistEvidence, WheelEvidence
+from apkneed.plan.resolution import pin_from_json, pin_to_json
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin
 
@@ -65,10 +66,8 @@ class PlanFacts:
 
 
 def dist_to_json(dist: DistFacts) -> dict:
-    pin = dist.pin
     return {
-        "pin": {"name": pin.name, "version": pin.version, "requested_by": list(pin.requested_by),
-                "direct": pin.direct, "extras": list(pin.extras)},
+        "pin": pin_to_json(dist.pin),
         "file": dist.file,
         "file_is_sdist": dist.file_is_sdist,
         "selection_why": dist.selection_why,
@@ -80,9 +79,8 @@ def dist_to_json(dist: DistFacts) -> dict:
 
 
 def dist_from_json(data: dict) -> DistFacts:
-    pin = data["pin"]
     return DistFacts(
-        pin=Pin(pin["name"], pin["version"], tuple(pin["requested_by"]), bool(pin["direct"]), tuple(pin["extras"])),
+        pin=pin_from_json(data["pin"]),
         file=data["file"],
         file_is_sdist=bool(data["file_is_sdist"]),
         selection_why=data["selection_why"],

@@ -25,6 +25,7 @@ API::
     resolve_cached(requirements, *, python_version, arch, index_url, constraints=(),
                    prerelease=False, cache_root=None, max_age=600, offline=False,
                    warn=None, now=time.time) -> ResolvedSet
+    pin_to_json(pin) -> dict, pin_from_json(data) -> Pin    # a pin's stored form
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def resolve_cached(
         )
     )
     stored_at = now()
-    payload = {"schema": SCHEMA, "stored_at": stored_at, "pins": [asdict(p) for p in pins]}
+    payload = {"schema": SCHEMA, "stored_at": stored_at, "pins": [pin_to_json(p) for p in pins]}
     atomic_write(path, json.dumps(payload, sort_keys=True).encode())
     return ResolvedSet(pins, False, 0.0, key, stored_at + max_age)
 
@@ -119,13 +120,19 @@ def _load(path: Path) -> tuple[tuple[Pin, ...], float] | None:
         data = json.loads(path.read_bytes())
         if data.get("schema") != SCHEMA:
             return None
-        pins = tuple(
-            Pin(p["name"], p["version"], tuple(p["requested_by"]), bool(p["direct"]), tuple(p["extras"]))
-            for p in data["pins"]
-        )
+        pins = tuple(pin_from_json(p) for p in data["pins"])
         return pins, float(data["stored_at"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def pin_to_json(pin: Pin) -> dict:
+    """A pin as plain data (also the form the facts cache keeps pins in)."""
+    return asdict(pin)
+
+
+def pin_from_json(data: dict) -> Pin:
+    return Pin(data["name"], data["version"], tuple(data["requested_by"]), bool(data["direct"]), tuple(data["extras"]))
 
 
 def _uv_version() -> str:
