@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable
 
 from apkneed.alpine.package import Package, file_owners
+from apkneed.binary.elf import ElfInfo
 from apkneed.errors import InputError
 from apkneed.scan.diagnose import Diagnosis, diagnose
 from apkneed.scan.facts import LayoutFacts, LoaderFacts, load_layout_facts, load_loader_facts
@@ -145,24 +146,19 @@ def scan_root(
     elf_bytes = rootfs.counter.bytes_read - before
     problems.extend(elf_scan.problems)
 
-    known = {f.path: f.info for f in elf_scan.elf_files}
-    failed = {p.path: p for p in elf_scan.problems}
-    extra_reads: dict[str, object] = {}
+    # What elf_of answers for a real path: the walk's reads first, then any
+    # other file a load reaches (outside the walked directories), read once.
+    answers: dict[str, ElfInfo | str] = {f.path: f.info for f in elf_scan.elf_files}
+    answers.update((p.path, "cannot be read: " + p.message) for p in elf_scan.problems)
 
-    def elf_of(real: str):
-        if real in known:
-            return known[real]
-        if real in failed:
-            return "cannot be read: " + failed[real].message
-        if real not in extra_reads:
+    def elf_of(real: str) -> ElfInfo | str:
+        if real not in answers:
             outcome = read_one(rootfs, real)
-            extra_reads[real] = outcome
-        outcome = extra_reads[real]
-        if outcome is None:
-            return "is not an ELF file"
-        if isinstance(outcome, Problem):
-            return outcome.message
-        return outcome
+            if outcome is None:
+                answers[real] = "is not an ELF file"
+            else:
+                answers[real] = outcome.message if isinstance(outcome, Problem) else outcome
+        return answers[real]
 
     diagnosis = diagnose(elf_scan.elf_files, view, elf_of)
     problems.extend(diagnosis.problems)
