@@ -96,6 +96,7 @@ def remeasure_recommendation(report: dict, repeat: int) -> tuple[float, str]:
     environment when the recommendation is NumPy's own library, else that
     library's dgemm through the probe with its thread variable set."""
     from apkneed.binary.elf import read_elf_file
+    from apkneed.blas.bench import Point, bench_request, gflops
     from apkneed.blas.compare import library_request, make_candidate, thread_environment
     from apkneed.blas.knowledge import load
     from apkneed.blas.runner import run_probe, threadpoolctl_path
@@ -106,11 +107,9 @@ def remeasure_recommendation(report: dict, repeat: int) -> tuple[float, str]:
     recommendation = report["recommendation"]
     n, threads, path = recommendation["n"], recommendation["threads"], recommendation["library"]
     numpy_blas = next((lib for lib in report["libraries"] if "numpy" in lib["used_by"]), None)
-    timing = {"min_runs": plan.min_runs, "max_runs": plan.max_runs, "budget_s": plan.budget_s}
     if numpy_blas and os.path.realpath(path) == os.path.realpath(numpy_blas["path"]):
         env = {**clean_env(), **recommendation["environment"]}
-        request = {"task": "bench", "threadpoolctl": threadpoolctl_path(),
-                   "points": [{"op": "dgemm", "n": n, "threads": None}], **timing}
+        request = bench_request(plan, [Point("dgemm", n, None)], threadpoolctl_path())
         how = "NumPy matmul with " + " ".join(f"{k}={v}" for k, v in recommendation["environment"].items())
     else:
         interesting = interesting_symbols(knowledge)
@@ -124,7 +123,7 @@ def remeasure_recommendation(report: dict, repeat: int) -> tuple[float, str]:
         run = run_probe(sys.executable, request, env=env)
         for point in run.of_kind("point"):
             if point.get("verified", True):
-                best = max(best, 2.0 * n**3 / point["seconds"] / 1e9)
+                best = max(best, gflops("dgemm", n, point["seconds"], knowledge))
     return best, how
 
 
