@@ -85,15 +85,6 @@ ALLOWED_OPERATORS = frozenset({">=", ">", "<", "<=", "=="})
 REQUIRED_KEYS = ("build-requires", "host-requires", "dependencies")
 OPTIONAL_KEYS = ("optional-build-requires", "optional-host-requires", "optional-dependencies")
 EXTERNAL_KEYS = (*REQUIRED_KEYS, *OPTIONAL_KEYS, "dependency-groups")
-#: which role each key's requirements play
-KEY_ROLES = {
-    "build-requires": "build",
-    "host-requires": "host",
-    "dependencies": "run",
-    "optional-build-requires": "build",
-    "optional-host-requires": "host",
-    "optional-dependencies": "run",
-}
 ROLES = ("build", "host", "run")
 
 _TYPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.+-]*$")
