@@ -49,6 +49,8 @@ FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
 
 #: a member of a compressed tar is read whole to be seekable; larger ones are refused
 MAX_COMPRESSED_MEMBER = 1 << 30
+# Errors tarfile and the decompressors raise on a damaged or truncated archive.
+_TAR_FAILURES = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # A FIFO swapped in for a file must not block the scan.
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -296,7 +298,7 @@ class TarRoot:
         try:
             self._tar = tarfile.open(path, "r:*")
             tree = build_tar_tree(self._tar.getmembers())
-        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        except (*_TAR_FAILURES, OSError) as exc:
             raise InputError(f"{path}: not a readable tar archive ({exc})") from None
         self._tree = tree
         self.refused = tree.refused
@@ -330,7 +332,7 @@ class TarRoot:
         try:
             stream = self._tar.extractfile(member)
             data = stream.read() if stream is not None else b""
-        except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        except _TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         self.counter.bytes_read += len(data)
         self._last = (path, data)
@@ -348,7 +350,7 @@ class TarRoot:
             return io.BytesIO(self._whole(path))
         try:
             stream = self._tar.extractfile(self._member(path))
-        except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        except _TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         if stream is None:
             raise FileNotFoundError(2, "No such file in the archive", path)
