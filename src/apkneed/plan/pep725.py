@@ -74,7 +74,7 @@ from packaging.version import InvalidVersion, Version
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
-from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item
+from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item, pick_available
 from apkneed.tomlfile import read_toml
 
 VIRTUAL_PATH = DATA_DIR / "pep725-virtual.toml"
@@ -626,7 +626,7 @@ def _map_virtual(
     runtime: list[str] = []
     missing: list[str] = []
     for item in entry.packages:
-        name = next((n for n in item.names if n in providers), None)
+        name = pick_available(item, providers.__contains__)
         if name is None:
             missing.append(item.name)
             build.append(item.name)  # the table's name still answers what to install
