@@ -14,6 +14,8 @@ TLS and caching rules are the same everywhere:
 * :class:`RevalidatingCache` keeps a body and its validators (ETag,
   Last-Modified, sha256). A cached body whose sha256 no longer matches, or
   that the caller's ``validate`` rejects, is dropped and fetched again.
+* Integrity: :func:`check_sha256` refuses a downloaded body whose sha256 is
+  not the index's (the PyPI client and :mod:`apkneed.net.rangefile`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 
 from apkneed import __version__
 from apkneed.cache import atomic_write
-from apkneed.errors import EnvironmentFailure
+from apkneed.errors import EnvironmentFailure, IntegrityError
 
 if TYPE_CHECKING:
     import ssl
@@ -79,6 +81,13 @@ def make_client(*, verify: str | bool | ssl.SSLContext | None = None, timeout: f
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT},
     )
+
+
+def check_sha256(data: bytes, expected: str, url: str) -> None:
+    """Refuse ``data`` (IntegrityError) unless it hashes to ``expected``, the index's sha256."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected.lower():
+        raise IntegrityError(f"{url}: sha256 {actual} does not match the index's {expected}; refused")
 
 
 def host_of(url: str) -> str:

@@ -33,7 +33,6 @@ so partially read bytes never become a cached, "verified" blob.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from typing import Callable
@@ -41,7 +40,7 @@ from typing import Callable
 import httpx
 
 from apkneed.errors import IntegrityError
-from apkneed.net.http import HTTPStatusFailure, ProgressCallback, request
+from apkneed.net.http import HTTPStatusFailure, ProgressCallback, check_sha256, request
 
 DEFAULT_BLOCK_SIZE = 64 * 1024
 DEFAULT_TAIL_SIZE = 256 * 1024
@@ -282,14 +281,14 @@ class RangeFile(io.RawIOBase):
         data = self._whole if self._whole is not None else b"".join(
             self._blocks[i] for i in range(self._block_count())
         )
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != self.sha256:
-            self._integrity_problem = (
-                f"{self.url}: sha256 {digest} does not match the index's {self.sha256}; refused"
-            )
+        try:
+            check_sha256(data, self.sha256, self.url)
+        except IntegrityError as exc:
+            # Poisoned: this read and every later one raise the same error.
+            self._integrity_problem = str(exc)
             self._whole = None
             self._blocks.clear()
-            self._raise_if_poisoned()
+            raise
         self.verified = True
         if self._on_verified is not None:
             self._on_verified(data)

@@ -78,11 +78,12 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from apkneed.cache import ContentStore, atomic_write, default_cache_root
-from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.net.http import (
     HTTPStatusFailure,
     ProgressCallback,
     RevalidatingCache,
+    check_sha256,
     make_client,
     request,
 )
@@ -522,11 +523,8 @@ def _ssl_context(verify: str | bool, source: str) -> ssl.SSLContext | bool:
 def _check_hashes(data: bytes, hashes: Mapping[str, str], url: str) -> None:
     """Refuse ``data`` unless it matches the index's sha256 (the hash pip trusts too)."""
     expected = hashes.get("sha256")
-    if not expected:
-        return
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected.lower():
-        raise IntegrityError(f"{url}: sha256 {actual} does not match the index's {expected}; refused")
+    if expected:
+        check_sha256(data, expected, url)
 
 
 def _validators(meta: Mapping[str, object]) -> dict[str, str]:
