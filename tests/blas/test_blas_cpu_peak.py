@@ -14,19 +14,9 @@ from apkneed.blas.runner import run_probe
 
 KNOWLEDGE = load()
 
-# Two logical CPUs that are SMT siblings of one core (same physical id and
-# core id), in the layout /proc/cpuinfo uses on x86.
-SMT_PAIR = """processor\t: 0
-vendor_id\t: GenuineIntel
-cpu family\t: 6
-model\t\t: 85
-model name\t: Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz
-cpu MHz\t\t: 2500.000
-physical id\t: 0
-core id\t\t: 0
-flags\t\t: fpu sse sse2 avx avx2 fma avx512f avx512dq
-
-processor\t: 1
+# One logical CPU in the layout /proc/cpuinfo uses on x86; SMT_PAIR is two
+# of them that are SMT siblings of one core (same physical id and core id).
+XEON_CPU = """processor\t: {index}
 vendor_id\t: GenuineIntel
 cpu family\t: 6
 model\t\t: 85
@@ -36,6 +26,7 @@ physical id\t: 0
 core id\t\t: 0
 flags\t\t: fpu sse sse2 avx avx2 fma avx512f avx512dq
 """
+SMT_PAIR = XEON_CPU.format(index=0) + "\n" + XEON_CPU.format(index=1)
 
 ZEN4 = SMT_PAIR.replace("GenuineIntel", "AuthenticAMD").replace("cpu family\t: 6", "cpu family\t: 25")
 
