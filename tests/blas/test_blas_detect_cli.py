@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
+import pytest
 from blas_helpers import clean_environ
 
 
@@ -57,10 +59,16 @@ def test_text_output_shows_the_same_library(cli):
     assert "Peak estimate:" in out
 
 
-def test_python_without_numpy_is_a_clear_error(tmp_path):
-    venv = tmp_path / "bare"
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory) -> Path:
+    """The interpreter of a fresh venv without NumPy (made once for the module)."""
+    venv = tmp_path_factory.mktemp("bare")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    return venv / "bin" / "python"
+
+
+def test_python_without_numpy_is_a_clear_error(bare_python):
+    python = bare_python
     result = subprocess.run(
         [sys.executable, "-c", "from apkneed.cli import main; main()", "blas", "--python", str(python)],
         capture_output=True, text=True, timeout=120,
@@ -71,10 +79,8 @@ def test_python_without_numpy_is_a_clear_error(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_python_without_numpy_json(tmp_path, cli):
-    venv = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    status, report, _, _ = cli("--python", str(venv / "bin" / "python"), "--json")
+def test_python_without_numpy_json(bare_python, cli):
+    status, report, _, _ = cli("--python", str(bare_python), "--json")
     assert status == 1
     assert "NumPy is not installed" in report["error"]
 
