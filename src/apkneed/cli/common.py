@@ -1,4 +1,4 @@
-"""What every subcommand shares: --json, warnings, sizes, error reporting, exit statuses."""
+"""What every subcommand shares: --json, warnings, error reporting, exit statuses."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.render.units import human_size
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import ApkneedError
+from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import report_json
 from apkneed.scan.rootfs import open_root
