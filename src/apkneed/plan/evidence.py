@@ -48,7 +48,7 @@ import tarfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from apkneed import __version__, tomlfile
 from apkneed.cache import atomic_write
@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence 
     from apkneed.binary.report import WheelReport
     from apkneed.binary.wheel import SoProviders
     from apkneed.python.pypi import DistFile
+
+_T = TypeVar("_T")
 
 #: bump when the cached JSON changes shape or meaning
 EVIDENCE_SCHEMA = 2
@@ -191,7 +193,8 @@ class EvidenceCache:
     def _path(self, name: str) -> Path:
         return self.root / name[:2] / f"{name}.json"
 
-    def load(self, name: str) -> dict[str, Any] | None:
+    def load(self, name: str, parse: Callable[[dict[str, Any]], _T]) -> _T | None:
+        """The entry read back through ``parse``; None when absent, stale or of another shape."""
         try:
             data = json.loads(self._path(name).read_bytes())
         except (OSError, ValueError):
@@ -200,7 +203,10 @@ class EvidenceCache:
             return None
         if data.get("inspector") != inspector_fingerprint():
             return None
-        return data.get("evidence")
+        try:
+            return parse(data["evidence"])
+        except (KeyError, TypeError, ValueError):
+            return None  # an entry of another shape: recomputed and rewritten
 
     def store(self, name: str, evidence: dict[str, Any]) -> None:
         payload = {
@@ -267,12 +273,9 @@ def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: Evide
     if cache is not None and file.sha256:
         python = "".join(map(str, target.python or ()))
         key = f"{file.sha256}-wheel-{target.arch}-py{python}-musl{target.musl_version or 'any'}"
-        cached = cache.load(key)
+        cached = cache.load(key, WheelEvidence.from_json)
         if cached is not None:
-            try:
-                return WheelEvidence.from_json(cached)
-            except (KeyError, TypeError, ValueError):
-                pass  # an entry of another shape: recompute
+            return cached
     remote = inspect_remote_wheel(client, file, target=target)
     report = remote.report
     evidence = WheelEvidence(
@@ -314,12 +317,9 @@ def sdist_evidence(client, file: DistFile, *, cache: EvidenceCache | None = None
     """Download (verified, cached) and read an sdist; cached by sha256."""
     key = f"{file.sha256}-sdist" if cache is not None and file.sha256 else None
     if key is not None:
-        cached = cache.load(key)
+        cached = cache.load(key, SdistEvidence.from_json)
         if cached is not None:
-            try:
-                return SdistEvidence.from_json(cached)
-            except (KeyError, TypeError, ValueError):
-                pass
+            return cached
     # The client counts the download in its own bytes_downloaded.
     evidence = dataclasses.replace(read_sdist(client.download(file), file.filename), sha256=file.sha256)
     if key is not None:
