@@ -86,6 +86,7 @@ from apkneed.net.http import (
     check_sha256,
     make_client,
     request,
+    tls_verification,
 )
 from apkneed.net.rangefile import RangeFile
 from apkneed.python.config import index_config, redact
@@ -322,7 +323,7 @@ class PyPIClient:
         self.index_url = config.index_url
         self.config = config
         if client is None:
-            # An SSLContext, not a path: httpx deprecates verify=<str>.
+            # Built here, not in make_client, so that a bad CA bundle names its source.
             verify = _ssl_context(config.verify, config.verify_source)
             client = make_client(verify=verify)
         self._client = client
@@ -512,10 +513,9 @@ class PyPIClient:
 
 
 def _ssl_context(verify: str | bool, source: str) -> ssl.SSLContext | bool:
-    if not isinstance(verify, str):
-        return verify
+    """net.http's TLS setting for ``verify``; a CA bundle that does not load names its source."""
     try:
-        return ssl.create_default_context(cafile=verify)
+        return tls_verification(verify)
     except (ssl.SSLError, OSError) as exc:
         raise InputError(f"CA bundle {verify} (from {source}) is not usable: {exc}") from None
 
