@@ -214,6 +214,16 @@ class Fetched:
     stale: bool = False  # True when the network failed and an old copy was used
 
 
+def revalidation_headers(meta: Mapping[str, str]) -> dict[str, str]:
+    """The conditional request headers for a cached copy, from its RevalidatingCache meta."""
+    headers: dict[str, str] = {}
+    if meta.get("etag"):
+        headers["If-None-Match"] = meta["etag"]
+    if meta.get("last_modified"):
+        headers["If-Modified-Since"] = meta["last_modified"]
+    return headers
+
+
 class RevalidatingCache:
     """A directory of (body, validators) pairs keyed by URL.
 
@@ -283,13 +293,7 @@ class RevalidatingCache:
         With ``offline_ok`` a network failure falls back to a valid cached copy.
         """
         cached = self.load(url, validate)
-        headers: dict[str, str] = {}
-        if cached is not None:
-            meta = cached[1]
-            if meta.get("etag"):
-                headers["If-None-Match"] = meta["etag"]
-            if meta.get("last_modified"):
-                headers["If-Modified-Since"] = meta["last_modified"]
+        headers = revalidation_headers(cached[1]) if cached is not None else {}
         try:
             response = request(
                 client, "GET", url, headers=headers, retries=retries, backoff=backoff,

@@ -86,6 +86,7 @@ from apkneed.net.http import (
     check_sha256,
     make_client,
     request,
+    revalidation_headers,
     tls_verification,
 )
 from apkneed.net.rangefile import RangeFile
@@ -388,10 +389,7 @@ class PyPIClient:
             return cached_project
         headers = {"Accept": SIMPLE_ACCEPT}
         if cached is not None:
-            if cached[1].get("etag"):
-                headers["If-None-Match"] = cached[1]["etag"]
-            if cached[1].get("last_modified"):
-                headers["If-Modified-Since"] = cached[1]["last_modified"]
+            headers.update(revalidation_headers(cached[1]))
         try:
             response = self._request(url, headers)
         except EnvironmentFailure as exc:
