@@ -96,3 +96,16 @@ def test_threads_follow_the_measured_oversubscription_check():
     faster_as_is = check | {"gflops": 80.0}
     advice = recommend(numpy_library(), [], ORIGINS, [], 1, 0.05, thread_check=faster_as_is)
     assert advice.threads == 4 and "does not hold the extra threads back" in advice.text
+
+
+def test_a_library_wrong_at_any_size_is_never_recommended():
+    # Verified at n=1024 and fastest there, but its product was wrong at
+    # n=2048: compare marks it "wrong-result", and a library that computes
+    # wrong answers must not be advised however fast its right ones were.
+    partly_wrong = result(SYSTEM, "openblas", {(1024, 2): 500})
+    partly_wrong.rows.append({"n": 2048, "threads": 2, "gflops": 900, "verified": False})
+    partly_wrong.status = "wrong-result"
+    results = [result(WHEEL, "scipy-openblas", {(1024, 2): 80}), partly_wrong]
+    advice = recommend(numpy_library(), results, ORIGINS, [], 2, 0.05)
+    assert advice.library == WHEEL
+    assert "Keep NumPy's BLAS" in advice.text

@@ -54,6 +54,16 @@ def choose(rates: Mapping[tuple[str, int], float], current: str | None, toleranc
     return min(near, key=lambda key: (key[0] != current, key[1], -rates[key]))
 
 
+def trustworthy(results: list[LibraryResult]) -> list[LibraryResult]:
+    """The libraries whose every measurement matched NumPy's product.
+
+    One wrong product at any size or thread count disqualifies a library
+    (compare marks it "wrong-result"): its right answers at other sizes do
+    not make it safe to advise.
+    """
+    return [r for r in results if r.status == "ok" and r.rows]
+
+
 def rate_configurations(measured: list[LibraryResult]) -> dict[tuple[str, int], tuple[float, int]]:
     """(realpath, threads) -> (best GFLOP/s over the large common sizes, its n)."""
     sizes = common_sizes(measured)
@@ -138,7 +148,7 @@ def _recommend(
     thread_check: dict | None = None,
 ) -> Recommendation:
     current = numpy_blas.realpath if numpy_blas else None
-    measured = [r for r in results if any(row.get("verified") for row in r.rows)]
+    measured = trustworthy(results)
     ratings = rate_configurations(measured)
     if ratings:
         rates = {key: rate for key, (rate, _) in ratings.items()}

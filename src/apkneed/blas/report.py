@@ -46,7 +46,7 @@ from apkneed.blas.environment import Finding, blas_variables, find_problems, is_
 from apkneed.blas.knowledge import Knowledge, Plan
 from apkneed.blas.origin import Origin, PackageDatabase, origin_of, read_package_database
 from apkneed.blas.peak import Peak, check_against, estimate_peak
-from apkneed.blas.recommend import choose, rate_configurations, recommend
+from apkneed.blas.recommend import choose, rate_configurations, recommend, trustworthy
 from apkneed.blas.runner import ProbeRun, probe_environment, run_probe, threadpoolctl_path
 from apkneed.blas.vendor import interesting_symbols, library_name_prefixes
 from apkneed.errors import EnvironmentFailure, InputError, UnsatisfiableError
@@ -352,7 +352,7 @@ def confirm_switch(session: Session, results: list[compare_mod.LibraryResult], c
     """Before advising a switch away from NumPy's library, time the two
     contenders again, alternately, at the deciding size and thread count:
     a burst of other work during one sweep must not decide it."""
-    measured = [r for r in results if r.status == "ok" and r.rows]
+    measured = trustworthy(results)
     ratings = rate_configurations(measured)
     rates = {key: rate for key, (rate, _) in ratings.items()}
     if not rates or current is None:
