@@ -6,7 +6,7 @@ Modules, from facts to report:
   locations per distribution, environment-variable rules, vector units, plans
 * ``probe``      the script run inside the inspected interpreter
 * ``runner``     runs the probe, streams its JSON lines (IO edge)
-* ``elf``/``vendor``/``origin``  what a library file is, and where it came from
+* ``vendor``/``origin``  what a library file is (read with ``apkneed.binary.elf``), and where it came from
 * ``detect``     what NumPy (and SciPy) loaded
 * ``cgroup``/``cpu``/``peak``    usable CPUs and the peak estimate
 * ``environment``  settings that steer BLAS, the harmful-looking ones
