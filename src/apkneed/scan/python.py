@@ -23,7 +23,6 @@ class Distribution:
     name: str
     version: str
     wheel_tags: tuple[str, ...]
-    dist_info: str  # in-root path of the .dist-info directory
 
 
 def site_packages_of(path: str, names: Iterable[str]) -> str | None:
@@ -74,7 +73,7 @@ class SitePackages:
                 continue
             dist_info = f"{self.directory}/{entry}"
             wheel = self._read_text(f"{dist_info}/WHEEL") or ""
-            dist = Distribution(parsed[0], parsed[1], wheel_tags(wheel), dist_info)
+            dist = Distribution(parsed[0], parsed[1], wheel_tags(wheel))
             record = self._read_text(f"{dist_info}/RECORD") or ""
             for relative in record_paths(record):
                 normal = posixpath.normpath(relative)

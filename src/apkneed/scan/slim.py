@@ -62,13 +62,9 @@ class Unneeded:
 @dataclass(frozen=True)
 class Slimming:
     unneeded: tuple[Unneeded, ...]
-    #: world entries to delete
-    remove: tuple[str, ...]
-    #: packages to add to the world first, because something needs them
-    keep_first: tuple[str, ...]
+    #: ``apk del <removable world entries>``, after ``apk add <needed packages they free> &&`` when there are any
     command: str | None
     saved_bytes: int
-    needed: frozenset[str]
 
 
 class _Installed:
@@ -187,11 +183,8 @@ def find_unneeded(
             command = "apk add " + " ".join(keep_first) + " && " + command
     return Slimming(
         unneeded=tuple(unneeded),
-        remove=remove if command else (),
-        keep_first=tuple(keep_first) if command else (),
         command=command,
         saved_bytes=sum(u.installed_size for u in unneeded),
-        needed=frozenset(needed),
     )
 
 
