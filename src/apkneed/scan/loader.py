@@ -182,7 +182,6 @@ class Failure:
     name: str
     needed_by: str  # real path of the object with the NEEDED entry
     reason: str
-    candidate: str | None = None  # what the search found and could not use
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,7 @@ def _load_one(
         if outcome is None:
             outcome = memo[key] = search(name, dirs, view)
     if outcome.status == LOOP:
-        result.failures.append(Failure(name, needer, f"symlink loop at {outcome.resolved.path}", outcome.candidate))
+        result.failures.append(Failure(name, needer, f"symlink loop at {outcome.resolved.path}"))
         return
     if outcome.status != FOUND:
         reason = "not found"
@@ -312,15 +311,15 @@ def _load_one(
         return
     if resolved.node is None or resolved.node.kind != FILE:
         kind = resolved.node.kind if resolved.node else "nothing"
-        result.failures.append(Failure(name, needer, f"{outcome.candidate} is a {kind}, not a library", outcome.candidate))
+        result.failures.append(Failure(name, needer, f"{outcome.candidate} is a {kind}, not a library"))
         return
     facts = elf_of(real)
     if isinstance(facts, str):
-        result.failures.append(Failure(name, needer, f"{outcome.candidate} {facts}", outcome.candidate))
+        result.failures.append(Failure(name, needer, f"{outcome.candidate} {facts}"))
         return
     reason = unusable_reason(facts, view)
     if reason:
-        result.failures.append(Failure(name, needer, f"{outcome.candidate} {reason}", outcome.candidate))
+        result.failures.append(Failure(name, needer, f"{outcome.candidate} {reason}"))
         return
     result.objects.append(Loaded(outcome.candidate, real, facts, index))
     new_index = len(result.objects) - 1
