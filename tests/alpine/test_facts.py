@@ -75,3 +75,21 @@ def test_release_numbers(version, numbers):
 def test_release_numbers_refuse_non_versions():
     with pytest.raises(InputError, match="does not start with a number"):
         release_numbers("r0")
+
+
+def test_newest_version_follows_apk_ordering_not_index_order():
+    # Made-up records in the real format: the index lists the newer python3
+    # first, and a revision bump (-r1) must win over -r0 as apk's solver does.
+    from apkneed.alpine.facts import newest_version
+
+    index = read_index_bytes(
+        b"P:python3\nV:3.11.2-r1\nA:x86_64\n\nP:python3\nV:3.11.2-r0\nA:x86_64\n\n"
+        b"P:python3\nV:3.10.9-r0\nA:x86_64\n",
+        source="made-up",
+        repository="main",
+    )
+    assert package_versions(index.packages, "python3") == ("3.11.2-r1", "3.11.2-r0", "3.10.9-r0")
+    assert newest_version(index.packages, "python3") == "3.11.2-r1"
+    assert python_version(index.packages) == "3.11"
+    with pytest.raises(InputError, match="no 'musl' package"):
+        newest_version(index.packages, "musl")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import cmp_to_key
 from typing import Iterable, Protocol, Union
 
 from apkneed.alpine.package import Package
+from apkneed.alpine.version import compare
 from apkneed.errors import InputError
 
 
@@ -48,12 +50,17 @@ def release_numbers(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in match.group(1).split("."))
 
 
-def _newest_release(world: World, name: str) -> tuple[int, ...]:
+def newest_version(world: World, name: str) -> str:
+    """The highest version of package ``name`` by apk's ordering: the one
+    ``apk add name`` installs when nothing else constrains it."""
     versions = package_versions(world, name)
     if not versions:
         raise InputError(f"the Alpine index has no {name!r} package")
-    # The numeric release is all callers need, so the full apk ordering is not.
-    return max(release_numbers(v) for v in versions)
+    return max(versions, key=cmp_to_key(compare))
+
+
+def _newest_release(world: World, name: str) -> tuple[int, ...]:
+    return release_numbers(newest_version(world, name))
 
 
 def python_version(world: World) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apkneed.alpine.facts import musl_version, package_versions, python_version
+from apkneed.alpine.facts import musl_version, newest_version, python_version
 from apkneed.errors import InputError
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
 
@@ -133,5 +133,5 @@ def plan_target(
 
 
 def _python3_version(world) -> str:
-    versions = package_versions(world, "python3")
-    return versions[-1] if versions else "?"
+    # The python3 apk installs, the same one python_version() reads.
+    return newest_version(world, "python3")
