@@ -658,17 +658,28 @@ def _unsigned(src: _Source, layout: _Layout, offset: int, size: int, what: str) 
     return int.from_bytes(src.read(offset, size, what), "little" if layout.order == "<" else "big")
 
 
+def _gnu_hash_header(
+    src: _Source, layout: _Layout, segments: list[_Segment], address: int
+) -> tuple[int, int, int, int, int]:
+    """A DT_GNU_HASH table's file offset and header (nbuckets, symoffset,
+    bloom_size, shift), its sizes checked against the limits."""
+    offset = _file_offset(src, segments, address, "GNU hash table")
+    header = src.read(offset, 16, "GNU hash table")
+    nbuckets, symoffset, bloom_size, shift = struct.unpack(layout.order + "IIII", header)
+    if nbuckets > MAX_HASH_BUCKETS or bloom_size > MAX_BLOOM_WORDS:
+        raise src.fail(f"absurd GNU hash table ({nbuckets} buckets, {bloom_size} bloom words)")
+    return offset, nbuckets, symoffset, bloom_size, shift
+
+
 class _GnuHashLookup:
     """Candidate symbol indices for a name through DT_GNU_HASH: one bloom word,
     one bucket, then the bucket's chain while the stored hashes run."""
 
     def __init__(self, src: _Source, layout: _Layout, segments: list[_Segment], address: int, count: int) -> None:
         self.src, self.layout, self.count = src, layout, count
-        offset = _file_offset(src, segments, address, "GNU hash table")
-        header = src.read(offset, 16, "GNU hash table")
-        self.nbuckets, self.symoffset, self.bloom_size, self.shift = struct.unpack(layout.order + "IIII", header)
-        if self.nbuckets > MAX_HASH_BUCKETS or self.bloom_size > MAX_BLOOM_WORDS:
-            raise src.fail(f"absurd GNU hash table ({self.nbuckets} buckets, {self.bloom_size} bloom words)")
+        offset, self.nbuckets, self.symoffset, self.bloom_size, self.shift = _gnu_hash_header(
+            src, layout, segments, address
+        )
         self.bloom_offset = offset + 16
         self.buckets_offset = self.bloom_offset + self.bloom_size * layout.word
         self.chains_offset = self.buckets_offset + 4 * self.nbuckets
@@ -754,10 +765,7 @@ def _symbol_count(src: _Source, layout: _Layout, segments: list[_Segment], tags:
         return nchain
     if DT_GNU_HASH not in tags:
         return 0
-    offset = _file_offset(src, segments, tags[DT_GNU_HASH], "GNU hash table")
-    nbuckets, symoffset, bloom_size, _ = struct.unpack(order + "IIII", src.read(offset, 16, "GNU hash table"))
-    if nbuckets > MAX_HASH_BUCKETS or bloom_size > MAX_BLOOM_WORDS:
-        raise src.fail(f"absurd GNU hash table ({nbuckets} buckets, {bloom_size} bloom words)")
+    offset, nbuckets, symoffset, bloom_size, _ = _gnu_hash_header(src, layout, segments, tags[DT_GNU_HASH])
     buckets_offset = offset + 16 + bloom_size * layout.word
     buckets = struct.unpack(f"{order}{nbuckets}I", src.read(buckets_offset, 4 * nbuckets, "GNU hash buckets"))
     last = max(buckets, default=0)
