@@ -220,8 +220,10 @@ def target_world(alpine: AlpineOptions) -> AlpineWorld | None:
 def so_providers_from_world(world: AlpineWorld) -> SoProviders:
     """soname -> names of the packages whose provides include ``so:<soname>``.
 
-    A plain scan of the world's provides, until apkneed.alpine.providers
-    offers the same lookup.
+    A scan of the ``so:`` provides alone, on purpose: ProviderMap.providers
+    gives the same answer, but building the whole name table
+    (build_provider_map) for the few sonames of one wheel costs about six
+    times as much (13 against 2 ms on v3.16 main).
     """
     table: dict[str, set[str]] = {}
     for package in world.packages:
