@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from apkneed.errors import InputError
 
+#: where Alpine's packages come from unless --mirror says otherwise
+DEFAULT_MIRROR = "https://dl-cdn.alpinelinux.org/alpine"
+
 if TYPE_CHECKING:
     from apkneed.alpine.index import ApkIndex
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from apkneed.alpine.index import ApkIndex, check_arch
 from apkneed.alpine.parsed import ParsedIndexes
-from apkneed.alpine.release import resolve_release, validate_release, validate_repository
+from apkneed.alpine.release import DEFAULT_MIRROR, resolve_release, validate_release, validate_repository
 from apkneed.alpine.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
 from apkneed.alpine.verified import VerifiedRecords
 from apkneed.cache import default_cache_root
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from apkneed.alpine.mirror import FetchPolicy, MirrorRelease
     from apkneed.net.http import ProgressCallback, RevalidatingCache
 
-DEFAULT_MIRROR = "https://dl-cdn.alpinelinux.org/alpine"
 KNOWN_ARCHES = ("x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64")
 _MACHINE_TO_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i686": "x86", "i386": "x86"}
 

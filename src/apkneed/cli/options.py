@@ -20,9 +20,10 @@ import click
 
 # alpine.world imports only what a local --index needs; the network and
 # terminal UI libraries are imported where they are used.
-from apkneed.alpine.world import DEFAULT_MIRROR, AlpineWorld, load_world
+from apkneed.alpine.release import DEFAULT_MIRROR
 
 if TYPE_CHECKING:
+    from apkneed.alpine.world import AlpineWorld
     from apkneed.net.http import ProgressCallback
 
 
@@ -84,6 +85,8 @@ def world_from_options(
     Without an explicit ``progress``, downloads draw a progress bar on a
     terminal stderr.
     """
+    from apkneed.alpine.world import load_world  # a command that never needs a world never loads it
+
     with contextlib.ExitStack() as stack:
         if progress is None and not options.index_paths:
             # --index files are never downloaded: no bar, and no terminal UI library to import
