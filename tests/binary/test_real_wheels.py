@@ -3,12 +3,12 @@ checked), inspected and checked against readelf on their extracted members."""
 
 from __future__ import annotations
 
-import io
 import posixpath
 import zipfile
 from pathlib import Path
 
 import pytest
+from binary_helpers import CountingReader
 from binutils_oracle import readelf_facts
 
 from apkneed.alpine.world import load_world
@@ -81,40 +81,13 @@ def test_numpy_streamed_large_members_give_the_same_answer(numpy_musl_wheel):
     assert streamed == in_memory
 
 
-class CountingFile(io.RawIOBase):
-    def __init__(self, path: Path) -> None:
-        self.file = path.open("rb")
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.file.tell()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.file.read(size)
-        self.bytes_read += len(data)
-        return data
-
-    def close(self) -> None:
-        self.file.close()
-        super().close()
-
-
 def test_only_object_members_are_read(pillow_musl_wheel):
     with zipfile.ZipFile(pillow_musl_wheel) as archive:
         infos = archive.infolist()
     objects = [i for i in infos if i.filename.endswith(".so") or ".so." in i.filename]
     other = [i for i in infos if i not in objects]
     assert sum(i.compress_size for i in other) > 100_000  # the .py files are worth skipping
-    stream = CountingFile(pillow_musl_wheel)
+    stream = CountingReader(pillow_musl_wheel.read_bytes())
     with stream:
         inspect_wheel(stream, pillow_musl_wheel.name, target=TARGET)
     size = pillow_musl_wheel.stat().st_size
