@@ -62,7 +62,7 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import BinaryIO, Callable, Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
@@ -259,18 +259,22 @@ def _absolute(page_url: str, url: str) -> str:
 # -- reading metadata out of archives (pure) -------------------------------
 
 
-def wheel_metadata_bytes(wheel: zipfile.ZipFile, project: str) -> bytes:
+def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes:
     """The METADATA of the wheel's one ``<name>-<version>.dist-info`` directory."""
-    candidates = {
-        info.filename
-        for info in wheel.infolist()
-        if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
-    }
-    matching = [n for n in candidates if canonicalize_name(n.split("-")[0]) == canonicalize_name(project)]
-    chosen = matching or sorted(candidates)
-    if not chosen:
-        raise EnvironmentFailure(f"no .dist-info/METADATA in the wheel of {project}")
-    return wheel.read(chosen[0])
+    try:
+        with zipfile.ZipFile(stream) as wheel:
+            candidates = {
+                info.filename
+                for info in wheel.infolist()
+                if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
+            }
+            matching = [n for n in candidates if canonicalize_name(n.split("-")[0]) == canonicalize_name(project)]
+            chosen = matching or sorted(candidates)
+            if not chosen:
+                raise EnvironmentFailure(f"no .dist-info/METADATA in the wheel of {project}")
+            return wheel.read(chosen[0])
+    except zipfile.BadZipFile as exc:
+        raise EnvironmentFailure(f"{filename}: not a readable wheel ({exc})") from None
 
 
 def sdist_metadata_bytes(data: bytes, filename: str) -> bytes:
@@ -477,21 +481,14 @@ class PyPIClient:
     def _metadata_by_range(self, file: DistFile) -> bytes:
         remote = self.open(file)
         try:
-            with zipfile.ZipFile(remote) as wheel:
-                return wheel_metadata_bytes(wheel, file.project)
-        except zipfile.BadZipFile as exc:
-            raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+            return wheel_metadata_bytes(remote, file.filename, file.project)
         finally:
             if isinstance(remote, RangeFile):
                 self.bytes_downloaded += remote.bytes_downloaded
 
     def _metadata_from_whole(self, file: DistFile, data: bytes) -> bytes:
         if file.is_wheel:
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as wheel:
-                    return wheel_metadata_bytes(wheel, file.project)
-            except zipfile.BadZipFile as exc:
-                raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+            return wheel_metadata_bytes(io.BytesIO(data), file.filename, file.project)
         return sdist_metadata_bytes(data, file.filename)
 
     # -- plumbing ---------------------------------------------------------
