@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from apkneed.cache import ContentStore
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
-from apkneed.python.pypi import DistFile, PyPIClient
+from apkneed.python.pypi import DistFile, PyPIClient, wheel_metadata_bytes
 
 pytestmark = pytest.mark.network
 
@@ -276,3 +276,28 @@ def test_tampered_wheel_read_by_range_is_refused(httpserver: HTTPServer, tmp_pat
         client.metadata(file)
     assert not (tmp_path / "pypi" / "files").exists()
     assert not (tmp_path / "pypi" / "unverified-metadata").exists()
+
+
+def _wheel_with_metadata(metadata: bytes, *, compression=zipfile.ZIP_DEFLATED) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as wheel:
+        wheel.writestr("demo-1.0.dist-info/METADATA", metadata)
+        wheel.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+    buffer.seek(0)
+    return buffer
+
+
+def test_wheel_metadata_is_read_through_the_bounded_reader() -> None:
+    text = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+    assert wheel_metadata_bytes(_wheel_with_metadata(text), "demo-1.0-py3-none-any.whl", "demo") == text
+
+
+def test_a_metadata_bomb_is_refused_not_inflated() -> None:
+    # 64 MiB of one byte deflates ~1000:1: the claimed size alone is refused.
+    bomb = _wheel_with_metadata(b"A" * (64 << 20))
+    with pytest.raises(EnvironmentFailure, match=r"METADATA claims 67108864 bytes \(limit 16777216\); refused"):
+        wheel_metadata_bytes(bomb, "demo-1.0-py3-none-any.whl", "demo")
+    # Under the size limit but with an absurd ratio: zipread's zip-bomb rule.
+    dense = _wheel_with_metadata(b"A" * (8 << 20))
+    with pytest.raises(EnvironmentFailure, match="compression ratio .* is absurd"):
+        wheel_metadata_bytes(dense, "demo-1.0-py3-none-any.whl", "demo")

@@ -77,6 +77,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from apkneed.binary.zipread import MemberError, ZipLimits, read_member
 from apkneed.cache import ContentStore, atomic_write, default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.net.http import (
@@ -259,8 +260,17 @@ def _absolute(page_url: str, url: str) -> str:
 # -- reading metadata out of archives (pure) -------------------------------
 
 
+#: a METADATA larger than this is refused: real ones, long READMEs included, stay under 1 MiB
+MAX_METADATA_BYTES = 16 << 20
+
+
 def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes:
-    """The METADATA of the wheel's one ``<name>-<version>.dist-info`` directory."""
+    """The METADATA of the wheel's one ``<name>-<version>.dist-info`` directory.
+
+    Inflated through :func:`apkneed.binary.zipread.read_member`, which never
+    yields more than the checked claimed size: a hostile METADATA member
+    cannot make this read unbounded.
+    """
     try:
         with zipfile.ZipFile(stream) as wheel:
             candidates = {
@@ -272,9 +282,17 @@ def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes
             chosen = matching or sorted(candidates)
             if not chosen:
                 raise EnvironmentFailure(f"no .dist-info/METADATA in the wheel of {project}")
-            return wheel.read(chosen[0])
+            info = wheel.getinfo(chosen[0])
+            if info.file_size > MAX_METADATA_BYTES:
+                raise EnvironmentFailure(
+                    f"{filename}: {info.filename} claims {info.file_size} bytes "
+                    f"(limit {MAX_METADATA_BYTES}); refused"
+                )
+            return read_member(wheel, info, ZipLimits())
     except zipfile.BadZipFile as exc:
         raise EnvironmentFailure(f"{filename}: not a readable wheel ({exc})") from None
+    except MemberError as exc:
+        raise EnvironmentFailure(f"{filename}: {exc}") from None
 
 
 def sdist_metadata_bytes(data: bytes, filename: str) -> bytes:
