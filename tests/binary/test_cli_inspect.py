@@ -113,3 +113,16 @@ def test_real_pillow_wheel(pillow_musl_wheel, v316_index_path):
     data = json.loads(result.stdout)
     assert data["external"] == [{"soname": "libz.so.1", "provided_by": ["zlib"]}]
     assert data["libc"] == "musl" and len(data["vendored"]) > 10
+
+
+def test_musl_version_is_the_one_apk_installs(v316_index_path):
+    # Made-up records in the real format: the older musl listed first.
+    from apkneed.alpine.index import read_index_bytes
+    from apkneed.alpine.world import AlpineWorld
+    from apkneed.cli.inspect import musl_version
+
+    made_up = read_index_bytes(
+        b"P:musl\nV:1.2.3-r0\nA:x86_64\n\nP:musl\nV:1.2.4-r1\nA:x86_64\n", source="made-up", repository="main"
+    )
+    assert musl_version(AlpineWorld("v3.16", "x86_64", (made_up,), origin="test")) == "1.2.4-r1"
+    assert musl_version(AlpineWorld(None, "x86_64", (), origin="test")) is None

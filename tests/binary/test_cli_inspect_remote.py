@@ -76,3 +76,15 @@ def test_sdist_only_requirement_exits_1_and_points_to_plan(inspect_cache, v316_i
     assert result.exit_code == 1
     error = json.loads(result.stdout)["error"]
     assert "pip would build psycopg2-2.9.10.tar.gz from source" in error and "apkneed plan" in error
+
+
+def test_url_honours_the_configured_ca_bundle(tmp_path, v316_index_path):
+    # The URL path builds its client from pip's TLS setting, as a requirement
+    # does: a CA bundle that is not there is refused before any connection.
+    result = CliRunner().invoke(
+        main,
+        ["inspect", "https://127.0.0.1:9/x-1.0-py3-none-any.whl", "--index", str(v316_index_path), "--arch", "x86_64"],
+        env={"APKNEED_CACHE_DIR": str(tmp_path), "PIP_CERT": str(tmp_path / "missing-ca.pem"), "PIP_CONFIG_FILE": "/dev/null"},
+    )
+    assert result.exit_code == 2
+    assert "CA bundle from environment PIP_CERT does not exist" in result.stderr

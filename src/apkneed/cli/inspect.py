@@ -115,6 +115,7 @@ def open_wheel_url(url: str) -> tuple[BinaryIO, str]:
     """A range-request file over ``url``; the fragment may carry ``sha256=``."""
     from apkneed.net.http import make_client
     from apkneed.net.rangefile import RangeFile
+    from apkneed.python.config import index_config
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -123,7 +124,8 @@ def open_wheel_url(url: str) -> tuple[BinaryIO, str]:
     if not filename.endswith(".whl"):
         raise InputError(f"{url}: not a wheel URL (the file name must end in .whl)")
     sha256 = parse_qs(parts.fragment).get("sha256", [None])[0]
-    client = make_client()
+    # The CA bundle pip is configured with, as for a requirement (PyPIClient).
+    client = make_client(verify=index_config().verify)
     stream = RangeFile(client, urlunsplit(parts._replace(fragment="")), sha256=sha256)
     return _ClosingBoth(stream, client), filename
 
@@ -234,8 +236,13 @@ def so_providers_from_world(world: AlpineWorld) -> SoProviders:
 
 
 def musl_version(world: AlpineWorld) -> str | None:
-    """The version of the target's musl package (first index wins, as in apk)."""
-    return next((p.version for p in world.packages if p.name == "musl"), None)
+    """The version of the target's musl package: the one apk installs."""
+    from apkneed.alpine.facts import newest_version
+
+    try:
+        return newest_version(world, "musl")
+    except InputError:  # an index without musl (a made-up one): no version to check against
+        return None
 
 
 def print_report(report: WheelReport, world: AlpineWorld | None) -> None:
