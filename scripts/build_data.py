@@ -6,12 +6,12 @@
 Writes, replacing what was there:
 
 * ``<out>/keys/*.rsa.pub``: Alpine's public signing keys, byte for byte.
-* ``<out>/snapshot/<release>/<repo>/<arch>/APKINDEX.tar.gz``: every index
-  under ``<shared>/alpine/v*/<repo>/<arch>/``, byte for byte, after checking
+* ``<out>/snapshot/<release>/<repo>/<arch>/APKINDEX.tar.gz``: the indexes
+  named in ``SHIPPED`` (below), from ``<shared>/alpine/``, byte for byte, after checking
   that it parses, that its signature verifies against those keys, that its
   DESCRIPTION names the release its directory says, and that its packages
   are for the arch its directory says. Anything else stops the build.
-* ``<out>/snapshot/manifest.json``: what each index is (see apkneed.alpine.snapshot).
+* ``<out>/snapshot/manifest.json``: what each index is (see apkneed.alpine.sources.snapshot).
 
 The output depends only on the input bytes (no timestamps, sorted order),
 so a rebuild is byte-identical; tests/alpine/test_snapshot.py checks that
@@ -26,12 +26,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 from apkneed.alpine.facts import newest_build_date
 from apkneed.alpine.index import read_index_bytes
-from apkneed.alpine.release import release_from_description
-from apkneed.alpine.signature import KEY_SUFFIX, load_keys, verify_index
-from apkneed.alpine.snapshot import MANIFEST_NAME, SnapshotEntry, manifest_bytes
+from apkneed.alpine.sources.release import release_from_description
+from apkneed.alpine.sources.signature import KEY_SUFFIX, load_keys, verify_index
+from apkneed.alpine.sources.snapshot import MANIFEST_NAME, SnapshotEntry, manifest_bytes
 from apkneed.cache import atomic_write
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,21 @@ DEFAULT_SHARED = PROJECT_ROOT.parent / "shared"
 DEFAULT_OUT = PROJECT_ROOT / "src" / "apkneed" / "data"
 #: the subdirectories of <out> this script owns and replaces
 OWNED = ("keys", "snapshot")
+#: What the wheel carries (release, repository, arch), at most 6 MiB in all:
+#: today's Alpine (v3.23 main; v3.21 main + community, the one release with a
+#: real community index, for py3-numpy and OpenBLAS), aarch64 (v3.17), and
+#: v3.16, on which the README's examples and the python:3.10-alpine3.16 truth
+#: rest. The other shared releases (v3.18-v3.20) stay test data: they are
+#: fetched from the mirror when asked for, and are not worth 1.3 MiB offline.
+SHIPPED = (
+    ("v3.16", "main", "x86_64"),
+    ("v3.17", "main", "aarch64"),
+    ("v3.21", "main", "x86_64"),
+    ("v3.21", "community", "x86_64"),
+    ("v3.23", "main", "x86_64"),
+)
+#: the wheel's budget for the snapshot (issue "Alpine today")
+MAX_SNAPSHOT_BYTES = 6 * 1024 * 1024
 
 
 class BuildError(Exception):
@@ -54,9 +70,13 @@ def copy_keys(shared: Path, keys_out: Path) -> list[str]:
     return names
 
 
-def snapshot_sources(shared: Path) -> list[Path]:
-    """``<shared>/alpine/<release>/<repo>/<arch>/APKINDEX.tar.gz``, sorted."""
-    return sorted((shared / "alpine").glob("v*/*/*/APKINDEX.tar.gz"))
+def snapshot_sources(shared: Path, shipped: Sequence[tuple[str, str, str]] = SHIPPED) -> list[Path]:
+    """``<shared>/alpine/<release>/<repo>/<arch>/APKINDEX.tar.gz`` for each of ``shipped``, sorted."""
+    sources = [shared / "alpine" / release / repo / arch / "APKINDEX.tar.gz" for release, repo, arch in shipped]
+    missing = [str(s) for s in sources if not s.is_file()]
+    if missing:
+        raise BuildError(f"missing from the shared data: {', '.join(missing)}")
+    return sorted(sources)
 
 
 def build_entry(source: Path, shared: Path, keys: dict, snapshot_out: Path) -> SnapshotEntry:
@@ -91,7 +111,7 @@ def build_entry(source: Path, shared: Path, keys: dict, snapshot_out: Path) -> S
     )
 
 
-def build(shared: Path, out: Path) -> list[SnapshotEntry]:
+def build(shared: Path, out: Path, shipped: Sequence[tuple[str, str, str]] = SHIPPED) -> list[SnapshotEntry]:
     """Build keys/ and snapshot/ into ``out``, replacing only those two directories.
 
     Everything is built in a temporary directory beside ``out`` first, so a
@@ -102,10 +122,11 @@ def build(shared: Path, out: Path) -> list[SnapshotEntry]:
         staging = Path(tmp)
         copy_keys(shared, staging / "keys")
         keys = load_keys(staging / "keys")
-        sources = snapshot_sources(shared)
-        if not sources:
-            raise BuildError(f"no indexes under {shared / 'alpine'}")
+        sources = snapshot_sources(shared, shipped)
         entries = [build_entry(source, shared, keys, staging / "snapshot") for source in sources]
+        total = sum(entry.size for entry in entries)
+        if total > MAX_SNAPSHOT_BYTES:
+            raise BuildError(f"the snapshot would be {total} bytes, over its {MAX_SNAPSHOT_BYTES}-byte budget")
         atomic_write(staging / "snapshot" / MANIFEST_NAME, manifest_bytes(entries))
         for name in OWNED:
             shutil.rmtree(out / name, ignore_errors=True)

@@ -140,7 +140,7 @@ def test_whole_process_and_no_network_libraries_in_the_resolver(v316_index_path,
     script = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('LOADED', sorted(m for m in ('httpx', 'rich', 'ssl', 'apkneed.net.http',"
-        " 'apkneed.alpine.mirror', 'apkneed.alpine.snapshot') if m in sys.modules), file=sys.stderr))\n"
+        " 'apkneed.alpine.sources.mirror', 'apkneed.alpine.sources.snapshot') if m in sys.modules), file=sys.stderr))\n"
         "from apkneed.cli import main\n"
         "main()\n"
     )

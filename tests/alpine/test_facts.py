@@ -12,7 +12,7 @@ from apkneed.alpine.facts import (
     release_numbers,
 )
 from apkneed.alpine.index import read_index_bytes, read_index_file
-from apkneed.alpine.world import AlpineWorld
+from apkneed.alpine.sources.world import AlpineWorld
 from apkneed.errors import InputError
 
 

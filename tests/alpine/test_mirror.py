@@ -9,7 +9,7 @@ import json
 import pytest
 from mirror_server import index_streams, shared_index, shared_releases_mirror, touch_gzip_mtime
 
-from apkneed.alpine.mirror import (
+from apkneed.alpine.sources.mirror import (
     FetchPolicy,
     TrustSettings,
     alpine_cache,
@@ -19,8 +19,8 @@ from apkneed.alpine.mirror import (
     index_url,
     normalize_mirror,
 )
-from apkneed.alpine.release import release_from_description, validate_release
-from apkneed.alpine.signature import load_keys
+from apkneed.alpine.sources.release import release_from_description, validate_release
+from apkneed.alpine.sources.signature import load_keys
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 from apkneed.net.http import make_client
 

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from apkneed.alpine import parsed
+from apkneed.alpine.sources import parsed
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.package import Package
-from apkneed.alpine.parsed import ParsedIndexes
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.parsed import ParsedIndexes
+from apkneed.alpine.sources.world import load_world
 from apkneed.errors import InputError
 
 FIELDS = [f.name for f in dataclasses.fields(Package)]

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from mirror_server import index_streams, signature_of, signature_stream, tar_stream, touch_gzip_mtime
 
 from apkneed.alpine.index import read_index_bytes, read_index_file
-from apkneed.alpine.signature import (
+from apkneed.alpine.sources.signature import (
     load_keys,
     require_trusted,
     untrusted_warning,

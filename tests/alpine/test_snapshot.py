@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from mirror_server import index_streams, touch_gzip_mtime
 
-from apkneed.alpine.signature import load_keys
-from apkneed.alpine.snapshot import (
+from apkneed.alpine.sources.signature import load_keys
+from apkneed.alpine.sources.snapshot import (
     bundled_snapshot_dir,
     default_release,
     load_entry,
@@ -73,7 +73,7 @@ def test_the_build_refuses_an_untrusted_index(build_data, shared_dir, tmp_path):
     target.write_bytes(sig + touch_gzip_mtime(idx))
     out = tmp_path / "out"
     with pytest.raises(build_data.BuildError, match="BAD signature.*an untrusted index is never shipped"):
-        build_data.build(fake_shared, out)
+        build_data.build(fake_shared, out, shipped=[("v3.16", "main", "x86_64")])
     assert not (out / "snapshot").exists()
 
 
@@ -82,13 +82,30 @@ def test_the_build_refuses_an_index_in_the_wrong_release_directory(build_data, s
     shutil.copytree(shared_dir / "alpine" / "keys", fake_shared / "alpine" / "keys")
     shutil.copytree(shared_dir / "alpine" / "v3.16", fake_shared / "alpine" / "v3.18")
     with pytest.raises(build_data.BuildError, match=r"DESCRIPTION 'v3.16.3-13-g4d933a1fa3' is not release v3.18"):
-        build_data.build(fake_shared, tmp_path / "out")
+        build_data.build(fake_shared, tmp_path / "out", shipped=[("v3.18", "main", "x86_64")])
+
+
+def test_the_build_refuses_a_missing_index_and_an_oversized_snapshot(build_data, shared_dir, tmp_path):
+    with pytest.raises(build_data.BuildError, match=r"missing from the shared data: .*v3\.99/main/x86_64"):
+        build_data.build(shared_dir, tmp_path / "out", shipped=[("v3.99", "main", "x86_64")])
+    every = [tuple(p.relative_to(shared_dir / "alpine").parts[:3])
+             for p in sorted((shared_dir / "alpine").glob("v*/*/*/APKINDEX.tar.gz"))] * 2
+    with pytest.raises(build_data.BuildError, match="over its 6291456-byte budget"):
+        build_data.build(shared_dir, tmp_path / "out", shipped=every)
+    assert not (tmp_path / "out" / "snapshot").exists()
 
 
 def test_the_manifest_describes_the_real_indexes(shared_dir):
-    entries = {(e.release, e.arch): e for e in read_manifest()}
-    assert sorted(entries) == [("v3.16", "x86_64"), ("v3.17", "aarch64")]
-    v316, v317 = entries["v3.16", "x86_64"], entries["v3.17", "aarch64"]
+    entries = {(e.release, e.repository, e.arch): e for e in read_manifest()}
+    assert sorted(entries) == [
+        ("v3.16", "main", "x86_64"), ("v3.17", "main", "aarch64"),
+        ("v3.21", "community", "x86_64"), ("v3.21", "main", "x86_64"), ("v3.23", "main", "x86_64"),
+    ]
+    v316, v317 = entries["v3.16", "main", "x86_64"], entries["v3.17", "main", "aarch64"]
+    community = entries["v3.21", "community", "x86_64"]
+    assert (community.description, community.packages) == ("v3.21.3-4-g3889c734f6a", 19854)
+    assert entries["v3.23", "main", "x86_64"].packages == 5868
+    assert sum(e.size for e in entries.values()) <= 6 * 1024 * 1024
     assert (v316.repository, v316.description, v316.date, v316.packages) == (
         "main", "v3.16.3-13-g4d933a1fa3", "2022-11-21", 4929)
     assert (v317.repository, v317.description, v317.date, v317.packages) == (
@@ -101,7 +118,7 @@ def test_the_manifest_describes_the_real_indexes(shared_dir):
 
 
 def test_an_entry_loads_verified_and_fast(keys):
-    (entry,) = select_entries(read_manifest(), None, "x86_64", ("main", "community"))
+    (entry,) = select_entries(read_manifest(), "v3.16", "x86_64", ("main", "community"))
     started = time.perf_counter()
     index = load_entry(entry, keys)
     elapsed = time.perf_counter() - started
@@ -133,7 +150,11 @@ def test_selection(keys):
     entries = read_manifest()
     assert default_release(entries, "aarch64") == "v3.17"
     assert default_release(entries, "riscv64") is None
-    assert [e.release for e in select_entries(entries, "latest-stable", "x86_64", ("main",))] == ["v3.16"]
+    assert default_release(entries, "x86_64") == "v3.23"
+    assert [e.release for e in select_entries(entries, "latest-stable", "x86_64", ("main",))] == ["v3.23"]
+    # community is searched after main, whatever order the manifest keeps
+    assert [(e.release, e.repository) for e in select_entries(entries, "v3.21", "x86_64", ("main", "community"))] == [
+        ("v3.21", "main"), ("v3.21", "community")]
     with pytest.raises(InputError, match=r"^the embedded snapshot has no Alpine edge x86_64 \(it has: .*v3.16 main x86_64"):
         select_entries(entries, "edge", "x86_64", ("main",))
     with pytest.raises(InputError, match="has no community repository for Alpine v3.16 x86_64"):

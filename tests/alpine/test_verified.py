@@ -12,8 +12,8 @@ import pytest
 from mirror_server import index_streams, touch_gzip_mtime
 
 from apkneed.alpine.index import read_index_bytes, read_index_file
-from apkneed.alpine.signature import KeyRing, read_key_ring, require_trusted
-from apkneed.alpine.verified import VerifiedRecords, signed_digest
+from apkneed.alpine.sources.signature import KeyRing, read_key_ring, require_trusted
+from apkneed.alpine.sources.verified import VerifiedRecords, signed_digest
 from apkneed.errors import IntegrityError
 
 # Report, at exit, whether the whole command imported cryptography.
@@ -182,6 +182,6 @@ def test_a_broken_key_file_is_loud_even_for_an_unsigned_index(tmp_path, v316_ind
 def test_the_keys_are_read_from_where_importlib_resources_says():
     from importlib import resources
 
-    from apkneed.alpine.signature import bundled_keys_dir
+    from apkneed.alpine.sources.signature import bundled_keys_dir
 
     assert bundled_keys_dir() == resources.files("apkneed") / "data" / "keys"

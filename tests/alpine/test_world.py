@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from mirror_server import index_streams, shared_releases_mirror, touch_gzip_mtime
 from rich.console import Console
 
-from apkneed.alpine.mirror import FetchPolicy
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.mirror import FetchPolicy
+from apkneed.alpine.sources.world import load_world
 from apkneed.cli.common import json_option, reports_errors, warn
 from apkneed.cli.options import alpine_options, download_progress, world_from_options
 from apkneed.errors import InputError, IntegrityError
@@ -91,7 +91,11 @@ def test_offline_uses_the_cache_without_the_network(mirror, isolated_cache):
 
 def test_offline_default_release_is_the_snapshots_for_the_arch(isolated_cache):
     assert load_world(arch="aarch64", offline=True).release == "v3.17"
-    assert load_world(arch="x86_64", offline=True).release == "v3.16"
+    newest = load_world(arch="x86_64", offline=True)
+    assert newest.release == "v3.23"
+    assert newest.origin == "embedded snapshot (Alpine v3.23 main x86_64 of 2026-04-18)"
+    both = load_world(release="v3.21", arch="x86_64", offline=True)
+    assert [(i.repository, len(i.packages)) for i in both.indexes] == [("main", 5538), ("community", 19854)]
 
 
 def test_offline_without_that_release_lists_what_the_snapshot_has(isolated_cache):
@@ -99,7 +103,9 @@ def test_offline_without_that_release_lists_what_the_snapshot_has(isolated_cache
         load_world(release="v3.22", arch="x86_64", offline=True)
     assert str(error.value) == (
         "offline (--offline), no cached index, and the embedded snapshot has no Alpine v3.22 x86_64 "
-        "(it has: Alpine v3.17 main aarch64 of 2023-05-27, Alpine v3.16 main x86_64 of 2022-11-21)"
+        "(it has: Alpine v3.17 main aarch64 of 2023-05-27, Alpine v3.16 main x86_64 of 2022-11-21, "
+        "Alpine v3.21 community x86_64 of 2025-02-14, Alpine v3.21 main x86_64 of 2025-02-13, "
+        "Alpine v3.23 main x86_64 of 2026-04-18)"
     )
     with pytest.raises(InputError, match=r"the embedded snapshot has nothing for s390x \(it has: Alpine v3.17"):
         load_world(arch="s390x", offline=True)
@@ -194,7 +200,7 @@ def show_world(alpine, as_json):
 
 
 def test_cli_offline_prints_the_answer_and_one_warning(mirror, isolated_cache):
-    result = CliRunner().invoke(show_world, ["--offline", "--arch", "x86_64", "--mirror", mirror.url])
+    result = CliRunner().invoke(show_world, ["--offline", "--arch", "x86_64", "--alpine", "v3.16", "--mirror", mirror.url])
     assert result.exit_code == 0
     assert result.stdout == "v3.16 x86_64 4929\n"
     assert result.stderr == f"apkneed: warning: offline (--offline); {V316_SNAPSHOT_LINE}\n"

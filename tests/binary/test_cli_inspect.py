@@ -118,7 +118,7 @@ def test_real_pillow_wheel(pillow_musl_wheel, v316_index_path):
 def test_musl_version_is_the_one_apk_installs(v316_index_path):
     # Made-up records in the real format: the older musl listed first.
     from apkneed.alpine.index import read_index_bytes
-    from apkneed.alpine.world import AlpineWorld
+    from apkneed.alpine.sources.world import AlpineWorld
     from apkneed.cli.inspect import musl_version
 
     made_up = read_index_bytes(

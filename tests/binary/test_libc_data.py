@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from apkneed.alpine.index import read_index_file
-from apkneed.alpine.world import KNOWN_ARCHES
+from apkneed.alpine.sources.world import KNOWN_ARCHES
 from apkneed.binary.elf import _MACHINES
 from apkneed.binary.libc import GLIBC, MUSL, glibc_only_symbols, interpreter_libc, load_libc_rules, soname_libc
 from apkneed.binary.policy import load_policy, parse_platform

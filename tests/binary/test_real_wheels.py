@@ -11,7 +11,7 @@ import pytest
 from binary_helpers import CountingReader
 from binutils_oracle import readelf_facts
 
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.world import load_world
 from apkneed.binary.policy import Target
 from apkneed.binary.wheel import inspect_wheel
 from apkneed.binary.zipread import ZipLimits

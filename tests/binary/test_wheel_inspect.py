@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from binary_helpers import run
 
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.world import load_world
 from apkneed.binary.policy import Target
 from apkneed.binary.wheel import inspect_wheel
 from apkneed.cli.inspect import so_providers_from_world

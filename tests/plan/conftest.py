@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.world import load_world
 from apkneed.plan.base import parse_base
 from apkneed.plan.pipeline import PlanRequest, PlanRun, run_plan
 from apkneed.plan.target import plan_target

@@ -8,7 +8,7 @@ import pytest
 
 from apkneed.alpine.index import read_index_file, read_installed_db
 from apkneed.alpine.providers import build_provider_map
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.world import load_world
 from apkneed.errors import InputError
 from apkneed.plan.apkmatch import apk_to_pep440, apk_upstream, find_alpine_packages, satisfies_pin
 from apkneed.plan.base import base_world, image_reference, load_base_images, parse_base

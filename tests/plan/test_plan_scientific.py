@@ -20,7 +20,7 @@ import re
 import pytest
 
 from apkneed.alpine.providers import build_provider_map
-from apkneed.alpine.world import load_world
+from apkneed.alpine.sources.world import load_world
 from apkneed.render.apk import apk_add_lines
 from apkneed.render.dockerfile import render_dockerfile
 from apkneed.render.explain import explain_all, explain_package

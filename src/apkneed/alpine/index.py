@@ -93,7 +93,7 @@ def _tar_members(raw: bytes, source: str) -> dict[str, bytes]:
 
     :mod:`tarfile` reads them, imported here: its import (~3 ms) is all a
     reader of our own would save (reading takes 0.2 ms), and a run whose
-    indexes come from parsed copies (:mod:`apkneed.alpine.parsed`) never
+    indexes come from parsed copies (:mod:`apkneed.alpine.sources.parsed`) never
     reads a tar. tarfile ends an archive quietly at a damaged header after
     the first one; a damaged index is refused wherever the damage is, with
     the reason the header gives.

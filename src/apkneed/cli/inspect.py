@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import click
 
-from apkneed.alpine.world import AlpineWorld, host_arch, validate_arch
+from apkneed.alpine.sources.world import AlpineWorld, host_arch, validate_arch
 from apkneed.binary.policy import Target
 from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
-# alpine.world imports only what a local --index needs; the network and
+# alpine.sources.world imports only what a local --index needs; the network and
 # terminal UI libraries are imported where they are used.
-from apkneed.alpine.release import DEFAULT_MIRROR
+from apkneed.alpine.sources.release import DEFAULT_MIRROR
 
 if TYPE_CHECKING:
-    from apkneed.alpine.world import AlpineWorld
+    from apkneed.alpine.sources.world import AlpineWorld
     from apkneed.net.http import ProgressCallback
 
 
@@ -85,7 +85,7 @@ def world_from_options(
     Without an explicit ``progress``, downloads draw a progress bar on a
     terminal stderr.
     """
-    from apkneed.alpine.world import load_world  # a command that never needs a world never loads it
+    from apkneed.alpine.sources.world import load_world  # a command that never needs a world never loads it
 
     with contextlib.ExitStack() as stack:
         if progress is None and not options.index_paths:

@@ -178,7 +178,7 @@ def compute_plan(
     prerelease: bool,
 ):
     """Check the inputs (before any network), load the world, run the pipeline."""
-    from apkneed.alpine.world import validate_arch
+    from apkneed.alpine.sources.world import validate_arch
     from apkneed.plan.base import parse_base
     from apkneed.plan.pipeline import check_route_policy, run_plan
     from apkneed.plan.target import check_python_option, plan_target, release_for

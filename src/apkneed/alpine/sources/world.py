@@ -12,7 +12,7 @@ order of precedence:
    that still checks out, else the embedded snapshot, with one warning line
    naming what was used.
 
-Trust is the same for every source (see :mod:`apkneed.alpine.signature`):
+Trust is the same for every source (see :mod:`apkneed.alpine.sources.signature`):
 an index must be signed by one of Alpine's keys, ``--index`` files included
 (so a plain-text ``APKINDEX`` needs ``allow_untrusted``, as with apk);
 ``allow_untrusted`` lets an untrusted index through with a warning. An index
@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from apkneed.alpine.index import ApkIndex, check_arch
-from apkneed.alpine.parsed import ParsedIndexes
-from apkneed.alpine.release import DEFAULT_MIRROR, resolve_release, validate_release, validate_repository
-from apkneed.alpine.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
-from apkneed.alpine.verified import VerifiedRecords
+from apkneed.alpine.sources.parsed import ParsedIndexes
+from apkneed.alpine.sources.release import DEFAULT_MIRROR, resolve_release, validate_release, validate_repository
+from apkneed.alpine.sources.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
+from apkneed.alpine.sources.verified import VerifiedRecords
 from apkneed.cache import default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 
@@ -51,7 +51,7 @@ from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 # are imported by the functions that use them: a world read from --index
 # files, the common case in scripts and benchmarks, never needs them.
 if TYPE_CHECKING:
-    from apkneed.alpine.mirror import FetchPolicy, MirrorRelease
+    from apkneed.alpine.sources.mirror import FetchPolicy, MirrorRelease
     from apkneed.net.http import ProgressCallback, RevalidatingCache
 
 KNOWN_ARCHES = ("x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64")
@@ -137,12 +137,12 @@ def load_world(
     root = cache_root or default_cache_root()
     # --index files and the snapshot are not the cache's own copies: a
     # verified-index record may spare them cryptography, a parsed copy the
-    # parse (see alpine.signature and alpine.parsed).
+    # parse (see alpine.sources.signature and alpine.sources.parsed).
     records = VerifiedRecords(root / "alpine" / "verified")
     if index_paths:
         parsed = ParsedIndexes(root / "alpine" / "parsed")
         return _world_from_paths(index_paths, release, arch, trust, records, parsed)
-    from apkneed.alpine.mirror import FetchPolicy, alpine_cache, fetch_release, normalize_mirror
+    from apkneed.alpine.sources.mirror import FetchPolicy, alpine_cache, fetch_release, normalize_mirror
     from apkneed.net.http import make_client
 
     mirror = normalize_mirror(mirror)
@@ -232,8 +232,8 @@ def _world_without_network(
     offline: bool,
 ) -> AlpineWorld:
     """A cached copy that still checks out, else the embedded snapshot."""
-    from apkneed.alpine.mirror import cached_release, describe
-    from apkneed.alpine.snapshot import load_entry, read_manifest, select_entries
+    from apkneed.alpine.sources.mirror import cached_release, describe
+    from apkneed.alpine.sources.snapshot import load_entry, read_manifest, select_entries
 
     cached = cached_release(cache, mirror, release or "latest-stable", arch, repositories, trust=trust)
     if cached is not None:

@@ -31,8 +31,8 @@ from apkneed.alpine.facts import newest_build_date
 from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
 # resolve_release and TrustSettings live where --index worlds can use them
 # without importing this module; this module's callers still find them here.
-from apkneed.alpine.release import resolve_release
-from apkneed.alpine.signature import TrustSettings, Verification, require_trusted, untrusted_warning
+from apkneed.alpine.sources.release import resolve_release
+from apkneed.alpine.sources.signature import TrustSettings, Verification, require_trusted, untrusted_warning
 from apkneed.cache import default_cache_root
 from apkneed.errors import InputError, IntegrityError
 from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache

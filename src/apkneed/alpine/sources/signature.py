@@ -25,7 +25,7 @@ Repeat runs: the verified-index record
 
 Importing ``cryptography`` costs ~20 ms, more than a whole solve; the RSA
 check itself takes well under a millisecond. So a verification that
-succeeds is remembered (:mod:`apkneed.alpine.verified`), and a later run
+succeeds is remembered (:mod:`apkneed.alpine.sources.verified`), and a later run
 given byte-identical input trusts it without importing ``cryptography``.
 The keys are read as bytes (:class:`KeyRing`) and parsed only when a
 signature must really be checked. Why that is sound:
@@ -57,7 +57,7 @@ signature must really be checked. Why that is sound:
   never supply an index. Records serve ``--index`` files and the embedded
   snapshot (whose bytes are also pinned by the manifest's sha256): a record
   lying about them needs control of both the cache and the file. (Parsed
-  copies of ``--index`` files, :mod:`apkneed.alpine.parsed`, rest on the
+  copies of ``--index`` files, :mod:`apkneed.alpine.sources.parsed`, rest on the
   cache alone; their docstring says so.)
 * The whole key set's fingerprint keeps :func:`load_keys`' promise that a
   broken key file is loud: a record is written only after every key parsed,
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.1
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-    from apkneed.alpine.verified import VerifiedRecords
+    from apkneed.alpine.sources.verified import VerifiedRecords
 
 #: apk's signature algorithm names -> the name of the digest (in
 #: ``cryptography.hazmat.primitives.hashes``) each one signs

@@ -17,7 +17,7 @@ copy rewritten:
   or corrupted copy is never unmarshalled, and it unpacks to the expected
   shape;
 * it is private to the user (:func:`apkneed.cache.read_private`), as a
-  verified-index record must be (see :mod:`apkneed.alpine.signature`).
+  verified-index record must be (see :mod:`apkneed.alpine.sources.signature`).
 
 The signature is still checked on the file's own signed bytes (the copy
 keeps only their place in the file), but the packages come from the copy:

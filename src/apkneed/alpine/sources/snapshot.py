@@ -25,8 +25,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from apkneed.alpine.index import ApkIndex, read_index_bytes
-from apkneed.alpine.release import release_sort_key
-from apkneed.alpine.signature import require_trusted
+from apkneed.alpine.sources.release import release_sort_key
+from apkneed.alpine.sources.signature import require_trusted
 from apkneed.errors import InputError, IntegrityError
 
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.1
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-    from apkneed.alpine.verified import VerifiedRecords
+    from apkneed.alpine.sources.verified import VerifiedRecords
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -161,7 +161,7 @@ def load_entry(
     """Read one embedded index, checking its sha256 and its signature.
 
     With ``records``, a signature verified by an earlier run is trusted from
-    its record (see :mod:`apkneed.alpine.signature`).
+    its record (see :mod:`apkneed.alpine.sources.signature`).
     """
     directory = bundled_snapshot_dir() if directory is None else directory
     source = f"embedded snapshot {entry.file}"

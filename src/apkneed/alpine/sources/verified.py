@@ -1,7 +1,7 @@
 """Indexes whose signature verified before: one small record each, in the cache.
 
 Why a record may stand in for verification, and why that is sound, is told
-in :mod:`apkneed.alpine.signature`. A record is a text file under
+in :mod:`apkneed.alpine.sources.signature`. A record is a text file under
 ``<cache root>/alpine/verified/``, named by the sha256 of the index's signed
 (compressed) stream::
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from apkneed import __version__
 from apkneed.alpine.index import ApkIndex
-from apkneed.alpine.signature import KeyRing, Verification
+from apkneed.alpine.sources.signature import KeyRing, Verification
 from apkneed.cache import read_private, write_private
 
 RECORD_FORMAT = "apkneed-verified-index 1"
