@@ -104,9 +104,9 @@ def _most_severe_first(problems: list[Problem]) -> list[Problem]:
 
 def is_object_candidate(info: zipfile.ZipInfo) -> bool:
     """Could this member be an ELF object? (decided from the name and mode only)"""
-    if info.is_dir():
-        return False
     name = info.filename
+    if not name or info.is_dir():  # is_dir() fails on an empty name
+        return False
     mode = info.external_attr >> 16
     return bool(_SHARED_OBJECT_RE.search(name) or mode & 0o111 or _SCRIPTS_RE.match(name))
 

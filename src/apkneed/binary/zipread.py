@@ -22,6 +22,7 @@ Archive-level problems raise :class:`ZipError`; a bad member raises
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import struct
 import zipfile
@@ -61,8 +62,13 @@ _ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")
 _CENTRAL_ENTRY_MIN = 46  # fixed part of one central directory entry
 _MAX_COMMENT = 0xFFFF
 
-# Errors zipfile and zlib raise on damaged or unsupported archives.
+# Errors zipfile and zlib raise on damaged or unsupported archives (ValueError
+# covers UnicodeDecodeError of a member name; RuntimeError an encrypted member;
+# NotImplementedError an unsupported compression method).
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, struct.error)
+# ... and what inflating a member raises besides: bz2 reports corrupt data as
+# OSError, lzma as LZMAError.
+_MEMBER_FAILURES = (*_ZIP_FAILURES, OSError, lzma.LZMAError)
 
 
 def open_zip(stream: BinaryIO, *, source: str, limits: ZipLimits = ZipLimits()) -> zipfile.ZipFile:
@@ -121,9 +127,12 @@ def _zip64_claims(stream: BinaryIO, eocd_offset: int, source: str) -> tuple[int,
 
 
 def check_member_names(infos: list[zipfile.ZipInfo], source: str) -> None:
-    """Refuse names that are absolute or climb out of the archive root."""
+    """Refuse names that are empty, absolute or climb out of the archive root."""
     for info in infos:
         name = info.filename
+        if not name:
+            # zipfile's own ZipInfo.is_dir() fails on it; no installer accepts it
+            raise ZipError(f"{source}: a member has an empty name; refused")
         parts = re.split(r"[/\\]", name)
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\0" in name:
             raise ZipError(f"{source}: member path {name!r} escapes the archive; refused")
@@ -156,7 +165,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimi
     try:
         with archive.open(info) as member:
             return _read_exactly(member, want, info.filename, to_end=want == info.file_size)
-    except _ZIP_FAILURES as exc:
+    except _MEMBER_FAILURES as exc:
         raise MemberError(f"{info.filename}: cannot inflate ({exc})") from None
 
 
@@ -168,7 +177,7 @@ def read_member_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, length: in
     try:
         with archive.open(info) as member:
             return member.read(length)
-    except _ZIP_FAILURES as exc:
+    except _MEMBER_FAILURES as exc:
         raise MemberError(f"{info.filename}: cannot inflate ({exc})") from None
 
 
@@ -253,7 +262,7 @@ class HeadCachedMember(io.RawIOBase):
                     return b""
                 self._stream_position += len(skipped)
             data = self._stream.read(length)
-        except _ZIP_FAILURES as exc:
+        except _MEMBER_FAILURES as exc:
             raise MemberError(f"{self._info.filename}: cannot inflate ({exc})") from None
         self._stream_position += len(data)
         return data

@@ -55,10 +55,12 @@ import dataclasses
 import hashlib
 import io
 import json
+import lzma
 import ssl
 import tarfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -77,7 +79,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from apkneed.binary.zipread import MemberError, ZipLimits, read_member
+from apkneed.binary.zipread import MemberError, ZipError, ZipLimits, open_zip, read_member
 from apkneed.cache import ContentStore, atomic_write, default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.net.http import (
@@ -267,12 +269,14 @@ MAX_METADATA_BYTES = 16 << 20
 def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes:
     """The METADATA of the wheel's one ``<name>-<version>.dist-info`` directory.
 
-    Inflated through :func:`apkneed.binary.zipread.read_member`, which never
-    yields more than the checked claimed size: a hostile METADATA member
-    cannot make this read unbounded.
+    The archive is opened through :func:`apkneed.binary.zipread.open_zip`
+    (claimed sizes and names checked first) and the member inflated through
+    :func:`~apkneed.binary.zipread.read_member`, which never yields more than
+    the checked claimed size. Whatever the bytes, the outcome is the METADATA
+    or one :class:`EnvironmentFailure` (the index served an unusable file).
     """
     try:
-        with zipfile.ZipFile(stream) as wheel:
+        with open_zip(stream, source=filename) as wheel:
             candidates = {
                 info.filename
                 for info in wheel.infolist()
@@ -282,35 +286,53 @@ def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes
             chosen = matching or sorted(candidates)
             if not chosen:
                 raise EnvironmentFailure(f"no .dist-info/METADATA in the wheel of {project}")
-            info = wheel.getinfo(chosen[0])
-            if info.file_size > MAX_METADATA_BYTES:
-                raise EnvironmentFailure(
-                    f"{filename}: {info.filename} claims {info.file_size} bytes "
-                    f"(limit {MAX_METADATA_BYTES}); refused"
-                )
-            return read_member(wheel, info, ZipLimits())
-    except zipfile.BadZipFile as exc:
+            return _capped_zip_member(wheel, wheel.getinfo(chosen[0]), filename)
+    except (ZipError, MemberError) as exc:
         raise EnvironmentFailure(f"{filename}: not a readable wheel ({exc})") from None
-    except MemberError as exc:
-        raise EnvironmentFailure(f"{filename}: {exc}") from None
+
+
+def _capped_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> bytes:
+    if info.file_size > MAX_METADATA_BYTES:
+        raise EnvironmentFailure(
+            f"{filename}: {info.filename} claims {info.file_size} bytes (limit {MAX_METADATA_BYTES}); refused"
+        )
+    return read_member(archive, info, ZipLimits())
+
+
+# What tarfile and its decompressors raise on damaged archives: gzip raises
+# BadGzipFile (an OSError) or zlib.error, bz2 OSError, xz LZMAError; a damaged
+# header can surface as ValueError or UnicodeDecodeError.
+_TAR_FAILURES = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
 
 
 def sdist_metadata_bytes(data: bytes, filename: str) -> bytes:
-    """The top-level PKG-INFO of an sdist archive."""
+    """The top-level PKG-INFO of an sdist archive (capped like a wheel's METADATA).
+
+    Whatever the bytes, the outcome is the PKG-INFO or one
+    :class:`EnvironmentFailure`.
+    """
+    if filename.lower().endswith(".zip"):
+        try:
+            with open_zip(io.BytesIO(data), source=filename) as archive:
+                infos = [i for i in archive.infolist() if i.filename.count("/") == 1 and i.filename.endswith("/PKG-INFO")]
+                if infos:
+                    return _capped_zip_member(archive, infos[0], filename)
+        except (ZipError, MemberError) as exc:
+            raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
+        raise EnvironmentFailure(f"{filename}: no PKG-INFO in the sdist")
     try:
-        if filename.lower().endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
-                if names:
-                    return archive.read(names[0])
-        else:
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-                for member in archive.getmembers():
-                    if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
-                        extracted = archive.extractfile(member)
-                        if extracted is not None:
-                            return extracted.read()
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            for member in archive:
+                if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                    if member.size > MAX_METADATA_BYTES:
+                        raise EnvironmentFailure(
+                            f"{filename}: {member.name} claims {member.size} bytes "
+                            f"(limit {MAX_METADATA_BYTES}); refused"
+                        )
+                    extracted = archive.extractfile(member)
+                    if extracted is not None:
+                        return extracted.read(MAX_METADATA_BYTES)
+    except _TAR_FAILURES as exc:
         raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
     raise EnvironmentFailure(f"{filename}: no PKG-INFO in the sdist")
 
