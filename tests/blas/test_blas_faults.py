@@ -89,4 +89,4 @@ def test_probe_output_is_one_json_object_per_line():
     completed = subprocess.run([sys.executable, str(PROBE), json.dumps({"task": "clock"})],
                                capture_output=True, text=True, timeout=60)
     lines = [json.loads(line) for line in completed.stdout.splitlines()]
-    assert [line["kind"] for line in lines] == ["clock", "done"]
+    assert [line["kind"] for line in lines] == ["clock", "fma", "floor", "done"]

@@ -38,6 +38,8 @@ class CpuInfo:
     model_name: str
     flags: frozenset[str]
     processors: tuple[Processor, ...]
+    #: Arm's "CPU part" (0xd0c is Neoverse N1); "" on x86
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ def parse_cpuinfo(text: str, arch: str) -> CpuInfo:
     family = _int(first.get("cpu family", "")) if "cpu family" in first else None
     model = _int(first.get("model", "")) if "model" in first else None
     model_name = first.get("model name") or first.get("Model") or first.get("Hardware") or ""
-    return CpuInfo(arch, vendor, family, model, model_name, frozenset(flags.split()), tuple(processors))
+    return CpuInfo(arch, vendor, family, model, model_name, frozenset(flags.split()), tuple(processors),
+                   first.get("CPU part", "").lower())
 
 
 def read_cpu_facts(cgroup_root: Path = Path("/sys/fs/cgroup"), proc: Path = Path("/proc"),

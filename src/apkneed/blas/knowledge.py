@@ -60,6 +60,35 @@ class VectorUnit:
     assumption: str
     vendor: str = ""
     family: int | None = None
+    #: widest vector in doubles: an FMA kernel narrower than this does not measure the unit
+    vector_doubles: int = 1
+    #: x86 model numbers, Arm "CPU part" values, a regex on the model name: all must match when given
+    models: tuple[int, ...] = ()
+    parts: tuple[str, ...] = ()
+    model_name: str = ""
+
+
+@dataclass(frozen=True)
+class ClockChain:
+    """Latency in cycles of the probe's dependent multiply, for the CPUs a rule matches."""
+
+    latency_cycles: int
+    cores: str
+    arch: str = ""
+    vendor: str = ""
+    family: int | None = None
+    models: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClockBand:
+    """What makes a clock figure believable (see [clock] in blas.toml)."""
+
+    min_ghz: float
+    max_ghz: float
+    low_factor: float
+    cpufreq_high_factor: float
+    high_factor: float
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,8 @@ class Knowledge:
     variable_prefixes: tuple[str, ...]
     thread_variables: tuple[str, ...]
     vector_units: tuple[VectorUnit, ...]
+    clock_chains: tuple[ClockChain, ...]
+    clock_band: ClockBand
     operations: dict[str, Operation]
     plans: dict[str, Plan]
     recommend_tolerance: float
@@ -145,9 +176,16 @@ def parse(data: dict) -> Knowledge:
         thread_variables=tuple(data["variables"]["thread_variables"]),
         vector_units=tuple(
             VectorUnit(u["arch"], u["name"], tuple(u["flags"]), int(u["flops_per_cycle"]), u["assumption"],
-                       u.get("vendor", ""), u.get("family"))
+                       u.get("vendor", ""), u.get("family"), int(u.get("vector_doubles", 1)),
+                       tuple(u.get("models", ())), tuple(u.get("parts", ())), u.get("model_name", ""))
             for u in data["vector_unit"]
         ),
+        clock_chains=tuple(
+            ClockChain(int(c["latency_cycles"]), c["cores"], c.get("arch", ""), c.get("vendor", ""), c.get("family"),
+                       tuple(c.get("models", ())))
+            for c in data["clock_chain"]
+        ),
+        clock_band=ClockBand(**{k: float(v) for k, v in data["clock"].items()}),
         operations=operations,
         plans=plans,
         recommend_tolerance=float(data["recommend"]["tolerance"]),

@@ -19,7 +19,8 @@ The probe decides nothing: it loads, calls, times and reports. Tasks:
 ``bench``   best-of timings of NumPy operations at given sizes and threads
 ``library`` best-of timings of one library's Fortran ``dgemm`` through
             ctypes, each result checked against NumPy's own product
-``clock``   the core clock, measured with a chain of dependent adds
+``clock``   the core clock (a chain of dependent multiplies), the FLOP/s of
+            an FMA kernel compiled here, and NumPy's a*b+c as a floor
 
 It must stay importable by Python 3.8 and free of apkneed imports.
 """
@@ -352,52 +353,135 @@ def task_library(request, channel):
             break
 
 
-# x86-64 machine code: rax = 0; loop { 16 x add rax, 1; dec rdi; jnz loop }; ret.
-# The adds depend on each other, one cycle each on every x86-64 core of the
-# last two decades, so one iteration costs 16 cycles whatever else runs.
-_CLOCK_ADDS = 16
-_CLOCK_CODE_X86_64 = (
-    bytes.fromhex("31c0")
-    + bytes.fromhex("4883c001") * _CLOCK_ADDS
-    + bytes.fromhex("48ffcf")
-    + bytes([0x75, (2 - (2 + 4 * _CLOCK_ADDS + 3 + 2)) & 0xFF])
-    + bytes.fromhex("c3")
+# x86-64 machine code: rax = 1; rcx = 3;
+# loop { 16 x imul rax, rcx; dec rdi; jnz loop }; ret.
+# Each multiply needs the one before it. A chain of dependent ``add reg, imm``
+# is NOT one per cycle on recent Intel cores (their renamer folds immediate
+# adds: it read 16-20 GHz on Sapphire/Emerald Rapids); no core shortens a
+# multiply. Its latency (3 cycles on Intel since Nehalem and AMD Zen 1-5) is
+# data in apkneed's blas.toml: this probe reports chain steps per second only.
+_CHAIN_STEPS = 16
+_CHAIN_CODE_X86_64 = (
+    bytes.fromhex("b801000000")  # mov eax, 1
+    + bytes.fromhex("b903000000")  # mov ecx, 3
+    + bytes.fromhex("480fafc1") * _CHAIN_STEPS  # imul rax, rcx
+    + bytes.fromhex("48ffcf")  # dec rdi
+    + bytes([0x75, (-(4 * _CHAIN_STEPS + 3 + 2)) & 0xFF])  # jnz loop
+    + bytes.fromhex("c3")  # ret
 )
 
 
-def measure_clock_ghz(iterations=100_000, repeats=61):
-    """The core clock in GHz from a dependent add chain (x86-64 only).
+def measure_chain(iterations=100000, repeats=61):
+    """Dependent 64-bit multiplies per second (x86-64 only): (rate, reason).
 
-    Many short runs (half a millisecond each) and the fastest kept: on a
+    Many short runs (about a millisecond each) and the fastest kept: on a
     busy machine some run is never preempted, a long one always is.
     """
     import ctypes
     import mmap
 
     if platform.machine().lower() not in ("x86_64", "amd64"):
-        return None, "no clock loop for {}".format(platform.machine())
+        return None, "no multiply-chain loop for {}".format(platform.machine())
     try:
         buffer = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
     except (OSError, ValueError, AttributeError) as exc:
         return None, "executable memory refused ({})".format(exc)
-    buffer.write(_CLOCK_CODE_X86_64)
+    buffer.write(_CHAIN_CODE_X86_64)
     address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
     loop = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_uint64)(address)
     loop(iterations * 10)  # warm-up: let the core leave any idle state
+    expected = pow(3, iterations * _CHAIN_STEPS, 1 << 64)
     best = 0.0
     for _ in range(repeats):
         before = time.perf_counter()
         result = loop(iterations)
         elapsed = time.perf_counter() - before
-        if result != iterations * _CLOCK_ADDS:
-            return None, "clock loop returned {} instead of {}".format(result, iterations * _CLOCK_ADDS)
-        best = max(best, iterations * _CLOCK_ADDS / elapsed / 1e9)
+        if result != expected:
+            return None, "multiply chain returned {} instead of {}".format(result, expected)
+        best = max(best, iterations * _CHAIN_STEPS / elapsed)
     return best, None
 
 
+def find_compiler():
+    import shutil
+
+    for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
+        if name and shutil.which(name.split()[0]):
+            return name.split()
+    return None
+
+
+def measure_fma_kernel(source, iterations=50000, repeats=41):
+    """FLOP/s of the independent-FMA kernel, compiled here for this CPU.
+
+    Returns a dict: gflops, vector_doubles, accumulators, compiler; or
+    gflops None and the reason (no compiler, compile failure...).
+    """
+    import ctypes
+    import subprocess
+    import tempfile
+
+    compiler = find_compiler()
+    if compiler is None:
+        return {"gflops": None, "reason": "no C compiler (cc, gcc, clang) on PATH"}
+    if not source or not os.path.exists(source):
+        return {"gflops": None, "reason": "kernel source missing ({})".format(source)}
+    with tempfile.TemporaryDirectory(prefix="apkneed-fma-") as directory:
+        shared = os.path.join(directory, "fma.so")
+        command = compiler + ["-O2", "-march=native", "-shared", "-fPIC", "-o", shared, source]
+        try:
+            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return {"gflops": None, "reason": "{} failed: {}".format(compiler[0], exc)}
+        if done.returncode != 0:
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            return {"gflops": None, "reason": "{} -march=native failed: {}".format(compiler[0], tail[0][:200])}
+        library = ctypes.CDLL(shared)
+    library.fma_loop.restype = ctypes.c_double
+    library.fma_loop.argtypes = [ctypes.c_long]
+    width = library.fma_vector_doubles()
+    accumulators = library.fma_accumulators()
+    library.fma_loop(iterations * 5)  # warm-up: wide units may start throttled
+    flops = 2.0 * iterations * accumulators * width
+    best = 0.0
+    for _ in range(repeats):
+        before = time.perf_counter()
+        library.fma_loop(iterations)
+        best = max(best, flops / (time.perf_counter() - before))
+    return {"gflops": best / 1e9, "vector_doubles": width, "accumulators": accumulators,
+            "compiler": " ".join(compiler)}
+
+
+def measure_numpy_floor(size=8192, repeats=200):
+    """FLOP/s of NumPy's a*b+c on small in-cache arrays: a floor for the
+    peak (two ufunc calls, loads and stores, no fused multiply-add)."""
+    try:
+        import numpy
+    except ImportError as exc:
+        return {"gflops": None, "reason": "NumPy is not importable ({})".format(exc)}
+    rng = numpy.random.default_rng(0)
+    a, b, c = (rng.random(size) for _ in range(3))
+    out = numpy.empty(size)
+
+    def step():
+        numpy.multiply(a, b, out=out)
+        numpy.add(out, c, out=out)
+
+    step()
+    best = 0.0
+    for _ in range(repeats):
+        before = time.perf_counter()
+        step()
+        best = max(best, 2.0 * size / (time.perf_counter() - before))
+    return {"gflops": best / 1e9, "size": size}
+
+
 def task_clock(request, channel):
-    ghz, reason = measure_clock_ghz()
-    emit(channel, "clock", ghz=ghz, reason=reason)
+    steps, reason = measure_chain()
+    emit(channel, "clock", chain_steps_per_s=steps, chain="imul r64, r64", reason=reason)
+    if request.get("fma_kernel", True):
+        emit(channel, "fma", **measure_fma_kernel(request.get("kernel_source")))
+    emit(channel, "floor", **measure_numpy_floor())
 
 
 TASKS = {"detect": task_detect, "bench": task_bench, "library": task_library, "clock": task_clock}

@@ -70,7 +70,8 @@ def cpu_lines(report: dict) -> list[RenderableType]:
         lines.append(Text(f"Load average (1 min): {cpu['load_average']:.2f}"))
     if peak["per_core_gflops"]:
         lines.append(Text(f"Peak estimate: {peak['per_core_gflops']:.1f} GFLOP/s per core, "
-                          f"{peak['all_cores_gflops']:.1f} GFLOP/s on {peak['cores']} core(s)"))
+                          f"{peak['all_cores_gflops']:.1f} GFLOP/s on {peak['cores']} core(s), from the "
+                          f"{peak.get('basis') or 'estimate'}"))
     for assumption in peak["assumptions"]:
         lines.append(Text(f"  - {assumption}"))
     if peak.get("clock_measurement_note"):
