@@ -1,0 +1,616 @@
+"""``apkneed check``: a Dockerfile's stages against what a correct plan needs.
+
+For every stage: its target (:mod:`apkneed.check.target`), what it does
+(:mod:`apkneed.check.walk`), its apk world solved with apk's own solver on the
+release's index plus the base image's world (:mod:`apkneed.plan.base`), and
+the plan of what pip installs there (:mod:`apkneed.plan.pipeline`, run by the
+caller's ``plan`` callable so that this package never builds a network
+client). The findings and their rules:
+
+errors (the build or the image fails)
+  ``pip-missing``          pip/pip3 on an Alpine-python stage whose apk world has no
+                           ``py3-pip`` and no venv (Alpine's ``python3`` ships no pip)
+  ``pep668``               pip into apk's Python on Alpine >= 3.19 (its ``python3``
+                           is marked EXTERNALLY-MANAGED, aports main/python3 since
+                           3.19) without a venv, ``--break-system-packages``,
+                           ``PIP_BREAK_SYSTEM_PACKAGES``, ``--target/--prefix/--root``
+  ``py3-on-python-image``  ``apk add py3-*`` on a ``python:`` image: those modules go
+                           to apk's ``python3``, not the image's ``/usr/local`` Python
+  ``apk-no-such-package``  a name the release's index does not have (nor provides)
+  ``runtime-library-missing`` a run-time apk package the plan of what the final
+                           stage runs (its own pip installs and what it copies from
+                           other stages) needs, absent after every ``apk del``
+  ``setup-py-missing``     ``setup.py install`` in a clone of a project whose sdist
+                           (of the cloned tag, else the newest release) has no setup.py
+  ``git-missing``          ``git clone`` with no ``git`` in the apk world
+  ``build-packages-missing`` a source build lacks the plan's build packages (error
+                           when no C compiler at all; warning otherwise)
+warnings (it works, but costs)
+  ``unneeded-package``     build packages (``-dev``, compilers) in a stage whose pip
+                           installs are all wheels and that builds nothing else
+  ``dev-in-final-stage``   ``-dev`` packages or compilers left in the final stage of a
+                           multi-stage file (the builder stage is where they belong)
+  ``avoidable-source-build`` ``--no-binary`` for a distribution with a wheel here
+  ``apk-no-cache``         ``apk add`` without ``--no-cache`` (and no cache cleanup)
+suggestion
+  ``suggestion``           the plan's apk lines for the stage
+unknown / info
+  ``unknown-base``, ``plan-unknown``, ``not-understood``, ``not-planned``
+
+API::
+
+    check_dockerfile(dockerfile, *, context, arch, worlds, plan, base_override=None) -> CheckReport
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from apkneed.alpine.providers import ProviderMap, build_provider_map
+from apkneed.alpine.solver import solve
+from apkneed.check.dockerfile import Dockerfile, Stage
+from apkneed.check.model import CheckReport, Finding, StageReport, StageTarget
+from apkneed.check.target import platform_arch, stage_target
+from apkneed.check.walk import PipRun, StageFacts, expand_virtuals, walk_stage
+from apkneed.check.worlds import WorldBook, WorldChoice
+from apkneed.errors import ApkneedError, InputError
+
+#: the first release whose python3 is EXTERNALLY-MANAGED (PEP 668): aports
+#: main/python3/APKBUILD installs the marker since the 3.11 package of v3.19
+PEP668_FIRST_MINOR = 19
+COMPILERS = frozenset({"build-base", "gcc", "g++", "clang", "gfortran", "cargo", "rust", "go"})
+BUILD_TOOLS = COMPILERS | frozenset({
+    "make", "cmake", "musl-dev", "linux-headers", "pkgconf", "pkgconfig", "meson", "ninja", "samurai",
+    "autoconf", "automake", "libtool", "binutils", "bison", "flex",
+})
+
+#: (requirements, constraints, world, PlanTarget, route policy) -> PlanRun; raises ApkneedError
+PlanFn = Callable[[Sequence[str], Sequence[str], object, object, str], object]
+
+
+def is_build_package(name: str) -> bool:
+    return name in BUILD_TOOLS or name.endswith("-dev")
+
+
+@dataclass
+class _Stage:
+    stage: Stage
+    target: StageTarget
+    facts: StageFacts
+    choice: WorldChoice | None = None
+    providers: ProviderMap | None = None
+    base_atoms: tuple[str, ...] = ()
+    python: str | None = None
+    release: str | None = None
+    plan: object | None = None  # PlanRun of what pip installs here
+    plan_problem: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_dockerfile(
+    dockerfile: Dockerfile,
+    *,
+    context: Path,
+    arch: str,
+    worlds: WorldBook,
+    plan: PlanFn,
+    base_override: str | None = None,
+) -> CheckReport:
+    names: list[str] = []
+    stages: dict[str, _Stage] = {}
+    ordered: list[_Stage] = []
+    for stage in dockerfile.stages:
+        target = stage_target(stage.image, arch=platform_arch(stage.platform) or arch,
+                              base_override=base_override, stages=tuple(names))
+        parent = stages.get(target.parent) if target.parent else None
+        if parent is not None:
+            target = StageTarget(parent.target.kind, parent.target.image, parent.target.release,
+                                 parent.target.python, parent.target.arch, parent.target.floating)
+        facts = walk_stage(stage, parent.facts if parent else None)
+        item = _Stage(stage, target, facts)
+        if parent is not None:
+            item.facts.world = [a for a in facts.world]
+            item.base_atoms, item.choice, item.providers = parent.base_atoms, parent.choice, parent.providers
+            item.python, item.release = parent.python, parent.release
+        ordered.append(item)
+        if stage.name:
+            stages[stage.name] = item
+            names.append(stage.name)
+        stages[str(stage.index)] = item
+    for item in ordered:
+        if item.choice is None and item.target.kind in ("alpine", "python"):
+            _load_world(item, worlds)
+    for item in ordered:
+        _check_stage(item, dockerfile, context, plan)
+    final = ordered[-1]
+    _check_final(final, ordered, stages, multi_stage=len(ordered) > 1)
+    reports = []
+    for item in ordered:
+        reports.append(StageReport(
+            label=item.stage.label, line=item.stage.line, image=item.stage.image,
+            target=_describe(item), findings=tuple(sorted(item.findings, key=lambda f: f.line)),
+        ))
+    return CheckReport(dockerfile.name, tuple(reports))
+
+
+def _describe(item: _Stage) -> str:
+    if item.target.kind == "unknown":
+        return "unknown image (pass --base)"
+    python = item.python or "unknown"
+    origin = "apk python3" if item.target.kind == "alpine" else "/usr/local"
+    release = item.release or item.target.release or "release unknown"
+    return f"Alpine {release} {item.target.arch}, Python {python} ({origin})"
+
+
+def _load_world(item: _Stage, worlds: WorldBook) -> None:
+    from apkneed.alpine.facts import python_version
+    from apkneed.plan.base import base_world, load_base_images
+
+    target = item.target
+    item.choice = worlds.get(target.release, target.arch)
+    item.release = target.release or item.choice.release
+    world = item.choice.world
+    if world is None:
+        item.python = target.python
+        return
+    item.providers = build_provider_map(world.indexes)
+    item.base_atoms = base_world(target.kind, load_base_images(), item.providers, target.arch).atoms
+    if target.kind == "python":
+        item.python = target.python
+    else:
+        try:
+            item.python = python_version(world)
+        except ApkneedError:
+            item.python = None
+
+
+# ------------------------------------------------------------ per stage ----
+
+
+def _add(item: _Stage, line: int, severity: str, code: str, message: str, *evidence: str) -> None:
+    item.findings.append(Finding(line, severity, code, message, tuple(e for e in evidence if e), item.stage.label))
+
+
+def _index_evidence(item: _Stage) -> str:
+    world = item.choice.world if item.choice else None
+    if world is None:
+        return ""
+    text = f"index: {world.origin}"
+    if item.choice.fallback_note:
+        text += f" ({item.choice.fallback_note})"
+    return text
+
+
+def _closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
+    """Names of the packages installed, and the names they provide; None without an index."""
+    if item.providers is None:
+        return None
+    world = [a for a in dict.fromkeys((*item.base_atoms, *atoms)) if a in item.providers]
+    try:
+        installs = solve(item.providers, world).installs if world else ()
+    except ApkneedError:
+        return None
+    names: set[str] = set()
+    for package in installs:
+        names.add(package.name)
+        for provided in package.provides:
+            names.add(provided.name)
+    return frozenset(names)
+
+
+def _has(item: _Stage, atoms: Sequence[str], name: str) -> bool | None:
+    closure = _closure(item, atoms)
+    if closure is None:
+        return None
+    return name in closure
+
+
+def _check_stage(item: _Stage, dockerfile: Dockerfile, context: Path, plan: PlanFn) -> None:
+    target, facts = item.target, item.facts
+    for line, text, why in facts.not_understood:
+        _add(item, line, "info", "not-understood", f"not understood: {text}", why)
+    if target.kind == "unknown":
+        if facts.apk_adds or facts.pip_runs:
+            _add(item, item.stage.line, "unknown", "unknown-base",
+                 f"{item.stage.image}: not an image apkneed knows (alpine:R, python:X.Y-alpineR); "
+                 "pass --base alpine:3.X or --base python:X.Y-alpine3.Z to check this stage")
+        return
+    if item.choice is not None and item.choice.world is None:
+        _add(item, item.stage.line, "info", "index-unknown", "index-dependent findings are unknown for this stage",
+             item.choice.problem or "")
+    _check_apk_names(item)
+    _check_no_cache(item)
+    _check_pip_runs(item)
+    _check_clones_and_setup(item, plan)
+    _plan_stage(item, context, plan)
+    _check_plan_findings(item)
+
+
+def _check_apk_names(item: _Stage) -> None:
+    for line, add in item.facts.apk_adds:
+        for name in add.names:
+            if item.target.kind == "python" and name.name.startswith("py3-"):
+                _add(item, line, "error", "py3-on-python-image",
+                     f"apk add {name.written}: {item.stage.image} runs its own Python in /usr/local; Alpine's "
+                     f"{name.name} installs into /usr/lib/python3.X for apk's python3, which this image's python "
+                     "cannot import",
+                     f"use pip install {name.name[4:]} (or base the stage on alpine:R with apk's python3)")
+            if name.tag:
+                _add(item, line, "info", "not-understood", f"apk add {name.written}: the @{name.tag} repository "
+                     "is not loaded, its packages are not checked")
+                continue
+            if item.providers is not None and name.name not in item.providers and name.name not in item.facts.virtuals:
+                fallback = item.choice.fallback_note if item.choice else None
+                replacements = _replacements(name.name, item.providers)
+                _add(item, line, "warning" if fallback else "error", "apk-no-such-package",
+                     f"apk add {name.written}: no package or provided name {name.name!r} in Alpine "
+                     f"{item.release or ''} {item.target.arch}" +
+                     (f"; use {' or '.join(replacements)}" if replacements else ""),
+                     _index_evidence(item),
+                     *(f"{r}: {_what_is(r, item.providers)}" for r in replacements))
+
+
+def _replacements(name: str, providers: ProviderMap) -> list[str]:
+    """Names a renamed package goes by now: the provider of its libraries' pkg-config names,
+    a versioned sibling (postgresql-dev -> postgresql17-dev), py- -> py3-."""
+    found: list[str] = []
+    stem, dash, suffix = name.rpartition("-")
+    candidates = []
+    if name.startswith("py-"):
+        candidates.append("py3-" + name[3:])
+    if name.startswith("python-"):
+        candidates.append("python3-" + name[len("python-"):])
+    if dash:
+        import re
+
+        pattern = re.compile(rf"^{re.escape(stem)}\d+(?:\.\d+)?-{re.escape(suffix)}$")
+        candidates += sorted((n for n in providers.names() if pattern.match(n)), reverse=True)
+        if suffix == "dev":
+            # the pkg-config name of the library: pc:libpq for postgresql-dev is provided by libpq-dev
+            for pc in (f"pc:{stem}", f"pc:lib{stem}"):
+                candidates += [p.package.name for p in providers.providers(pc)]
+    for candidate in candidates:
+        if candidate in providers and candidate not in found:
+            found.append(candidate)
+    return found[:3]
+
+
+def _what_is(name: str, providers: ProviderMap) -> str:
+    provided = providers.providers(name)
+    if not provided:
+        return "?"
+    package = provided[0].package
+    return f"{package.name}-{package.version}"
+
+
+def _check_no_cache(item: _Stage) -> None:
+    for line, add in item.facts.apk_adds_without_cache_cleanup:
+        _add(item, line, "warning", "apk-no-cache",
+             f"apk add without --no-cache: the index copy stays in /var/cache/apk of this layer",
+             "apk add --no-cache (or rm -rf /var/cache/apk/* in the same RUN)")
+
+
+def _pip_available(item: _Stage, run: PipRun) -> bool | None:
+    if item.target.kind == "python" or run.venv is not None or run.pip_bootstrapped:
+        return True
+    if run.command.tool == "uv":
+        return True  # uv brings its own installer
+    atoms = expand_virtuals(run.world, item.facts.virtuals)
+    found = _has(item, atoms, "py3-pip")
+    if found is None:
+        return "py3-pip" in atoms
+    return found
+
+
+def _release_minor(item: _Stage) -> int | None:
+    release = item.release or ""
+    parts = release.lstrip("v").split(".")
+    if len(parts) == 2 and parts[0] == "3" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def _check_pip_runs(item: _Stage) -> None:
+    for run in item.facts.pip_runs:
+        command = run.command
+        if item.target.kind == "alpine":
+            available = _pip_available(item, run)
+            if not available:
+                _add(item, run.line, "error", "pip-missing",
+                     f"{command.program}: no pip in this image: Alpine's python3 ships without pip (apk add py3-pip, "
+                     "or better a venv: python3 -m venv /opt/venv brings its own pip)",
+                     f"apk world here: {' '.join(expand_virtuals(run.world, item.facts.virtuals)) or '(base only)'}",
+                     _index_evidence(item))
+            minor = _release_minor(item)
+            system_install = run.venv is None and not command.elsewhere and (command.tool == "pip" or command.system)
+            if system_install and minor is not None and minor >= PEP668_FIRST_MINOR and not run.break_system_packages:
+                _add(item, run.line, "error", "pep668",
+                     f"{command.program} install into apk's python3: Alpine {item.release} marks it "
+                     "externally managed (PEP 668), pip refuses with 'externally-managed-environment'",
+                     "aports main/python3 installs /usr/lib/python3.X/EXTERNALLY-MANAGED since Alpine 3.19",
+                     "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
+        if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
+            _add(item, run.line, "error", "uv-no-venv",
+                 "uv pip install outside a virtual environment: uv refuses without --system or a venv")
+        for thing in command.not_planned:
+            _add(item, run.line, "info", "not-planned", f"{command.program} install {thing}: a path, URL or "
+                 "editable install; its needs are not planned")
+
+
+def _check_clones_and_setup(item: _Stage, plan: PlanFn) -> None:
+    for clone in item.facts.clones:
+        atoms = expand_virtuals(clone.world, item.facts.virtuals)
+        found = _has(item, atoms, "git")
+        if found is None:
+            found = "git" in atoms
+        if not found:
+            _add(item, clone.line, "error", "git-missing", f"git clone {clone.command.url}: git is not installed "
+                 "(apk add git)", f"apk world here: {' '.join(atoms) or '(base only)'}", _index_evidence(item))
+    for run in item.facts.setup_runs:
+        if run.command.action not in ("install", "build", "develop", "bdist_wheel", "build_ext"):
+            continue
+        clone = next((c for c in reversed(item.facts.clones)
+                      if run.path.startswith(c.path.rstrip("/") + "/")), None)
+        if clone is None:
+            continue  # a setup.py the build context provides: not checked
+        project = posixpath.basename(clone.command.url.rstrip("/")).removesuffix(".git")
+        version = _version_of_branch(clone.command.branch)
+        requirement = f"{project}=={version}" if version else project
+        source = _plan_source(item, plan, requirement)
+        if isinstance(source, str):
+            _add(item, run.line, "unknown", "plan-unknown", f"{run.command.program} setup.py {run.command.action}: "
+                 f"cannot tell what {requirement} needs ({source})")
+            continue
+        dist = next((d for d in source.facts.dists if d.name.lower() == project.lower()), None)
+        package = next((p for p in source.plan.packages if p.name.lower() == project.lower()), None)
+        if dist is None or dist.sdist is None:
+            continue
+        cloned = f"{project} {dist.pin.version}" + ("" if version else " (the newest release: git clone takes the default branch)")
+        if not dist.sdist.has_setup_py:
+            _add(item, run.line, "error", "setup-py-missing",
+                 f"{run.command.program} setup.py {run.command.action}: {cloned} has no setup.py "
+                 f"(it builds with {dist.sdist.build_backend or 'pyproject.toml'}); use pip install .",
+                 f"{dist.sdist.filename}: build-backend {dist.sdist.build_backend}, no setup.py in it")
+        if package is not None:
+            _missing_build(item, run.line, run.world, package, f"{project} {dist.pin.version}")
+
+
+def _version_of_branch(branch: str | None) -> str | None:
+    if not branch:
+        return None
+    text = branch.removeprefix("v")
+    return text if text[:1].isdigit() else None
+
+
+def _plan_source(item: _Stage, plan: PlanFn, requirement: str):
+    if item.choice is None or item.choice.world is None:
+        return "no index"
+    target = _plan_target(item)
+    if isinstance(target, str):
+        return target
+    try:
+        return plan((requirement,), (), item.choice.world, target, "source")
+    except ApkneedError as exc:
+        return str(exc)
+
+
+def _plan_target(item: _Stage):
+    from apkneed.plan.base import parse_base
+    from apkneed.plan.target import plan_target
+
+    world = item.choice.world
+    if item.target.kind == "python":
+        if not item.python:
+            return f"{item.stage.image}: which Python this tag runs is not known (name it: python:3.X-alpine)"
+        spec = parse_base(f"python:{item.python}")
+    else:
+        spec = parse_base("alpine")
+    try:
+        target, _ = plan_target(world, spec, None, release=world.release, arch=world.arch, index_origin=world.origin)
+    except ApkneedError as exc:
+        return str(exc)
+    return target
+
+
+def _missing_build(item: _Stage, line: int, world_atoms, package, what: str) -> None:
+    atoms = expand_virtuals(world_atoms, item.facts.virtuals)
+    closure = _closure(item, atoms)
+    if closure is None or not package.build_apk:
+        return
+    missing = [name for name in package.build_apk if name not in closure]
+    if not missing:
+        return
+    has_compiler = "gcc" in closure or "clang" in closure
+    _add(item, line, "warning" if has_compiler else "error", "build-packages-missing",
+         f"building {what} from source needs {' '.join(missing)}, not installed here"
+         + ("" if has_compiler else ": no C compiler, the build fails"),
+         *(f"{p}: needed by {what} ({'; '.join(package.reasons[:1])})" for p in missing), _index_evidence(item))
+
+
+# ------------------------------------------------------------ planning -----
+
+
+def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
+    runs = item.facts.pip_runs
+    requirements: list[str] = []
+    constraints: list[str] = []
+    for run in runs:
+        requirements += list(run.command.requirements)
+        for in_image in run.requirement_files + tuple(posixpath.join(run.cwd, c) for c in run.command.constraint_files):
+            host = _context_file(item, in_image, context)
+            if host is None:
+                _add(item, run.line, "info", "not-planned",
+                     f"-r {in_image}: no COPY/ADD brings it from the context; its requirements are not planned")
+                continue
+            from apkneed.python.requirements import read_requirements_file
+
+            found = read_requirements_file(host)
+            if in_image in run.requirement_files:
+                requirements += [r.text for r in found.requirements]
+            constraints += [c.text for c in found.constraints]
+    requirements = list(dict.fromkeys(requirements))
+    if not requirements:
+        return
+    if item.choice is None or item.choice.world is None:
+        item.plan_problem = "no Alpine index"
+        _add(item, runs[0].line, "unknown", "plan-unknown",
+             f"what {' '.join(requirements[:5])} need on this stage is unknown (no Alpine index)")
+        return
+    target = _plan_target(item)
+    if isinstance(target, str):
+        item.plan_problem = target
+        _add(item, runs[0].line, "unknown", "plan-unknown", f"not planned: {target}")
+        return
+    try:
+        item.plan = plan(tuple(requirements), tuple(constraints), item.choice.world, target, "auto")
+    except ApkneedError as exc:
+        item.plan_problem = str(exc)
+        _add(item, runs[0].line, "unknown", "plan-unknown",
+             f"what {' '.join(requirements[:5])} need could not be planned: {exc}")
+
+
+def _context_file(item: _Stage, in_image: str, context: Path) -> Path | None:
+    """The context file a COPY put at ``in_image``; InputError when that file is not in the context."""
+    for copy in reversed(item.facts.copies):
+        if copy.source_stage:
+            continue
+        destination = copy.destination
+        for source in copy.sources:
+            relative = None
+            if destination.endswith("/") or len(copy.sources) > 1 or source in (".", "./") or source.endswith("/"):
+                directory = destination.rstrip("/") or "/"
+                if source in (".", "./") or source.endswith("/"):
+                    if in_image.startswith(directory.rstrip("/") + "/"):
+                        relative = posixpath.join(source, in_image[len(directory.rstrip("/")) + 1:])
+                elif posixpath.join(directory, posixpath.basename(source)) == in_image:
+                    relative = source
+            elif destination == in_image:
+                relative = source
+            if relative is None:
+                continue
+            host = (context / posixpath.normpath(relative.lstrip("/"))).resolve()
+            if not host.is_file():
+                raise InputError(f"line {copy.line}: the build context {context} has no {posixpath.normpath(relative)} "
+                                 f"(pip install -r {in_image} reads it)")
+            return host
+    return None
+
+
+def _check_plan_findings(item: _Stage) -> None:
+    run = item.plan
+    if run is None:
+        return
+    plan = run.plan
+    first = item.facts.pip_runs[0].line
+    # source builds: their build packages at the pip run
+    for package in plan.packages:
+        if package.route == "source":
+            pip_run = _run_installing(item, package.name)
+            _missing_build(item, pip_run.line if pip_run else first, pip_run.world if pip_run else (), package,
+                           f"{package.name} {package.version}")
+    # --no-binary where a wheel exists
+    for pip_run in item.facts.pip_runs:
+        for name in pip_run.command.no_binary:
+            wheels = [p for p in plan.packages if p.route == "wheel" and (name == ":all:" or _same(p.name, name))]
+            if wheels:
+                _add(item, pip_run.line, "warning", "avoidable-source-build",
+                     f"--no-binary {name}: builds {', '.join(p.name for p in wheels[:5])} from source although "
+                     "a wheel works here", *(f"{p.name}: {p.file}" for p in wheels[:5]))
+    # build packages nothing needs
+    if _builds_nothing_else(item) and all(p.route in ("wheel", "apk") for p in plan.packages):
+        needed = set(plan.runtime_apk) | set(plan.build_apk)
+        added = []
+        for line, add in item.facts.apk_adds:
+            for name in add.names:
+                if is_build_package(name.name) and name.name not in needed:
+                    added.append((line, name.name))
+        for line, name in added:
+            _add(item, line, "warning", "unneeded-package",
+                 f"{name}: nothing needs it: pip installs only wheels here "
+                 f"({', '.join(p.name for p in plan.packages if p.route == 'wheel')[:120]})",
+                 *(f"{p.name} {p.version}: {p.route} {p.file or ''}" for p in plan.packages[:6]))
+        item.unneeded = {name for _, name in added}  # type: ignore[attr-defined]
+    lines = [f"RUN apk add --no-cache {' '.join(plan.runtime_apk)}" if plan.runtime_apk else
+             "no run-time apk package is needed"]
+    if plan.build_apk:
+        lines.append(f"RUN apk add --no-cache --virtual .build-deps {' '.join(plan.build_apk)}  (builder stage)")
+    pins = " ".join(f"{p.name}=={p.version}" for p in plan.pip_packages)
+    _add(item, first, "suggestion", "suggestion",
+         "what the plan needs: " + "; ".join(lines) + "; pip into a venv (python3 -m venv /opt/venv)",
+         f"apkneed plan {pins} --base {plan.target.image} --format dockerfile  (a two-stage Dockerfile)")
+
+
+def _same(a: str, b: str) -> bool:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(a) == canonicalize_name(b)
+
+
+def _run_installing(item: _Stage, name: str) -> PipRun | None:
+    for run in item.facts.pip_runs:
+        if any(_same(_req_name(r), name) for r in run.command.requirements):
+            return run
+    return item.facts.pip_runs[-1] if item.facts.pip_runs else None
+
+
+def _req_name(text: str) -> str:
+    import re
+
+    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+    return match.group(1) if match else text
+
+
+def _builds_nothing_else(item: _Stage) -> bool:
+    facts = item.facts
+    if facts.setup_runs or facts.clones:
+        return False
+    if any(run.command.not_planned for run in facts.pip_runs):
+        return False
+    if any(line for line, text, _ in facts.not_understood):
+        return False
+    return not facts.other_builds
+
+
+# ------------------------------------------------------------ final stage --
+
+
+def _check_final(final: _Stage, ordered: list[_Stage], stages: dict[str, _Stage], *, multi_stage: bool) -> None:
+    if final.target.kind == "unknown":
+        return
+    atoms = expand_virtuals(final.facts.world, final.facts.virtuals)
+    # what pip installed that runs here: the final stage's own plan, and the stages it copies from
+    sources: list[tuple[int, _Stage]] = []
+    if final.plan is not None:
+        sources.append((final.facts.pip_runs[0].line, final))
+    for copy in final.facts.copies:
+        if copy.source_stage and copy.source_stage in stages:
+            source = stages[copy.source_stage]
+            if source.plan is not None and source is not final:
+                sources.append((copy.line, source))
+    closure = _closure(final, atoms)
+    if closure is not None:
+        seen: set[str] = set()
+        for line, source in sources:
+            plan = source.plan.plan
+            for need in plan.needs:
+                if need.kind != "runtime" or need.apk in seen or need.apk in closure:
+                    continue
+                if final.target.kind == "python" and need.apk == "python3":
+                    continue
+                seen.add(need.apk)
+                _add(final, line, "error", "runtime-library-missing",
+                     f"{need.apk} is needed at run time ({need.dist or 'the plan'}) but is not installed in the "
+                     f"final stage" + (" after apk del" if final.facts.apk_dels else ""),
+                     f"{need.apk} ← " + " ← ".join(need.chain), _index_evidence(final))
+    if multi_stage:
+        unneeded = getattr(final, "unneeded", set())
+        left = [name for name in atoms if is_build_package(name) and name not in unneeded]
+        if left:
+            line = next((line for line, add in final.facts.apk_adds
+                         if any(n.name in left for n in add.names)), final.stage.line)
+            _add(final, line, "warning", "dev-in-final-stage",
+                 f"build packages in the final stage: {' '.join(left)} (move them to the builder stage, "
+                 "or apk add --virtual .build-deps ... && apk del .build-deps)")

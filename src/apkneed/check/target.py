@@ -1,0 +1,81 @@
+"""From a ``FROM`` image reference to the stage's target: Alpine release, Python, arch.
+
+Known images are the two families apkneed plans for:
+
+* ``alpine``, ``alpine:3.21``, ``alpine:3.21.3``: Python (if any) is apk's
+  ``python3``;
+* ``python:3.12-alpine``, ``python:3.12-alpine3.20``, ``python:3.12.8-alpine3.20``:
+  the Docker image's CPython in ``/usr/local``. ``python:3.12`` without
+  ``-alpine`` is the Debian image: not known.
+
+Registry prefixes (``docker.io/``, ``library/``) are dropped. A tag without
+a release (``alpine``, ``alpine:latest``, ``python:3.12-alpine``) floats: it
+means today's release, which is what the world loader resolves
+``latest-stable`` to (or, offline, the newest embedded release).
+``python:alpine`` and ``python:3-alpine`` float in Python too: the Python is
+unknown until the published-tag data says which it is.
+
+Anything else is ``kind="unknown"`` unless ``--base`` names it.
+
+API::
+
+    stage_target(image, *, arch, base_override=None, stages=()) -> StageTarget
+"""
+
+from __future__ import annotations
+
+import re
+
+from apkneed.check.model import StageTarget
+from apkneed.plan.base import parse_base
+
+_REGISTRY_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/",
+                      "docker.io/", "library/")
+_PYTHON_ALPINE_RE = re.compile(r"^python:(?P<python>3(?:\.\d+){0,2})?-?alpine(?P<release>\d+\.\d+)?$")
+_ALPINE_RE = re.compile(r"^alpine(?::(?P<tag>\d+\.\d+(?:\.\d+)?|latest|edge|3))?$")
+_PLATFORM_ARCH = {"linux/amd64": "x86_64", "linux/arm64": "aarch64", "linux/arm64/v8": "aarch64",
+                  "linux/arm/v7": "armv7", "linux/arm/v6": "armhf", "linux/386": "x86",
+                  "linux/ppc64le": "ppc64le", "linux/s390x": "s390x", "linux/riscv64": "riscv64"}
+
+
+def normalised_image(image: str) -> str:
+    text = image.strip()
+    for prefix in _REGISTRY_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text
+
+
+def platform_arch(platform: str | None) -> str | None:
+    if not platform:
+        return None
+    return _PLATFORM_ARCH.get(platform.strip().lower())
+
+
+def stage_target(image: str, *, arch: str, base_override: str | None = None,
+                 stages: tuple[str, ...] = ()) -> StageTarget:
+    if image.lower() in stages:
+        return StageTarget("stage", image, None, None, arch, parent=image.lower())
+    text = normalised_image(image)
+    python = _PYTHON_ALPINE_RE.match(text)
+    if python and (text.startswith("python:") and "alpine" in text):
+        version = python.group("python")
+        major_minor = ".".join(version.split(".")[:2]) if version and version.count(".") >= 1 else None
+        release = python.group("release")
+        return StageTarget(
+            "python", image, f"v{release}" if release else None, major_minor, arch, floating=release is None,
+        )
+    alpine = _ALPINE_RE.match(text)
+    if alpine:
+        tag = alpine.group("tag")
+        if tag and tag[0].isdigit() and "." in tag:
+            return StageTarget("alpine", image, "v" + ".".join(tag.split(".")[:2]), None, arch)
+        if tag == "edge":
+            return StageTarget("alpine", image, "edge", None, arch)
+        return StageTarget("alpine", image, None, None, arch, floating=True)
+    if base_override:
+        spec = parse_base(base_override)  # InputError on a bad --base, like plan's
+        return StageTarget(
+            spec.kind, image, spec.alpine, spec.python, arch, floating=spec.alpine is None,
+        )
+    return StageTarget("unknown", image, None, None, arch)

@@ -1,0 +1,27 @@
+"""The text form of a check report: findings grouped by stage, with line numbers."""
+
+from __future__ import annotations
+
+from apkneed.check.model import SEVERITIES, CheckReport
+
+
+def render_check(report: CheckReport) -> str:
+    out: list[str] = []
+    for stage in report.stages:
+        out.append(f"{report.dockerfile}:{stage.line}: FROM {stage.image}  ({stage.label}: {stage.target})")
+        for finding in sorted(stage.findings, key=lambda f: (f.line, SEVERITIES.index(f.severity))):
+            out.append(f"  {finding.line:>4} {finding.severity:<10} {finding.code}: {finding.message}")
+            for evidence in finding.evidence:
+                out.append(f"{'':>16}{evidence}")
+        if not stage.findings:
+            out.append("       nothing to report")
+    for finding in report.extra:
+        out.append(f"  {finding.line:>4} {finding.severity:<10} {finding.code}: {finding.message}")
+        for evidence in finding.evidence:
+            out.append(f"{'':>16}{evidence}")
+    counts = {s: 0 for s in SEVERITIES}
+    for finding in report.findings:
+        counts[finding.severity] += 1
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 and s not in ('info',) else ''}" for s, n in counts.items() if n)
+    out.append(f"{'FAIL' if report.failed else 'OK'}: {summary or 'no findings'}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,47 @@
+"""Fixtures for the check tests: the CLI run against the shared indexes and the test cache."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plan"))
+
+from plan_helpers import invoke  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def check_cache(test_cache_dir: Path) -> Path:
+    path = test_cache_dir / "apkneed-plan"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def v321_indexes(shared_dir: Path) -> list[str]:
+    base = shared_dir / "alpine" / "v3.21"
+    return ["--index", str(base / "main" / "x86_64" / "APKINDEX.tar.gz"),
+            "--index", str(base / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64"]
+
+
+@pytest.fixture(scope="session")
+def run_check(check_cache: Path):
+    """run_check(dockerfile, *args) -> (exit code, JSON report or error)."""
+
+    def run(dockerfile: Path, *args: str):
+        result = invoke(check_cache, "check", str(dockerfile), "--json", *args)
+        data = json.loads(result.stdout) if result.stdout.strip() else {}
+        return result.exit_code, data, result
+
+    return run
+
+
+def codes(report: dict) -> list[tuple[int, str, str]]:
+    """(line, severity, code) of every finding, suggestions and info left out."""
+    return sorted((f["line"], f["severity"], f["code"]) for f in report["findings"]
+                  if f["severity"] not in ("suggestion", "info"))

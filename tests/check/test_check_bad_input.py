@@ -1,0 +1,82 @@
+"""Bad input to apkneed check: one line `apkneed: error: ...` (or {"error"}), exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apkneed.check.dockerfile import MAX_BYTES, read_dockerfile
+from apkneed.errors import InputError
+from plan_helpers import invoke
+
+CASES = {
+    "not-a-dockerfile": (b"hello world\nthis is prose\n", "not a Dockerfile"),
+    "empty": (b"", "empty file"),
+    "blank": (b"\n \n\t\n", "empty file"),
+    "heredoc": (b"FROM alpine:3.21\nRUN <<EOF\napk add python3\nEOF\n", "heredoc"),
+    "digest": (b"FROM alpine@sha256:" + b"a" * 64 + b"\n", "digest"),
+    "tag-and-digest": (b"FROM python:3.12-alpine@sha256:" + b"b" * 64 + b"\n", "digest"),
+    "variable-without-default": (b"ARG BASE\nFROM ${BASE}\nRUN true\n", "has no value"),
+    "huge": (b"FROM alpine:3.21\n" + b"RUN true\n" * (10 * 1024 * 1024 // 9), "larger than"),
+    "binary": (bytes(range(256)) * 4, "binary"),
+    "latin1": (b"FROM alpine:3.21\nLABEL x=\xe9\n", "not UTF-8"),
+    "run-before-from": (b"RUN apk add python3\nFROM alpine\n", "before the first FROM"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_dockerfile_is_one_clean_line(case, tmp_path, check_cache):
+    data, expected = CASES[case]
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(data)
+    result = invoke(check_cache, "check", str(path), "--offline")
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("apkneed: error:")]
+    assert len(errors) == 1 and expected in errors[0], result.stderr
+    assert "Traceback" not in result.output
+    as_json = invoke(check_cache, "check", str(path), "--offline", "--json")
+    assert as_json.exit_code == 2 and expected in json.loads(as_json.stdout)["error"]
+
+
+def test_context_without_the_requirements_file(tmp_path, check_cache):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-alpine3.21\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+    )
+    result = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--offline")
+    assert result.exit_code == 2
+    assert "has no requirements.txt" in result.stderr and "line 2" in result.stderr
+
+
+def test_missing_dockerfile_and_bad_options(tmp_path, check_cache):
+    assert invoke(check_cache, "check", str(tmp_path / "nope")).exit_code == 2
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\n")
+    bad_base = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--base", "debian:12")
+    assert bad_base.exit_code == 2 and "--base" in bad_base.stderr
+    bad_arg = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--build-arg", "NOVALUE")
+    assert bad_arg.exit_code == 2 and "--build-arg" in bad_arg.stderr
+
+
+def test_the_size_cap_is_checked_before_parsing():
+    with pytest.raises(InputError, match="larger than"):
+        read_dockerfile(b"#" * (MAX_BYTES + 1))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(st.one_of(
+    st.binary(max_size=400),
+    st.text(alphabet=st.sampled_from(list("FROMRUNARGENVCOPY apkdelpipinstall=${}:-\\\n\"'#@&|;<>\t.-/3")), max_size=300),
+    st.builds(lambda a, b: f"FROM alpine:3.21\nRUN {a}\n{b}", st.text(max_size=120), st.text(max_size=80)),
+))
+def test_fuzz_the_dockerfile_reader(data):
+    """Whatever the bytes: a Dockerfile read, or InputError; the RUN reader never raises either."""
+    from apkneed.check.walk import walk_stage
+
+    try:
+        parsed = read_dockerfile(data)
+    except InputError:
+        return
+    for stage in parsed.stages:
+        walk_stage(stage)
