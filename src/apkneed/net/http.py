@@ -10,7 +10,19 @@ TLS and caching rules are the same everywhere:
   else the system default (certifi through httpx).
 * Retries: connection errors, timeouts, 429 and 5xx are retried with
   exponential backoff; the final failure is an :class:`EnvironmentFailure`
-  naming the host, so "offline" reads as one clear line.
+  naming the host, so "offline" reads as one clear line. Every other failure
+  httpx can raise (a body that does not decode as its Content-Encoding says,
+  a redirect loop, a malformed redirect) is an EnvironmentFailure at once.
+* Deadline: one call of :func:`request`, every attempt and backoff included,
+  ends within ``deadline`` seconds (:data:`DEFAULT_DEADLINE`, 30 s): no new
+  attempt starts after it, and each attempt's connect and read timeouts are
+  cut to what is left of it. A server that answers but trickles (64 bytes
+  every 2 s) is cut at the deadline too, unless its body is still arriving
+  at :data:`MIN_RATE` or more on average, so a large download over a slow
+  but working link finishes. Worst case for a dead or hung server: 30 s.
+  A host that could not be reached once is not tried again by the same
+  client in this run: its later requests fail at once (so a plan of twenty
+  projects against a hung index costs one deadline, not twenty).
 * :class:`RevalidatingCache` keeps a body and its validators (ETag,
   Last-Modified, sha256). A cached body whose sha256 no longer matches, or
   that the caller's ``validate`` rejects, is dropped and fetched again.
@@ -24,6 +36,7 @@ import hashlib
 import json
 import os
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
@@ -40,6 +53,12 @@ if TYPE_CHECKING:
 
 USER_AGENT = f"apkneed/{__version__} (+https://pypi.org/project/apkneed/)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: the longest one :func:`request` call may take, retries included, before it fails (seconds)
+DEFAULT_DEADLINE = 30.0
+#: past the deadline, a body still arriving at least this fast (bytes/s, averaged over the attempt) may finish
+MIN_RATE = 16 * 1024
+#: how long one read may wait for the next bytes (seconds); a connect gets 10 s
+DEFAULT_READ_TIMEOUT = 15.0
 
 #: called as ``progress(url, bytes_done, bytes_total_or_None)`` while a body downloads
 ProgressCallback = Callable[[str, int, "int | None"], None]
@@ -70,7 +89,9 @@ def tls_verification(verify: str | bool | ssl.SSLContext | None = None) -> ssl.S
     return verify
 
 
-def make_client(*, verify: str | bool | ssl.SSLContext | None = None, timeout: float = 30.0) -> httpx.Client:
+def make_client(
+    *, verify: str | bool | ssl.SSLContext | None = None, timeout: float = DEFAULT_READ_TIMEOUT
+) -> httpx.Client:
     # Imported here, not at module level: commands that read local files only
     # (resolve --index, scan) never pay httpx's ~0.1 s import.
     import httpx
@@ -94,6 +115,10 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
+#: per client: the hosts it could not reach in this run, and why
+_UNREACHABLE: weakref.WeakKeyDictionary[httpx.Client, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def request(
     client: httpx.Client,
     method: str,
@@ -104,23 +129,36 @@ def request(
     backoff: float = 0.5,
     progress: ProgressCallback | None = None,
     max_bytes: int | None = None,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> httpx.Response:
     """Send a request with retries; the body is read fully (``max_bytes`` caps it).
 
     Returns responses of any non-retryable status: the caller decides what a
-    404 means. Raises EnvironmentFailure once retries are spent.
+    404 means. Raises EnvironmentFailure once retries are spent, or the
+    deadline passed (see the module docstring), or the answer is unusable.
     """
     import httpx  # already loaded by whoever made ``client``; see make_client
+    host = host_of(url)
+    unreachable = _UNREACHABLE.setdefault(client, {})
+    if host in unreachable:
+        raise EnvironmentFailure(f"cannot reach {host}: {unreachable[host]} (earlier in this run; not tried again)")
+    ends_at = time.monotonic() + deadline
     last_problem = ""
+    attempt = 0
     for attempt in range(retries + 1):
         if attempt:
-            time.sleep(backoff * (2 ** (attempt - 1)))
+            pause = backoff * (2 ** (attempt - 1))
+            if time.monotonic() + pause >= ends_at:
+                attempt -= 1  # this attempt never started
+                last_problem += f"; no time left for another attempt within the {deadline:g} s deadline"
+                break
+            time.sleep(pause)
         try:
-            with client.stream(method, url, headers=headers) as response:
+            with client.stream(method, url, headers=headers, timeout=_attempt_timeout(client, ends_at)) as response:
                 if response.status_code in RETRY_STATUSES and attempt < retries:
                     last_problem = f"HTTP {response.status_code}"
                     continue
-                body = _read_body(response, url, progress, max_bytes)
+                body = _read_body(response, url, progress, max_bytes, ends_at, deadline)
                 # Rebuild a complete response so callers can use .content freely.
                 return httpx.Response(
                     response.status_code,
@@ -130,23 +168,62 @@ def request(
                 )
         except httpx.TimeoutException:
             last_problem = "timed out"
+        except _DeadlinePassed as exc:
+            last_problem = str(exc)
+            break
         except TruncatedBody as exc:
             last_problem = str(exc)
+        except httpx.TooManyRedirects:
+            raise EnvironmentFailure(f"{url}: too many redirects (a redirect loop?)") from None
+        except httpx.DecodingError as exc:
+            raise EnvironmentFailure(f"{url}: the body does not decode as its Content-Encoding says ({exc})") from None
         except httpx.TransportError as exc:
             last_problem = _describe_transport_error(exc)
             if _is_name_resolution_failure(exc):
                 # No DNS answer: retrying in a second will not produce one, and
                 # an offline user should fall back to cache/snapshot at once.
                 break
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # Anything else httpx refuses (a malformed redirect target...): not retried.
+            raise EnvironmentFailure(f"{url}: unusable answer ({_describe_transport_error(exc)})") from None
+        if time.monotonic() >= ends_at:
+            last_problem += f" (deadline of {deadline:g} s reached)"
+            break
     if last_problem.startswith("transfer cut short"):
-        raise EnvironmentFailure(f"{url}: {last_problem} (after {retries + 1} attempts)")
+        raise EnvironmentFailure(f"{url}: {last_problem} (after {attempt + 1} attempts)")
     attempts = attempt + 1
     plural = "attempt" if attempts == 1 else "attempts"
-    raise EnvironmentFailure(f"cannot reach {host_of(url)}: {last_problem} (after {attempts} {plural}; offline?)")
+    if not last_problem.startswith("HTTP "):
+        unreachable[host] = last_problem
+    raise EnvironmentFailure(f"cannot reach {host}: {last_problem} (after {attempts} {plural}; offline?)")
+
+
+def _attempt_timeout(client: httpx.Client, ends_at: float) -> httpx.Timeout:
+    """The client's timeouts, none longer than what is left of the deadline."""
+    import httpx
+
+    left = max(0.001, ends_at - time.monotonic())
+    configured = client.timeout
+
+    def cut(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(
+        connect=cut(configured.connect), read=cut(configured.read), write=cut(configured.write), pool=cut(configured.pool)
+    )
+
+
+class _DeadlinePassed(Exception):
+    """The body was still arriving, too slowly, when the deadline passed."""
 
 
 def _read_body(
-    response: httpx.Response, url: str, progress: ProgressCallback | None, max_bytes: int | None
+    response: httpx.Response,
+    url: str,
+    progress: ProgressCallback | None,
+    max_bytes: int | None,
+    ends_at: float,
+    deadline: float,
 ) -> bytes:
     total = response.headers.get("Content-Length")
     total_int = int(total) if total and total.isdigit() else None
@@ -154,6 +231,7 @@ def _read_body(
         raise EnvironmentFailure(f"{url}: response of {total_int} bytes exceeds the {max_bytes}-byte limit")
     chunks: list[bytes] = []
     done = 0
+    started = time.monotonic()
     for chunk in response.iter_bytes():
         chunks.append(chunk)
         done += len(chunk)
@@ -161,6 +239,12 @@ def _read_body(
             raise EnvironmentFailure(f"{url}: response exceeds the {max_bytes}-byte limit")
         if progress is not None:
             progress(url, done, total_int)
+        now = time.monotonic()
+        if now >= ends_at and done < MIN_RATE * (now - started):
+            raise _DeadlinePassed(
+                f"no complete answer within the {deadline:g} s deadline "
+                f"({done} bytes in {now - started:.0f} s: a stalled or trickling server)"
+            )
     body = b"".join(chunks)
     # A body shorter than announced is a truncated transfer: never use it.
     if total_int is not None and "Content-Encoding" not in response.headers and done < total_int:
@@ -285,6 +369,7 @@ class RevalidatingCache:
         retries: int = 3,
         backoff: float = 0.5,
         max_bytes: int | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> Fetched:
         """Get ``url``, revalidating a cached copy with ETag / If-Modified-Since.
 
@@ -297,7 +382,7 @@ class RevalidatingCache:
         try:
             response = request(
                 client, "GET", url, headers=headers, retries=retries, backoff=backoff,
-                progress=progress, max_bytes=max_bytes,
+                progress=progress, max_bytes=max_bytes, deadline=deadline,
             )
         except EnvironmentFailure:
             if cached is not None and offline_ok:

@@ -40,7 +40,7 @@ from typing import Callable
 import httpx
 
 from apkneed.errors import IntegrityError
-from apkneed.net.http import HTTPStatusFailure, ProgressCallback, check_sha256, request
+from apkneed.net.http import DEFAULT_DEADLINE, HTTPStatusFailure, ProgressCallback, check_sha256, request
 
 DEFAULT_BLOCK_SIZE = 64 * 1024
 DEFAULT_TAIL_SIZE = 256 * 1024
@@ -68,6 +68,7 @@ class RangeFile(io.RawIOBase):
         backoff: float = 0.5,
         progress: ProgressCallback | None = None,
         on_verified: Callable[[bytes], None] | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         super().__init__()
         if block_size <= 0:
@@ -84,6 +85,7 @@ class RangeFile(io.RawIOBase):
         self._tail_blocks = max(1, tail_size // block_size)
         self._retries = retries
         self._backoff = backoff
+        self._deadline = deadline  # per request (see net.http)
         self._progress = progress
         self._on_verified = on_verified
         self._blocks: dict[int, bytes] = {}
@@ -252,7 +254,7 @@ class RangeFile(io.RawIOBase):
     def _get(self, headers: dict[str, str] | None) -> httpx.Response:
         response = request(
             self._client, "GET", self.url, headers=headers, retries=self._retries,
-            backoff=self._backoff, progress=self._progress,
+            backoff=self._backoff, progress=self._progress, deadline=self._deadline,
         )
         self.bytes_downloaded += len(response.content)
         return response

@@ -83,6 +83,7 @@ from apkneed.binary.zipread import MemberError, ZipError, ZipLimits, open_zip, r
 from apkneed.cache import ContentStore, atomic_write, default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.net.http import (
+    DEFAULT_DEADLINE,
     HTTPStatusFailure,
     ProgressCallback,
     RevalidatingCache,
@@ -363,6 +364,7 @@ class PyPIClient:
         max_age: float = DEFAULT_MAX_AGE,
         retries: int = 3,
         backoff: float = 0.5,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         config = index_config(index_url)
         self.index_url = config.index_url
@@ -381,6 +383,7 @@ class PyPIClient:
         self._max_age = max_age
         self._retries = retries
         self._backoff = backoff
+        self._deadline = deadline  # per request, retries included (see net.http)
         self._projects: dict[str, Project] = {}
         self.warnings: list[str] = []
         self.bytes_downloaded = 0
@@ -480,7 +483,7 @@ class PyPIClient:
         return RangeFile(
             self._client, file.url, size=file.size, sha256=file.sha256,
             retries=self._retries, backoff=self._backoff, progress=self._progress,
-            on_verified=self._store.put,
+            on_verified=self._store.put, deadline=self._deadline,
         )
 
     def metadata(self, file: DistFile) -> Metadata:
@@ -536,7 +539,7 @@ class PyPIClient:
     def _request(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
         response = request(
             self._client, "GET", url, headers=headers, retries=self._retries,
-            backoff=self._backoff, progress=self._progress,
+            backoff=self._backoff, progress=self._progress, deadline=self._deadline,
         )
         self.bytes_downloaded += len(response.content)
         return response

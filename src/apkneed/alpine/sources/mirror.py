@@ -35,7 +35,13 @@ from apkneed.alpine.sources.release import resolve_release
 from apkneed.alpine.sources.signature import TrustSettings, Verification, require_trusted, untrusted_warning
 from apkneed.cache import default_cache_root
 from apkneed.errors import InputError, IntegrityError
-from apkneed.net.http import HTTPStatusFailure, ProgressCallback, RevalidatingCache
+from apkneed.net.http import (
+    DEFAULT_DEADLINE,
+    DEFAULT_READ_TIMEOUT,
+    HTTPStatusFailure,
+    ProgressCallback,
+    RevalidatingCache,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -46,11 +52,12 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """How hard to try the network (tests use no backoff)."""
+    """How hard to try the network (tests use no backoff, and short deadlines)."""
 
     retries: int = 3
     backoff: float = 0.5
-    timeout: float = 30.0
+    timeout: float = DEFAULT_READ_TIMEOUT  # one read's wait for the next bytes
+    deadline: float = DEFAULT_DEADLINE  # one index, every attempt included (net.http)
     max_bytes: int = MAX_INDEX_BYTES
 
 
@@ -147,7 +154,7 @@ def fetch_index(
     check = IndexCheck(url, repository, arch, trust)
     fetched = cache.fetch(
         client, url, validate=check, progress=progress, offline_ok=False,
-        retries=policy.retries, backoff=policy.backoff, max_bytes=policy.max_bytes,
+        retries=policy.retries, backoff=policy.backoff, max_bytes=policy.max_bytes, deadline=policy.deadline,
     )
     index, verification = check.checked(fetched.content)
     return MirrorIndex(index, url, verification, from_cache=fetched.from_cache)
