@@ -12,7 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plan"))
 
 from plan_helpers import invoke  # noqa: E402
 
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +38,3 @@ def run_check(check_cache: Path):
         return result.exit_code, data, result
 
     return run
-
-
-def codes(report: dict) -> list[tuple[int, str, str]]:
-    """(line, severity, code) of every finding, suggestions and info left out."""
-    return sorted((f["line"], f["severity"], f["code"]) for f in report["findings"]
-                  if f["severity"] not in ("suggestion", "info"))

@@ -15,7 +15,7 @@ patch and libc-dev).
 
 from __future__ import annotations
 
-from conftest import DATA, codes
+from check_helpers import DATA, codes
 
 SEED = DATA / "seed"
 
