@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence 
 _T = TypeVar("_T")
 
 #: bump when the cached JSON changes shape or meaning
-EVIDENCE_SCHEMA = 2
+EVIDENCE_SCHEMA = 3
 
 #: source file suffix -> the language a build of it needs a compiler for
 LANGUAGE_SUFFIXES = {
@@ -141,6 +141,8 @@ class SdistEvidence:
     top_level: tuple[str, ...]
     problems: tuple[str, ...] = ()
     has_setup_py: bool = False
+    #: Home-page and Project-URL values of its PKG-INFO (PyPI's metadata)
+    project_urls: tuple[str, ...] = ()
 
     @property
     def compiled(self) -> bool:
@@ -162,6 +164,7 @@ class SdistEvidence:
             top_level=tuple(data["top_level"]),
             problems=tuple(data["problems"]),
             has_setup_py=bool(data["has_setup_py"]),
+            project_urls=tuple(data["project_urls"]),
         )
 
 
@@ -350,7 +353,7 @@ class _Entries:
 
 def _wanted(name: str) -> bool:
     parts = name.split("/")
-    if len(parts) == 2 and parts[1] in ("pyproject.toml", "setup.py"):
+    if len(parts) == 2 and parts[1] in ("pyproject.toml", "setup.py", "PKG-INFO"):
         return True
     return name.endswith(".egg-info/top_level.txt") and len(parts) <= 4
 
@@ -437,6 +440,9 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
         if name.endswith("top_level.txt"):
             top_level = tuple(line.strip() for line in text.decode("utf-8", "replace").splitlines() if line.strip().isidentifier())
             break
+    if not top_level and root:
+        top_level = package_dirs(entries.names, root)
+    pkg_info = entries.texts.get(f"{root}/PKG-INFO") if root else None
     ranked = tuple(sorted(languages.items(), key=lambda item: (-item[1], item[0])))
     return SdistEvidence(
         filename=filename,
@@ -449,4 +455,36 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
         top_level=top_level,
         problems=tuple(problems),
         has_setup_py=setup_py is not None or f"{root}/setup.py" in entries.too_big,
+        project_urls=pkg_info_urls(pkg_info) if pkg_info is not None else (),
     )
+
+
+def package_dirs(member_names: Iterable[str], root: str) -> tuple[str, ...]:
+    """Import packages of an sdist without top_level.txt: ``<root>/X/__init__.py`` or ``<root>/src/X/__init__.py``."""
+    found: dict[str, None] = {}
+    for name in member_names:
+        parts = name.split("/")
+        if parts[0] != root or parts[-1] not in ("__init__.py", "__init__.pyi"):
+            continue
+        inner = parts[1:-1]
+        if inner[:1] == ["src"]:
+            inner = inner[1:]
+        if len(inner) == 1 and inner[0].isidentifier() and inner[0] not in ("tests", "test", "docs", "examples"):
+            found.setdefault(inner[0], None)
+    return tuple(sorted(found))
+
+
+def pkg_info_urls(data: bytes) -> tuple[str, ...]:
+    """``Home-page`` and ``Project-URL`` values of a PKG-INFO (core metadata, RFC 822 headers)."""
+    text = data.decode("utf-8", "replace")
+    urls: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line; the description follows
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key == "home-page":
+            urls.append(value.strip())
+        elif key == "project-url":
+            urls.append(value.split(",", 1)[-1].strip())
+    return tuple(url for url in dict.fromkeys(urls) if url.startswith(("http://", "https://")))

@@ -49,6 +49,8 @@ class PackagePlan:
     problems: tuple[str, ...] = ()  # warnings about this distribution (ELF checks, unmapped needs)
     #: the forced --route could not be honoured (the reason says why)
     forced_route_failed: bool = False
+    #: a source build whose needs no evidence explains (warned; the plan exits 1)
+    unknown: bool = False
     summary: str = ""  # a few words for a table: "musllinux_1_2 wheel, vendors 6 libraries"
     #: what the route was decided from, as plain data (JSON "evidence"): for a
     #: wheel its ELF objects, vendored libraries and external sonames; for a
@@ -115,5 +117,5 @@ class Plan:
 
     @property
     def incomplete(self) -> bool:
-        """Some distribution has no route, or a forced route was not honoured (exit 1)."""
-        return any(p.route is None or p.forced_route_failed for p in self.packages)
+        """Some distribution has no route, a forced route was not honoured, or a build's needs are unknown (exit 1)."""
+        return any(p.route is None or p.forced_route_failed or p.unknown for p in self.packages)

@@ -18,7 +18,7 @@ marked missing, and left out of the solves.
 
 API::
 
-    make_plan(facts, *, providers, knowledge, virtuals) -> Plan
+    make_plan(facts, *, providers, knowledge, virtuals, makedepends=None) -> Plan
     marker_environment(target) -> dict[str, str]
 """
 
@@ -27,10 +27,12 @@ from __future__ import annotations
 from typing import Mapping
 
 from apkneed.alpine.providers import ProviderMap
+from apkneed.plan.alpinebuilds import match_alpine_build
 from apkneed.plan.apkmatch import find_alpine_packages
 from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import BuildKnowledge
+from apkneed.plan.makedepends import AportMakedepends
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
 from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment, provider_table
 from apkneed.plan.routes import decide_route
@@ -48,6 +50,7 @@ def make_plan(
     providers: ProviderMap,
     knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
+    makedepends: Mapping[str, AportMakedepends] | None = None,
 ) -> Plan:
     target = facts.target
     table = provider_table(providers)  # the source rules read the same name table
@@ -60,12 +63,16 @@ def make_plan(
     if target.python_from_apk:
         needs.append(Need(PYTHON_APK, RUNTIME, None, ("the Python interpreter", f"base {target.image}: Python comes from apk")))
     for dist in facts.dists:
-        package, dist_needs = _plan_one(dist, facts, providers, table, knowledge, virtuals, environment)
+        package, dist_needs = _plan_one(dist, facts, providers, table, knowledge, virtuals, environment, makedepends or {})
         packages.append(package)
         needs += dist_needs
         warnings += package.problems
         if package.forced_route_failed or package.route is None:
             warnings.append(package.reasons[0])
+        if package.unknown:
+            found = ", ".join(package.build_apk) or "nothing"
+            first = next((r for r in package.reasons if r.startswith("unknown")), package.reasons[-1])
+            warnings.append(f"{package.name} {package.version}: {first} (found so far: {found})")
     needs = [need for need in needs if not (need.kind == BUILD and _is_runtime_need(need.apk, needs))]
     missing = tuple(sorted({need.apk for need in needs if need.missing or need.apk not in providers}))
     runtime = _names(needs, RUNTIME)
@@ -124,6 +131,7 @@ def _plan_one(
     knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
     environment: Mapping[str, str],
+    makedepends: Mapping[str, AportMakedepends],
 ) -> tuple[PackagePlan, list[Need]]:
     target = facts.target
     candidates = (
@@ -136,6 +144,7 @@ def _plan_one(
     file = dist.file
     summary = "nothing installs it"
     evidence: list[tuple[str, object]] = []
+    unknown = False
     if decision.route == "wheel":
         needs, problems = _wheel_needs(dist, providers)
         summary = _wheel_summary(dist)
@@ -156,9 +165,14 @@ def _plan_one(
             file = dist.sdist.filename
         if dist.sdist_problem:
             problems.append(f"{dist.name}: {dist.sdist_problem}")
-        source = source_needs(
-            dist.name, dist.sdist, knowledge=knowledge, virtuals=virtuals, table=table, environment=environment
+        alpine = match_alpine_build(
+            dist.name, dist.import_names, dist.sdist.project_urls if dist.sdist is not None else (), providers
         )
+        source = source_needs(
+            dist.name, dist.sdist, knowledge=knowledge, virtuals=virtuals, table=table, environment=environment,
+            alpine=alpine, makedepends=makedepends, providers=providers, version=dist.pin.version,
+        )
+        unknown = source.basis == "unknown"
         needs = list(source.needs)
         evidence = [("basis", source.basis)]
         if dist.sdist is not None:
@@ -192,6 +206,7 @@ def _plan_one(
         requested_by=dist.pin.requested_by,
         problems=tuple(problems),
         forced_route_failed=decision.forced_failed,
+        unknown=unknown,
         summary=("forced route impossible; " if decision.forced_failed else "") + summary,
         evidence=tuple(evidence),
     )
@@ -226,6 +241,7 @@ def _build_system(sdist) -> str:
 _SOURCE_SUMMARY = {
     "pep725": "sdist; needs from its PEP 725 [external]",
     "knowledge": "sdist; needs from build-knowledge.toml",
+    "alpine": "sdist; needs from Alpine's own build",
     "observed": "sdist; unknown: compilers only (observed)",
     "pure": "sdist; pure Python, nothing from apk",
     "unknown": "sdist; unknown (no evidence)",

@@ -32,8 +32,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
+from apkneed.plan.alpinebuilds import BuildMatch
+from apkneed.plan.apkmatch import apk_upstream
 from apkneed.plan.evidence import SdistEvidence
+from apkneed.plan.makedepends import AportMakedepends, makedepends_for, resolve_name
 from apkneed.plan.knowledge import BuildKnowledge, compiler_virtual, knowledge_for, pick_available
 from apkneed.plan.model import BUILD, RUNTIME, Need
 from apkneed.plan.pep725 import (
@@ -56,7 +60,7 @@ _RUST_MARKERS = ("Cargo.toml",)
 
 @dataclass(frozen=True)
 class SourceNeeds:
-    basis: str  # "pep725" | "knowledge" | "observed" | "pure" | "unknown"
+    basis: str  # "pep725" | "knowledge" | "alpine" | "inferred" | "observed" | "pure" | "unknown"
     needs: tuple[Need, ...]
     compiled: bool  # the build compiles code (python3-dev on an Alpine-python base)
     reasons: tuple[str, ...]
@@ -71,12 +75,20 @@ def source_needs(
     virtuals: Mapping[str, VirtualEntry],
     table: ProviderTable,
     environment: Mapping[str, str],
+    alpine: BuildMatch | None = None,
+    makedepends: Mapping[str, AportMakedepends] | None = None,
+    providers: ProviderMap | None = None,
+    version: str | None = None,
 ) -> SourceNeeds:
     if sdist is not None and sdist.external is not None:
         return _from_pep725(dist, sdist, virtuals, table, environment)
     entry = knowledge_for(knowledge, dist)
     if entry is not None:
         return _from_knowledge(dist, entry, virtuals, table)
+    if alpine is not None and alpine.build is not None and providers is not None:
+        found = _from_alpine(dist, alpine, makedepends or {}, virtuals, table, providers, version)
+        if found is not None:
+            return found
     if sdist is None:
         return SourceNeeds(
             "unknown", (), False,
@@ -186,6 +198,113 @@ def _virtual_needs(
     if not mapping.mapped:
         return []
     return _mapping_needs(dist, mapping, chain)
+
+
+# ------------------------------------------------------ Alpine's build ----
+
+
+def _from_alpine(
+    dist: str, match: BuildMatch, makedepends: Mapping[str, AportMakedepends],
+    virtuals: Mapping[str, VirtualEntry], table: ProviderTable, providers: ProviderMap, version: str | None,
+) -> SourceNeeds | None:
+    """Needs from what Alpine's own build of the project links (``D:``) and its cited makedepends.
+
+    None when Alpine's package has no compiled code and no makedepends are
+    known: the sdist itself is then the better witness.
+    """
+    build = match.build
+    assert build is not None
+    aport = makedepends_for(makedepends, build.repository, build.origin)
+    if not build.compiled and aport is None:
+        return None
+    origin = f"Alpine's build: {build.citation}, matched by {match.how}"
+    needs: list[Need] = []
+    problems: list[str] = []
+    unknown: list[str] = []
+    devs: list[str] = []
+    #: compiler virtual -> what says the build needs it
+    languages: dict[str, str] = {"compiler/c": f"compiled code (D: links so: names) of {origin}"} if build.compiled else {}
+    for library in build.libraries:
+        link = f"so:{library.soname}"
+        if library.library is None:
+            unknown.append(f"{link} (no package of the index provides it)")
+            continue
+        if library.virtual is not None:
+            languages.setdefault(library.virtual, f"{link} (from the compiler) in D: of {origin}")
+            continue
+        chain = (link, f"D: of {origin}")
+        needs.append(Need(library.library, RUNTIME, dist, chain))
+        if library.dev is None:
+            unknown.append(f"the headers of {library.library} ({link}: its origin has no -dev package in the index)")
+            continue
+        devs.append(library.dev)
+        needs.append(Need(library.dev, BUILD, dist, (f"-dev of {library.library}", *chain)))
+    extra: list[str] = []
+    if aport is not None:
+        cited = f"makedepends of {aport.citation}"
+        for item in aport.system:
+            chosen = resolve_name(item.name, item.provides, providers)
+            label = f"makedepends: {item.name}" + (f" (through {item.via})" if item.via else "")
+            if chosen is None:
+                problems.append(
+                    f"{dist}: Alpine's makedepends name {item.name}, which the target index does not have "
+                    f"under that name or through {', '.join(item.provides[:3]) or 'anything it provided'}; left out"
+                )
+                continue
+            if chosen in devs or _covers(chosen, devs, providers):
+                continue  # mariadb-dev stands for mariadb-connector-c-dev, already derived from D:
+            if chosen in ("cargo", "gfortran"):
+                key = "compiler/rust" if chosen == "cargo" else "compiler/fortran"
+                languages.setdefault(key, f"{label}, {cited}")
+                continue
+            renamed = f" (named {item.name} in the APKBUILD)" if chosen != item.name else ""
+            needs.append(Need(chosen, BUILD, dist, (label + renamed, cited)))
+        if aport.python:
+            extra.append(
+                "Python build tools in Alpine's makedepends (pip's build isolation supplies them, not apk): "
+                + ", ".join(aport.python)
+            )
+        if aport.note:
+            extra.append(f"aports note: {aport.note}")
+        if aport.commit != build.commit and build.commit:
+            extra.append(f"makedepends read at aports {aport.commit[:12]}; the target's {build.package} was built at {build.commit[:12]}")
+    for key, why in sorted(languages.items()):
+        needs += _virtual_needs(dist, key, (key, why), virtuals, table)
+    reasons = [f"build needs from {origin}"]
+    upstream = apk_upstream(build.version)
+    if version is not None and upstream != version:
+        reasons.append(f"Alpine built {build.package} {upstream}; pip builds {dist} {version}: a different version may link differently")
+    reasons += extra
+    if match.unconfirmed:
+        reasons.append("not used (unconfirmed match): " + "; ".join(match.unconfirmed))
+    basis = "alpine"
+    if unknown:
+        basis = "unknown"
+        reasons.insert(0, f"unknown: Alpine's build of {dist} links what no package explains: {'; '.join(unknown)}")
+    return SourceNeeds(basis, tuple(_unique(needs)), bool(languages), tuple(reasons), tuple(problems))
+
+
+def _covers(name: str, devs: list[str], providers: ProviderMap) -> bool:
+    """Does package ``name`` depend (within three steps) on one of ``devs``?"""
+    if not devs:
+        return False
+    wanted = set(devs)
+    seen = {name}
+    frontier = [name]
+    for _ in range(3):
+        following = []
+        for current in frontier:
+            for provider in providers.providers(current)[:1]:
+                for dependency in provider.package.depends:
+                    for candidate in providers.providers(dependency.name)[:1]:
+                        package = candidate.package.name
+                        if package in wanted:
+                            return True
+                        if package not in seen:
+                            seen.add(package)
+                            following.append(package)
+        frontier = following
+    return False
 
 
 # ---------------------------------------------------------- observation ----

@@ -57,6 +57,19 @@ def render_dockerfile(plan: Plan, command: str) -> str:
 
 
 def _builder_apk(plan: Plan) -> str:
+    # A build whose needs are unknown still gets its Dockerfile, marked where it will fail.
+    unknown = [
+        f"# UNKNOWN: {p.name} {p.version}: " + next((r for r in p.reasons if r.startswith("unknown")), "its build needs are unknown")
+        for p in plan.packages if p.unknown
+    ]
+    lines = unknown + ([
+        "# the packages below may not be enough to build it: add the -dev packages of the libraries it links"
+    ] if unknown else [])
+    body = _builder_commands(plan)
+    return "\n".join([*lines, body]) if lines else body
+
+
+def _builder_commands(plan: Plan) -> str:
     commands = []
     if plan.runtime_apk:
         commands.append(("apk add --no-cache", plan.runtime_apk))

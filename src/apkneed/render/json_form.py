@@ -5,7 +5,7 @@ Shape (keys beyond the first four of each object are additions)::
     {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index"},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
-                   "direct", "requested_by", "problems", "forced_route_failed", "summary",
+                   "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
                    "evidence": {"elf_objects", "vendored", "external": [{"soname", "needed_by"}]}
                                | {"basis", "sdist", "build_backend", "languages", "markers", "pep725_external"}}],
      "runtime_apk": [...], "build_apk": [...],
@@ -57,6 +57,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "requested_by": list(p.requested_by),
                 "problems": list(p.problems),
                 "forced_route_failed": p.forced_route_failed,
+                "unknown": p.unknown,
                 "summary": p.summary,
                 "evidence": dict(p.evidence),
             }

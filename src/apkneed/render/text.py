@@ -34,6 +34,8 @@ def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH
         route = package.route or "NONE"
         if package.forced_route_failed:
             route += " (!)"
+        if package.unknown:
+            route += " (?)"
         table.add_row(
             escape(name), escape(package.version), route, escape(package.file or "-"),
             escape(" ".join(package.runtime_apk) or "-"), escape(" ".join(package.build_apk) or "-"),
@@ -45,6 +47,8 @@ def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH
         legend.append("* pulled in by another distribution")
     if any(p.forced_route_failed for p in plan.packages):
         legend.append("(!) the forced --route could not be used (see why)")
+    if any(p.unknown for p in plan.packages):
+        legend.append("(?) what the build needs is unknown: its apk packages may be incomplete (see the warning)")
     if legend:
         console.print(";  ".join(legend))
     console.print()

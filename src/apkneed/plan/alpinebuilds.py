@@ -1,0 +1,292 @@
+"""What Alpine's own build of a Python project shows, read from the index.
+
+Alpine's builders compile about 250 Python projects of v3.21 main +
+community from source, and abuild records in each ``py3-*`` package's
+``D:`` line the ``so:`` names its ELF files link. These are facts about a
+real, successful build on that release and arch:
+
+* **run time**: the package providing each ``so:`` name, as the solver picks
+  it (highest provider priority, then index order);
+* **build time**: the ``-dev`` package of each library: the package of the
+  same origin (``o:``) whose name ends in ``-dev`` and that depends on the
+  library package, directly or through its origin's other packages (a
+  ``pc:`` provider preferred): ``so:libldap.so.2`` -> ``libldap`` ->
+  ``openldap-dev``;
+* libraries that come from the compiler itself (``libgcc``, ``libstdc++``,
+  ``libgomp``, ``libgfortran``) stand for a compiler (a PEP 725 virtual of
+  ``pep725-virtual.toml``), never a ``-dev`` package;
+* ``libc.musl`` and ``libpython3`` are the platform and the interpreter.
+
+Every answer cites the package, its version, origin, repository and aports
+commit (``c:``).
+
+Matching a PyPI distribution to its ``py3-*`` package (never a guess):
+a package named ``py3-<name>`` (PEP 503), or ``py3-<name>`` without a
+``python-``/``py``/``-python`` affix, or one providing ``py3.X:<module>`` for
+an import name of the distribution. A match is **confirmed** when the
+package's ``py3.X:`` modules share a name with the distribution's import
+names, or its ``U:`` URL is one of the URLs the sdist's PKG-INFO (PyPI's
+metadata) names; an exact ``py3-<name>`` with nothing known against it is
+accepted "by name". Anything else is reported as unconfirmed and not used.
+
+The ``-dev`` look-up scans the index once per provider map (an origin ->
+``-dev`` packages table), so planning many distributions costs one pass.
+
+API::
+
+    match_alpine_build(dist, import_names, project_urls, providers) -> BuildMatch
+    alpine_build(package, providers) -> AlpineBuild
+    dev_package_of(library, providers) -> Package | None
+    normalised_url(url) -> str
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
+
+from packaging.utils import canonicalize_name
+
+from apkneed.alpine.package import Package
+from apkneed.alpine.providers import ProviderMap
+
+#: library package -> the PEP 725 virtual it stands for (from the compiler, not a -dev)
+COMPILER_LIBRARIES = {
+    "libgcc": "compiler/c",
+    "libstdc++": "compiler/cxx",
+    "libgomp": "interface/openmp",
+    "libgfortran": "compiler/fortran",
+}
+#: so: names of the platform and the interpreter: nothing to install for them
+_PLATFORM_SONAMES = re.compile(r"^(libc\.musl-[a-z0-9_]+\.so\.1|libpython3\.[0-9]+\.so\.1\.0)$")
+_PY_MODULE_RE = re.compile(r"^py3\.[0-9]+:(.+)$")
+_AFFIXES = (re.compile(r"^python-"), re.compile(r"^py-?"), re.compile(r"-python$"), re.compile(r"^python"))
+
+
+@dataclass(frozen=True)
+class LinkedLibrary:
+    """One ``so:`` name a py3-* package links, and what it means for a build."""
+
+    soname: str  # "libldap.so.2"
+    library: str | None  # the package providing it ("libldap"); None: nothing provides it
+    dev: str | None = None  # its -dev package ("openldap-dev"); None for compiler libraries
+    virtual: str | None = None  # "compiler/cxx" for libstdc++
+
+
+@dataclass(frozen=True)
+class AlpineBuild:
+    package: str
+    version: str
+    origin: str
+    commit: str
+    repository: str
+    url: str
+    libraries: tuple[LinkedLibrary, ...]
+    #: it links libc.musl or libpython3 (compiled code with no other library)
+    links_platform: bool = False
+
+    @property
+    def citation(self) -> str:
+        commit = self.commit[:12] if self.commit else "no c: commit"
+        return f"{self.package}-{self.version} (origin {self.origin}, {self.repository}, aports {commit})"
+
+    @property
+    def compiled(self) -> bool:
+        """abuild recorded at least one ``so:`` link: the package has ELF files."""
+        return bool(self.libraries) or self.links_platform
+
+    @property
+    def unresolved(self) -> tuple[str, ...]:
+        """so: names no package of the index provides."""
+        return tuple(lib.soname for lib in self.libraries if lib.library is None)
+
+    @property
+    def without_dev(self) -> tuple[LinkedLibrary, ...]:
+        """Libraries whose origin has no -dev package in the index."""
+        return tuple(lib for lib in self.libraries if lib.library and not lib.virtual and not lib.dev)
+
+
+@dataclass(frozen=True)
+class BuildMatch:
+    """The py3-* package matched to a distribution, or why none was used."""
+
+    build: AlpineBuild | None
+    how: str = ""  # "py3.12:MySQLdb module", "U: URL https://...", "name py3-foo"
+    #: candidates found but not confirmed (reported, not used)
+    unconfirmed: tuple[str, ...] = ()
+
+
+def match_alpine_build(
+    dist: str, import_names: Iterable[str], project_urls: Iterable[str], providers: ProviderMap
+) -> BuildMatch:
+    """The distribution's py3-* package in ``providers`` (module docstring)."""
+    canonical = canonicalize_name(dist)
+    modules = set(import_names)
+    urls = {normalised_url(url) for url in project_urls if url}
+    urls.discard("")
+    candidates: dict[str, tuple[Package, bool]] = {}  # name -> (package, exact name)
+    names = [f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in _stripped(canonical)]
+    for index, name in enumerate(dict.fromkeys(names)):
+        for provider in providers.providers(name):
+            if provider.package.name == name:
+                candidates.setdefault(name, (provider.package, index == 0))
+    for module in sorted(modules):
+        for package in _module_providers(providers).get(module, ()):
+            candidates.setdefault(package.name, (package, False))
+    unconfirmed: list[str] = []
+    ranked: list[tuple[int, str, Package, str]] = []
+    for name, (package, exact) in candidates.items():
+        provided = _modules_of(package)
+        shared = sorted(provided & modules)
+        if shared:
+            ranked.append((0, name, package, f"provides py3 module {shared[0]}"))
+        elif package.url and normalised_url(package.url) in urls:
+            ranked.append((1, name, package, f"U: {package.url} is a project URL on PyPI"))
+        elif exact and not (modules and provided):
+            ranked.append((2, name, package, f"named {name}"))
+        else:
+            why = "its modules differ" if modules and provided else "no shared module or URL"
+            unconfirmed.append(f"{package.name}-{package.version} ({why})")
+    if not ranked:
+        return BuildMatch(None, unconfirmed=tuple(unconfirmed))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    _, _, package, how = ranked[0]
+    return BuildMatch(alpine_build(package, providers), how, tuple(unconfirmed))
+
+
+def alpine_build(package: Package, providers: ProviderMap) -> AlpineBuild:
+    """Read one py3-* package's ``D:`` so: names (module docstring)."""
+    libraries: list[LinkedLibrary] = []
+    platform = False
+    for dependency in package.depends:
+        name = dependency.name
+        if dependency.conflict:
+            continue
+        if name.startswith("so:"):
+            soname = name[3:]
+        elif ":so:" in name:  # "ceph18:so:libcephfs.so.2": a so: name scoped to its origin
+            soname = name.split(":so:", 1)[1]
+        else:
+            continue
+        if _PLATFORM_SONAMES.match(soname):
+            platform = True
+            continue
+        libraries.append(_linked(soname, name, providers))
+    repository = next(iter(providers.repositories_of(package)), package.repository)
+    return AlpineBuild(
+        package=package.name, version=package.version, origin=package.origin or package.name,
+        commit=package.commit, repository=repository, url=package.url,
+        libraries=tuple(libraries), links_platform=platform,
+    )
+
+
+def _linked(soname: str, atom: str, providers: ProviderMap) -> LinkedLibrary:
+    found = providers.providers(atom)
+    if not found:
+        return LinkedLibrary(soname, None)
+    library = max(found, key=lambda p: (p.package.provider_priority or 0, -found.index(p))).package
+    virtual = COMPILER_LIBRARIES.get(library.name)
+    if virtual is not None:
+        return LinkedLibrary(soname, library.name, None, virtual)
+    dev = dev_package_of(library, providers)
+    return LinkedLibrary(soname, library.name, dev.name if dev is not None else None)
+
+
+def dev_package_of(library: Package, providers: ProviderMap) -> Package | None:
+    """The same-origin ``-dev`` package that depends on ``library`` (module docstring)."""
+    tables = _tables(providers)
+    candidates = tables.devs_by_origin.get(library.origin, ())
+    if not candidates:
+        return None
+    library_names = {library.name} | {p.name for p in library.provides}
+    ranked = []
+    for dev in candidates:
+        depth = _depends_within_origin(dev, library_names, providers)
+        if depth is None:
+            continue
+        has_pc = any(p.name.startswith("pc:") for p in dev.provides)
+        named = dev.name in (f"{library.name}-dev", f"{library.origin}-dev")
+        ranked.append((depth, not has_pc, not named, dev.name, dev))
+    if not ranked:
+        return None
+    return min(ranked, key=lambda item: item[:4])[4]
+
+
+def _depends_within_origin(dev: Package, wanted: set[str], providers: ProviderMap) -> int | None:
+    """How many same-origin steps from ``dev`` to a dependency on one of ``wanted``; None: never."""
+    seen = {dev.name}
+    queue = deque([(dev, 1)])
+    while queue:
+        package, depth = queue.popleft()
+        for dependency in package.depends:
+            if dependency.conflict:
+                continue
+            if dependency.name in wanted:
+                return depth
+            for provider in providers.providers(dependency.name):
+                candidate = provider.package
+                if candidate.origin == dev.origin and candidate.name not in seen and depth < 4:
+                    seen.add(candidate.name)
+                    queue.append((candidate, depth + 1))
+    return None
+
+
+def normalised_url(url: str) -> str:
+    """``https://www.GitHub.com/a/b.git/`` -> ``github.com/a/b``: how two URLs of one project compare."""
+    text = url.strip().lower()
+    text = re.sub(r"^[a-z+]+://", "", text)
+    text = re.sub(r"^www\.", "", text)
+    text = text.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    if text.endswith(".git"):
+        text = text[:-4]
+    return text
+
+
+def _stripped(canonical: str) -> list[str]:
+    out = []
+    for affix in _AFFIXES:
+        stripped = affix.sub("", canonical)
+        if stripped and stripped != canonical:
+            out.append(stripped)
+    return out
+
+
+def _modules_of(package: Package) -> set[str]:
+    return {m.group(1) for p in package.provides if (m := _PY_MODULE_RE.match(p.name))}
+
+
+@dataclass
+class _Tables:
+    devs_by_origin: dict[str, tuple[Package, ...]]
+    module_providers: dict[str, tuple[Package, ...]]
+
+
+_TABLES: "weakref.WeakKeyDictionary[ProviderMap, _Tables]" = weakref.WeakKeyDictionary()
+
+
+def _tables(providers: ProviderMap) -> _Tables:
+    # One pass over the index per provider map, whatever the number of distributions planned.
+    tables = _TABLES.get(providers)
+    if tables is None:
+        devs: dict[str, list[Package]] = {}
+        modules: dict[str, list[Package]] = {}
+        for package in providers.packages:
+            if package.name.endswith("-dev"):
+                devs.setdefault(package.origin, []).append(package)
+            for provide in package.provides:
+                match = _PY_MODULE_RE.match(provide.name)
+                if match:
+                    modules.setdefault(match.group(1), []).append(package)
+        tables = _Tables(
+            {origin: tuple(found) for origin, found in devs.items()},
+            {module: tuple(dict.fromkeys(found)) for module, found in modules.items()},
+        )
+        _TABLES[providers] = tables
+    return tables
+
+
+def _module_providers(providers: ProviderMap) -> dict[str, tuple[Package, ...]]:
+    return _tables(providers).module_providers
