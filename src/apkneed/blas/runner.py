@@ -65,6 +65,8 @@ class ProbeRun:
         if self.signal_name:
             return f"crashed with {self.signal_name}"
         tail = self.stderr.strip().splitlines()[-1:] or ["no output"]
+        if not self.lines:  # not one JSON line: whatever ran may not even be Python
+            return f"no probe answer: is it a Python interpreter? (exit status {self.returncode}: {tail[0][:200]})"
         return f"exited with status {self.returncode}: {tail[0][:200]}"
 
 
@@ -84,10 +86,11 @@ def run_probe(
 ) -> ProbeRun:
     """Run one probe task; raise KeyboardInterrupt after stopping the child."""
     run = ProbeRun()
+    argument = json.dumps(request)
     with tempfile.TemporaryFile("w+") as stderr:
         try:
             process = subprocess.Popen(
-                [python, str(PROBE), json.dumps(request)],
+                [python, str(PROBE), argument],
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 stdin=subprocess.DEVNULL,
@@ -118,7 +121,9 @@ def run_probe(
             if process.poll() is None:
                 _stop(process)
         stderr.seek(0)
-        run.stderr = stderr.read()
+        # a program that is not Python may echo its arguments ("cannot access '{...}'"):
+        # the request is apkneed's plumbing, never part of a message
+        run.stderr = stderr.read().replace(argument, "<probe request>")
     return run
 
 

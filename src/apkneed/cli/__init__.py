@@ -11,10 +11,12 @@ imports (NumPy for ``blas``) never slow another.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from apkneed import __version__
+from apkneed.cli.common import quiet_option, report_usage_error, verbose_option
 
 #: command name -> (module under apkneed.cli, one-line summary for --help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -47,6 +49,26 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, with usage errors in apkneed's voice: ``apkneed: error: ...``, exit 2."""
+        args = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            if not standalone_mode:
+                raise
+            report_usage_error(exc, args)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            click.echo("apkneed: error: interrupted", err=True)
+            sys.exit(130)
+        if not standalone_mode:
+            return result
+        # standalone_mode=False returns an exit status for --help, --version and ctx.exit()
+        sys.exit(result if isinstance(result, int) else 0)
+
     def resolve_command(self, ctx: click.Context, args: list[str]):
         # `apkneed numpy scipy` is `apkneed plan numpy scipy`.
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
@@ -55,6 +77,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(
+    "apkneed",
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=(
@@ -71,6 +94,8 @@ class LazyGroup(click.Group):
     ),
 )
 @click.version_option(__version__, prog_name="apkneed")
+@quiet_option
+@verbose_option
 def main() -> None:
     """Which Alpine (apk) packages does a Python package need, and is it fast?
 

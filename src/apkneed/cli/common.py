@@ -1,4 +1,12 @@
-"""What every subcommand shares: --json, warnings, error reporting, exit statuses."""
+"""What every subcommand shares: --json, -q/-v, warnings, error reporting, exit statuses.
+
+Warnings go through :func:`warn`: one ``apkneed: warning: ...`` line on
+stderr (none with ``-q``), and every one of them is kept so that
+:func:`emit_json` puts it in the JSON answer's ``warnings`` (``-q`` never
+hides a warning from JSON). Usage errors (an unknown option, a missing or
+extra argument, a bad value) are reported by :func:`report_usage_error` in
+the same one-line voice as apkneed's own errors, exit 2.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +21,68 @@ from apkneed.errors import ApkneedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-json_option = click.option(
+
+def _run_state() -> dict[str, Any]:
+    """This invocation's -q/-v and warnings, kept in click's context (shared by group and command)."""
+    ctx = click.get_current_context(silent=True)
+    meta: dict[str, Any] = ctx.meta if ctx is not None else {}
+    return meta.setdefault("apkneed", {"quiet": False, "verbose": False, "warnings": []})
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _run_state()["quiet"] = True
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _run_state()["verbose"] = True
+
+
+def verbose() -> bool:
+    """Whether -v was given: warnings shown once per configuration are shown again."""
+    return bool(_run_state()["verbose"])
+
+
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_set_quiet,
+    help="Print no warnings on stderr (JSON keeps them in \"warnings\"); errors still print.",
+)
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, expose_value=False, is_eager=True, callback=_set_verbose,
+    help="Repeat the warnings apkneed prints only once per configuration (pip settings it ignores).",
+)
+_json_flag = click.option(
     "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of text."
 )
 
 
+def json_option(func: F) -> F:
+    """--json, with -q/--quiet and -v/--verbose: the output options every command has."""
+    return _json_flag(quiet_option(verbose_option(func)))  # type: ignore[return-value]
+
+
 def emit_json(data: Any) -> None:
+    """Print ``data`` as JSON; a dict answer gets every warning of this run in ``warnings``."""
     import json  # here, like traceback below: text output (most runs) needs neither
 
+    seen = _run_state()["warnings"]
+    if isinstance(data, dict) and seen:
+        data = dict(data)
+        data["warnings"] = list(dict.fromkeys([*data.get("warnings", ()), *seen]))
     click.echo(json.dumps(data, indent=2, sort_keys=False))
 
 
-def warn(message: str) -> None:
-    """One warning line on stderr, never on stdout (stdout may be JSON)."""
-    click.echo(f"apkneed: warning: {message}", err=True)
+def warn(message: str, *, on_stderr: bool = True) -> None:
+    """One warning line on stderr (not with -q), never on stdout (stdout may be JSON).
+
+    Every warning is kept for the JSON answer; ``on_stderr=False`` keeps one
+    there without printing it (a warning already shown for this configuration).
+    """
+    state = _run_state()
+    state["warnings"].append(message)
+    if on_stderr and not state["quiet"]:
+        click.echo(f"apkneed: warning: {message}", err=True)
 
 
 def reports_errors(func: F) -> F:
@@ -64,6 +120,33 @@ def reports_errors(func: F) -> F:
             sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
+
+
+def usage_error_message(exc: click.ClickException) -> str:
+    """click's message for a usage error, as one apkneed line naming the option and the help to read.
+
+    ``No such option '--nope'. Did you mean '--index'?`` becomes
+    ``no such option '--nope'. Did you mean '--index'? (see: apkneed resolve --help)``.
+    """
+    message = " ".join(exc.format_message().split())
+    if message[:1].isupper() and not message[1:2].isupper():
+        message = message[0].lower() + message[1:]
+    message = message.removeprefix("got ").removesuffix(".")  # "got unexpected extra argument (x)"
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError):
+        message += f" (see: {ctx.command_path if ctx is not None else 'apkneed'} --help)"
+    return message
+
+
+def report_usage_error(exc: click.ClickException, args: list[str]) -> None:
+    """One line on stderr (and ``{"error"}`` on stdout when --json was asked for).
+
+    A bare ``apkneed`` (or a group without its command) shows the help, as click does.
+    """
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        exc.show()
+        return
+    _report(usage_error_message(exc), as_json="--json" in args[: args.index("--") if "--" in args else None])
 
 
 def _report(message: str, as_json: bool) -> None:

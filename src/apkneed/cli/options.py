@@ -21,6 +21,7 @@ import click
 # alpine.sources.world imports only what a local --index needs; the network and
 # terminal UI libraries are imported where they are used.
 from apkneed.alpine.sources.release import DEFAULT_MIRROR
+from apkneed.errors import EnvironmentFailure, IntegrityError
 
 if TYPE_CHECKING:
     from apkneed.alpine.sources.world import AlpineWorld
@@ -37,6 +38,21 @@ class AlpineOptions:
     mirror: str = DEFAULT_MIRROR
     allow_untrusted: bool = False
     offline: bool = False
+    #: --mirror was typed: it must answer (or --offline be given); the default mirror falls back
+    mirror_explicit: bool = False
+
+
+#: Docker's and Go's platform names for Alpine's arches (``docker --platform linux/arm64``,
+#: ``uname -m`` on macOS): --arch accepts them and means the Alpine arch.
+ARCH_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "i386": "x86", "i686": "x86",
+                "arm/v7": "armv7", "arm/v6": "armhf"}
+
+
+def _arch_alias(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip().lower().removeprefix("linux/")
+    return ARCH_ALIASES.get(name, value)
 
 
 _OPTIONS = [
@@ -48,8 +64,11 @@ _OPTIONS = [
         "--alpine", "release", metavar="REL",
         help="Alpine release: v3.22, edge, latest-stable (default: latest-stable, or the snapshot's).",
     ),
-    click.option("--arch", metavar="ARCH", help="Alpine arch: x86_64, aarch64, ... (default: this machine's)."),
-    click.option("--mirror", default=DEFAULT_MIRROR, show_default=True, help="Alpine mirror base URL."),
+    click.option("--arch", metavar="ARCH", callback=_arch_alias,
+                 help="Alpine arch: x86_64, aarch64, ... (amd64, arm64 accepted; default: this machine's)."),
+    click.option("--mirror", default=DEFAULT_MIRROR, show_default=True,
+                 help="Alpine mirror base URL. The default falls back to the cache, then the embedded "
+                 "snapshot, when unreachable; a --mirror you give must answer (or add --offline)."),
     click.option(
         "--allow-untrusted", is_flag=True,
         help="Use indexes (from the mirror or --index, plain APKINDEX files included) that are "
@@ -66,7 +85,12 @@ def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def with_alpine(*args: Any, **kwargs: Any) -> Any:
         # the options' destinations are the field names
-        alpine = AlpineOptions(**{f.name: kwargs.pop(f.name) for f in fields(AlpineOptions)})
+        typed = {f.name: kwargs.pop(f.name) for f in fields(AlpineOptions) if f.name in kwargs}
+        ctx = click.get_current_context(silent=True)
+        explicit = ctx is not None and ctx.get_parameter_source("mirror") not in (
+            None, click.core.ParameterSource.DEFAULT
+        )
+        alpine = AlpineOptions(**typed, mirror_explicit=explicit)
         return func(*args, alpine=alpine, **kwargs)
 
     for option in reversed(_OPTIONS):
@@ -91,11 +115,21 @@ def world_from_options(
         if progress is None and not options.index_paths:
             # --index files are never downloaded: no bar, and no terminal UI library to import
             progress = stack.enter_context(download_progress())
-        world = load_world(
-            index_paths=options.index_paths, release=options.release, arch=options.arch,
-            mirror=options.mirror, allow_untrusted=options.allow_untrusted, offline=options.offline,
-            progress=progress,
-        )
+        try:
+            world = load_world(
+                index_paths=options.index_paths, release=options.release, arch=options.arch,
+                mirror=options.mirror, allow_untrusted=options.allow_untrusted, offline=options.offline,
+                progress=progress, fallback=not options.mirror_explicit,
+            )
+        except IntegrityError:
+            raise
+        except EnvironmentFailure as exc:
+            if not options.mirror_explicit or options.offline or options.index_paths:
+                raise
+            raise EnvironmentFailure(
+                f"--mirror {options.mirror}: {exc}; the mirror you named must answer "
+                "(add --offline to use the cache or the embedded snapshot instead)"
+            ) from None
     for message in world.warnings:
         warn(message)
     return world

@@ -102,6 +102,8 @@ def plan_command(requirements: tuple[str, ...], output_format: str, explain: boo
     Every distribution of the resolved set gets one route (wheel, apk or
     source) and the apk packages that route needs, each with its evidence.
     """
+    if as_json and output_format not in ("text", "json"):
+        raise InputError(f"--json and --format {output_format} ask for two different outputs: give one")
     if as_json:
         output_format = "json"
     if output_format not in FORMATS:

@@ -125,6 +125,7 @@ def load_world(
     progress: ProgressCallback | None = None,
     *,
     policy: FetchPolicy | None = None,
+    fallback: bool = True,
 ) -> AlpineWorld:
     # Everything the user typed is checked before any file or network access.
     arch = validate_arch(arch or host_arch())
@@ -161,6 +162,8 @@ def load_world(
     except IntegrityError:
         raise  # a body that does not verify is refused, never replaced by another source
     except EnvironmentFailure as exc:
+        if not fallback:  # a mirror the user named must answer: no cache, no snapshot
+            raise
         return _world_without_network(
             cache, mirror, release, arch, repositories, trust, records,
             reason=f"mirror unreachable ({exc})", offline=False,

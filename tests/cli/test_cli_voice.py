@@ -1,0 +1,96 @@
+"""Every failure in apkneed's voice (issue 11, items 9 and 10): one line ``apkneed: error: ...``
+naming the option, the documented exit status, and nothing of click's usage block."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from apkneed.cli import main
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner(env={"PIP_CONFIG_FILE": os.devnull, **(env or {})}).invoke(main, list(args))
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["plan", "numpy", "--bogus"], "'--bogus'"),
+        (["resolve", "python3", "--nope"], "'--nope'. Did you mean '--index'?"),
+        (["scan"], "missing argument 'ROOT'"),
+        (["scan", "a", "b"], "unexpected extra argument (b)"),
+        (["blas", "--bench", "fastest"], "invalid value for '--bench': 'fastest' is not one of 'quick', 'full'"),
+        (["--bogus"], "'--bogus'"),
+        (["provides", "--index"], "option '--index' requires an argument"),
+    ],
+)
+def test_usage_errors_are_one_apkneed_line_exit_2(args, named):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("apkneed: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert named in result.stderr
+    assert "Usage:" not in result.stderr and "Error:" not in result.stderr
+    assert f"(see: apkneed {args[0]} --help)" in result.stderr or args[0].startswith("-") or args[1] == "--index"
+
+
+def test_a_usage_error_with_json_is_json_on_stdout():
+    result = run("resolve", "python3", "--json", "--nope")
+    assert result.exit_code == 2
+    assert "'--nope'" in json.loads(result.stdout)["error"]
+    assert result.stderr.startswith("apkneed: error: no such option '--nope'")
+
+
+def test_help_and_version_still_exit_0():
+    assert run("plan", "--help").exit_code == 0
+    assert run("--version").exit_code == 0
+
+
+def test_json_and_another_format_is_an_error_not_silent_json():
+    result = run("plan", "numpy", "--json", "--format", "apk", "--offline")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"error": "--json and --format apk ask for two different outputs: give one"}
+
+
+def test_blas_python_that_is_not_python_does_not_leak_the_probe_request():
+    result = run("blas", "--python", "/bin/ls")
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("apkneed: error: ")
+    assert '"task"' not in result.stderr and "threadpoolctl" not in result.stderr and "{" not in result.stderr
+    assert "is it a Python interpreter?" in result.stderr
+
+
+@pytest.mark.parametrize(("alias", "arch", "index"), [("arm64", "aarch64", "v317"), ("amd64", "x86_64", "v316")])
+def test_docker_arch_names_are_aliases(alias, arch, index, v316_index_path, v317_index_path, isolated_cache):
+    path = {"v316": v316_index_path, "v317": v317_index_path}[index]
+    by_alias = run("resolve", "python3", "--index", str(path), "--arch", alias, "--json")
+    by_name = run("resolve", "python3", "--index", str(path), "--arch", arch, "--json")
+    assert by_alias.exit_code == 0, by_alias.stderr
+    assert json.loads(by_alias.stdout) == json.loads(by_name.stdout)
+    assert {"musl", "python3"} <= {p["name"] for p in json.loads(by_alias.stdout)["install"]}
+
+
+def test_unknown_arch_is_still_refused(v316_index_path):
+    result = run("resolve", "python3", "--index", str(v316_index_path), "--arch", "sparc")
+    assert result.exit_code == 2 and "unknown Alpine arch 'sparc'" in result.stderr
+
+
+def test_an_explicit_mirror_that_fails_is_an_error_not_the_snapshot(isolated_cache):
+    result = run("resolve", "python3", "--alpine", "v3.16", "--arch", "x86_64", "--mirror", "https://typo.invalid/alpine")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("apkneed: error: --mirror https://typo.invalid/alpine: ")
+    assert "add --offline" in result.stderr and result.stderr.count("\n") == 1
+    assert "snapshot:" not in result.stderr  # no fallback happened
+
+
+def test_an_explicit_mirror_with_offline_falls_back_as_asked(isolated_cache):
+    result = run("resolve", "python3", "--alpine", "v3.16", "--arch", "x86_64", "--offline",
+                 "--mirror", "https://typo.invalid/alpine")
+    assert result.exit_code == 0, result.stderr
+    assert "using the embedded snapshot: Alpine v3.16 main x86_64" in result.stderr
+    assert "python3-3.10" in result.stdout
