@@ -47,8 +47,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, SHARED
-
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = (PROJECT_ROOT / ".." / "shared").resolve()  # as tests/conftest.py finds it
 README = PROJECT_ROOT / "README.md"
 #: the default mirror the README's commands run with: unreachable on every network
 UNREACHABLE_MIRROR = "https://alpine-mirror.invalid/alpine"
