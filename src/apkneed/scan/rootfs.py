@@ -364,8 +364,13 @@ class TarRoot:
         self._tar.close()
 
 
-def open_root(path: Path) -> DirRoot | TarRoot:
-    """The door for ``path``: a directory or a tar archive; anything else is bad input."""
+def open_root(path: Path):
+    """The door for ``path``: a directory, a tar archive of a root, or an image
+    (``docker save`` / OCI layout, see :mod:`apkneed.scan.image`); anything else is bad input."""
+    from apkneed.scan.image import is_image, open_image  # docker save / OCI layouts: layers merged in place
+
+    if is_image(path):
+        return open_image(path)
     if path.is_dir():
         return DirRoot(path)
     if path.is_file():
