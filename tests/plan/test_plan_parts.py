@@ -100,9 +100,12 @@ def test_a_python_the_release_lacks_is_one_line_naming_what_it_has(v316_world):
 
 
 def test_without_base_another_python_means_the_python_image(v316_world):
-    target, notes = plan_target(v316_world, None, "3.12", release="v3.16", arch="x86_64", index_origin="x")
-    assert (target.base, target.python, target.image) == ("python", "3.12", "python:3.12-alpine3.16")
+    target, notes = plan_target(v316_world, None, "3.11", release="v3.16", arch="x86_64", index_origin="x")
+    assert (target.base, target.python, target.image) == ("python", "3.11", "python:3.11-alpine3.16")
     assert len(notes) == 1 and "ships Python 3.10" in notes[0]
+    # ... when that image was published: python:3.12 never was on Alpine 3.16
+    with pytest.raises(InputError, match="python:3.12-alpine3.16 was never published"):
+        plan_target(v316_world, None, "3.12", release="v3.16", arch="x86_64", index_origin="x")
 
 
 def test_release_named_twice_must_agree(v316_world):

@@ -183,13 +183,17 @@ def compute_plan(
     from apkneed.alpine.sources.world import validate_arch
     from apkneed.plan.base import parse_base
     from apkneed.plan.pipeline import check_route_policy, run_plan
-    from apkneed.plan.target import check_python_option, plan_target, release_for
+    from apkneed.plan.target import check_base_published, check_python_option, plan_target, release_for
 
     check_route_policy(route_policy)
     spec = parse_base(base_text) if base_text else None
     check_python_option(python_version)
     if alpine.arch:
         validate_arch(alpine.arch)
+    try:  # a base image that never existed is refused before any download (notes come with the plan)
+        check_base_published(spec, release_for(alpine.release, spec), alpine.arch)
+    except InputError as err:
+        raise InputError(f"--base {base_text}: {err}") from None
     request, file_index_url = _read_requirements(
         requirements, requirement_files, route_policy, alpine.offline, prerelease
     )

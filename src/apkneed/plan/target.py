@@ -17,11 +17,20 @@ user typed):
   whose python3 is 3.10 means "refuse").
 * A release named by ``--base`` (``python:3.12-alpine3.22``) and by
   ``--alpine`` must agree: see :func:`release_for`.
+* The image must exist: ``python:X.Y[.Z]-alpineR`` (or ``alpine:R``) as
+  published by Docker (:mod:`apkneed.plan.images`), for the arch. One that
+  never existed is bad input (exit 2) naming the tags that do exist nearby;
+  this covers ``--python 3.99`` without ``--base``.
+* ``platform``: the ``FROM --platform=`` of a Dockerfile, written whenever the
+  target arch is not x86_64 (``linux/arm64`` for aarch64). Where the
+  Dockerfile will be built cannot be known, so a non-x86_64 target always
+  says its platform rather than rely on the builder's own.
 
 API::
 
     release_for(option_release, spec) -> str | None
-    plan_target(world_facts, spec, python_option, *, base_given) -> (PlanTarget, notes)
+    check_base_published(spec, release, arch, tags=None) -> notes      # before any network
+    plan_target(world, spec, python_option, *, release, arch, index_origin, tags=None) -> (PlanTarget, notes)
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from dataclasses import dataclass
 from apkneed.alpine.facts import musl_version, newest_version, python_version
 from apkneed.errors import InputError
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
+from apkneed.plan.images import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
 
 _PYTHON_OPTION_RE = re.compile(r"^3\.\d+$")
 
@@ -48,6 +58,8 @@ class PlanTarget:
     image: str  # "alpine:3.16", "python:3.12-alpine3.16"
     python_origin: str  # "apk python3-3.10.8-r0" | "image python:3.12-alpine3.16 (/usr/local)"
     index_origin: str  # where the apk index came from
+    #: ``FROM --platform=`` value; None on x86_64 (see the module docstring)
+    platform: str | None = None
 
     @property
     def python_from_apk(self) -> bool:
@@ -71,6 +83,20 @@ def release_for(option_release: str | None, spec: BaseSpec | None) -> str | None
     return option_release or named
 
 
+def check_base_published(
+    spec: BaseSpec | None, release: str | None, arch: str | None, tags: PublishedTags | None = None
+) -> tuple[str, ...]:
+    """Refuse, before any network, a ``--base`` image that was never published (notes otherwise)."""
+    if spec is None:
+        return ()
+    tags = tags or load_published_tags()
+    if spec.kind == "alpine":
+        return check_alpine_image(tags, release, arch=arch)
+    if spec.python is None:
+        return ()  # ``python``: the release's own version, checked once the index is read
+    return check_python_image(tags, spec.python, release, version=spec.python_tag, arch=arch)
+
+
 def check_python_option(text: str | None) -> str | None:
     if text is None:
         return None
@@ -87,11 +113,13 @@ def plan_target(
     release: str | None,
     arch: str,
     index_origin: str,
+    tags: PublishedTags | None = None,
 ) -> tuple[PlanTarget, tuple[str, ...]]:
     """The target, and notes to show the user (one line each). See the module docstring."""
     python_option = check_python_option(python_option)
     apk_python = python_version(world)
     notes: list[str] = []
+    base_given = spec is not None
     if spec is not None and spec.alpine and release and spec.alpine != release:
         raise InputError(f"--base {spec.text} names Alpine {spec.alpine} but the index is {release}")
     if spec is None:
@@ -116,6 +144,18 @@ def plan_target(
         if tag_python and python_option and tag_python != python_option:
             raise InputError(f"--python {python_option} disagrees with --base {spec.text}")
         python = tag_python or python_option or apk_python
+    tags = tags or load_published_tags()
+    asked = f"--base {spec.text}" if base_given else f"--python {python_option}"
+    try:
+        if spec.kind == "python":
+            notes += check_python_image(tags, python, release, version=spec.python_tag, arch=arch)
+        else:
+            notes += check_alpine_image(tags, release, arch=arch)
+    except InputError as err:
+        if spec.kind == "alpine" and not base_given:
+            notes.append(str(err))  # the default base: the apk answer stands without a Docker image
+        else:
+            raise InputError(f"{asked}: {err}") from None
     image = image_reference(spec, release, python)
     if spec.kind == "python":
         origin = f"image {image} (/usr/local)"
@@ -128,7 +168,13 @@ def plan_target(
         image=image,
         python_origin=origin,
         index_origin=index_origin,
+        platform=None if arch == "x86_64" else docker_platform(tags, arch),
     )
+    if arch != "x86_64" and target.platform is None:
+        notes.append(
+            f"no Docker platform is known for Alpine arch {arch} (known: {', '.join(sorted(tags.arches))}); "
+            f"a Dockerfile cannot say FROM --platform [{tags.source}]"
+        )
     return target, tuple(notes)
 
 

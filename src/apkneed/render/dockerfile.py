@@ -14,6 +14,11 @@ module fills it:
 * runtime stage: the same base image, ONLY the run-time packages, and the
   venv copied from the builder. No compiler, no ``-dev`` package.
 
+Both ``FROM`` lines carry ``--platform=`` when the target arch is not x86_64
+(``FROM --platform=linux/arm64 python:3.12-alpine3.22``): the host that will
+build the file is unknown, and without it Docker would pull the builder's own
+arch and the plan's packages would not be the ones installed.
+
 On an Alpine-python base the venv comes from apk's ``python3`` (whose
 ensurepip provides pip inside the venv: ``py3-pip`` is not needed); on a
 ``python:`` image from the image's ``/usr/local/bin/python3``.
@@ -46,6 +51,7 @@ def render_dockerfile(plan: Plan, command: str) -> str:
         target=plan.target.describe(),
         routes=", ".join(f"{count} {route}" for route, count in sorted(routes.items())),
         image=plan.target.image,
+        platform=f"--platform={plan.target.platform} " if plan.target.platform else "",
         builder_apk=_builder_apk(plan),
         python="python3",
         venv_options=" --system-site-packages" if plan.uses_apk_route else "",

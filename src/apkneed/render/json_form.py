@@ -2,7 +2,7 @@
 
 Shape (keys beyond the first four of each object are additions)::
 
-    {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index"},
+    {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index", "platform"},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
                    "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
@@ -42,6 +42,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "python_origin": target.python_origin,
             "musl": ".".join(map(str, target.musl)),
             "index": target.index_origin,
+            "platform": target.platform,  # FROM --platform=; null on x86_64
         },
         "route_policy": plan.route_policy,
         "packages": [
