@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plan"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scan"))
 
 from plan_helpers import invoke  # noqa: E402
 
@@ -38,3 +39,14 @@ def run_check(check_cache: Path):
         return result.exit_code, data, result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """The scan tests' compiled objects (musl-gcc, gcc)."""
+    from scanroots import build_all
+
+    try:
+        return build_all(tmp_path_factory.mktemp("check-builds"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -18,6 +18,7 @@ Examples:
   apkneed check                                   # ./Dockerfile, context = its folder
   apkneed check docker/Dockerfile --context . --json
   apkneed check Dockerfile --base python:3.12-alpine3.20   # a stage FROM an image apkneed does not know
+  apkneed check Dockerfile --image image.tar      # and the scan of the image it built (docker save)
 
 \b
 Findings: error (the build or the image fails: pip missing, PEP 668, py3-* on a
@@ -39,12 +40,14 @@ Exit status: 0 no error, 1 an error or unknown finding, 2 bad input, 3 network.
 @click.option("--base", "base_text", metavar="IMAGE",
               help="What an unknown FROM image is: alpine:3.X or python:X.Y-alpine3.Z.")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="A build argument, as docker build's.")
+@click.option("--image", "image", type=click.Path(path_type=Path), metavar="IMAGE.tar",
+              help="The built image (docker save tarball or OCI layout): its scan next to the findings.")
 @click.option("--index-url", metavar="URL", help="Python package index (default: pip's configuration, else PyPI).")
 @alpine_options
 @json_option
 @reports_errors
 def check_command(dockerfile: Path, context: Path | None, base_text: str | None, build_args: tuple[str, ...],
-                  index_url: str | None, alpine: AlpineOptions, as_json: bool) -> None:
+                  image: Path | None, index_url: str | None, alpine: AlpineOptions, as_json: bool) -> None:
     """Audit DOCKERFILE: what each stage installs against what it needs.
 
     Every stage's base image gives the Alpine release and Python; its apk
@@ -71,10 +74,16 @@ def check_command(dockerfile: Path, context: Path | None, base_text: str | None,
     if not context.is_dir():
         raise InputError(f"--context {context}: not a directory")
     parsed = read_dockerfile_file(dockerfile, args)
+    if image is not None and not image.exists():
+        raise InputError(f"--image {image}: no such file or directory")
     report = check_dockerfile(
         parsed, context=context, arch=arch, worlds=WorldBook(_world_loader(alpine), warn=warn),
         plan=_planner(alpine, index_url), base_override=base_text,
     )
+    if image is not None:
+        from apkneed.check.image import compare_with_image
+
+        report = compare_with_image(report, image, add_providers=lambda scan: _scan_providers(scan, alpine))
     for line in report.warnings:
         warn(line)
     if as_json:
@@ -119,3 +128,10 @@ def _planner(alpine: AlpineOptions, index_url: str | None):
         )
 
     return plan
+
+
+def _scan_providers(scan, alpine: AlpineOptions):
+    """Name the apk packages of the image's missing libraries, as `apkneed scan` does."""
+    from apkneed.cli.scan import _with_providers
+
+    return _with_providers(scan, alpine)
