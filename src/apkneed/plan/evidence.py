@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence 
 _T = TypeVar("_T")
 
 #: bump when the cached JSON changes shape or meaning
-EVIDENCE_SCHEMA = 3
+EVIDENCE_SCHEMA = 4  # 4: wheel evidence carries the bundled BLAS ("blas")
 
 #: source file suffix -> the language a build of it needs a compiler for
 LANGUAGE_SUFFIXES = {
@@ -104,6 +104,8 @@ class WheelEvidence:
     vendored: tuple[str, ...]
     import_names: tuple[str, ...]
     elf_objects: int
+    #: the BLAS the wheel bundles (apkneed.binary.blasconfig.WheelBlas as JSON), None when none
+    blas: dict[str, Any] | None = None
     #: bytes fetched to build this evidence (0 when read from the cache)
     bytes_read: int = field(default=0, compare=False)
 
@@ -123,6 +125,7 @@ class WheelEvidence:
             vendored=tuple(data["vendored"]),
             import_names=tuple(data["import_names"]),
             elf_objects=int(data["elf_objects"]),
+            blas=data["blas"],
         )
 
 
@@ -173,6 +176,8 @@ class RemoteWheel:
     report: WheelReport
     member_names: tuple[str, ...]
     bytes_read: int
+    #: small text members read in the same pass: ``<package>/__config__.py`` (name -> text)
+    configs: dict[str, str] = field(default_factory=dict)
 
 
 @functools.cache
@@ -254,12 +259,32 @@ def inspect_remote_wheel(
         stream.seek(0)
         with zipfile.ZipFile(stream) as archive:
             names = tuple(info.filename for info in archive.infolist() if not info.is_dir())
+            configs = _read_configs(archive)
     except zipfile.BadZipFile as exc:
         raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
     finally:
         read = int(getattr(stream, "bytes_downloaded", 0) or 0) + read_before_switch
         stream.close()
-    return RemoteWheel(report, names, read)
+    return RemoteWheel(report, names, read, configs)
+
+
+def _read_configs(archive: zipfile.ZipFile) -> dict[str, str]:
+    """NumPy's and SciPy's ``__config__.py`` (a few KiB each; one small range
+    read, or nothing when the wheel was downloaded whole): they name the
+    bundled BLAS and its version. A damaged or oversized member is skipped:
+    it only costs the BLAS facts, never the ELF evidence."""
+    from apkneed.binary.blasconfig import CONFIG_MAX_BYTES, config_members
+
+    configs: dict[str, str] = {}
+    for info in archive.infolist():
+        if not config_members([info.filename]) or info.file_size > CONFIG_MAX_BYTES:
+            continue
+        try:
+            with archive.open(info) as member:
+                configs[info.filename] = member.read(CONFIG_MAX_BYTES + 1)[:CONFIG_MAX_BYTES].decode("utf-8", "replace")
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+            continue
+    return configs
 
 
 def whole_download_pays(members: Iterable[zipfile.ZipInfo], size: int) -> bool:
@@ -290,11 +315,19 @@ def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: Evide
         vendored=report.vendored,
         import_names=top_level_names(remote.member_names),
         elf_objects=len(report.objects),
+        blas=_blas_of(report.vendored, remote.configs),
         bytes_read=remote.bytes_read,
     )
     if key is not None:
         cache.store(key, evidence.to_json())
     return evidence
+
+
+def _blas_of(vendored: Iterable[str], configs: dict[str, str]) -> dict[str, Any] | None:
+    from apkneed.binary.blasconfig import wheel_blas
+
+    found = wheel_blas(vendored, configs)
+    return found.to_json() if found else None
 
 
 def top_level_names(member_names: Iterable[str]) -> tuple[str, ...]:

@@ -56,6 +56,9 @@ class PackagePlan:
     #: wheel its ELF objects, vendored libraries and external sonames; for a
     #: source build the sdist's build system, languages and the basis of its needs
     evidence: tuple[tuple[str, object], ...] = ()
+    #: "is it fast?": the BLAS this distribution runs on after its route
+    #: (apkneed.plan.blas_verdict), None for a distribution that calls no BLAS
+    blas: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,13 @@ API::
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Mapping
 
 from apkneed.alpine.providers import ProviderMap
 from apkneed.plan.alpinebuilds import match_alpine_build
 from apkneed.plan.apkmatch import find_alpine_packages
+from apkneed.plan.blas_verdict import blas_verdicts
 from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import BuildKnowledge
@@ -73,6 +75,7 @@ def make_plan(
             found = ", ".join(package.build_apk) or "nothing"
             first = next((r for r in package.reasons if r.startswith("unknown")), package.reasons[-1])
             warnings.append(f"{package.name} {package.version}: {first} (found so far: {found})")
+    packages = _with_blas_verdicts(packages, facts, providers)
     needs = [need for need in needs if not (need.kind == BUILD and _is_runtime_need(need.apk, needs))]
     missing = tuple(sorted({need.apk for need in needs if need.missing or need.apk not in providers}))
     runtime = _names(needs, RUNTIME)
@@ -111,6 +114,13 @@ def marker_environment(target: PlanTarget) -> dict[str, str]:
     if not env.get("python_full_version", "").startswith(target.python + "."):
         env["python_full_version"] = target.python + ".0"
     return env
+
+
+def _with_blas_verdicts(packages: list[PackagePlan], facts: PlanFacts, providers: ProviderMap) -> list[PackagePlan]:
+    """Each distribution that calls a BLAS gets the verdict of its route (plan.blas_verdict)."""
+    wheels = {dist.name: dist.wheel.blas for dist in facts.dists if dist.wheel is not None}
+    verdicts = blas_verdicts(packages, wheels, providers=providers, arch=facts.target.arch)
+    return [dataclasses.replace(p, blas=verdicts[p.name]) if p.name in verdicts else p for p in packages]
 
 
 def _is_runtime_need(name: str, needs: list[Need]) -> bool:

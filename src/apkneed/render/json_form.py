@@ -6,7 +6,9 @@ Shape (keys beyond the first four of each object are additions)::
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
                    "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
-                   "evidence": {"elf_objects", "vendored", "external": [{"soname", "needed_by"}]}
+                   "evidence": {"elf_objects", "vendored", "external": [{"soname", "needed_by"}]},
+                   "blas": {"links", "route", "speed", "library", "version", "int_model", "dynamic_arch",
+                            "where", "text", "source", "factor"}  # only for numpy, scipy, scikit-learn
                                | {"basis", "sdist", "build_backend", "languages", "markers", "pep725_external"}}],
      "runtime_apk": [...], "build_apk": [...],
      "apk_add": {"runtime": "apk add --no-cache ...", "build": "..."},
@@ -61,6 +63,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "unknown": p.unknown,
                 "summary": p.summary,
                 "evidence": dict(p.evidence),
+                **({"blas": p.blas} if p.blas is not None else {}),
             }
             for p in plan.packages
         ],

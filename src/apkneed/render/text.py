@@ -51,6 +51,12 @@ def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH
         legend.append("(?) what the build needs is unknown: its apk packages may be incomplete (see the warning)")
     if legend:
         console.print(";  ".join(legend))
+    verdicts = [p for p in plan.packages if p.blas is not None]
+    if verdicts:
+        console.print()
+        console.print("Is it fast? (the BLAS each distribution runs on after its route)")
+        for package in verdicts:
+            console.print(escape(f"  {package.name}: {package.blas['text']}"), soft_wrap=True)
     console.print()
     console.print(_layer_line("Run time", plan.runtime_layer, plan.target.image))
     console.print(_layer_line("Build", plan.build_layer, "the run-time packages"))
