@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from apkneed.check.dockerfile import MAX_BYTES, read_dockerfile
@@ -70,6 +70,8 @@ def test_the_size_cap_is_checked_before_parsing():
     st.text(alphabet=st.sampled_from(list("FROMRUNARGENVCOPY apkdelpipinstall=${}:-\\\n\"'#@&|;<>\t.-/3")), max_size=300),
     st.builds(lambda a, b: f"FROM alpine:3.21\nRUN {a}\n{b}", st.text(max_size=120), st.text(max_size=80)),
 ))
+@example("\\")
+@example("FROM alpine\n\\")
 def test_fuzz_the_dockerfile_reader(data):
     """Whatever the bytes: a Dockerfile read, or InputError; the RUN reader never raises either."""
     from apkneed.check.walk import walk_stage

@@ -144,9 +144,11 @@ def read_dockerfile(data: bytes | str, *, name: str = "Dockerfile", build_args: 
     stages: list[dict] = []
     notes: list[tuple[int, str]] = []
     for command in commands:
-        keyword = command.cmd.upper()
+        keyword = (command.cmd or "").upper()
         if keyword not in INSTRUCTIONS:
-            raise InputError(f"{name}:{command.start_line}: not a Dockerfile (unknown instruction {command.cmd!r})")
+            # BuildKit yields a command without a keyword for a lone continuation
+            shown = command.cmd or (command.original or "").strip()[:40] or "a line continuation with no instruction"
+            raise InputError(f"{name}:{command.start_line}: not a Dockerfile (unknown instruction {shown!r})")
         if command.heredocs or any(w.lstrip().startswith("<<") for w in command.value[:1]):
             raise InputError(
                 f"{name}:{command.start_line}: {keyword} with a heredoc (<<): not supported by apkneed check; "
