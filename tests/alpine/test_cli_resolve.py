@@ -42,7 +42,8 @@ def test_resolve_json_shape(v316, v316_index_path):
     code, out, _ = run("resolve", *v316, "gcc", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"install", "download_size", "installed_size"}
+    assert set(data) == {"target", "install", "download_size", "installed_size"}
+    assert data["target"]["repositories"] == ["main"]
     assert all(set(entry) == {"name", "version", "repository"} for entry in data["install"])
     assert {e["repository"] for e in data["install"]} == {"main"}
     from apkneed.alpine.index import read_index_file
@@ -112,19 +113,22 @@ def test_provides_json_and_unknown_atoms(v316):
     code, out, _ = run("provides", *v316, "libz.so.1", "so:libnothing.so.9", "/bin/sh", "--json")
     assert code == 1  # one atom has no provider
     data = json.loads(out)
-    assert data == {
+    assert data["provides"] == {
         "libz.so.1": [{"name": "zlib", "version": "1.2.12-r3", "repository": "main"}],
         "so:libnothing.so.9": [],
         "/bin/sh": [{"name": "busybox", "version": "1.35.0-r17", "repository": "main"}],
     }
+    assert data["not_found"] == ["so:libnothing.so.9: no package provides it in v3.16 main (community was not given with --index)"]
     code, out, _ = run("provides", *v316, "so:libnothing.so.9")
-    assert code == 1 and out.strip() == "so:libnothing.so.9: no package provides it"
+    assert code == 1 and out.strip() == (
+        "so:libnothing.so.9: no package provides it in v3.16 main (community was not given with --index)"
+    )
 
 
 def test_provides_honours_version_constraints(v316):
     assert run("provides", *v316, "so:libz.so.1>=1.2")[0] == 0
     code, out, _ = run("provides", *v316, "so:libz.so.1>=2", "--json")
-    assert code == 1 and json.loads(out) == {"so:libz.so.1>=2": []}
+    assert code == 1 and json.loads(out)["provides"] == {"so:libz.so.1>=2": []}
 
 
 def test_help_teaches_with_examples():

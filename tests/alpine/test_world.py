@@ -16,10 +16,13 @@ from apkneed.alpine.sources.mirror import FetchPolicy
 from apkneed.alpine.sources.world import load_world
 from apkneed.cli.common import json_option, reports_errors, warn
 from apkneed.cli.options import alpine_options, download_progress, world_from_options
-from apkneed.errors import InputError, IntegrityError
+from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 
 FAST = FetchPolicy(retries=1, backoff=0.0, timeout=5.0)
-V316_SNAPSHOT_LINE = "using the embedded snapshot: Alpine v3.16 main x86_64 of 2022-11-21"
+V316_SNAPSHOT_LINE = (
+    "using the embedded snapshot: Alpine v3.16 main x86_64 of 2022-11-21 "
+    "(community is not in the offline snapshot for v3.16)"
+)
 
 
 @pytest.fixture()
@@ -43,6 +46,9 @@ def test_the_mirror_gives_a_verified_world(mirror, isolated_cache):
     assert world.origin == f"mirror {mirror.url} (v3.16 main x86_64)"
     # community is not on this mirror: said once, and the world goes on with main
     assert world.warnings == (f"Alpine v3.16 has no community repository for x86_64 on {mirror.url}; going on without it",)
+    # ... and the world itself knows it, for every negative answer to say
+    assert world.held == ("main",)
+    assert world.scope() == f"in v3.16 main (community is not on {mirror.url} for v3.16 x86_64)"
 
 
 def test_the_default_release_is_latest_stable_resolved(mirror, isolated_cache):
@@ -67,6 +73,7 @@ def test_an_unreachable_mirror_uses_a_valid_cached_copy_first(mirror, isolated_c
     mirror.fail_next("/alpine/v3.16/main/x86_64/APKINDEX.tar.gz", "500", "500")
     world = load_world(release="v3.16", arch="x86_64", mirror=mirror.url, repositories=("main",), policy=FAST)
     assert world.origin == f"cache of mirror {mirror.url} (v3.16 main x86_64)"
+    assert (world.held, world.absent) == (("main",), ())  # only main was asked for
     assert world.warnings == (
         f"mirror unreachable ({mirror.url}/v3.16/main/x86_64/APKINDEX.tar.gz: HTTP 500); "
         "using the cached indexes: Alpine v3.16 main x86_64 of 2022-11-21",
@@ -94,21 +101,48 @@ def test_offline_default_release_is_the_snapshots_for_the_arch(isolated_cache):
     newest = load_world(arch="x86_64", offline=True)
     assert newest.release == "v3.23"
     assert newest.origin == "embedded snapshot (Alpine v3.23 main x86_64 of 2026-04-18)"
+    assert newest.warnings == (
+        "offline (--offline); using the embedded snapshot: Alpine v3.23 main x86_64 of 2026-04-18 "
+        "(community is not in the offline snapshot for v3.23)",
+    )
+    assert newest.scope() == "in v3.23 main (community is not in the offline snapshot for v3.23)"
     both = load_world(release="v3.21", arch="x86_64", offline=True)
     assert [(i.repository, len(i.packages)) for i in both.indexes] == [("main", 5538), ("community", 19854)]
+    # the release, its repositories and the date of its newest package (community's, a day after main's)
+    assert both.warnings == (
+        "offline (--offline); using the embedded snapshot: Alpine v3.21 main+community x86_64 of 2025-02-14",
+    )
+    assert (both.held, both.absent, both.scope()) == (("main", "community"), (), "in v3.21 main+community")
+    assert both.to_json() == {
+        "alpine": "v3.21", "arch": "x86_64", "repositories": ["main", "community"], "absent_repositories": [],
+        "index": "embedded snapshot (Alpine v3.21 main+community x86_64 of 2025-02-14)",
+    }
 
 
 def test_offline_without_that_release_lists_what_the_snapshot_has(isolated_cache):
-    with pytest.raises(InputError) as error:
+    # The mirror that would have it is out of reach: the environment's failure (exit 3), not bad input.
+    with pytest.raises(EnvironmentFailure) as error:
         load_world(release="v3.22", arch="x86_64", offline=True)
+    assert error.value.exit_code == 3 and not isinstance(error.value, IntegrityError)
     assert str(error.value) == (
         "offline (--offline), no cached index, and the embedded snapshot has no Alpine v3.22 x86_64 "
         "(it has: Alpine v3.17 main aarch64 of 2023-05-27, Alpine v3.16 main x86_64 of 2022-11-21, "
-        "Alpine v3.21 community x86_64 of 2025-02-14, Alpine v3.21 main x86_64 of 2025-02-13, "
+        "Alpine v3.21 main+community x86_64 of 2025-02-14, Alpine v3.23 main x86_64 of 2026-04-18)"
+    )
+    with pytest.raises(EnvironmentFailure, match=r"the embedded snapshot has nothing for s390x \(it has: Alpine v3.17"):
+        load_world(arch="s390x", offline=True)
+
+
+def test_an_unreachable_mirror_and_a_release_not_embedded_is_exit_3(dead_mirror, isolated_cache):
+    with pytest.raises(EnvironmentFailure) as error:
+        load_world(release="v3.20", arch="x86_64", mirror=dead_mirror, policy=FAST)
+    message = str(error.value)
+    assert message.startswith("mirror unreachable (cannot reach ")
+    assert message.endswith(
+        "no cached index, and the embedded snapshot has no Alpine v3.20 x86_64 (it has: Alpine v3.17 main aarch64 "
+        "of 2023-05-27, Alpine v3.16 main x86_64 of 2022-11-21, Alpine v3.21 main+community x86_64 of 2025-02-14, "
         "Alpine v3.23 main x86_64 of 2026-04-18)"
     )
-    with pytest.raises(InputError, match=r"the embedded snapshot has nothing for s390x \(it has: Alpine v3.17"):
-        load_world(arch="s390x", offline=True)
 
 
 def test_an_unknown_release_is_one_line(mirror, isolated_cache):
@@ -149,6 +183,7 @@ def test_index_directory_laid_out_like_a_mirror(tmp_path, shared_dir, isolated_c
     assert x86.release == "v3.16"  # read from the index's DESCRIPTION
     assert [i.repository for i in x86.indexes] == ["main"]
     assert x86.warnings == ()
+    assert x86.scope() == "in v3.16 main (community was not given with --index)"
     arm = load_world(index_paths=[tmp_path], arch="aarch64")
     assert (arm.release, sum(1 for _ in arm.packages)) == ("v3.17", 5004)
 

@@ -79,6 +79,8 @@ def inspect_command(
             report = inspect_wheel(stream, filename, target=target, providers=providers)
     if as_json:
         data = report.as_json()
+        # the package world the external libraries were mapped in (None: no index was loaded)
+        data["target"] = world.to_json() if world else None
         if notes:
             data["notes"] = notes
         emit_json(data)

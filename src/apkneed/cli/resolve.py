@@ -48,7 +48,8 @@ Examples:
 
 \b
 Exit status: 0 every atom has a provider, 1 some atom has none (it is listed
-with no providers; in --json as an empty list), 2 bad input.
+with the repositories searched and those missing; in --json as an empty list
+under "provides", and a line in "not_found"), 2 bad input.
 """
 
 
@@ -68,16 +69,17 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
 
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
-    world = parse_request(request)  # bad atoms fail before any index is read
+    request_world = parse_request(request)  # bad atoms fail before any index is read
     with _no_gc_pauses():
-        providers = _provider_map(alpine)
+        world, providers = _provider_map(alpine)
         try:
-            solution = solve(providers, world)
+            solution = solve(providers, request_world)
         except SolverError as exc:
-            _report_unsatisfiable(exc, as_json)
+            _report_unsatisfiable(exc, world, as_json)
             sys.exit(exc.exit_code)
     if as_json:
         emit_json({
+            "target": world.to_json(),
             "install": [
                 {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
                 for p in solution.installs
@@ -95,10 +97,15 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     click.echo("\n".join(lines))
 
 
-def _report_unsatisfiable(exc, as_json: bool) -> None:
+def _report_unsatisfiable(exc, world, as_json: bool) -> None:
+    # apk says "no such package" of the repositories it has; the world also
+    # knows which it was asked for and lacks (community, offline): say both.
+    not_found = [f"{p.name}: no such package {world.scope()}" for p in exc.problems if p.kind == "missing"]
     if as_json:
         emit_json({
+            "target": world.to_json(),
             "error": str(exc),
+            "not_found": not_found,
             "problems": [
                 {"kind": p.kind, "name": p.name, "subject": p.subject, "sections": dict(p.sections)}
                 for p in exc.problems
@@ -109,6 +116,8 @@ def _report_unsatisfiable(exc, as_json: bool) -> None:
     click.echo(f"apkneed: error: {exc}", err=True)
     if not as_json:
         click.echo(exc.apk_output, err=True)
+        for line in not_found:
+            click.echo(f"apkneed: {line}", err=True)
 
 
 @click.command("provides", epilog=PROVIDES_EPILOG)
@@ -128,23 +137,28 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
         raise InputError("nothing to look up: give at least one name, e.g. `apkneed provides libz.so.1`")
     wanted = {atom: parse_dependency(provides_query(atom)) for atom in atoms}
     with _no_gc_pauses():
-        providers = _provider_map(alpine)
+        world, providers = _provider_map(alpine)
         found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
     if as_json:
         emit_json({
-            atom: [
-                {"name": p.package.name, "version": p.package.version,
-                 "repository": providers.repositories_of(p.package)[0]}
-                for p in matches
-            ]
-            for atom, matches in found.items()
+            "target": world.to_json(),
+            "provides": {
+                atom: [
+                    {"name": p.package.name, "version": p.package.version,
+                     "repository": providers.repositories_of(p.package)[0]}
+                    for p in matches
+                ]
+                for atom, matches in found.items()
+            },
+            "not_found": [f"{wanted[atom]}: no package provides it {world.scope()}"
+                          for atom, matches in found.items() if not matches],
         })
     else:
         lines = []
         for atom, matches in found.items():
             query = str(wanted[atom])
             if not matches:
-                lines.append(f"{query}: no package provides it")
+                lines.append(f"{query}: no package provides it {world.scope()}")
                 continue
             for p in matches:
                 how = "" if p.package.name == query else f" (as {query}{'=' + p.version if p.version else ''})"
@@ -155,10 +169,11 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
 
 
 def _provider_map(alpine: AlpineOptions):
-    """Who provides what in the world the options name."""
+    """The world the options name, and who provides what in it."""
     from apkneed.alpine.providers import build_provider_map
 
-    return build_provider_map(world_from_options(alpine, warn=warn).indexes)
+    world = world_from_options(alpine, warn=warn)
+    return world, build_provider_map(world.indexes)
 
 
 @contextlib.contextmanager

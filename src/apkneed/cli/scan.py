@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import report_json
 from apkneed.scan.rootfs import open_root
+
+if TYPE_CHECKING:
+    from apkneed.alpine.sources.world import AlpineWorld
 
 
 @click.command("scan")
@@ -49,20 +53,21 @@ def scan_command(
         report = scan_root(rootfs, in_root_venvs)
     finally:
         rootfs.close()
-    report = _with_providers(report, alpine)
+    report, world = _with_providers(report, alpine)
     if as_json:
-        emit_json(report_json(report))
+        # the package world the missing libraries were mapped in (None: no index was loaded)
+        emit_json({**report_json(report), "target": world.to_json() if world else None})
     else:
         _render(report)
     if report.failed:
         sys.exit(1)
 
 
-def _with_providers(report: ScanReport, alpine: AlpineOptions) -> ScanReport:
+def _with_providers(report: ScanReport, alpine: AlpineOptions) -> tuple[ScanReport, AlpineWorld | None]:
     """Name the apk packages of the missing libraries, from --index or the root's release."""
     wanted = [m for m in report.missing if not m.installed_by]
     if not alpine.index_paths and not wanted:
-        return report
+        return report, None
     asked = bool(alpine.index_paths or alpine.release or alpine.arch)
     alpine = dataclasses.replace(
         alpine, release=alpine.release or report.system.release, arch=alpine.arch or report.system.arch
@@ -74,10 +79,10 @@ def _with_providers(report: ScanReport, alpine: AlpineOptions) -> ScanReport:
             raise
         warn(f"no Alpine index for {alpine.release or 'the latest release'} {alpine.arch or ''}: "
              f"missing libraries are shown without package names ({exc})")
-        return report
+        return report, None
     from apkneed.alpine.providers import build_provider_map  # only when there is something to name
 
-    return add_providers(report, build_provider_map(world.indexes), world.origin)
+    return add_providers(report, build_provider_map(world.indexes), world.origin), world
 
 
 #: rows a text table shows before it says how many more there are (--json has them all)

@@ -120,5 +120,12 @@ class Plan:
 
     @property
     def incomplete(self) -> bool:
-        """Some distribution has no route, a forced route was not honoured, or a build's needs are unknown (exit 1)."""
-        return any(p.route is None or p.forced_route_failed or p.unknown for p in self.packages)
+        """A negative answer (exit 1): some distribution has no route, a forced
+        route was not honoured, a build's needs are unknown, the plan needs a
+        package the index does not have, or apk would refuse a layer."""
+        return (
+            any(p.route is None or p.forced_route_failed or p.unknown for p in self.packages)
+            or bool(self.missing)
+            or self.runtime_layer.error is not None
+            or self.build_layer.error is not None
+        )

@@ -85,8 +85,11 @@ def make_plan(
         providers, base, [n for n in runtime if n not in missing], [n for n in build if n not in missing]
     )
     for name in missing:
-        if not any(line.split(": ", 1)[-1].startswith(name + " ") for line in warnings):  # said once is enough
-            warnings.append(f"{name} is not in the target index ({target.index_origin}); it is in the answer but unverified here")
+        # A missing package is a negative answer (exit 1), and it may only be
+        # missing from what was searched: say which repositories were, and
+        # which were asked for but absent (community, offline).
+        needed_by = sorted({need.dist or "the plan" for need in needs if need.apk == name})
+        warnings.append(f"{name}: no such package {target.scope()} (needed by {', '.join(needed_by)})")
     for current in (runtime_layer, build_layer):
         if current.error:
             warnings.append(f"apk would refuse {' '.join(current.request)}: {current.error}")
@@ -147,7 +150,10 @@ def _plan_one(
     candidates = (
         find_alpine_packages(dist.name, dist.import_names, target.python, providers) if target.python_from_apk else ()
     )
-    decision = decide_route(dist, policy=facts.route_policy, python_from_apk=target.python_from_apk, candidates=candidates)
+    decision = decide_route(
+        dist, policy=facts.route_policy, python_from_apk=target.python_from_apk, candidates=candidates,
+        searched=target.scope(),
+    )
     reasons = list(decision.reasons)
     problems: list[str] = []
     needs: list[Need] = []
@@ -156,7 +162,7 @@ def _plan_one(
     evidence: list[tuple[str, object]] = []
     unknown = False
     if decision.route == "wheel":
-        needs, problems = _wheel_needs(dist, providers)
+        needs, problems = _wheel_needs(dist, providers, target)
         summary = _wheel_summary(dist)
         if dist.wheel is not None:
             evidence = [
@@ -223,7 +229,7 @@ def _plan_one(
     return package, needs
 
 
-def _wheel_needs(dist: DistFacts, providers: ProviderMap) -> tuple[list[Need], list[str]]:
+def _wheel_needs(dist: DistFacts, providers: ProviderMap, target: PlanTarget) -> tuple[list[Need], list[str]]:
     wheel = dist.wheel
     if wheel is None:
         return [], [f"{dist.name}: the wheel was not inspected"]
@@ -233,7 +239,9 @@ def _wheel_needs(dist: DistFacts, providers: ProviderMap) -> tuple[list[Need], l
         found = providers.providers(f"so:{external.soname}")
         shown = external.needed_by[0] + (f" (+{len(external.needed_by) - 1} more)" if len(external.needed_by) > 1 else "")
         if not found:
-            problems.append(f"{dist.name}: no package in the index provides so:{external.soname} (needed by {shown})")
+            problems.append(
+                f"{dist.name}: no package provides so:{external.soname} {target.scope()} (needed by {shown})"
+            )
             continue
         package = _preferred(found)
         needs.append(Need(package, RUNTIME, dist.name, (f"so:{external.soname}", f"{shown} NEEDED", wheel.filename)))

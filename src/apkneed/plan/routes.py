@@ -31,7 +31,7 @@ why, and the plan is marked incomplete (the command exits 1).
 
 API::
 
-    decide_route(dist, *, policy, python_from_apk, candidates) -> RouteDecision
+    decide_route(dist, *, policy, python_from_apk, candidates, searched) -> RouteDecision
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ class RouteDecision:
 
 
 def decide_route(
-    dist: DistFacts, *, policy: str, python_from_apk: bool, candidates: tuple[AlpineCandidate, ...]
+    dist: DistFacts, *, policy: str, python_from_apk: bool, candidates: tuple[AlpineCandidate, ...],
+    searched: str = "in the target index",
 ) -> RouteDecision:
+    """``searched`` (``in v3.16 main (community is not ...)``) completes a "no Alpine package" answer."""
     pin = dist.pin
     match = next((c for c in candidates if satisfies_pin(c.version, pin.version)), None) if python_from_apk else None
     notes: list[str] = []
@@ -72,7 +74,10 @@ def decide_route(
         if match is not None:
             return _apk(dist, match, notes)
         if not candidates:
-            why = f"--route apk is impossible for {pin.name}: no Alpine package is named py3-{pin.name} or provides its modules"
+            why = (
+                f"--route apk is impossible for {pin.name}: no Alpine package is named py3-{pin.name} "
+                f"or provides its modules {searched}"
+            )
         else:
             why = f"--route apk is impossible for {pin.name}: " + (notes[0] if notes else "no matching version")
         notes = []

@@ -60,6 +60,10 @@ class PlanTarget:
     index_origin: str  # where the apk index came from
     #: ``FROM --platform=`` value; None on x86_64 (see the module docstring)
     platform: str | None = None
+    #: the repositories the plan searched, in order ("main", "community")
+    repositories: tuple[str, ...] = ()
+    #: repositories asked for but absent, as (name, reason): ("community", "is not in the offline snapshot for v3.16")
+    absent: tuple[tuple[str, str], ...] = ()
 
     @property
     def python_from_apk(self) -> bool:
@@ -69,6 +73,12 @@ class PlanTarget:
     def python_tuple(self) -> tuple[int, int]:
         major, minor = self.python.split(".")[:2]
         return int(major), int(minor)
+
+    def scope(self) -> str:
+        """``in v3.16 main (community is not in the offline snapshot for v3.16)``: what a negative answer searched."""
+        searched = " ".join(filter(None, [self.alpine, "+".join(self.repositories)]))
+        missing = "; ".join(f"{name} {reason}" for name, reason in self.absent)
+        return (f"in {searched}" if searched else "in the target index") + (f" ({missing})" if missing else "")
 
     def describe(self) -> str:
         where = " ".join(filter(None, ["Alpine", self.alpine, self.arch]))
@@ -169,6 +179,8 @@ def plan_target(
         python_origin=origin,
         index_origin=index_origin,
         platform=None if arch == "x86_64" else docker_platform(tags, arch),
+        repositories=tuple(getattr(world, "held", ())),
+        absent=tuple((a.name, a.reason) for a in getattr(world, "absent", ())),
     )
     if arch != "x86_64" and target.platform is None:
         notes.append(

@@ -2,7 +2,8 @@
 
 Shape (keys beyond the first four of each object are additions)::
 
-    {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index", "platform"},
+    {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index", "platform",
+                "repositories": ["main", ...], "absent_repositories": [{"name", "reason"}]},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
                    "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
@@ -45,6 +46,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "musl": ".".join(map(str, target.musl)),
             "index": target.index_origin,
             "platform": target.platform,  # FROM --platform=; null on x86_64
+            "repositories": list(target.repositories),
+            "absent_repositories": [{"name": name, "reason": reason} for name, reason in target.absent],
         },
         "route_policy": plan.route_policy,
         "packages": [

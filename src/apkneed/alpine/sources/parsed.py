@@ -1,4 +1,4 @@
-"""``--index`` files read before: their parsed packages, kept in the cache.
+"""Index files read before (``--index`` files and the embedded snapshot): their parsed packages, kept in the cache.
 
 Parsing a real index in Python (gunzip, 5,000 records, their atoms) takes
 ~57 ms in a fresh process, more than anything else ``apkneed resolve``
@@ -7,7 +7,8 @@ tuples takes ~20 ms (v3.16 x86_64 and v3.17 aarch64 main alike). So an index
 file, once parsed, is kept as such a copy under
 ``<cache root>/alpine/parsed/<sha256 of the file's absolute path>`` (one per
 path: a file that changes replaces its copy instead of adding one), and a
-copy is used only when all of this holds, else the file is parsed and the
+copy is used only when all of this holds (the embedded snapshot's indexes
+are kept the same way, under the sha256 of ``embedded snapshot <file>``), else the file is parsed and the
 copy rewritten:
 
 * it is of these bytes: its header names the sha256 of the file's content
@@ -24,8 +25,10 @@ keeps only their place in the file), but the packages come from the copy:
 a copy is trusted as the user's cache directory is, like the rest of what
 apkneed keeps there. Unlike a record, a forged copy needs no control of the
 file itself (the file's sha256 is no secret), so only the owner and mode
-checks keep others out; hence, as for records, only ``--index`` files use
-copies, and bodies from the mirror or its cache are always parsed.
+checks keep others out; hence, as for records, only ``--index`` files and
+the embedded snapshot (files of the user's own installation, whose sha256
+the manifest pins) use copies, and bodies from the mirror or its cache are
+always parsed.
 
 Layout: one header line, ``apkneed-parsed-index 1 <apkneed version>
 <Python cache tag> <sha256 of the file> <sha256 of the payload>``, then the
@@ -145,8 +148,13 @@ class ParsedIndexes:
     def read_file(self, path: Path, *, repository: str | None = None) -> ApkIndex:
         """Like :func:`apkneed.alpine.index.read_index_file`, through the copy when there is one."""
         data = read_index_data(path)
-        source, repository = str(path), repository or repository_label(path)
-        copy_path = self.root / hashlib.sha256(str(path.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
+        return self.read_bytes(
+            data, key=str(path.absolute()), source=str(path), repository=repository or repository_label(path)
+        )
+
+    def read_bytes(self, data: bytes, *, key: str, source: str, repository: str) -> ApkIndex:
+        """The index ``data`` holds, through the copy kept under ``key`` (a file's absolute path)."""
+        copy_path = self.root / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
         copy = read_private(copy_path, limit=MAX_COPY)
         index = decode(copy, data, source=source, repository=repository) if copy is not None else None
         if index is None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.1
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+    from apkneed.alpine.sources.parsed import ParsedIndexes
     from apkneed.alpine.sources.verified import VerifiedRecords
 
 MANIFEST_NAME = "manifest.json"
@@ -117,7 +118,20 @@ def read_manifest(directory: Traversable | None = None) -> tuple[SnapshotEntry, 
 
 
 def describe_contents(entries: Sequence[SnapshotEntry]) -> str:
-    return ", ".join(e.label for e in entries) or "nothing"
+    """``Alpine v3.16 main x86_64 of 2022-11-21, Alpine v3.21 main+community x86_64 of 2025-02-14, ...``"""
+    groups: dict[tuple[str, str], list[SnapshotEntry]] = {}
+    for entry in sorted(entries, key=lambda e: (e.arch, release_sort_key(e.release), e.release)):
+        groups.setdefault((entry.arch, entry.release), []).append(entry)
+    for group in groups.values():  # main first, as a world searches them
+        group.sort(key=lambda e: (e.repository != "main", e.repository))
+    return ", ".join(describe_selection(group) for group in groups.values()) or "nothing"
+
+
+def describe_selection(selected: Sequence[SnapshotEntry]) -> str:
+    """``Alpine v3.21 main+community x86_64 of 2025-02-14``: one release's entries, newest date."""
+    first = selected[0]
+    repositories = "+".join(e.repository for e in selected)
+    return f"Alpine {first.release} {repositories} {first.arch} of {max(e.date for e in selected)}"
 
 
 def default_release(entries: Sequence[SnapshotEntry], arch: str) -> str | None:
@@ -157,11 +171,16 @@ def load_entry(
     directory: Traversable | None = None,
     *,
     records: VerifiedRecords | None = None,
+    parsed: ParsedIndexes | None = None,
 ) -> ApkIndex:
     """Read one embedded index, checking its sha256 and its signature.
 
     With ``records``, a signature verified by an earlier run is trusted from
-    its record (see :mod:`apkneed.alpine.sources.signature`).
+    its record (see :mod:`apkneed.alpine.sources.signature`); with
+    ``parsed``, the packages come from the parsed copy of these very bytes
+    when there is one (see :mod:`apkneed.alpine.sources.parsed`): v3.21's
+    main and community together are ~25,000 records, whose parse would
+    otherwise be most of an offline command's time.
     """
     directory = bundled_snapshot_dir() if directory is None else directory
     source = f"embedded snapshot {entry.file}"
@@ -174,6 +193,9 @@ def load_entry(
         raise IntegrityError(f"{source}: missing from the installation ({exc}); reinstall apkneed") from None
     if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise IntegrityError(f"{source}: sha256 does not match the manifest; reinstall apkneed")
-    index = read_index_bytes(data, source=source, repository=entry.repository)
+    if parsed is not None:
+        index = parsed.read_bytes(data, key=f"embedded snapshot {entry.file}", source=source, repository=entry.repository)
+    else:
+        index = read_index_bytes(data, source=source, repository=entry.repository)
     require_trusted(index, keys, records=records)
     return index

@@ -41,7 +41,12 @@ from typing import TYPE_CHECKING, Sequence
 
 from apkneed.alpine.index import ApkIndex, check_arch
 from apkneed.alpine.sources.parsed import ParsedIndexes
-from apkneed.alpine.sources.release import DEFAULT_MIRROR, resolve_release, validate_release, validate_repository
+from apkneed.alpine.sources.release import (
+    DEFAULT_MIRROR,
+    release_from_description,
+    validate_release,
+    validate_repository,
+)
 from apkneed.alpine.sources.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
 from apkneed.alpine.sources.verified import VerifiedRecords
 from apkneed.cache import default_cache_root
@@ -65,20 +70,73 @@ def host_arch() -> str:
     return _MACHINE_TO_ARCH.get(machine, machine)
 
 
+#: the repositories a world is asked for when nothing says otherwise, as apk's
+#: default /etc/apk/repositories of a release lists them
+DEFAULT_REPOSITORIES = ("main", "community")
+
+
+@dataclass(frozen=True)
+class AbsentRepository:
+    """A repository the world was asked for but does not hold, and why."""
+
+    name: str  # "community"
+    reason: str  # completes "<name> ...": "is not in the offline snapshot for v3.16"
+
+    def describe(self) -> str:
+        return f"{self.name} {self.reason}"
+
+
 @dataclass(frozen=True)
 class AlpineWorld:
-    """Indexes for one (release, arch), and where they came from."""
+    """Indexes for one (release, arch), and where they came from.
+
+    A world knows which repositories it holds (``repositories``, in search
+    order) and which it was asked for but lacks (``absent``, each with its
+    reason), so that every negative answer can say what was searched and
+    what was not (:meth:`scope`).
+    """
 
     release: str | None  # "v3.16", "edge"; None when unknown (plain --index files)
     arch: str
     indexes: tuple[ApkIndex, ...]
     origin: str  # human-readable: "mirror https://...", "embedded snapshot ...", "--index ..."
     warnings: tuple[str, ...] = field(default=())
+    #: the repositories searched, in order ("main", "community"); empty: read from the indexes
+    repositories: tuple[str, ...] = field(default=())
+    absent: tuple[AbsentRepository, ...] = field(default=())
 
     @property
     def packages(self):
         for index in self.indexes:
             yield from index.packages
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The repositories the world holds, in search order."""
+        return self.repositories or tuple(dict.fromkeys(index.repository for index in self.indexes))
+
+    def searched(self) -> str:
+        """``v3.21 main+community``: what an answer from this world searched."""
+        return " ".join(filter(None, [self.release, "+".join(self.held) or "no repository"]))
+
+    def not_searched(self) -> str:
+        """``community is not in the offline snapshot for v3.16``; "" when nothing asked for is absent."""
+        return "; ".join(a.describe() for a in self.absent)
+
+    def scope(self) -> str:
+        """``in v3.16 main (community is not in the offline snapshot for v3.16)``, for negative answers."""
+        missing = self.not_searched()
+        return f"in {self.searched()}" + (f" ({missing})" if missing else "")
+
+    def to_json(self) -> dict:
+        """The world's part of a command's JSON ``target`` block."""
+        return {
+            "alpine": self.release,
+            "arch": self.arch,
+            "repositories": list(self.held),
+            "absent_repositories": [{"name": a.name, "reason": a.reason} for a in self.absent],
+            "index": self.origin,
+        }
 
 
 def validate_arch(arch: str) -> str:
@@ -140,8 +198,8 @@ def load_world(
     # verified-index record may spare them cryptography, a parsed copy the
     # parse (see alpine.sources.signature and alpine.sources.parsed).
     records = VerifiedRecords(root / "alpine" / "verified")
+    parsed = ParsedIndexes(root / "alpine" / "parsed")
     if index_paths:
-        parsed = ParsedIndexes(root / "alpine" / "parsed")
         return _world_from_paths(index_paths, release, arch, trust, records, parsed)
     from apkneed.alpine.sources.mirror import FetchPolicy, alpine_cache, fetch_release, normalize_mirror
     from apkneed.net.http import make_client
@@ -150,7 +208,8 @@ def load_world(
     cache = alpine_cache(root)
     if offline:
         return _world_without_network(
-            cache, mirror, release, arch, repositories, trust, records, reason="offline (--offline)", offline=True
+            cache, mirror, release, arch, repositories, trust, records, parsed,
+            reason="offline (--offline)", offline=True,
         )
     policy = policy or FetchPolicy()
     try:
@@ -165,10 +224,13 @@ def load_world(
         if not fallback:  # a mirror the user named must answer: no cache, no snapshot
             raise
         return _world_without_network(
-            cache, mirror, release, arch, repositories, trust, records,
+            cache, mirror, release, arch, repositories, trust, records, parsed,
             reason=f"mirror unreachable ({exc})", offline=False,
         )
-    return _world_from_release(fetched, origin=f"mirror {mirror}")
+    return _world_from_release(
+        fetched, origin=f"mirror {mirror}", repositories=repositories,
+        absent_reason=f"is not on {mirror} for {fetched.release} {arch}",
+    )
 
 
 def _world_from_paths(
@@ -191,34 +253,89 @@ def _world_from_paths(
             if not verification.trusted:
                 warnings.append(untrusted_warning(verification))
             indexes.append(index)
-    named: set[str] = set()
-    for index in indexes:
-        if index.description:
-            resolved, doubts = resolve_release(release or "latest-stable", index)
-            if resolved != "latest-stable":
-                named.add(resolved)
-            if release is not None:
-                warnings.extend(doubts)
+    named = _one_release(indexes, release)
     if release in (None, "latest-stable"):
         # The files say which release they are when they all agree.
-        release = named.pop() if len(named) == 1 else release
+        release = named or release
+    _require_main(indexes, arch)
+    held = tuple(dict.fromkeys(index.repository for index in indexes))
+    absent: tuple[AbsentRepository, ...] = ()
+    if "main" in held:  # laid out like a mirror: the repositories are named, so the missing ones are known
+        absent = tuple(
+            AbsentRepository(name, "was not given with --index") for name in DEFAULT_REPOSITORIES if name not in held
+        )
     return AlpineWorld(
         release=release,
         arch=arch,
         indexes=tuple(indexes),
         origin="--index " + " ".join(str(p) for p in index_paths),
         warnings=tuple(warnings),
+        repositories=held,
+        absent=absent,
     )
 
 
-def _world_from_release(fetched: MirrorRelease, origin: str, extra_warnings: Sequence[str] = ()) -> AlpineWorld:
-    repos = ", ".join(i.repository for i in fetched.indexes)
+def _one_release(indexes: Sequence[ApkIndex], release: str | None) -> str | None:
+    """The one release the indexes' DESCRIPTIONs name (None if none does).
+
+    Indexes of two releases in one world give answers no real system has,
+    and so does an index of one release under ``--alpine`` of another (its
+    python3, musl and gcc are not that release's): both are bad input.
+    """
+    by_release: dict[str, ApkIndex] = {}
+    for index in indexes:
+        named = release_from_description(index.description)
+        if named is not None:
+            by_release.setdefault(named, index)
+    if len(by_release) > 1:
+        which = ", ".join(f"{index.source} is Alpine {name}" for name, index in sorted(by_release.items()))
+        raise InputError(f"--index files of different releases in one world ({which}); give the indexes of one release")
+    if not by_release:
+        return None
+    (named, index), = by_release.items()
+    if release is not None and release.startswith("v") and release != named:
+        raise InputError(
+            f"--index {index.source} is Alpine {named} (DESCRIPTION {index.description}), but --alpine says {release}; "
+            f"drop --alpine or give an index of {release}"
+        )
+    return named
+
+
+def _require_main(indexes: Sequence[ApkIndex], arch: str) -> None:
+    """Refuse a release's community (or testing) index given without its main.
+
+    Every Alpine package needs musl's ``so:libc.musl-<arch>.so.1``, and only
+    main has musl: a world of a release's indexes without it cannot install
+    anything, and its "no such package" answers would blame the wrong thing.
+    """
+    libc = f"so:libc.musl-{arch}.so.1"
+    releases = [i for i in indexes if release_from_description(i.description)]
+    if not releases or any(p.name == "musl" for index in indexes for p in index.packages):
+        return
+    needing = next((i for i in releases if any(d.name == libc for p in i.packages for d in p.depends)), None)
+    if needing is not None:
+        raise InputError(
+            f"--index {needing.source}: its packages need {libc}, and no --index holds musl: "
+            f"a {needing.repository} index needs its release's main index too (add --index for main)"
+        )
+
+
+def _world_from_release(
+    fetched: MirrorRelease,
+    origin: str,
+    repositories: Sequence[str],
+    absent_reason: str,
+    extra_warnings: Sequence[str] = (),
+) -> AlpineWorld:
+    held = tuple(i.repository for i in fetched.indexes)
     return AlpineWorld(
         release=fetched.release,
         arch=fetched.arch,
         indexes=tuple(i.index for i in fetched.indexes),
-        origin=f"{origin} ({fetched.release} {repos} {fetched.arch})",
+        origin=f"{origin} ({fetched.release} {', '.join(held)} {fetched.arch})",
         warnings=(*fetched.warnings, *extra_warnings),
+        repositories=held,
+        absent=tuple(AbsentRepository(name, absent_reason) for name in repositories if name not in held),
     )
 
 
@@ -230,31 +347,48 @@ def _world_without_network(
     repositories: tuple[str, ...],
     trust: TrustSettings,
     records: VerifiedRecords,
+    parsed: ParsedIndexes,
     *,
     reason: str,
     offline: bool,
 ) -> AlpineWorld:
-    """A cached copy that still checks out, else the embedded snapshot."""
+    """A cached copy that still checks out, else the embedded snapshot.
+
+    Neither having the release asked for is the environment's failure (exit
+    3): the mirror that would answer cannot be reached (or may not be, with
+    --offline), so the error lists what the snapshot does have.
+    """
     from apkneed.alpine.sources.mirror import cached_release, describe
-    from apkneed.alpine.sources.snapshot import load_entry, read_manifest, select_entries
+    from apkneed.alpine.sources.snapshot import describe_selection, load_entry, read_manifest, select_entries
 
     cached = cached_release(cache, mirror, release or "latest-stable", arch, repositories, trust=trust)
     if cached is not None:
         used = ", ".join(describe(i, cached.release, arch) for i in cached.indexes)
         # Offline was asked for: using the cache is the expected answer, not news.
         extra = () if offline else (f"{reason}; using the cached indexes: {used}",)
-        return _world_from_release(cached, origin=f"cache of mirror {mirror}", extra_warnings=extra)
+        return _world_from_release(
+            cached, origin=f"cache of mirror {mirror}", repositories=repositories,
+            absent_reason=f"has no cached copy for {cached.release} {arch}", extra_warnings=extra,
+        )
     entries = read_manifest()
     try:
         selected = select_entries(entries, release, arch, repositories)
     except InputError as exc:
-        raise InputError(f"{reason}, no cached index, and {exc}") from None
-    indexes = tuple(load_entry(entry, trust.keys, records=records) for entry in selected)
-    labels = ", ".join(entry.label for entry in selected)
+        raise EnvironmentFailure(f"{reason}, no cached index, and {exc}") from None
+    indexes = tuple(load_entry(entry, trust.keys, records=records, parsed=parsed) for entry in selected)
+    held = tuple(entry.repository for entry in selected)
+    found = selected[0].release
+    absent = tuple(
+        AbsentRepository(name, f"is not in the offline snapshot for {found}") for name in repositories if name not in held
+    )
+    label = describe_selection(selected)
+    lacking = "".join(f" ({a.describe()})" for a in absent)
     return AlpineWorld(
-        release=selected[0].release,
+        release=found,
         arch=arch,
         indexes=indexes,
-        origin=f"embedded snapshot ({labels})",
-        warnings=(f"{reason}; using the embedded snapshot: {labels}",),
+        origin=f"embedded snapshot ({label})",
+        warnings=(f"{reason}; using the embedded snapshot: {label}{lacking}",),
+        repositories=held,
+        absent=absent,
     )
