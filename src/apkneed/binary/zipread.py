@@ -30,6 +30,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from apkneed.binary.headcache import HeadCachedStream
 from apkneed.errors import InputError
 
 
@@ -210,64 +211,17 @@ def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimi
     return HeadCachedMember(archive, info, head=read_member(archive, info, limits, max_bytes=16 << 20))
 
 
-class HeadCachedMember(io.RawIOBase):
-    """A large member: its first bytes cached, the rest streamed forward.
-
-    ELF readers read the headers, string and symbol tables near the start
-    (served from the cache) and the dynamic section further on (one forward
-    inflate, restarted only if a read goes backwards past the cache).
-    """
+class HeadCachedMember(HeadCachedStream):
+    """A large member: its first bytes cached, the rest streamed forward
+    (:class:`~apkneed.binary.headcache.HeadCachedStream`); inflate errors
+    become :class:`MemberError`."""
 
     def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes) -> None:
-        self._archive, self._info, self._head = archive, info, head
-        self._position = 0
-        self._stream: BinaryIO | None = None
-        self._stream_position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._info.file_size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def read(self, size: int = -1) -> bytes:
-        end = self._info.file_size if size < 0 else min(self._info.file_size, self._position + size)
-        if self._position >= end:
-            return b""
-        if end <= len(self._head):
-            data = self._head[self._position : end]
-        else:
-            data = self._read_stream(self._position, end - self._position)
-        self._position += len(data)
-        return data
+        super().__init__(lambda: archive.open(info), info.file_size, head)
+        self._name = info.filename
 
     def _read_stream(self, start: int, length: int) -> bytes:
         try:
-            if self._stream is None or self._stream_position > start:
-                if self._stream is not None:
-                    self._stream.close()
-                self._stream = self._archive.open(self._info)
-                self._stream_position = 0
-            while self._stream_position < start:  # skip forward in bounded chunks
-                skipped = self._stream.read(min(1 << 20, start - self._stream_position))
-                if not skipped:
-                    return b""
-                self._stream_position += len(skipped)
-            data = self._stream.read(length)
+            return super()._read_stream(start, length)
         except _MEMBER_FAILURES as exc:
-            raise MemberError(f"{self._info.filename}: cannot inflate ({exc})") from None
-        self._stream_position += len(data)
-        return data
-
-    def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-        super().close()
+            raise MemberError(f"{self._name}: cannot inflate ({exc})") from None

@@ -45,7 +45,8 @@ def scan_command(
     machine, and installed packages that nothing needs.
 
     Exit status: 0 when everything loads, 1 when something is missing or
-    cannot run here, 2 for bad input.
+    cannot run here, or when part of ROOT could not be read (INCOMPLETE: an
+    unreadable directory, no ELF file at all), 2 for bad input.
     """
     rootfs = open_root(root)
     try:
@@ -59,7 +60,7 @@ def scan_command(
         emit_json({**report_json(report), "target": world.to_json() if world else None})
     else:
         _render(report)
-    if report.failed:
+    if not report.ok:
         sys.exit(1)
 
 
@@ -149,6 +150,13 @@ def _render(report: ScanReport) -> None:
         console.print(
             f"[red]FAIL[/]: {len(report.missing)} missing, {len(report.wrong_libc)} glibc-linked, "
             f"{len(report.wrong_arch)} foreign-arch"
+        )
+    elif report.incomplete:
+        console.print(
+            f"[yellow]INCOMPLETE[/]: part of the root was not checked, so apkneed cannot say every ELF file "
+            f"loads: {report.incomplete[0]}"
+            + (f" (+{len(report.incomplete) - 1} more)" if len(report.incomplete) > 1 else ""),
+            soft_wrap=True,
         )
     else:
         console.print("[green]OK[/]: every ELF file scanned can load")

@@ -72,10 +72,19 @@ class ScanReport:
     #: where provided_by came from ("--index ...", "mirror ..."), None when not looked up
     provider_origin: str | None = None
 
+    #: why the scan cannot vouch for the whole root (unread directories and
+    #: files, unparsable ELF files, nothing found at all); empty when complete
+    incomplete: tuple[str, ...] = ()
+
     @property
     def failed(self) -> bool:
         """Something cannot load: a CI gate fails on it."""
         return bool(self.missing or self.wrong_libc or self.wrong_arch)
+
+    @property
+    def ok(self) -> bool:
+        """Every ELF file of the root was read and can load: the only "OK"."""
+        return not self.failed and not self.incomplete
 
     @property
     def apk_add(self) -> str | None:
@@ -133,8 +142,10 @@ def scan_root(
         problems.append(path_problem)
     if system.libc == "glibc":
         raise InputError(
-            f"{rootfs.label}: this root has a glibc loader and no musl loader; "
-            "apkneed scan diagnoses Alpine (musl) roots"
+            f"{rootfs.label}: this root has a glibc loader and "
+            + (f"is not Alpine ({system.interpreter} is there, but no apk database and no /etc/alpine-release)"
+               if system.interpreter else "no musl loader")
+            + "; apkneed scan diagnoses Alpine (musl) roots"
         )
     if system.libc == "none":
         problems.append(Problem("no_loader", "/lib", "ROOT has no musl loader (lib/ld-musl-*.so.1): no dynamic program can start"))
@@ -185,7 +196,25 @@ def scan_root(
         slimming=slimming,
         problems=tuple(problems),
         loads=diagnosis.loads,
+        # the root's own text files (apk database, world) only cost package names
+        incomplete=_incomplete(
+            [*([path_problem] if path_problem else []), *walk.problems, *elf_scan.problems, *diagnosis.problems],
+            len(elf_scan.elf_files), walk.dirs,
+        ),
     )
+
+
+#: problems that leave part of the root unchecked (the others only cost package names)
+INCOMPLETE_KINDS = frozenset({"unlistable", "unreadable", "bad_elf", "symlink_loop", "undecidable", "path_file"})
+
+
+def _incomplete(problems: list[Problem], elf_files: int, walked: list[str]) -> tuple[str, ...]:
+    """Why "every ELF file can load" cannot be said of this root (empty: it can be)."""
+    out = [p.message for p in problems if p.kind in INCOMPLETE_KINDS]
+    if elf_files == 0:
+        where = ", ".join(walked) if walked else "none of the standard directories exists"
+        out.append(f"no ELF file found (walked: {where}): nothing was checked")
+    return tuple(out)
 
 
 def add_providers(report: ScanReport, providers: ProviderMap, origin: str, loader: LoaderFacts | None = None) -> ScanReport:

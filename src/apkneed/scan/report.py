@@ -1,6 +1,7 @@
 """A :class:`~apkneed.scan.doctor.ScanReport` as the JSON document ``apkneed scan --json`` prints.
 
-Keys (stable): ``root``, ``arch``, ``libc``, ``alpine`` (``v3.16``), ``ok``,
+Keys (stable): ``root``, ``arch``, ``libc``, ``alpine`` (``v3.16``), ``ok``
+(nothing fails and the scan is complete), ``complete``, ``incomplete`` (why not),
 ``missing`` [{``soname``, ``needed_by``, ``provided_by``, ``reasons``,
 ``installed_by``, ``interpreter``}], ``wrong_libc`` [{``path``, ``evidence``,
 ``advice``, ``needed_by``, ``distribution``}], ``wrong_arch`` [{``path``,
@@ -26,7 +27,9 @@ def report_json(report: ScanReport) -> dict[str, Any]:
         "arch": system.arch,
         "libc": system.libc,
         "alpine": system.release,
-        "ok": not report.failed,
+        "ok": report.ok,
+        "complete": not report.incomplete,
+        "incomplete": list(report.incomplete),
         "missing": [
             {
                 "soname": m.soname,

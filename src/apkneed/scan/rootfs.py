@@ -43,12 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Protocol
 
+from apkneed.binary.headcache import HeadCachedStream
 from apkneed.errors import InputError
 
 FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
 
-#: a member of a compressed tar is read whole to be seekable; larger ones are refused
-MAX_COMPRESSED_MEMBER = 1 << 30
+#: how much of a compressed tar's member is kept in memory: its head, where an ELF
+#: file's headers and dynamic section are; the rest is streamed (HeadCachedStream)
+MEMBER_HEAD_BYTES = 4 << 20
 # Errors tarfile and the decompressors raise on a damaged or truncated archive.
 _TAR_FAILURES = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -255,7 +257,25 @@ def _add(tree: _TarTree, path: str, node: Node) -> None:
         parent = grand
 
 
+def _blocking_ancestor(tree: _TarTree, path: str) -> str | None:
+    """The nearest existing ancestor of ``path`` when it is not a directory
+    (tar(1) cannot create ``path`` under a file, and follows a symlink there,
+    which this reader does not model); None when every one is a directory."""
+    parent = posixpath.dirname(path)
+    while parent not in tree.nodes:
+        parent = posixpath.dirname(parent)
+    return None if tree.nodes[parent].kind == DIR else parent
+
+
 def build_tar_tree(members: Iterable[tarfile.TarInfo]) -> _TarTree:
+    """The tree tar(1) would extract, member after member.
+
+    As GNU tar does: a member whose name ends in ``/`` is a directory whatever
+    its type; a later member replaces an earlier one at the same path, except
+    that a non-empty directory is never replaced by a non-directory (tar fails
+    on it and goes on); nothing is created under a path that is not a
+    directory. What tar(1) would not extract is listed in ``refused``.
+    """
     tree = _TarTree()
     tree.nodes["/"] = Node(DIR)
     links: list[tuple[str, tarfile.TarInfo]] = []
@@ -266,15 +286,29 @@ def build_tar_tree(members: Iterable[tarfile.TarInfo]) -> _TarTree:
             continue
         if path == "/":
             continue
-        if member.isreg():
+        is_dir = member.isdir() or member.name.endswith("/")
+        blocker = _blocking_ancestor(tree, path)
+        if blocker is not None:
+            tree.refused.append((member.name, f"{blocker} is not a directory in the archive; ignored, as tar(1) would fail on it"))
+            continue
+        existing = tree.nodes.get(path)
+        if existing is not None and existing.kind == DIR:
+            if is_dir:
+                continue
+            if tree.children.get(path):
+                tree.refused.append((member.name, f"would replace the non-empty directory {path}; ignored, as tar(1) would fail on it"))
+                continue
+        tree.members.pop(path, None)
+        if is_dir:
+            _add(tree, path, Node(DIR))
+        elif member.isreg():
             tree.members[path] = member
             _add(tree, path, Node(FILE, member.size, None, path))
-        elif member.isdir():
-            _add(tree, path, Node(DIR))
         elif member.issym():
             _add(tree, path, Node(SYMLINK, len(member.linkname), member.linkname, path))
         elif member.islnk():
             links.append((path, member))
+            _add(tree, path, Node(OTHER))  # until the link is resolved below
         else:
             _add(tree, path, Node(OTHER))
     # A hard link is the file it names (which comes earlier in the archive).
@@ -287,6 +321,24 @@ def build_tar_tree(members: Iterable[tarfile.TarInfo]) -> _TarTree:
         tree.members[path] = source
         _add(tree, path, tree.nodes[target])
     return tree
+
+
+class _TarMemberStream(HeadCachedStream):
+    """A member of a compressed tar: the head in memory (counted when it was
+    read), the rest streamed and counted; archive errors become OSError,
+    which the scan reports as a problem."""
+
+    def __init__(self, reopen, size: int, head: bytes, counter: ReadCounter) -> None:
+        super().__init__(reopen, size, head)
+        self._counter = counter
+
+    def _read_stream(self, start: int, length: int) -> bytes:
+        try:
+            data = super()._read_stream(start, length)
+        except _TAR_FAILURES as exc:
+            raise OSError(5, f"cannot read from the archive ({exc})") from None
+        self._counter.bytes_read += len(data)
+        return data
 
 
 class TarRoot:
@@ -303,7 +355,7 @@ class TarRoot:
         self._tree = tree
         self.refused = tree.refused
         self._sequential = isinstance(self._tar.fileobj, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile))
-        self._last: tuple[str, bytes] | None = None
+        self._last: tuple[str, bytes, int] | None = None
 
     def lstat(self, path: str) -> Node | None:
         return self._tree.nodes.get(path)
@@ -317,44 +369,48 @@ class TarRoot:
             raise FileNotFoundError(2, "No such file in the archive", path)
         return member
 
-    def _whole(self, path: str) -> bytes:
-        """A member of a compressed archive, read once, forwards.
+    def _head(self, path: str) -> tuple[bytes, int]:
+        """The first MEMBER_HEAD_BYTES of a member of a compressed archive, and its size.
 
         Seeking back in a compressed stream restarts it from the top, so the
-        member is read whole and kept until another one is asked for (peek
-        then open of one file reads it once).
+        head is read once, forwards, and kept until another member is asked
+        for (peek then open of one file inflates it once). The rest of the
+        member is never held: :meth:`open` streams it.
         """
         if self._last is not None and self._last[0] == path:
-            return self._last[1]
+            return self._last[1], self._last[2]
         member = self._member(path)
-        if member.size > MAX_COMPRESSED_MEMBER:
-            raise OSError(27, f"member of {member.size} bytes is too large to read from a compressed archive", path)
         try:
             stream = self._tar.extractfile(member)
-            data = stream.read() if stream is not None else b""
+            head = stream.read(MEMBER_HEAD_BYTES) if stream is not None else b""
         except _TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
-        self.counter.bytes_read += len(data)
-        self._last = (path, data)
-        return data
+        self.counter.bytes_read += len(head)
+        self._last = (path, head, member.size)
+        return head, member.size
 
     def peek(self, path: str, length: int) -> tuple[bytes, int]:
         if self._sequential:
-            data = self._whole(path)
-            return data[:length], len(data)
+            head, size = self._head(path)
+            return head[:length], size
         with self.open(path) as stream:
             return stream.read(length), self._member(path).size
 
     def open(self, path: str) -> BinaryIO:
         if self._sequential:
-            return io.BytesIO(self._whole(path))
+            head, size = self._head(path)
+            member = self._member(path)
+            return _TarMemberStream(lambda: self._extract(member, path), size, head, self.counter)
+        return _Counting(self._extract(self._member(path), path), self.counter)  # type: ignore[return-value]
+
+    def _extract(self, member: tarfile.TarInfo, path: str) -> BinaryIO:
         try:
-            stream = self._tar.extractfile(self._member(path))
+            stream = self._tar.extractfile(member)
         except _TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         if stream is None:
             raise FileNotFoundError(2, "No such file in the archive", path)
-        return _Counting(stream, self.counter)  # type: ignore[return-value]
+        return stream
 
     def read_order(self, paths: Iterable[str]) -> list[str]:
         members = self._tree.members
@@ -374,7 +430,11 @@ def open_root(path: Path):
     if path.is_dir():
         return DirRoot(path)
     if path.is_file():
-        if not tarfile.is_tarfile(path):
+        try:
+            is_tar = tarfile.is_tarfile(path)
+        except (*_TAR_FAILURES, OSError) as exc:  # a damaged compressed stream fails the probe itself
+            raise InputError(f"{path}: not a readable tar archive ({exc})") from None
+        if not is_tar:
             raise InputError(f"{path}: neither a directory nor a tar archive of a root filesystem")
         return TarRoot(path)
     if not path.exists():

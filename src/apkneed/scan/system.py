@@ -10,7 +10,8 @@ Read from ROOT, following symlinks inside it only:
 * the arch: the apk database's ``musl`` record, else ``/lib/libc.musl-<arch>.so.1``,
   else the ``ld-musl-<LDSO_ARCH>.so.1`` loader's name;
 * the C library: musl when ROOT has the musl loader, glibc when it has a
-  glibc loader instead, else none.
+  glibc loader instead (or besides, in a root that is not Alpine: a Debian
+  with the ``musl`` package installed), else none.
 """
 
 from __future__ import annotations
@@ -111,17 +112,25 @@ def detect_arch(
     return None, "unknown"
 
 
-def detect_libc(arch: str | None, lookup: Lookup, loader: LoaderFacts) -> tuple[str, str | None]:
-    """("musl", loader path) / ("glibc", None) / ("none", None)."""
+def detect_libc(arch: str | None, lookup: Lookup, loader: LoaderFacts, *, alpine: bool = True) -> tuple[str, str | None]:
+    """("musl", loader path) / ("glibc", musl loader path or None) / ("none", None).
+
+    ``alpine`` says whether ROOT shows it is Alpine (an apk database or
+    ``etc/alpine-release``). A root with both loaders is a glibc system with
+    musl installed beside (Debian's ``musl`` package puts the loader in
+    ``/lib``) unless it is Alpine (where gcompat adds a glibc loader name).
+    """
+    glibc = any(
+        resolve(interpreter, lookup, max_links=loader.max_symlinks).status == FOUND
+        for interpreter in loader.glibc_interpreters
+    )
     own = loader.interpreter_for(arch) if arch else None
     for interpreter in [own] if own else loader.interpreters().values():
         found = resolve(interpreter, lookup, max_links=loader.max_symlinks)
         if found.status == FOUND and found.node is not None and found.node.kind == FILE:
-            return "musl", interpreter
-    for interpreter in loader.glibc_interpreters:
-        if resolve(interpreter, lookup, max_links=loader.max_symlinks).status == FOUND:
-            return "glibc", None
-    return "none", None
+            # a glibc root with musl beside: the loader is named, the libc is glibc
+            return ("glibc" if glibc and not alpine else "musl"), interpreter
+    return ("glibc", None) if glibc else ("none", None)
 
 
 def read_root_system(rootfs: RootFS, lookup: Lookup, loader: LoaderFacts, layout: LayoutFacts) -> RootSystem:
@@ -150,7 +159,8 @@ def read_root_system(rootfs: RootFS, lookup: Lookup, loader: LoaderFacts, layout
             problems.append(Problem("bad_world", "/" + layout.world_file, f"/{layout.world_file}: {word!r} is not a dependency atom; ignored"))
     release_text = text_of(layout.release_file)
     arch, arch_source = detect_arch(installed, lookup, loader)
-    libc, interpreter = detect_libc(arch, lookup, loader)
+    alpine = db_text is not None or release_text is not None
+    libc, interpreter = detect_libc(arch, lookup, loader, alpine=alpine)
     return RootSystem(
         arch=arch,
         arch_source=arch_source,
