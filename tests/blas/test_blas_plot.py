@@ -60,3 +60,61 @@ def test_missing_matplotlib_is_said_clearly_before_measuring(tmp_path):
 def test_plot_needs_a_png_name(cli, tmp_path):
     status, _, _, err = cli("--plot", str(tmp_path / "x.jpg"))
     assert status == 2 and ".png" in err
+
+
+def _report(per_core, cores=2, basis="measured FMA throughput"):
+    return {
+        "cpu": {"model_name": "Intel(R) Xeon(R) Processor", "arch": "x86_64", "family": 6, "model": 207, "usable": 2,
+                "peak": {"per_core_gflops": per_core, "cores": cores, "basis": basis, "ghz": 3.09,
+                         "frequency_source": "measured", "flops_per_cycle": 32, "estimate_gflops": 98.9}},
+        "benchmark": {"results": [
+            {"op": "dgemm", "n": 512, "threads": 1, "gflops": 70.0},
+            {"op": "dgemm", "n": 1024, "threads": 1, "gflops": 74.0},
+            {"op": "dgemm", "n": 1024, "threads": 2, "gflops": 140.0},
+        ]},
+    }
+
+
+def test_one_peak_line_per_thread_count_measured():
+    from apkneed.blas.plot import peak_lines, thread_counts
+
+    report = _report(95.0)
+    lines = series(report)
+    assert thread_counts(lines) == [1, 2]
+    assert peak_lines(report, thread_counts(lines)) == [(1, 95.0), (2, 190.0)]
+    assert peak_lines(_report(95.0, cores=1), [1, 2]) == [(1, 95.0), (2, 95.0)]  # SMT siblings: one core
+    assert peak_lines(_report(None), [1, 2]) == []
+
+
+def test_the_y_axis_fits_the_data_whatever_the_peak_says():
+    from apkneed.blas.plot import peak_lines, y_limit
+
+    # issue 10: a 20 GHz clock made peaks of 644 and 1288 GFLOP/s and squeezed
+    # every curve into the bottom 6% of the axis
+    wrong = _report(644.0, basis="clock x FLOPs per cycle")
+    lines = series(wrong)
+    top = y_limit(lines, peak_lines(wrong, [1, 2]))
+    assert 140.0 <= top <= 1.1 * 140.0
+    right = _report(95.0)
+    top = y_limit(series(right), peak_lines(right, [1, 2]))
+    assert 190.0 <= top <= 1.1 * 190.0  # both true peaks drawn
+
+
+def test_the_caption_names_the_peaks_source():
+    from apkneed.blas.plot import peak_caption, title_of
+
+    report = _report(95.0)
+    assert "Intel(R) Xeon(R) Processor" in title_of(report) and "family 6 model 207" in title_of(report)
+    caption = peak_caption(report["cpu"]["peak"])
+    assert caption.startswith("peak: measured FMA throughput, 95.0 GFLOP/s per core")
+    assert "3.09 GHz (measured) x 32 FLOPs/cycle = 98.9" in caption
+    clock = peak_caption({**report["cpu"]["peak"], "basis": "clock x FLOPs per cycle", "per_core_gflops": 98.9})
+    assert clock == "peak: 3.09 GHz (measured) x 32 FLOPs/cycle = 98.9 GFLOP/s per core (no FMA kernel measured)"
+
+
+def test_plot_of_a_recorded_report_is_a_png(tmp_path):
+    from apkneed.blas.plot import write_plot
+
+    target = tmp_path / "recorded.png"
+    assert write_plot(_report(644.0, basis="clock x FLOPs per cycle"), target) == 2
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
