@@ -2,7 +2,12 @@
 
 Nothing apkneed writes is ever left half-written: every file goes to a
 temporary file in the same directory and is renamed into place, so a reader
-sees the old file or the new one, never a torn one.
+sees the old file or the new one, never a torn one. A process killed between
+the write and the rename leaves its temporary file (``.<name>.<random>.part``)
+behind: the next run that writes in that directory, or opens a revalidating
+cache there, removes the ones older than :data:`STALE_PART_AGE` (a live
+writer writes bytes it already holds and renames within seconds, so an hour
+old part is never a live writer's).
 
 The cache root comes from ``$APKNEED_CACHE_DIR`` when set (tests, CI), else
 from platformdirs, which knows each OS's per-user cache location.
@@ -12,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +34,57 @@ def default_cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
 
 
+#: an atomic_write temporary file older than this (seconds) belongs to a dead writer
+STALE_PART_AGE = 3600.0
+#: the names atomic_write's temporary files have: mkstemp's 8 random characters between
+_PART_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$")
+#: directories swept in this process (once is enough: our own parts are renamed)
+_SWEPT: set[str] = set()
+
+
+def sweep_stale_parts(directory: Path, *, max_age: float = STALE_PART_AGE) -> list[str]:
+    """Remove the temporary files of dead atomic_write calls in ``directory`` (not below it).
+
+    Only names atomic_write makes, only regular files, only those whose last
+    write is older than ``max_age``. Returns the names removed.
+    """
+    removed = []
+    cutoff = time.time() - max_age
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _PART_NAME.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            continue  # gone already (another run swept it), or not ours to remove
+    return removed
+
+
+def sweep_once(directory: Path) -> None:
+    """:func:`sweep_stale_parts` the first time this process touches ``directory``."""
+    key = os.path.abspath(directory)
+    if key not in _SWEPT:
+        _SWEPT.add(key)
+        sweep_stale_parts(directory)
+
+
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through a temp file and a rename.
 
     mkstemp creates its file 0600; ``mode`` restores the permissions an
     ordinary write would give (the build script writes package data with it).
+    Stale temporary files of dead writers in the directory are removed first
+    (see the module docstring).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_once(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         os.fchmod(fd, mode)

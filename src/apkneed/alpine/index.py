@@ -18,6 +18,7 @@ source, the line number where there is one, and the problem.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from apkneed.errors import InputError
 
 #: an index larger than this once decompressed is refused (a real one is ~2-3 MiB)
 MAX_DECOMPRESSED = 256 * 1024 * 1024
+#: an index file (or download) larger than this is refused before it is read whole:
+#: a real APKINDEX.tar.gz is under 2 MiB, a plain APKINDEX under 16 MiB
+MAX_INDEX_FILE_BYTES = 64 * 1024 * 1024
 #: a line longer than this is refused; real D: lines stay under a few KiB
 MAX_LINE = 256 * 1024
 
@@ -184,12 +188,21 @@ def read_index_file(path: Path, *, repository: str | None = None) -> ApkIndex:
     return read_index_bytes(read_index_data(path), source=str(path), repository=repository or repository_label(path))
 
 
-def read_index_data(path: Path) -> bytes:
-    """The bytes of an index file; InputError naming it when it cannot be read."""
+def read_index_data(path: Path, *, limit: int = MAX_INDEX_FILE_BYTES) -> bytes:
+    """The bytes of an index file; InputError naming it when it cannot be read
+    or holds more than ``limit`` bytes (checked before reading, and while
+    reading for a file whose size is not known up front: a pipe, a device)."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
+                raise InputError(f"{path}: {size} bytes is not an Alpine index (limit {limit} bytes); refused")
+            data = file.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read index ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise InputError(f"{path}: more than {limit} bytes is not an Alpine index; refused")
+    return data
 
 
 def repository_label(path: Path) -> str:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
 
 from apkneed import __version__
-from apkneed.cache import atomic_write
+from apkneed.cache import atomic_write, sweep_once
 from apkneed.errors import EnvironmentFailure, IntegrityError
 
 if TYPE_CHECKING:
@@ -318,6 +318,7 @@ class RevalidatingCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        sweep_once(root)  # a run that only reads still clears a dead writer's parts
 
     def _paths(self, url: str) -> tuple[Path, Path]:
         key = hashlib.sha256(url.encode()).hexdigest()[:32]

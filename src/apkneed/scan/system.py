@@ -30,7 +30,7 @@ from apkneed.scan.rootfs import FILE, RootFS
 from apkneed.scan.problem import Problem
 
 #: text files a scan reads (the installed database of a big image is a few MiB)
-MAX_TEXT = 256 << 20
+MAX_TEXT = 64 << 20
 
 _RELEASE_RE = re.compile(r"^(\d+)\.(\d+)(?:\.\d+)?$")
 

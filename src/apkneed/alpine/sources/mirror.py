@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlsplit
 
 from apkneed.alpine.facts import newest_build_date
-from apkneed.alpine.index import ApkIndex, check_arch, read_index_archive
+from apkneed.alpine.index import MAX_INDEX_FILE_BYTES, ApkIndex, check_arch, read_index_archive
 # resolve_release and TrustSettings live where --index worlds can use them
 # without importing this module; this module's callers still find them here.
 from apkneed.alpine.sources.release import resolve_release
@@ -46,8 +46,9 @@ from apkneed.net.http import (
 if TYPE_CHECKING:
     import httpx
 
-#: a real APKINDEX.tar.gz is well under 2 MiB; anything far larger is not one
-MAX_INDEX_BYTES = 64 * 1024 * 1024
+#: a real APKINDEX.tar.gz is well under 2 MiB; anything far larger is not one (the
+#: same cap as a local --index file)
+MAX_INDEX_BYTES = MAX_INDEX_FILE_BYTES
 
 
 @dataclass(frozen=True)
