@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -117,15 +116,11 @@ def test_the_manifest_describes_the_real_indexes(shared_dir):
     assert v316.label == "Alpine v3.16 main x86_64 of 2022-11-21"
 
 
-def test_an_entry_loads_verified_and_fast(keys):
+def test_an_entry_loads_verified(keys):
     (entry,) = select_entries(read_manifest(), "v3.16", "x86_64", ("main", "community"))
-    started = time.perf_counter()
     index = load_entry(entry, keys)
-    elapsed = time.perf_counter() - started
     assert len(index.packages) == 4929 and index.description == entry.description
     assert index.source == "embedded snapshot v3.16/main/x86_64/APKINDEX.tar.gz"
-    # Measured at ~60-100 ms; the bound leaves room for a loaded CI machine.
-    assert elapsed < 1.0
 
 
 def test_a_corrupted_embedded_index_is_refused(keys, tmp_path):
