@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.cli.common import emit_json, json_option, reports_errors, verbose, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
@@ -114,11 +114,12 @@ def _world_loader(alpine: AlpineOptions):
 def _planner(alpine: AlpineOptions, index_url: str | None):
     from apkneed.cli.plan import _pypi_client
     from apkneed.plan.pipeline import PlanRequest, run_plan
-    from apkneed.python.config import index_config
+    from apkneed.python.config import first_sighting, index_config
 
     config = index_config(index_url)
+    show = verbose() or first_sighting(config.ignored)  # once per configuration, or every time with -v
     for ignored in config.ignored:
-        warn(ignored)
+        warn(ignored, on_stderr=show)
 
     def plan(requirements, constraints, world, target, route: str) -> Any:
         request = PlanRequest(tuple(requirements), tuple(constraints), route_policy=route, offline=alpine.offline)

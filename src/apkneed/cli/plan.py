@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.cli.common import emit_json, json_option, reports_errors, verbose, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
@@ -60,6 +60,11 @@ Examples:
   apkneed why zlib pillow                        # plan pillow, explain zlib
   apkneed plan -r requirements.txt --json > plan.json && apkneed why libpq --plan plan.json
   apkneed plan lxml --json | apkneed why libxml2 --plan -
+
+\b
+Routes (--route, as for plan): auto picks a wheel when pip would install one,
+else Alpine's py3-* package when its version is the pinned one (--base alpine),
+else a source build; wheel, apk or source force a route where possible.
 
 \b
 Exit status: 0 explained, 1 the package is not in the plan, 2 bad input.
@@ -145,7 +150,7 @@ def plan_command(requirements: tuple[str, ...], output_format: str, explain: boo
 @reports_errors
 def why_command(package: str, requirements: tuple[str, ...], plan_file: str | None, as_json: bool, **options: Any) -> None:
     """Why the apk PACKAGE is in the plan of REQ...: its chains down to the evidence."""
-    from apkneed.render.explain import explain_package
+    from apkneed.render.explain import chain_line, explain_chains
 
     if plan_file is not None:
         if requirements or options.get("requirement_files"):
@@ -155,9 +160,11 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
         from apkneed.render.json_form import plan_json
 
         data = plan_json(compute_plan(requirements, **options).plan)
-    lines = explain_package(data, package)
+    chains = explain_chains(data, package)
+    lines = [chain_line(chain) for chain in chains]
     if as_json:
-        emit_json({"package": package, "in_plan": bool(lines), "chains": lines})
+        # chains as in plan JSON's "needs": the links are an array; "lines" is the text
+        emit_json({"package": package, "in_plan": bool(chains), "chains": chains, "lines": lines})
     elif lines:
         click.echo("\n".join(lines))
     else:
@@ -201,16 +208,17 @@ def compute_plan(
     target, notes = plan_target(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
-    from apkneed.python.config import index_config
+    from apkneed.python.config import first_sighting, index_config
 
     config = index_config(index_url or file_index_url)
+    show = verbose() or first_sighting(config.ignored)  # once per configuration, or every time with -v
     for ignored in config.ignored:
-        warn(ignored)
-    with _pin_progress() as on_pin_done:
+        warn(ignored, on_stderr=show)
+    with _pin_progress() as progress:
         run = run_plan(
             request, world=world, target=target, index_url=config.index_url,
             open_client=lambda: _pypi_client(config.index_url, alpine.offline), warn=warn,
-            on_pin_done=on_pin_done, notes=notes,
+            on_pin_done=progress.on_pin_done, on_resolved=progress.on_resolved, notes=notes,
         )
     for line in run.plan.warnings:
         warn(line)
@@ -270,25 +278,35 @@ def _pypi_client(index_url: str, offline: bool):
         yield client
 
 
+@dataclasses.dataclass
+class PlanProgress:
+    """The plan's progress callbacks: how many distributions uv resolved, then each one inspected."""
+
+    on_resolved: Callable[[int], None] | None = None
+    on_pin_done: Callable[[str], None] | None = None
+
+
 @contextlib.contextmanager
-def _pin_progress() -> Iterator[Callable[[str], None] | None]:
-    """A progress bar over the distributions being inspected, on a terminal stderr only."""
+def _pin_progress() -> Iterator[PlanProgress]:
+    """A spinner while uv resolves, then a bar over the distributions (done/total), on a terminal stderr only."""
     if not sys.stderr.isatty():  # checked first: rich is not even imported for pipes and CI logs
-        yield None
+        yield PlanProgress()
         return
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    console = Console(stderr=True)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task("resolving the requirements with uv", total=None)
 
-    bar = Progress(TextColumn("inspecting {task.fields[last]}"), BarColumn(), MofNCompleteColumn(),
-                   console=console, transient=True)
-    task = bar.add_task("pins", total=None, last="distributions")
+    def resolved(count: int) -> None:
+        bar.update(task, total=count, description="inspecting the wheels and sdists")
+
+    def done(name: str) -> None:
+        bar.update(task, advance=1, description=f"inspected {name}")
+
     with bar:
-        def done(name: str) -> None:
-            bar.update(task, advance=1, last=name)
-
-        yield done
+        yield PlanProgress(resolved, done)
 
 
 def _json_with_stats(run) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from apkneed.cli.options import AlpineOptions, alpine_options, world_from_option
 from apkneed.errors import ApkneedError
 from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
-from apkneed.scan.report import report_json
+from apkneed.scan.report import providers_of, report_json
 from apkneed.scan.rootfs import open_root
 
 if TYPE_CHECKING:
@@ -163,9 +163,10 @@ def _render(report: ScanReport) -> None:
 
 
 def _missing_row(item, provider_origin: str | None) -> tuple[str, str, str, str]:
-    provider = ", ".join(item.provided_by) or ("?" if provider_origin else "(no index)")
-    if item.installed_by:
-        provider = f"{', '.join(item.installed_by)} (installed, file gone)"
+    # the same packages as JSON's provided_by; an installed owner is marked
+    provider = ", ".join(
+        f"{name} (installed, file gone)" if name in item.installed_by else name for name in providers_of(item)
+    ) or ("?" if provider_origin else "(no index)")
     needers, others = _few(item.needed_by, MAX_NEEDERS)
     who = "\n".join(needers) + (f"\n(+{others} more)" if others else "")
     return item.soname, who, provider, "; ".join(item.reasons)

@@ -16,7 +16,7 @@ Steps:
 API::
 
     run_plan(request, *, world, target, index_url, open_client, cache_root=None,
-             warn=None, on_pin_done=None, notes=(), max_age=600) -> PlanRun
+             warn=None, on_pin_done=None, notes=(), max_age=600, on_resolved=None) -> PlanRun
     check_route_policy(policy) -> None     # the CLI checks --route before any network
 
 ``open_client()`` returns a :class:`~apkneed.python.pypi.PyPIClient` for
@@ -81,6 +81,7 @@ def run_plan(
     on_pin_done: Callable[[str], None] | None = None,
     notes: tuple[str, ...] = (),
     max_age: float = DEFAULT_MAX_AGE,
+    on_resolved: Callable[[int], None] | None = None,
 ) -> PlanRun:
     check_route_policy(request.route_policy)
     if request.route_policy == "apk" and not target.python_from_apk:
@@ -112,6 +113,8 @@ def run_plan(
             return cached, 0
         from apkneed.plan.gather import gather_facts  # the PyPI client, ELF reader and selection load here
 
+        if on_resolved is not None:  # a progress display learns how many distributions to inspect
+            on_resolved(len(resolved.pins))
         gathered = gather_facts(
             resolved.pins, client=client(), target=target, route_policy=request.route_policy,
             cache=evidence_cache, hashes=request.hashes, on_done=on_pin_done,

@@ -20,7 +20,8 @@ pip's ``configuration.py``, not copied):
 apkneed plans against exactly ONE index, the one above, so the file it
 inspects is the file the resolver chose. ``extra-index-url`` and
 ``find-links`` are therefore not used: they are reported in
-:attr:`IndexConfig.ignored` (the CLI prints them as warnings). ``file://``
+:attr:`IndexConfig.ignored` (the CLI prints them as warnings the first time a
+configuration is seen, see :func:`first_sighting`, and with ``-v``). ``file://``
 and local paths describe the machine running apkneed, not the Alpine target,
 and the JSON API needs HTTP anyway. To plan against a private index, make it
 the ``--index-url`` (a mirror such as devpi or Artifactory proxies PyPI too).
@@ -29,6 +30,7 @@ the ``--index-url`` (a mirror such as devpi or Artifactory proxies PyPI too).
 from __future__ import annotations
 
 import configparser
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
+from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
 from apkneed.net.http import ca_bundle_from_env
 
@@ -155,6 +158,28 @@ def index_config(
         for location in settings[name].value.split()
     )
     return IndexConfig(url, url_source, verify, verify_source, ignored)
+
+
+def first_sighting(lines: tuple[str, ...], cache_root: Path | None = None) -> bool:
+    """Whether this set of configuration notices is new: True the first time, then False.
+
+    pip's configuration rarely changes between runs, and the lines saying what
+    apkneed does not use from it would otherwise open every run. A marker named by
+    the lines' hash (under ``<cache root>/notices``) remembers that they were shown;
+    a changed configuration gives new lines, so they are shown again. A cache that
+    cannot be written means they are shown every time.
+    """
+    if not lines:
+        return False
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    marker = (cache_root if cache_root is not None else default_cache_root()) / "notices" / digest
+    if marker.exists():
+        return False
+    try:
+        atomic_write(marker, b"\n".join(line.encode() for line in lines) + b"\n")
+    except OSError:
+        pass
+    return True
 
 
 def check_index_url(url: str, source: str = "--index-url") -> str:

@@ -15,6 +15,7 @@ the package that depends on it, down to a need::
 
 API::
 
+    explain_chains(plan_json, name) -> list[dict]     # as plan JSON's needs, plus "pulled_in"
     explain_package(plan_json, name) -> list[str]     # [] when the plan does not hold it
     explain_all(plan_json) -> list[str]               # every package of runtime_apk and build_apk
 """
@@ -26,15 +27,37 @@ from typing import Any, Mapping
 ARROW = " ← "
 
 
-def explain_package(plan: Mapping[str, Any], name: str) -> list[str]:
-    lines = [_need_line(need) for need in plan.get("needs", ()) if need["apk"] == name]
-    if lines:
-        return lines
+def explain_chains(plan: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """The evidence chains of ``name``, each in the form of the plan's ``needs`` entries:
+    ``{"apk", "kind", "dist", "chain": [...], "missing", "pulled_in"}``; a package apk pulled
+    in (``pulled_in``, ``dist`` None) is explained through the package that depends on it.
+    [] when the plan does not hold ``name``."""
+    chains = [
+        {"apk": need["apk"], "kind": need["kind"], "dist": need["dist"], "chain": list(need["chain"]),
+         "missing": bool(need.get("missing")), "pulled_in": False}
+        for need in plan.get("needs", ()) if need["apk"] == name
+    ]
+    if chains:
+        return chains
     for kind in ("runtime", "build"):
         entries = {entry["name"]: entry for entry in plan.get("closure", {}).get(kind, ())}
         if name in entries:
-            return [_closure_line(plan, entries, name, kind)]
+            return [{"apk": name, "kind": kind, "dist": None, "chain": _closure_chain(plan, entries, name),
+                     "missing": False, "pulled_in": True}]
     return []
+
+
+def chain_line(chain: Mapping[str, Any]) -> str:
+    """One chain as the line ``why`` prints."""
+    if chain.get("pulled_in"):
+        whom = "pulled in by apk"
+    else:
+        whom = (chain["dist"] or "the plan") + (", not in the index" if chain.get("missing") else "")
+    return ARROW.join([chain["apk"], *chain["chain"]]) + f"  [{chain['kind']}, {whom}]"
+
+
+def explain_package(plan: Mapping[str, Any], name: str) -> list[str]:
+    return [chain_line(chain) for chain in explain_chains(plan, name)]
 
 
 def explain_all(plan: Mapping[str, Any]) -> list[str]:
@@ -46,13 +69,7 @@ def explain_all(plan: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _need_line(need: Mapping[str, Any]) -> str:
-    whom = need["dist"] or "the plan"
-    flag = ", not in the index" if need.get("missing") else ""
-    return ARROW.join([need["apk"], *need["chain"]]) + f"  [{need['kind']}, {whom}{flag}]"
-
-
-def _closure_line(plan: Mapping[str, Any], entries: Mapping[str, Any], name: str, kind: str) -> str:
+def _closure_chain(plan: Mapping[str, Any], entries: Mapping[str, Any], name: str) -> list[str]:
     parts = [name]
     seen = {name}
     current = entries[name]
@@ -71,4 +88,4 @@ def _closure_line(plan: Mapping[str, Any], entries: Mapping[str, Any], name: str
         if parent not in entries:
             break
         current = entries[parent]
-    return ARROW.join(parts) + f"  [{kind}, pulled in by apk]"
+    return parts[1:]

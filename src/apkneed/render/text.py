@@ -2,11 +2,18 @@
 
 Drawn with rich into a string (the CLI prints it); no colour, so a pipe or
 a CI log reads the same as a terminal.
+
+No word is ever broken across lines (``build-base`` stays whole, a wheel's
+file name stays copyable): the table's columns are at least as wide as their
+longest word, and when such a table does not fit the width (80 columns, a
+long file name), each distribution is printed as a block of ``label: value``
+lines instead, folded at spaces.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 
 from apkneed.plan.model import Layer, Plan
 from apkneed.render.apk import build_line, runtime_line
@@ -26,22 +33,18 @@ def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH
     console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=False)
     console.print(f"Target: {escape(plan.target.describe())}")
     console.print(f"Index:  {escape(plan.target.index_origin)}")
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for column in ("distribution", "version", "route", "file", "runtime apk", "build apk", "why"):
-        table.add_column(column, overflow="fold")
-    for package in plan.packages:
-        name = package.name + ("" if package.direct else " *")
-        route = package.route or "NONE"
-        if package.forced_route_failed:
-            route += " (!)"
-        if package.unknown:
-            route += " (?)"
-        table.add_row(
-            escape(name), escape(package.version), route, escape(package.file or "-"),
-            escape(" ".join(package.runtime_apk) or "-"), escape(" ".join(package.build_apk) or "-"),
-            escape(package.summary or (package.reasons[0] if package.reasons else "")),
-        )
-    console.print(table)
+    rows = [_row(package) for package in plan.packages]
+    widths = column_widths(COLUMNS, rows, width, prose=(COLUMNS.index("why"),))
+    if widths is not None:
+        table = Table(show_edge=False, pad_edge=False, expand=False)
+        for column, column_width in zip(COLUMNS, widths):
+            table.add_column(column, overflow="fold", width=column_width)
+        for row in rows:
+            table.add_row(*map(escape, row))
+        console.print(table)
+    else:
+        for line in _vertical(rows, width):
+            console.print(escape(line), soft_wrap=True)
     legend = []
     if any(not p.direct for p in plan.packages):
         legend.append("* pulled in by another distribution")
@@ -69,6 +72,63 @@ def render_text(plan: Plan, *, explain: bool = False, width: int = DEFAULT_WIDTH
     console.print(escape(runtime_line(plan)))
     console.print(escape(build_line(plan)))
     return out.getvalue()
+
+
+COLUMNS = ("distribution", "version", "route", "file", "runtime apk", "build apk", "why")
+
+
+def _row(package) -> tuple[str, ...]:
+    name = package.name + ("" if package.direct else " *")
+    route = package.route or "NONE"
+    if package.forced_route_failed:
+        route += " (!)"
+    return (
+        name, package.version, route, package.file or "-", " ".join(package.runtime_apk) or "-",
+        " ".join(package.build_apk) or "-", package.summary or (package.reasons[0] if package.reasons else ""),
+    )
+
+
+def column_widths(
+    columns: tuple[str, ...], rows: list[tuple[str, ...]], width: int, *, prose: tuple[int, ...] = ()
+) -> list[int] | None:
+    """Column widths that fit ``width`` with no word broken, or None when none do.
+
+    Each column starts as wide as its widest cell; while the table is too wide,
+    the ``prose`` columns (sentences that read well folded) shrink first, then
+    the widest column that is still wider than its longest word loses one
+    character (its text then wraps at spaces). The table has no outer edge and
+    one space of padding either side of each separator: 3 characters between columns.
+    """
+    cells = [[column, *(row[i] for row in rows)] for i, column in enumerate(columns)]
+    widths = [max(map(len, column)) for column in cells]
+    floors = [max((len(word) for cell in column for word in cell.split()), default=1) for column in cells]
+    available = width - 3 * (len(columns) - 1)
+    if sum(floors) > available:
+        return None
+    for i in prose:
+        widths[i] -= min(max(0, sum(widths) - available), widths[i] - floors[i])
+    while sum(widths) > available:
+        shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _vertical(rows: list[tuple[str, ...]], width: int) -> list[str]:
+    """One block per distribution: ``name version (route)`` then its fields, folded at spaces."""
+    labels = COLUMNS[3:]
+    indent = "  " + " " * (max(map(len, labels)) + 2)
+    lines: list[str] = []
+    for row in rows:
+        name, version, route = row[:3]
+        lines.append(f"{name} {version} ({route})")
+        for label, value in zip(labels, row[3:]):
+            head = f"  {label}:".ljust(len(indent))
+            lines += textwrap.wrap(
+                value or "-", width=max(width, len(indent) + 20), initial_indent=head, subsequent_indent=indent,
+                break_long_words=False, break_on_hyphens=False,
+            )
+    return lines
 
 
 def _layer_line(label: str, layer: Layer, below: str) -> str:

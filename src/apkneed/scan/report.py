@@ -2,8 +2,8 @@
 
 Keys (stable): ``root``, ``arch``, ``libc``, ``alpine`` (``v3.16``), ``ok``
 (nothing fails and the scan is complete), ``complete``, ``incomplete`` (why not),
-``missing`` [{``soname``, ``needed_by``, ``provided_by``, ``reasons``,
-``installed_by``, ``interpreter``}], ``wrong_libc`` [{``path``, ``evidence``,
+``missing`` [{``soname``, ``needed_by``, ``provided_by`` (:func:`providers_of`),
+``reasons``, ``installed_by``, ``interpreter``}], ``wrong_libc`` [{``path``, ``evidence``,
 ``advice``, ``needed_by``, ``distribution``}], ``wrong_arch`` [{``path``,
 ``arch``}], ``unneeded`` [{``name``, ``version``, ``installed_size``, ``via``,
 ``reason``}], ``unneeded_size``, ``apk_add``, ``apk_fix``, ``apk_del``, and
@@ -17,6 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from apkneed.scan.doctor import ScanReport
+
+
+def providers_of(missing: Any) -> list[str]:
+    """The apk packages providing a missing library: the installed package that owns the
+    (gone) file first, then the index's providers. Text and JSON both show this list."""
+    return list(dict.fromkeys([*missing.installed_by, *missing.provided_by]))
 
 
 def report_json(report: ScanReport) -> dict[str, Any]:
@@ -34,7 +40,7 @@ def report_json(report: ScanReport) -> dict[str, Any]:
             {
                 "soname": m.soname,
                 "needed_by": list(m.needed_by),
-                "provided_by": list(m.provided_by),
+                "provided_by": providers_of(m),
                 "reasons": list(m.reasons),
                 "installed_by": list(m.installed_by),
                 "interpreter": m.interpreter,
