@@ -92,8 +92,9 @@ def system_openblas_verdict(providers: ProviderMap, arch: str, how: str) -> dict
     return {
         "speed": FAST, "library": "OpenBLAS", "version": package.version, "int_model": alpine["int_model"],
         "dynamic_arch": dynamic_arch, "where": f"apk {package.name}-{package.version}",
-        "text": (f"fast: {how}: Alpine's OpenBLAS {package.version} ({', '.join(facts)}); measured "
-                 f"{_range(system['versus_bundled'])} the wheel's bundled OpenBLAS"),
+        "text": (f"fast: {how}: Alpine's OpenBLAS {package.version} ({', '.join(facts)}); a distribution's "
+                 f"OpenBLAS measured {_range(system['versus_bundled'])} the wheel's bundled one "
+                 f"({system['measured_on']}; Alpine's own build not timed)"),
         "source": f"{alpine['source']}; {system['source']}",
     }
 
