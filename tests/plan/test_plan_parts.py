@@ -248,15 +248,28 @@ def test_pep725_table_is_mapped_with_its_chain(table316, target316):
     assert {"libgfortran", "libstdc++"} <= runtime
 
 
-def test_without_metadata_or_knowledge_the_answer_is_honestly_unknown(table316, target316):
+def test_without_any_clue_a_compiled_sdist_needs_its_compilers(table316, target316):
     needs = source_needs(
         "somepkg", _sdist(languages=(("c", 3), ("cython", 1)), markers=("setup.py ext_modules",)),
         knowledge={}, virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
     )
-    assert needs.basis == "observed" and needs.compiled
+    assert needs.basis == "inferred" and needs.compiled
     assert {n.apk for n in needs.needs if n.kind == "build"} == {"build-base"}
-    assert needs.reasons[0].startswith("unknown:") and "3 c files" in needs.reasons[0]
-    assert "setup.py ext_modules" in needs.reasons[0]
+    chain = next(n.chain for n in needs.needs if n.apk == "build-base")
+    assert any("3 c files" in c and "setup.py ext_modules" in c for c in chain)
+
+
+def test_headers_nothing_explains_make_the_answer_honestly_unknown(table316, target316):
+    from apkneed.python.sdist_build import Clue
+
+    clues = (Clue("header", "mysql.h", "src/_mysql.c", 29), Clue("header", "errmsg.h", "src/_mysql.c", 64))
+    needs = source_needs(
+        "somepkg", _sdist(languages=(("c", 1),), markers=("setup.py ext_modules",), clues=clues),
+        knowledge={}, virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
+    )
+    assert needs.basis == "unknown" and needs.compiled
+    assert needs.reasons[0].startswith("unknown:") and "<mysql.h>, <errmsg.h> (src/_mysql.c:29)" in needs.reasons[0]
+    assert {n.apk for n in needs.needs if n.kind == "build"} == {"build-base"}  # what was found is kept
 
 
 def test_a_pure_sdist_needs_nothing(table316, target316):

@@ -43,9 +43,11 @@ import functools
 import hashlib
 import io
 import json
+import lzma
 import posixpath
 import tarfile
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
@@ -53,6 +55,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from apkneed import __version__, tomlfile
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure
+from apkneed.python.sdist_build import Clue, build_member_cap, read_clues
 
 if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
     from apkneed.binary.policy import Target as BinaryTarget
@@ -83,6 +86,8 @@ class SdistLimits:
     members: int = 200_000
     #: pyproject.toml, setup.py and top_level.txt are read whole up to this size
     text_file: int = 1024 * 1024
+    #: build files and sources read for clues (python.sdist_build), in all
+    clue_bytes: int = 24 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,8 @@ class SdistEvidence:
     has_setup_py: bool = False
     #: Home-page and Project-URL values of its PKG-INFO (PyPI's metadata)
     project_urls: tuple[str, ...] = ()
+    #: what its build files and sources say it links (python.sdist_build.Clue)
+    clues: tuple[Clue, ...] = ()
 
     @property
     def compiled(self) -> bool:
@@ -168,6 +175,7 @@ class SdistEvidence:
             problems=tuple(data["problems"]),
             has_setup_py=bool(data["has_setup_py"]),
             project_urls=tuple(data["project_urls"]),
+            clues=tuple(Clue(c["kind"], c["name"], c["file"], int(c["line"]), bool(c["optional"])) for c in data["clues"]),
         )
 
 
@@ -187,7 +195,8 @@ def inspector_fingerprint() -> str:
     inspector, so a fixed check is never masked by an old answer."""
     digest = hashlib.sha256()
     binary = Path(__file__).resolve().parent.parent / "binary"  # located, not imported: it is heavy
-    for path in sorted([*binary.glob("*.py"), *binary.glob("data/*"), Path(__file__)]):
+    clues = Path(__file__).resolve().parent.parent / "python" / "sdist_build.py"
+    for path in sorted([*binary.glob("*.py"), *binary.glob("data/*"), Path(__file__), clues]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -371,7 +380,7 @@ def read_sdist(data: bytes, filename: str, limits: SdistLimits = SdistLimits()) 
         else:
             entries = _tar_entries(data, limits)
         return _evidence_from(entries, filename, limits)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as exc:
         raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
 
 
@@ -382,6 +391,23 @@ class _Entries:
     names: list[str]
     texts: dict[str, bytes]
     too_big: list[str]
+    #: build files and sources read (capped) for python.sdist_build
+    clue_texts: dict[str, bytes] = field(default_factory=dict)
+    clue_bytes: int = 0
+    unread: list[str] = field(default_factory=list)
+
+    def wants_clue(self, name: str, limits: SdistLimits) -> int:
+        """How much of ``name`` to read for clues: 0 when not wanted or the budget is spent."""
+        root = name.split("/", 1)[0]
+        cap = build_member_cap(name, root)
+        if cap and self.clue_bytes >= limits.clue_bytes:
+            self.unread.append(name)
+            return 0
+        return cap
+
+    def keep_clue(self, name: str, data: bytes) -> None:
+        self.clue_texts[name] = data
+        self.clue_bytes += len(data)
 
 
 def _wanted(name: str) -> bool:
@@ -400,13 +426,19 @@ def _tar_entries(data: bytes, limits: SdistLimits) -> _Entries:
             if not member.isfile():
                 continue
             entries.names.append(member.name)
-            if _wanted(member.name):
-                if member.size > limits.text_file:
+            cap = entries.wants_clue(member.name, limits)
+            if _wanted(member.name) or cap:
+                if _wanted(member.name) and member.size > limits.text_file:
                     entries.too_big.append(member.name)
                     continue
                 extracted = archive.extractfile(member)
-                if extracted is not None:
-                    entries.texts[member.name] = extracted.read(limits.text_file + 1)
+                if extracted is None:
+                    continue
+                data = extracted.read(max(cap, limits.text_file + 1 if _wanted(member.name) else 0))
+                if _wanted(member.name):
+                    entries.texts[member.name] = data
+                if cap:
+                    entries.keep_clue(member.name, data[:cap])
     return entries
 
 
@@ -420,17 +452,34 @@ def _zip_entries(data: bytes, limits: SdistLimits) -> _Entries:
             if info.is_dir():
                 continue
             entries.names.append(info.filename)
-            if _wanted(info.filename):
-                if info.file_size > limits.text_file:
+            cap = entries.wants_clue(info.filename, limits)
+            wanted = _wanted(info.filename)
+            if wanted or cap:
+                if wanted and info.file_size > limits.text_file:
                     entries.too_big.append(info.filename)
                     continue
-                with archive.open(info) as stream:
-                    entries.texts[info.filename] = stream.read(limits.text_file + 1)
+                try:
+                    with archive.open(info) as stream:
+                        data = stream.read(max(cap, limits.text_file + 1 if wanted else 0))
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error,
+                        lzma.LZMAError) as exc:
+                    # an odd member (encrypted, unsupported method, damaged): the rest still counts
+                    entries.unread.append(f"{info.filename} ({' '.join(str(exc).split()) or type(exc).__name__})")
+                    continue
+                if wanted:
+                    entries.texts[info.filename] = data
+                if cap:
+                    entries.keep_clue(info.filename, data[:cap])
     return entries
 
 
 def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> SdistEvidence:
     problems = [f"{name}: larger than {limits.text_file} bytes, not read" for name in entries.too_big]
+    if entries.unread:
+        problems.append(
+            f"{len(entries.unread)} build file(s) or source(s) not read for clues (budget of {limits.clue_bytes} bytes, "
+            f"or unreadable): {', '.join(entries.unread[:3])}"
+        )
     roots = {name.split("/")[0] for name in entries.names if "/" in name}
     root = sorted(roots)[0] if len(roots) == 1 else None
     languages: dict[str, int] = {}
@@ -489,6 +538,7 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
         problems=tuple(problems),
         has_setup_py=setup_py is not None or f"{root}/setup.py" in entries.too_big,
         project_urls=pkg_info_urls(pkg_info) if pkg_info is not None else (),
+        clues=read_clues(entries.clue_texts, entries.names, root) if root else (),
     )
 
 

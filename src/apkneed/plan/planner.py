@@ -260,9 +260,9 @@ _SOURCE_SUMMARY = {
     "pep725": "sdist; needs from its PEP 725 [external]",
     "knowledge": "sdist; needs from build-knowledge.toml",
     "alpine": "sdist; needs from Alpine's own build",
-    "observed": "sdist; unknown: compilers only (observed)",
+    "inferred": "sdist; needs inferred from its build files",
     "pure": "sdist; pure Python, nothing from apk",
-    "unknown": "sdist; unknown (no evidence)",
+    "unknown": "sdist; UNKNOWN: see the warning",
 }
 
 

@@ -2,7 +2,7 @@
 
 Pure: works on gathered evidence (:class:`~apkneed.plan.evidence.SdistEvidence`),
 the curated knowledge, the PEP 725 virtual table and the target index's
-provider table. Three sources, first that applies wins:
+provider table. Four sources, first that applies wins:
 
 1. **PEP 725**: the sdist's own ``pyproject.toml`` ``[external]`` table,
    mapped through the index (:func:`apkneed.plan.pep725.map_external`).
@@ -10,12 +10,20 @@ provider table. Three sources, first that applies wins:
    compilers by language through the virtual table, ``-dev`` libraries, tools,
    optional libraries the default build picks up (``auto``), and sonames the
    result needs at run time.
-3. **Observed**: what the sdist shows. Compiled sources (``.c``, ``.pyx``,
-   ``.cpp``, ``.f90``, ``.rs``) or a compiled build (``ext_modules`` in
-   ``setup.py``, ``meson.build``, ``CMakeLists.txt``, ``Cargo.toml``) give the
-   compilers of those languages only, reported as "unknown: the build will
-   need at least ..." (the libraries it links cannot be seen from file
-   names). An sdist with none of these is pure Python: nothing from apk.
+3. **Alpine's own build** (:mod:`apkneed.plan.alpinebuilds`): the project's
+   ``py3-*`` package in the target index; the ``so:`` names its ``D:`` line
+   records give the run-time libraries and their ``-dev`` packages, the cited
+   makedepends (:mod:`apkneed.plan.makedepends`) the build tools. A library
+   nobody provides, or one without headers, makes the answer ``unknown``.
+4. **Inferred** (:mod:`apkneed.plan.sdist_inference`): the sdist's build
+   files and sources, read for pkg-config names, linked libraries, config
+   scripts, CMake packages, headers and run-time loads, mapped through the
+   index. A clue nothing maps, or headers nothing explains, make the answer
+   ``unknown``. An sdist with no compiled code and no run-time load is pure
+   Python: nothing from apk.
+
+``unknown`` answers keep what was found; the planner warns and the plan
+exits 1.
 
 Run-time packages of a ``-dev`` package are the library packages it stands
 for (:func:`apkneed.plan.pep725.runtime_packages_for`). ``python3-dev`` is
@@ -24,7 +32,8 @@ Alpine-python base (``SourceNeeds.compiled``).
 
 API::
 
-    source_needs(dist, sdist, *, knowledge, virtuals, table, environment) -> SourceNeeds
+    source_needs(dist, sdist, *, knowledge, virtuals, table, environment,
+                 alpine=None, makedepends=None, providers=None, version=None) -> SourceNeeds
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from apkneed.plan.evidence import SdistEvidence
 from apkneed.plan.makedepends import AportMakedepends, makedepends_for, resolve_name
 from apkneed.plan.knowledge import BuildKnowledge, compiler_virtual, knowledge_for, pick_available
 from apkneed.plan.model import BUILD, RUNTIME, Need
+from apkneed.plan.sdist_inference import infer_needs
 from apkneed.plan.pep725 import (
     AlpineMapping,
     ProviderTable,
@@ -51,16 +61,11 @@ from apkneed.plan.pep725 import (
     runtime_packages_for,
 )
 
-#: observed language -> the compiler virtual it needs (Cython generates C)
-OBSERVED_VIRTUALS = {"c": "compiler/c", "cython": "compiler/c", "c++": "compiler/cxx",
-                     "fortran": "compiler/fortran", "rust": "compiler/rust"}
-#: build markers that say "compiled" without naming a language
-_RUST_MARKERS = ("Cargo.toml",)
 
 
 @dataclass(frozen=True)
 class SourceNeeds:
-    basis: str  # "pep725" | "knowledge" | "alpine" | "inferred" | "observed" | "pure" | "unknown"
+    basis: str  # "pep725" | "knowledge" | "alpine" | "inferred" | "pure" | "unknown"
     needs: tuple[Need, ...]
     compiled: bool  # the build compiles code (python3-dev on an Alpine-python base)
     reasons: tuple[str, ...]
@@ -313,29 +318,20 @@ def _covers(name: str, devs: list[str], providers: ProviderMap) -> bool:
 def _from_observation(
     dist: str, sdist: SdistEvidence, virtuals: Mapping[str, VirtualEntry], table: ProviderTable
 ) -> SourceNeeds:
-    seen = ", ".join(f"{count} {language} file{'s' if count > 1 else ''}" for language, count in sdist.languages)
-    markers = ", ".join(sdist.markers)
-    observed = "; ".join(filter(None, [seen, markers]))
-    if not sdist.compiled:
+    inference = infer_needs(dist, sdist, table=table, virtuals=virtuals)
+    if not inference.compiled and not inference.needs and not inference.unknown:
         return SourceNeeds(
             "pure", (), False,
-            (f"pure Python: {sdist.filename} has no C, C++, Cython, Fortran or Rust sources and no compiled build; nothing from apk",),
+            (f"pure Python: {sdist.filename} has no C, C++, Cython, Fortran or Rust sources, no compiled build "
+             "and loads no library at run time; nothing from apk",),
         )
-    origin = f"observed in {sdist.filename}: {observed}"
-    languages = [language for language, _ in sdist.languages]
-    if not languages and any(marker in _RUST_MARKERS for marker in sdist.markers):
-        languages = ["rust"]
-    if not languages:
-        languages = ["c"]  # a compiled build with no recognisable sources still runs a C compiler
-    needs: list[Need] = []
-    for key in dict.fromkeys(OBSERVED_VIRTUALS[language] for language in languages):
-        needs += _virtual_needs(dist, key, (key, origin), virtuals, table)
-    compilers = ", ".join(sorted({n.apk for n in needs if n.kind == BUILD}))
-    reasons = (
-        f"unknown: no PEP 725 [external] table and no build knowledge for {dist}; the build will need at "
-        f"least {compilers} ({origin}); the -dev packages of any library it links cannot be seen from its files",
-    )
-    return SourceNeeds("observed", tuple(_unique(needs)), True, reasons)
+    reasons = list(inference.reasons)
+    basis = "inferred"
+    if inference.unknown:
+        basis = "unknown"
+        reasons.insert(0, f"unknown: no PEP 725 table, build knowledge or Alpine build for {dist}, and "
+                          + "; ".join(inference.unknown))
+    return SourceNeeds(basis, tuple(_unique(list(inference.needs))), inference.compiled, tuple(reasons), inference.problems)
 
 
 def _unique(needs: list[Need]) -> list[Need]:
