@@ -82,3 +82,28 @@ def test_fuzz_the_dockerfile_reader(data):
         return
     for stage in parsed.stages:
         walk_stage(stage)
+
+
+def test_a_never_published_tag_is_an_error_and_the_rest_is_still_checked(tmp_path, check_cache, shared_dir):
+    """python:3.12-alpine3.16 was never published (docker-library history): docker pull fails.
+    What the tag says (Python 3.12 image, Alpine 3.16) still drives the index-free checks."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-alpine3.16\nRUN apk add --no-cache py3-numpy\n")
+    index = shared_dir / "alpine/v3.16/main/x86_64/APKINDEX.tar.gz"
+    result = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(index), "--arch", "x86_64", "--json")
+    report = json.loads(result.stdout)
+    found = {(f["line"], f["code"]) for f in report["findings"] if f["severity"] == "error"}
+    assert found == {(1, "image-tag-unpublished"), (2, "py3-on-python-image")}
+    assert result.exit_code == 1
+
+
+def test_an_image_apkneed_does_not_know_asks_for_base(tmp_path, check_cache, shared_dir):
+    (tmp_path / "Dockerfile").write_text("FROM node:20-alpine\nRUN apk add --no-cache python3 py3-pip\n")
+    index = shared_dir / "alpine/v3.21/main/x86_64/APKINDEX.tar.gz"
+    result = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(index), "--arch", "x86_64", "--json")
+    report = json.loads(result.stdout)
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [("unknown-base", "unknown")]
+    assert result.exit_code == 1
+    told = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(index), "--arch", "x86_64",
+                  "--json", "--base", "alpine:3.21")
+    assert told.exit_code == 0, told.stdout
+    assert json.loads(told.stdout)["stages"][0]["target"].startswith("Alpine v3.21 x86_64, Python 3.12")

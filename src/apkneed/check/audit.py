@@ -108,7 +108,8 @@ def check_dockerfile(
         parent = stages.get(target.parent) if target.parent else None
         if parent is not None:
             target = StageTarget(parent.target.kind, parent.target.image, parent.target.release,
-                                 parent.target.python, parent.target.arch, parent.target.floating)
+                                 parent.target.python, parent.target.arch, parent.target.floating,
+                                 reason=f"FROM {parent.stage.label}")
         facts = walk_stage(stage, parent.facts if parent else None)
         item = _Stage(stage, target, facts)
         if parent is not None:
@@ -188,6 +189,9 @@ def _closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
     """Names of the packages installed, and the names they provide; None without an index."""
     if item.providers is None:
         return None
+    unknown = [a for a in atoms if a not in item.providers]
+    if unknown and _absent_repositories(item):
+        return None  # the name may live in a repository not searched: decide by name only
     world = [a for a in dict.fromkeys((*item.base_atoms, *atoms)) if a in item.providers]
     try:
         installs = solve(item.providers, world).installs if world else ()
@@ -199,6 +203,11 @@ def _closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
         for provided in package.provides:
             names.add(provided.name)
     return frozenset(names)
+
+
+def _absent_repositories(item: _Stage) -> str:
+    world = item.choice.world if item.choice else None
+    return world.not_searched() if world is not None and hasattr(world, "not_searched") else ""
 
 
 def _has(item: _Stage, atoms: Sequence[str], name: str) -> bool | None:
@@ -218,6 +227,9 @@ def _check_stage(item: _Stage, dockerfile: Dockerfile, context: Path, plan: Plan
                  f"{item.stage.image}: not an image apkneed knows (alpine:R, python:X.Y-alpineR); "
                  "pass --base alpine:3.X or --base python:X.Y-alpine3.Z to check this stage")
         return
+    if target.unpublished:
+        _add(item, item.stage.line, "error", "image-tag-unpublished",
+             f"FROM {item.stage.image}: this tag was never published, docker pull fails", target.reason)
     if item.choice is not None and item.choice.world is None:
         _add(item, item.stage.line, "info", "index-unknown", "index-dependent findings are unknown for this stage",
              item.choice.problem or "")
@@ -243,6 +255,12 @@ def _check_apk_names(item: _Stage) -> None:
                      "is not loaded, its packages are not checked")
                 continue
             if item.providers is not None and name.name not in item.providers and name.name not in item.facts.virtuals:
+                absent = _absent_repositories(item)
+                if absent:
+                    _add(item, line, "info", "apk-name-unchecked",
+                         f"apk add {name.written}: not in {item.choice.world.searched()}; not checked further "
+                         f"({absent})")
+                    continue
                 fallback = item.choice.fallback_note if item.choice else None
                 replacements = _replacements(name.name, item.providers)
                 _add(item, line, "warning" if fallback else "error", "apk-no-such-package",

@@ -47,6 +47,10 @@ class StageTarget:
     floating: bool = False
     #: the stage this one is built FROM (its apk world, venvs and pip installs carry over)
     parent: str | None = None
+    #: how the release and Python were found (the published-tag data's words)
+    reason: str = ""
+    #: the tag was never published (docker-library/official-images history)
+    unpublished: bool = False
 
 
 @dataclass(frozen=True)

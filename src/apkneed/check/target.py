@@ -12,8 +12,11 @@ Registry prefixes (``docker.io/``, ``library/``) are dropped. A tag without
 a release (``alpine``, ``alpine:latest``, ``python:3.12-alpine``) floats: it
 means today's release, which is what the world loader resolves
 ``latest-stable`` to (or, offline, the newest embedded release).
-``python:alpine`` and ``python:3-alpine`` float in Python too: the Python is
-unknown until the published-tag data says which it is.
+Which release and Python a tag means comes from the published-tag data
+(:func:`apkneed.plan.images.image_identity`, cited docker-library history):
+``python:3.7-alpine`` is frozen on Alpine 3.18, ``python:alpine`` floats in
+Python too. A tag never published is reported (``image-tag-unpublished``), and
+what its name says is still used for the checks that need no image.
 
 Anything else is ``kind="unknown"`` unless ``--base`` names it.
 
@@ -56,26 +59,36 @@ def stage_target(image: str, *, arch: str, base_override: str | None = None,
                  stages: tuple[str, ...] = ()) -> StageTarget:
     if image.lower() in stages:
         return StageTarget("stage", image, None, None, arch, parent=image.lower())
-    text = normalised_image(image)
-    python = _PYTHON_ALPINE_RE.match(text)
-    if python and (text.startswith("python:") and "alpine" in text):
-        version = python.group("python")
-        major_minor = ".".join(version.split(".")[:2]) if version and version.count(".") >= 1 else None
-        release = python.group("release")
-        return StageTarget(
-            "python", image, f"v{release}" if release else None, major_minor, arch, floating=release is None,
-        )
-    alpine = _ALPINE_RE.match(text)
-    if alpine:
-        tag = alpine.group("tag")
-        if tag and tag[0].isdigit() and "." in tag:
-            return StageTarget("alpine", image, "v" + ".".join(tag.split(".")[:2]), None, arch)
-        if tag == "edge":
-            return StageTarget("alpine", image, "edge", None, arch)
-        return StageTarget("alpine", image, None, None, arch, floating=True)
+    from apkneed.plan.images import image_identity, load_published_tags
+
+    identity = image_identity(image, load_published_tags())
+    if identity.kind in ("python", "alpine"):
+        if identity.known:
+            return StageTarget(identity.kind, image, identity.alpine, identity.python, arch,
+                               floating=" meant " in identity.reason, reason=identity.reason)
+        if "never published" in identity.reason:
+            guess = _from_tag(image, arch)  # what the tag says, for the checks that need no image
+            if guess is not None:
+                return StageTarget(guess.kind, image, guess.release, guess.python, arch,
+                                   reason=identity.reason, unpublished=True)
     if base_override:
         spec = parse_base(base_override)  # InputError on a bad --base, like plan's
         return StageTarget(
             spec.kind, image, spec.alpine, spec.python, arch, floating=spec.alpine is None,
+            reason=f"--base {base_override}",
         )
-    return StageTarget("unknown", image, None, None, arch)
+    return StageTarget("unknown", image, None, None, arch, reason=identity.reason)
+
+
+def _from_tag(image: str, arch: str) -> StageTarget | None:
+    text = normalised_image(image)
+    python = _PYTHON_ALPINE_RE.match(text)
+    if python and text.startswith("python:") and "alpine" in text:
+        version = python.group("python")
+        major_minor = ".".join(version.split(".")[:2]) if version and version.count(".") >= 1 else None
+        release = python.group("release")
+        return StageTarget("python", image, f"v{release}" if release else None, major_minor, arch)
+    alpine = _ALPINE_RE.match(text)
+    if alpine and alpine.group("tag") and "." in alpine.group("tag"):
+        return StageTarget("alpine", image, "v" + ".".join(alpine.group("tag").split(".")[:2]), None, arch)
+    return None

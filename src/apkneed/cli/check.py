@@ -135,4 +135,5 @@ def _scan_providers(scan, alpine: AlpineOptions):
     """Name the apk packages of the image's missing libraries, as `apkneed scan` does."""
     from apkneed.cli.scan import _with_providers
 
-    return _with_providers(scan, alpine)
+    named, _world = _with_providers(scan, alpine)
+    return named
