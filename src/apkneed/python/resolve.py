@@ -139,7 +139,7 @@ def resolve_requirements(
         if result.returncode != 0:
             failure = uv_failure(result.stderr, requested_names, config.index_url, target)
             if not _is_network(result.stderr):
-                raise failure
+                raise _with_suggestion(failure, result.stderr, config.index_url, config.verify)
             offline = _run(command + ["--offline"], workdir, environ, timeout)
             if offline.returncode != 0:
                 raise failure
@@ -208,6 +208,19 @@ def uv_failure(stderr: str, requested: set[str], index_url: str, target: str) ->
     if any(sign in stderr for sign in _BUILD_SIGNS):
         return EnvironmentFailure(f"uv could not build an sdist to read its dependencies: {message}")
     return EnvironmentFailure(f"uv pip compile failed for {target}: {message}")
+
+
+def _with_suggestion(failure: ApkneedError, stderr: str, index_url: str, verify: str | bool) -> ApkneedError:
+    """An unknown project's error, with the names one typing slip away that the index has."""
+    missing = re.search(r"Because (\S+) was not found in the package registry", re.sub(r"\s+", " ", stderr))
+    if not isinstance(failure, InputError) or missing is None or not str(failure).startswith("no such project"):
+        return failure
+    from apkneed.python.suggest import did_you_mean
+
+    names = did_you_mean(missing.group(1), index_url, verify=verify)
+    if not names:
+        return failure
+    return InputError(f"{failure}; did you mean {' or '.join(names)}?")
 
 
 def _uv_message(stderr: str) -> str:
