@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apkneed.blas.cpu import CpuFacts, parse_cpuinfo, read_cpu_facts
 from apkneed.blas.knowledge import load
@@ -191,3 +193,37 @@ def test_peak_check_flags_figures_above_the_estimate():
     above = [{"op": "dgemm", "threads": 1, "n": 512, "gflops": 95.0}]
     assert check_against(peak, below) is None
     assert "above the per-core peak" in check_against(peak, above)
+
+
+CPUINFO_KEYS = ["processor", "vendor_id", "cpu family", "model", "model name", "cpu MHz", "flags", "Features",
+                "CPU part", "physical id", "core id"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.tuples(st.sampled_from(CPUINFO_KEYS) | st.text(max_size=12), st.text(max_size=40)), max_size=30),
+    chain=st.none() | st.floats(min_value=0, max_value=1e12, allow_nan=False),
+    fma=st.none() | st.floats(min_value=0, max_value=1e5, allow_nan=False),
+    width=st.none() | st.integers(min_value=0, max_value=16),
+)
+def test_fuzz_cpuinfo_and_estimate_never_raise_nor_believe_an_impossible_clock(lines, chain, fma, width):
+    text = "\n".join(f"{key}\t: {value}" for key, value in lines)
+    info = parse_cpuinfo(text, "x86_64")
+    cpu = CpuFacts(info, 2, (0, 1), None)
+    peak = estimate_peak(cpu, KNOWLEDGE.vector_units, Measured(chain_steps_per_s=chain, fma_gflops=fma,
+                                                               fma_vector_doubles=width),
+                         KNOWLEDGE.clock_chains, KNOWLEDGE.clock_band)
+    band = KNOWLEDGE.clock_band
+    for frequency in peak.frequencies:  # measured or read from the kernel: never outside physics
+        assert band.min_ghz <= frequency.ghz <= band.max_ghz
+    if peak.fma is not None:
+        assert peak.fma.gflops <= band.max_ghz * peak.vector_unit.flops_per_cycle
+    assert peak.assumptions()
+
+
+def test_a_kernel_figure_outside_physics_is_discarded_too():
+    text = SMT_PAIR.replace("cpu MHz\t\t: 2500.000", "cpu MHz\t\t: 25000000.000")
+    peak = estimate_peak(facts(text, "x86_64"), KNOWLEDGE.vector_units, None, KNOWLEDGE.clock_chains,
+                         KNOWLEDGE.clock_band)
+    assert [f.source for f in peak.frequencies] == ["model name"]
+    assert "/proc/cpuinfo MHz of 25000.00 GHz discarded: outside physics" in "\n".join(peak.assumptions())

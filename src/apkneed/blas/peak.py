@@ -270,7 +270,12 @@ def estimate_peak(facts: CpuFacts, units: tuple[VectorUnit, ...], measured: Meas
         else:
             discarded.append(Discarded("measured clock", ghz, "GHz",
                                        f"outside {limits.low_ghz:.2f}-{limits.high_ghz:.2f} GHz ({limits.why})"))
-    found += reference_frequencies(facts)
+    for reference in reference_frequencies(facts):
+        if band is None or band.min_ghz <= reference.ghz <= band.max_ghz:
+            found.append(reference)
+        else:
+            discarded.append(Discarded(reference.source, reference.ghz, "GHz",
+                                       f"outside physics ({band.min_ghz:g}-{band.max_ghz:g} GHz)"))
     frequency = found[0] if found else None
 
     fma = None
