@@ -94,3 +94,19 @@ def test_benchmark_cli_rows(cli):
         assert row["threads_used"] == [row["threads"]]
         assert row["fraction_of_peak"] == pytest.approx(row["gflops"] / row["peak_gflops"])
     assert err.count("apkneed: bench ") == len(section["results"])
+
+
+def test_the_report_keeps_both_peak_figures_and_names_the_one_percentages_use(cli):
+    status, report, _, _ = cli("--bench", "quick", "--sizes", "32", "--json")
+    assert status == 0
+    peak = report["cpu"]["peak"]
+    assert peak["basis"] in ("measured FMA throughput", "clock x FLOPs per cycle")
+    used = peak["fma_gflops"] if peak["basis"] == "measured FMA throughput" else peak["estimate_gflops"]
+    assert peak["per_core_gflops"] == used
+    row = next(r for r in report["benchmark"]["results"] if r["threads"] == 1)
+    assert row["peak_gflops"] == pytest.approx(used)
+    assert any("percentages of peak use" in line for line in peak["assumptions"])
+    if peak["floor_gflops"] is not None:  # NumPy's a*b+c: a floor the peak is never under
+        assert peak["per_core_gflops"] >= peak["floor_gflops"]
+    status, _, text, _ = cli("--bench", "quick", "--sizes", "32")
+    assert f"% of peak against the {peak['basis']}" in " ".join(text.split())

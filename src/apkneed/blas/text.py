@@ -113,6 +113,9 @@ def benchmark_table(report: dict) -> list[RenderableType]:
     if not section:
         return []
     title = f"NumPy benchmark ({section.get('plan')}): best of several runs after a warm-up"
+    basis = (((report.get("cpu") or {}).get("peak") or {}).get("basis"))
+    if basis:
+        title += f"; % of peak against the {basis}"
     if not section.get("complete"):
         title += " - INCOMPLETE" + (f": {section['failure']}" if section.get("failure") else "")
     table = Table(title=title, title_justify="left")
