@@ -17,7 +17,6 @@ SCIENTIFIC = (
     "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "lxml", "pillow",
     "psycopg2", "cryptography", "pyyaml", "grpcio",
 )
-MADE_UP_COMMUNITY = Path(__file__).parent / "data" / "made-up-community" / "x86_64" / "APKINDEX"
 
 
 def cli_env(cache: Path) -> dict[str, str | None]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from apkneed.alpine.index import read_index_bytes, read_index_file
+from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import build_provider_map
 from apkneed.errors import InputError
 from apkneed.plan.pep725 import (
@@ -320,42 +320,12 @@ def test_a_2023_revision_table_on_v316(v316, virtuals):
     assert {"gmp", "mpc1", "mpfr4", "libstdc++"} <= _all(mappings, "runtime")
 
 
-# Made-up data, in the real APKINDEX format: the shared indexes are main only, so
-# this small community excerpt stands in for openblas. Names, origin and the
-# so:/pc: provides follow the pattern of real -dev/library pairs such as zlib.
-MADE_UP_COMMUNITY_INDEX = b"""\
-C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=
-P:openblas
-V:0.3.20-r0
-A:x86_64
-S:4000000
-I:16000000
-T:made-up test record
-U:https://example.invalid/
-L:BSD-3-Clause
-o:openblas
-D:so:libc.musl-x86_64.so.1 so:libgfortran.so.5
-p:so:libopenblas.so.3=3
-
-C:Q1BBBBBBBBBBBBBBBBBBBBBBBBBBB=
-P:openblas-dev
-V:0.3.20-r0
-A:x86_64
-S:100000
-I:400000
-T:made-up test record
-U:https://example.invalid/
-L:BSD-3-Clause
-o:openblas
-D:openblas=0.3.20-r0 pkgconfig
-p:pc:openblas=0.3.20
-
-"""
-
-
-def test_blas_maps_to_openblas_when_a_community_index_is_given(v316_index_path, virtuals):
-    community = read_index_bytes(MADE_UP_COMMUNITY_INDEX, source="made-up community", repository="community")
-    providers = provider_table(build_provider_map([read_index_file(v316_index_path), community]))
+def test_blas_maps_to_openblas_when_a_community_index_is_given(shared_dir, virtuals):
+    # the real v3.21 main + community: openblas-dev depends on openblas, liblapack, liblapacke and
+    # openblas-ilp64 (one origin); the library it stands for is openblas (so:openblas:libopenblas.so.3)
+    v321 = shared_dir / "alpine" / "v3.21"
+    indexes = [read_index_file(v321 / repo / "x86_64" / "APKINDEX.tar.gz", repository=repo) for repo in ("main", "community")]
+    providers = provider_table(build_provider_map(indexes))
     blas = _map("dep:virtual/interface/blas", "host", providers, virtuals)
     assert (blas.build, blas.runtime, blas.missing) == (("openblas-dev",), ("openblas",), ())
     generic = _map("dep:generic/openblas", "host", providers, virtuals)

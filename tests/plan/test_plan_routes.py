@@ -1,11 +1,9 @@
 """Route choice end to end: auto, and --route wheel|apk|source, on real releases.
 
-The apk route against ``community`` uses a MADE-UP index (see
-``data/made-up-community/README.md``: three invented records in the real
-APKINDEX format, next to the real v3.16 main index), because the shared
-indexes are ``main`` only. NumPy 1.22.4 predates NumPy's musllinux wheels,
-so pip can only build it from source on Alpine: the case where Alpine's own
-package matters.
+Everything that needs ``community`` runs on the real v3.21 main + community
+indexes (../shared). psycopg2 has no wheel at all, so pip can only build it
+from source on Alpine: the case where Alpine's own package matters. NumPy
+1.22.4 predates NumPy's musllinux wheels.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import pytest
 from apkneed.render.dockerfile import render_dockerfile
 from apkneed.render.explain import explain_package
 from apkneed.render.json_form import plan_json
-from plan_helpers import MADE_UP_COMMUNITY, dockerfile_stages
+from plan_helpers import dockerfile_stages
 
 
 def _package(run, name):
@@ -23,33 +21,35 @@ def _package(run, name):
 
 
 @pytest.fixture(scope="module")
-def with_community(v316_index_path):
-    return dict(indexes=[v316_index_path, MADE_UP_COMMUNITY], arch="x86_64", allow_untrusted=True)
+def with_community(shared_dir):
+    paths = [shared_dir / "alpine" / "v3.21" / repo / "x86_64" / "APKINDEX.tar.gz" for repo in ("main", "community")]
+    return dict(indexes=paths, arch="x86_64")
 
 
 def test_auto_prefers_alpines_package_to_a_source_build(make_run, with_community):
-    run = make_run(("numpy==1.22.4",), base="alpine", **with_community)
-    numpy = _package(run, "numpy")
-    assert (numpy.route, numpy.file, numpy.runtime_apk, numpy.build_apk) == (
-        "apk", "py3-numpy-1.22.4-r1", ("py3-numpy",), ()
+    run = make_run(("psycopg2",), base="alpine", **with_community)
+    psycopg2 = _package(run, "psycopg2")
+    assert (psycopg2.route, psycopg2.version, psycopg2.file, psycopg2.runtime_apk, psycopg2.build_apk) == (
+        "apk", "2.9.10", "py3-psycopg2-2.9.10-r0", ("py3-psycopg2",), ()
     )
     assert run.plan.build_apk == ()  # no compiler when Alpine built it
     added = {e.name: e for e in run.plan.runtime_layer.added}
-    assert {"py3-numpy", "openblas", "libgfortran", "python3"} <= set(added)
-    assert added["openblas"].parent == "py3-numpy" and added["openblas"].atom == "so:libopenblas.so.3"
-    why = explain_package(plan_json(run.plan), "libgfortran")
+    assert {"py3-psycopg2", "libpq", "python3"} <= set(added)
+    assert added["libpq"].parent == "py3-psycopg2" and added["libpq"].atom == "so:libpq.so.5"
+    assert added["py3-psycopg2-pyc"].atom == "install_if py3-psycopg2 pyc"  # community's -pyc, through main's pyc
+    why = explain_package(plan_json(run.plan), "libpq")
     assert why == [
-        "libgfortran ← so:libgfortran.so.5 ← openblas ← so:libopenblas.so.3 ← py3-numpy"
-        " ← route apk (numpy==1.22.4 satisfied by py3-numpy-1.22.4-r1)  [runtime, pulled in by apk]"
+        "libpq ← so:libpq.so.5 ← py3-psycopg2"
+        " ← route apk (psycopg2==2.9.10 satisfied by py3-psycopg2-2.9.10-r0)  [runtime, pulled in by apk]"
     ]
     builder, runtime = dockerfile_stages(render_dockerfile(run.plan, "t"))
     venv = next(i.arguments for i in builder if i.keyword == "RUN" and "venv" in i.arguments)
-    assert venv == "python3 -m venv --system-site-packages /opt/venv"  # the venv must see py3-numpy
+    assert venv == "python3 -m venv --system-site-packages /opt/venv"  # the venv must see py3-psycopg2
     assert not any(i.arguments.startswith("pip install") for i in builder)
 
 
-def test_on_the_python_image_the_same_numpy_is_built_against_openblas(make_run, with_community):
-    run = make_run(("numpy==1.22.4",), base="python:3.10", **with_community)
+def test_on_the_python_image_numpy_is_built_against_openblas(make_run, with_community):
+    run = make_run(("numpy==1.22.4",), base="python:3.10-alpine3.21", **with_community)
     numpy = _package(run, "numpy")
     assert numpy.route == "source" and numpy.file == "numpy-1.22.4.zip"
     assert {"build-base", "openblas-dev", "pkgconf"} <= set(numpy.build_apk)
@@ -60,7 +60,7 @@ def test_on_the_python_image_the_same_numpy_is_built_against_openblas(make_run, 
 
 
 def test_forced_wheel_impossible_keeps_the_auto_route_and_says_why(make_run, with_community):
-    run = make_run(("numpy==1.22.4",), base="python:3.10", route="wheel", **with_community)
+    run = make_run(("numpy==1.22.4",), base="python:3.10-alpine3.21", route="wheel", **with_community)
     numpy = _package(run, "numpy")
     assert numpy.forced_route_failed and numpy.route == "source"
     assert numpy.reasons[0].startswith("--route wheel is impossible for numpy: no wheel for cp310-musllinux_1_2_x86_64")

@@ -46,6 +46,7 @@ Public API::
     parse_virtual_table(data, *, source) -> dict[str, VirtualEntry]
     provider_table(providers) -> ProviderTable
     runtime_packages_for(dev, providers) -> tuple[Package, ...]
+    library_of_dev(dev, providers) -> tuple[Package, ...]
     map_requirement(requirement, role, providers, virtuals) -> AlpineMapping
     map_external(external, providers, virtuals, *, environment=None,
                  extras=(), groups=()) -> tuple[AlpineMapping, ...]
@@ -508,6 +509,22 @@ def runtime_packages_for(dev: Package, providers: ProviderTable) -> tuple[Packag
     return tuple(found)
 
 
+def library_of_dev(dev: Package, providers: ProviderTable) -> tuple[Package, ...]:
+    """The library a build against ``dev`` links: the package the ``-dev`` name
+    is made from when it is one of :func:`runtime_packages_for` (abuild's
+    ``<pkgname>-dev`` of ``<pkgname>``), else all of them.
+
+    openblas-dev (v3.21) depends on openblas, liblapack, liblapacke and
+    openblas-ilp64, all of origin openblas; its ``pc:openblas`` links
+    ``-lopenblas``, which ``openblas`` provides (``so:openblas:libopenblas.so.3``).
+    The others are other libraries of the same build that a consumer of
+    openblas does not load.
+    """
+    found = runtime_packages_for(dev, providers)
+    stem = dev.name.removesuffix("-dev")
+    return tuple(p for p in found if p.name == stem) or found
+
+
 def _soname_candidates(name: str, providers: ProviderTable) -> list[str]:
     """``so:lib<name>.so.N`` names in the index, also ``so:lib<name>-N.so.N`` (libyaml-0.so.2)."""
     stem = name if name.startswith("lib") else f"lib{name}"
@@ -634,7 +651,7 @@ def _map_virtual(
         build.append(name)
         if name.endswith("-dev"):  # a tool or compiler stands for no library
             package = _choose(providers[name], (name,))[0]
-            runtime += [p.name for p in runtime_packages_for(package, providers)]
+            runtime += [p.name for p in library_of_dev(package, providers)]
     for soname in entry.runtime_sonames:
         found = providers.get(f"so:{soname}", ())
         if found:
@@ -679,7 +696,7 @@ def _by_pc(requirement: ExternalRequirement, role: str, name: str, providers: Pr
     if not found:
         return None
     dev = found[0]
-    runtime = [p.name for p in runtime_packages_for(dev, providers)]
+    runtime = [p.name for p in library_of_dev(dev, providers)]
     return AlpineMapping(
         requirement,
         role,
@@ -738,7 +755,7 @@ def _by_name(requirement: ExternalRequirement, role: str, name: str, providers: 
         package = next((p for p in providers.get(wanted, ()) if p.name == wanted), None)
         if package is None:
             continue
-        libraries = [p.name for p in runtime_packages_for(package, providers)]
+        libraries = [p.name for p in library_of_dev(package, providers)]
         is_dev = wanted.endswith("-dev")
         if role == "run":
             runtime = tuple(libraries) if is_dev else (package.name,)

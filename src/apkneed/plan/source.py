@@ -26,7 +26,7 @@ provider table. Four sources, first that applies wins:
 exits 1.
 
 Run-time packages of a ``-dev`` package are the library packages it stands
-for (:func:`apkneed.plan.pep725.runtime_packages_for`). ``python3-dev`` is
+for (:func:`apkneed.plan.pep725.library_of_dev`). ``python3-dev`` is
 not decided here: the planner adds it for compiled builds on an
 Alpine-python base (``SourceNeeds.compiled``).
 
@@ -57,8 +57,8 @@ from apkneed.plan.pep725 import (
     map_external,
     map_requirement,
     parse_external_requirement,
+    library_of_dev,
     read_external,
-    runtime_packages_for,
 )
 
 
@@ -191,7 +191,7 @@ def _runtime_of_dev(dist: str, dev_name: str, chain: tuple[str, ...], table: Pro
         return []
     return [
         Need(library.name, RUNTIME, dist, (f"library of {dev_name}", *chain))
-        for library in runtime_packages_for(packages[0], table)
+        for library in library_of_dev(packages[0], table)
     ]
 
 
