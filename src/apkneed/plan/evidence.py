@@ -53,8 +53,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from apkneed import __version__, tomlfile
+from apkneed.binary.zipread import MemberError, ZipError, open_zip, read_member_head
 from apkneed.cache import atomic_write
-from apkneed.errors import EnvironmentFailure
+from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.python.sdist_build import Clue, build_member_cap, read_clues
 
 if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
@@ -253,11 +254,11 @@ def inspect_remote_wheel(
     read_before_switch = 0
     if hasattr(stream, "bytes_downloaded") and file.size and file.sha256:
         try:
-            with zipfile.ZipFile(stream) as archive:
+            with open_zip(stream, source=file.filename) as archive:
                 whole = whole_download_pays(archive.infolist(), file.size)
-        except zipfile.BadZipFile as exc:
+        except ZipError as exc:
             stream.close()
-            raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+            raise EnvironmentFailure(str(exc)) from None
         if whole:
             read_before_switch = int(stream.bytes_downloaded or 0)
             stream.close()
@@ -266,11 +267,11 @@ def inspect_remote_wheel(
         report = inspect_wheel(stream, file.filename, target=target, providers=providers)
         # The zip directory is already in memory: listing it costs no request.
         stream.seek(0)
-        with zipfile.ZipFile(stream) as archive:
+        with open_zip(stream, source=file.filename) as archive:
             names = tuple(info.filename for info in archive.infolist() if not info.is_dir())
             configs = _read_configs(archive)
-    except zipfile.BadZipFile as exc:
-        raise EnvironmentFailure(f"{file.filename}: not a readable wheel ({exc})") from None
+    except InputError as exc:  # inspect_wheel's and open_zip's refusals: the index served a bad wheel
+        raise EnvironmentFailure(str(exc)) from None
     finally:
         read = int(getattr(stream, "bytes_downloaded", 0) or 0) + read_before_switch
         stream.close()
@@ -291,8 +292,9 @@ def _read_configs(archive: zipfile.ZipFile) -> dict[str, str]:
         try:
             with archive.open(info) as member:
                 configs[info.filename] = member.read(CONFIG_MAX_BYTES + 1)[:CONFIG_MAX_BYTES].decode("utf-8", "replace")
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-            continue
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError,
+                zlib.error, lzma.LZMAError):
+            continue  # corrupt, encrypted or unsupported: only the BLAS facts are lost
     return configs
 
 
@@ -380,6 +382,8 @@ def read_sdist(data: bytes, filename: str, limits: SdistLimits = SdistLimits()) 
         else:
             entries = _tar_entries(data, limits)
         return _evidence_from(entries, filename, limits)
+    except (ZipError, MemberError) as exc:
+        raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as exc:
         raise EnvironmentFailure(f"{filename}: unreadable sdist ({exc})") from None
 
@@ -444,7 +448,9 @@ def _tar_entries(data: bytes, limits: SdistLimits) -> _Entries:
 
 def _zip_entries(data: bytes, limits: SdistLimits) -> _Entries:
     entries = _Entries([], {}, [])
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    # zipread checks the archive's claims and names (an empty name, a path
+    # climbing out) before zipfile trusts them.
+    with open_zip(io.BytesIO(data), source="the zip archive") as archive:
         infos = archive.infolist()
         if len(infos) > limits.members:
             raise ValueError(f"more than {limits.members} members")
@@ -502,7 +508,7 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
     if pyproject_text is not None:
         try:
             pyproject = tomlfile.loads(pyproject_text.decode("utf-8"))
-        except (UnicodeDecodeError, tomlfile.TOMLDecodeError) as exc:
+        except (UnicodeDecodeError, tomlfile.TOMLDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
             problems.append(f"pyproject.toml is not valid TOML ({' '.join(str(exc).split())})")
             pyproject = {}
         raw_external = pyproject.get("external")
