@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from apkneed import __version__, tomlfile
-from apkneed.binary.zipread import MemberError, ZipError, open_zip, read_member_head
+from apkneed.binary.zipread import MemberError, ZipError, open_zip
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.python.sdist_build import Clue, build_member_cap, read_clues
