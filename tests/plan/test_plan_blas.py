@@ -124,3 +124,19 @@ def test_config_of_the_installed_numpy_parses_like_the_wheels():
 def test_fuzz_config_reader_never_raises(text, vendored):
     found = wheel_blas(vendored, {"numpy/__config__.py": '"blas": {' + text + "}", "scipy/__config__.py": text})
     assert found is None or found.int_model in (None, "ILP64", "LP64")
+
+
+def test_on_aarch64_alpines_openblas_is_one_generic_target(shared_dir):
+    from apkneed.alpine.providers import build_provider_map
+    from apkneed.alpine.sources.world import load_world
+    from apkneed.plan.blas_verdict import system_openblas_verdict
+
+    v321 = shared_dir / "alpine" / "v3.21"
+    world = load_world(index_paths=[v321 / r / "x86_64" / "APKINDEX.tar.gz" for r in ("main", "community")],
+                       arch="x86_64")
+    providers = build_provider_map(world.indexes)
+    x86 = system_openblas_verdict(providers, "x86_64", "test")
+    arm = system_openblas_verdict(providers, "aarch64", "test")
+    assert x86["dynamic_arch"] is True and "generic target" not in x86["text"]
+    assert arm["dynamic_arch"] is False and "one generic target (TARGET=ARMV8)" in arm["text"]
+    assert "not measured here" in arm["text"]

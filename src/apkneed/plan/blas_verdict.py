@@ -89,12 +89,15 @@ def system_openblas_verdict(providers: ProviderMap, arch: str, how: str) -> dict
     if gfortran:
         facts.append("linked against libgfortran")
     system = data["system_openblas"]
+    caveat = "" if dynamic_arch else (f"; on {arch} the APKBUILD builds one generic target ({alpine['generic_target']}), "
+                                      "not tuned for this core: how much slower than the wheel's DYNAMIC_ARCH build "
+                                      "was not measured here")
     return {
         "speed": FAST, "library": "OpenBLAS", "version": package.version, "int_model": alpine["int_model"],
         "dynamic_arch": dynamic_arch, "where": f"apk {package.name}-{package.version}",
         "text": (f"fast: {how}: Alpine's OpenBLAS {package.version} ({', '.join(facts)}); a distribution's "
                  f"OpenBLAS measured {_range(system['versus_bundled'])} the wheel's bundled one "
-                 f"({system['measured_on']}; Alpine's own build not timed)"),
+                 f"({system['measured_on']}; Alpine's own build not timed){caveat}"),
         "source": f"{alpine['source']}; {system['source']}",
     }
 
