@@ -94,3 +94,22 @@ def test_an_explicit_mirror_with_offline_falls_back_as_asked(isolated_cache):
     assert result.exit_code == 0, result.stderr
     assert "using the embedded snapshot: Alpine v3.16 main x86_64" in result.stderr
     assert "python3-3.10" in result.stdout
+
+
+def test_a_json_error_keeps_the_warnings_printed_before_it(isolated_cache):
+    result = run("plan", "never-resolved-here==1.0", "--alpine", "v3.16", "--arch", "x86_64", "--offline", "--json")
+    assert result.exit_code != 0
+    answer = json.loads(result.stdout)
+    assert "never resolved" in answer["error"]
+    printed = [line.removeprefix("apkneed: warning: ") for line in result.stderr.splitlines() if "warning:" in line]
+    assert printed and answer["warnings"] == printed
+    assert printed[0].startswith("offline (--offline); using the embedded snapshot: Alpine v3.16 main x86_64")
+
+
+def test_quiet_keeps_blas_progress_lines_off_stderr():
+    loud = run("blas", "--bench", "quick", "--sizes", "16", "--json")
+    quiet = run("blas", "--bench", "quick", "--sizes", "16", "--json", "-q")
+    assert loud.exit_code == quiet.exit_code == 0, loud.stderr
+    assert loud.stderr.startswith("apkneed: ")  # one line per measurement
+    assert quiet.stderr == ""
+    assert json.loads(quiet.stdout).keys() == json.loads(loud.stdout).keys()

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors
+from apkneed.cli.common import emit_json, json_option, quiet, reports_errors
 
 
 def _progress(message: str) -> None:
     # One line per measurement on stderr: a long benchmark shows its pace,
-    # and stdout stays the report (or pure JSON).
-    click.echo(f"apkneed: {message}", err=True)
+    # and stdout stays the report (or pure JSON). -q keeps stderr quiet.
+    if not quiet():
+        click.echo(f"apkneed: {message}", err=True)
 
 
 def _parse_sizes(text: str) -> tuple[int, ...]:

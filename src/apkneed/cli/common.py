@@ -39,6 +39,11 @@ def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> Non
         _run_state()["verbose"] = True
 
 
+def quiet() -> bool:
+    """Whether -q was given: nothing but the answer and errors (progress lines included)."""
+    return bool(_run_state()["quiet"])
+
+
 def verbose() -> bool:
     """Whether -v was given: warnings shown once per configuration are shown again."""
     return bool(_run_state()["verbose"])
@@ -153,5 +158,9 @@ def _report(message: str, as_json: bool) -> None:
     if as_json:
         import json
 
-        click.echo(json.dumps({"error": message}))
+        answer: dict[str, Any] = {"error": message}
+        warnings = _run_state()["warnings"]
+        if warnings:  # what was warned before the failure stays in the JSON answer too
+            answer["warnings"] = list(dict.fromkeys(warnings))
+        click.echo(json.dumps(answer))
     click.echo(f"apkneed: error: {message}", err=True)
