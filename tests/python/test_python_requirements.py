@@ -96,3 +96,12 @@ def test_include_loops_and_missing_files(tmp_path: Path) -> None:
         read_requirements_file(tmp_path / "a.txt")
     with pytest.raises(InputError, match=r"^requirements file not found: .*nothere\.txt$"):
         read_requirements_file(tmp_path / "nothere.txt")
+
+
+def test_an_endless_requirements_file_is_refused_not_read_whole(tmp_path: Path) -> None:
+    # /dev/zero never ends: read whole, it filled memory (issue 11's class of item 7)
+    with pytest.raises(InputError, match=r"requirements file /dev/zero: larger than 16777216 bytes; refused"):
+        read_requirements_file(Path("/dev/zero"))
+    included = write(tmp_path / "requirements.txt", "six\n-r /dev/zero\n")
+    with pytest.raises(InputError, match="larger than"):
+        read_requirements_file(included)

@@ -43,6 +43,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from apkneed.errors import InputError
 
+#: a requirements file larger than this is refused before it fills memory (a hash-pinned
+#: lock of a thousand projects is under 1 MiB)
+MAX_REQUIREMENTS_BYTES = 16 << 20
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
@@ -128,7 +131,11 @@ class _Reader:
         if resolved in chain:
             raise InputError(f"{path}: included from itself (through {' -> '.join(map(str, chain))})")
         try:
-            text = path.read_text(encoding="utf-8")
+            with open(path, "rb") as file:
+                data = file.read(MAX_REQUIREMENTS_BYTES + 1)  # /dev/zero must not fill memory
+            if len(data) > MAX_REQUIREMENTS_BYTES:
+                raise InputError(f"requirements file {path}: larger than {MAX_REQUIREMENTS_BYTES} bytes; refused")
+            text = data.decode("utf-8")
         except FileNotFoundError:
             raise InputError(f"requirements file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as exc:
