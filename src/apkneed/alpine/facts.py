@@ -82,3 +82,20 @@ def newest_build_date(world: World) -> str | None:
     if newest is None:
         return None
     return datetime.fromtimestamp(newest, tz=timezone.utc).date().isoformat()
+
+
+#: the packages whose versions describe a release's Python toolchain
+TOOLCHAIN = ("python3", "py3-pip", "gcc", "musl")
+
+
+def toolchain_versions(world: World) -> dict[str, str | None]:
+    """``{"python3": "3.12.9-r0", "py3-pip": "24.3.1-r0", "gcc": ..., "musl": ...}``
+    from the world's own index; None for a package it does not have (py3-pip
+    lives in community up to v3.21 and in main from v3.23)."""
+    found: dict[str, str | None] = {}
+    for name in TOOLCHAIN:
+        try:
+            found[name] = newest_version(world, name)
+        except InputError:
+            found[name] = None
+    return found

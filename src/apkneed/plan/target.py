@@ -38,8 +38,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apkneed.alpine.facts import musl_version, newest_version, python_version
+from apkneed.alpine.facts import musl_version, newest_version, python_version, toolchain_versions
 from apkneed.errors import InputError
+from apkneed.plan.pep668 import externally_managed
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
 from apkneed.plan.images import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
 
@@ -64,6 +65,10 @@ class PlanTarget:
     repositories: tuple[str, ...] = ()
     #: repositories asked for but absent, as (name, reason): ("community", "is not in the offline snapshot for v3.16")
     absent: tuple[tuple[str, str], ...] = ()
+    #: versions from the target index: (("python3", "3.12.9-r0"), ("py3-pip", None), ("gcc", ...), ("musl", ...))
+    toolchain: tuple[tuple[str, str | None], ...] = ()
+    #: apk's python3 is externally managed (PEP 668, see plan.pep668); None when the release is unknown
+    externally_managed: bool | None = None
 
     @property
     def python_from_apk(self) -> bool:
@@ -181,6 +186,8 @@ def plan_target(
         platform=None if arch == "x86_64" else docker_platform(tags, arch),
         repositories=tuple(getattr(world, "held", ())),
         absent=tuple((a.name, a.reason) for a in getattr(world, "absent", ())),
+        toolchain=tuple(toolchain_versions(world).items()),
+        externally_managed=externally_managed(release),
     )
     if arch != "x86_64" and target.platform is None:
         notes.append(

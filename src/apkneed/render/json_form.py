@@ -3,7 +3,8 @@
 Shape (keys beyond the first four of each object are additions)::
 
     {"target": {"alpine", "arch", "python", "base", "image", "python_origin", "musl", "index", "platform",
-                "repositories": ["main", ...], "absent_repositories": [{"name", "reason"}]},
+                "repositories": ["main", ...], "absent_repositories": [{"name", "reason"}],
+                "toolchain": {"python3", "py3-pip", "gcc", "musl"}, "pep668": {"externally_managed", "source"}},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
                    "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
@@ -30,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from apkneed.plan.model import Layer, Plan
+from apkneed.plan.pep668 import pep668_citation
 from apkneed.render.apk import build_line, runtime_line
 
 
@@ -48,6 +50,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "platform": target.platform,  # FROM --platform=; null on x86_64
             "repositories": list(target.repositories),
             "absent_repositories": [{"name": name, "reason": reason} for name, reason in target.absent],
+            "toolchain": dict(target.toolchain),  # versions from the target index; null: not in it
+            "pep668": {"externally_managed": target.externally_managed, "source": pep668_citation()},
         },
         "route_policy": plan.route_policy,
         "packages": [
