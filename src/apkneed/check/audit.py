@@ -23,8 +23,9 @@ errors (the build or the image fails)
   ``setup-py-missing``     ``setup.py install`` in a clone of a project whose sdist
                            (of the cloned tag, else the newest release) has no setup.py
   ``git-missing``          ``git clone`` with no ``git`` in the apk world
-  ``build-packages-missing`` a source build lacks the plan's build packages (error
-                           when no C compiler at all; warning otherwise)
+  ``build-packages-missing`` a source build lacks the plan's build packages (build-base
+                           counts as present with gcc + musl-dev, and g++ for C++ sources;
+                           error when there is no C compiler at all, else a warning)
 warnings (it works, but costs)
   ``unneeded-package``     build packages (``-dev``, compilers) in a stage whose pip
                            installs are all wheels and that builds nothing else
@@ -88,6 +89,7 @@ class _Stage:
     plan: object | None = None  # PlanRun of what pip installs here
     plan_problem: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    unneeded: set[str] = field(default_factory=set)  # names reported unneeded (not again as dev-in-final)
 
 
 def check_dockerfile(
@@ -429,8 +431,25 @@ def _plan_target(item: _Stage):
     try:
         target, _ = plan_target(world, spec, None, release=world.release, arch=world.arch, index_origin=world.origin)
     except ApkneedError as exc:
-        return str(exc)
+        if item.release == world.release:
+            return str(exc)
+        # The stage's image is on another release than the index used for it (the nearest
+        # embedded one, or --index): plan the image's Python against that index all the same.
+        try:
+            target, _ = plan_target(world, spec, None, release=None, arch=world.arch, index_origin=world.origin)
+        except ApkneedError:
+            return str(exc)
     return target
+
+
+def _toolchain_covers(name: str, closure: frozenset[str], package) -> bool:
+    """build-base stands for a C toolchain (gcc, musl-dev; g++ for C++ sources): a stage that has
+    those compiles without the rest of it (make, patch, fortify-headers are not compilers)."""
+    if name != "build-base":
+        return False
+    languages = dict(package.evidence).get("languages") or {}
+    needed = {"gcc", "musl-dev"} | ({"g++"} if "c++" in languages else set())
+    return needed <= closure
 
 
 def _missing_build(item: _Stage, line: int, world_atoms, package, what: str) -> None:
@@ -438,13 +457,19 @@ def _missing_build(item: _Stage, line: int, world_atoms, package, what: str) -> 
     closure = _closure(item, atoms)
     if closure is None or not package.build_apk:
         return
-    missing = [name for name in package.build_apk if name not in closure]
+    missing = [name for name in package.build_apk if name not in closure and not _toolchain_covers(name, closure, package)]
     if not missing:
         return
-    has_compiler = "gcc" in closure or "clang" in closure
-    _add(item, line, "warning" if has_compiler else "error", "build-packages-missing",
+    languages = dict(package.evidence).get("languages") or {}
+    compilers = {"C": "gcc"}
+    if "c++" in languages:
+        compilers["C++"] = "g++"
+    if "fortran" in languages:
+        compilers["Fortran"] = "gfortran"
+    lacking = [language for language, compiler in compilers.items() if compiler not in closure]
+    _add(item, line, "error" if lacking else "warning", "build-packages-missing",
          f"building {what} from source needs {' '.join(missing)}, not installed here"
-         + ("" if has_compiler else ": no C compiler, the build fails"),
+         + (f": no {'/'.join(lacking)} compiler, the build fails" if lacking else ""),
          *(f"{p}: needed by {what} ({'; '.join(package.reasons[:1])})" for p in missing), _index_evidence(item))
 
 
@@ -537,20 +562,22 @@ def _check_plan_findings(item: _Stage) -> None:
                 _add(item, pip_run.line, "warning", "avoidable-source-build",
                      f"--no-binary {name}: builds {', '.join(p.name for p in wheels[:5])} from source although "
                      "a wheel works here", *(f"{p.name}: {p.file}" for p in wheels[:5]))
-    # build packages nothing needs
-    if _builds_nothing_else(item) and all(p.route in ("wheel", "apk") for p in plan.packages):
+    # build packages nothing needs: every distribution installs without building anything native
+    builds = [p for p in plan.packages if p.route == "source"]
+    if (_builds_nothing_else(item) and all(p.route is not None for p in plan.packages)
+            and not any(p.build_apk for p in plan.packages)):
         needed = set(plan.runtime_apk) | set(plan.build_apk)
-        added = []
         for line, add in item.facts.apk_adds:
-            for name in add.names:
-                if is_build_package(name.name) and name.name not in needed:
-                    added.append((line, name.name))
-        for line, name in added:
+            names = [n.name for n in add.names if is_build_package(n.name) and n.name not in needed]
+            if not names:
+                continue
+            item.unneeded.update(names)
+            how = "wheels" if not builds else f"wheels and pure-Python sdists ({', '.join(p.name for p in builds)})"
             _add(item, line, "warning", "unneeded-package",
-                 f"{name}: nothing needs it: pip installs only wheels here "
-                 f"({', '.join(p.name for p in plan.packages if p.route == 'wheel')[:120]})",
-                 *(f"{p.name} {p.version}: {p.route} {p.file or ''}" for p in plan.packages[:6]))
-        item.unneeded = {name for _, name in added}  # type: ignore[attr-defined]
+                 f"{' '.join(names)}: nothing needs {'it' if len(names) == 1 else 'them'}: pip installs only {how} "
+                 f"here, and the plan needs no build package",
+                 *(f"{p.name} {p.version}: {p.route} {p.file or ''}" for p in plan.packages[:4]),
+                 *([f"(+{len(plan.packages) - 4} more distributions)"] if len(plan.packages) > 4 else []))
     lines = [f"RUN apk add --no-cache {' '.join(plan.runtime_apk)}" if plan.runtime_apk else
              "no run-time apk package is needed"]
     if plan.build_apk:
@@ -624,8 +651,7 @@ def _check_final(final: _Stage, ordered: list[_Stage], stages: dict[str, _Stage]
                      f"final stage" + (" after apk del" if final.facts.apk_dels else ""),
                      f"{need.apk} ← " + " ← ".join(need.chain), _index_evidence(final))
     if multi_stage:
-        unneeded = getattr(final, "unneeded", set())
-        left = [name for name in atoms if is_build_package(name) and name not in unneeded]
+        left = [name for name in atoms if is_build_package(name) and name not in final.unneeded]
         if left:
             line = next((line for line, add in final.facts.apk_adds
                          if any(n.name in left for n in add.names)), final.stage.line)

@@ -36,7 +36,7 @@ class PipRun:
     command: PipInstall
     venv: str | None  # the venv pip installs into (None: the system Python)
     system_site_packages: bool
-    world: tuple[str, ...]  # apk world atoms when it runs
+    world: tuple[str, ...]  # apk world atoms when it runs (virtual groups expanded)
     pip_bootstrapped: bool  # ensurepip / get-pip.py ran before
     break_system_packages: bool  # flag, PIP_BREAK_SYSTEM_PACKAGES, pip config, or EXTERNALLY-MANAGED removed
     cwd: str
@@ -203,7 +203,9 @@ def _run(facts: StageFacts, instruction) -> None:
 
 
 def _world_now(facts: StageFacts) -> tuple[str, ...]:
-    return tuple(facts.world)
+    """The apk world atoms at this point, each ``--virtual`` group as its members (a later
+    ``apk del`` of the group must not change what was installed when this command ran)."""
+    return expand_virtuals(facts.world, facts.virtuals)
 
 
 def expand_virtuals(world, virtuals) -> tuple[str, ...]:
