@@ -250,7 +250,6 @@ def musl_version(world: AlpineWorld) -> str | None:
 def print_report(report: WheelReport, world: AlpineWorld | None) -> None:
     from rich.console import Console  # rich only when printing text
     from rich.markup import escape  # names and messages may hold [brackets]
-    from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=True)
     verdict = "[green]yes[/]" if report.compatible else "[red]no[/]"
@@ -263,15 +262,23 @@ def print_report(report: WheelReport, world: AlpineWorld | None) -> None:
         f"{'y' if len(report.vendored) == 1 else 'ies'}, {len(report.external)} external"
     )
     if report.external:
-        table = Table(title="Needed from the system", title_justify="left", show_edge=False)
-        table.add_column("soname")
-        table.add_column("apk packages")
-        table.add_column("needed by")
+        from apkneed.render.table import vertical_blocks, word_safe_table
+
+        rows = []
         for ext in report.external:
-            apk = escape(", ".join(ext.provided_by)) or ("[yellow]none found[/]" if world else "(no index)")
+            apk = ", ".join(ext.provided_by) or ("none found" if world else "(no index)")
             shown = ", ".join(ext.needed_by[:2]) + (f" +{len(ext.needed_by) - 2}" if len(ext.needed_by) > 2 else "")
-            table.add_row(escape(ext.soname), apk, escape(shown))
-        console.print(table)
+            rows.append((ext.soname, apk, shown))
+        columns = ("soname", "apk packages", "needed by")
+        # no path or package name is ever cut or folded mid-word (see apkneed.render.table)
+        table = word_safe_table(columns, rows, console.width, prose=(2,), title="Needed from the system",
+                                title_justify="left", show_edge=False)
+        if table is not None:
+            console.print(table)
+        else:
+            console.print("Needed from the system")
+            for line in vertical_blocks(columns, rows, console.width):
+                console.print(escape(line))
     elif report.objects:
         console.print(f"  needs nothing from the system besides the C library ({report.libc})")
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}

@@ -99,7 +99,6 @@ def _few(items, limit: int) -> tuple[list, int]:
 
 def _render(report: ScanReport) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=False)
     system = report.system
@@ -113,13 +112,13 @@ def _render(report: ScanReport) -> None:
     if report.missing:
         _print_capped_table(
             console, f"Missing libraries ({len(report.missing)})", ("soname", "needed by", "provided by", "why"),
-            [_missing_row(item, report.provider_origin) for item in report.missing],
+            [_missing_row(item, report.provider_origin) for item in report.missing], prose=(3,),
         )
     if report.wrong_libc:
         _print_capped_table(
             console, f"Linked against glibc: cannot run on musl ({len(report.wrong_libc)})",
             ("file", "evidence", "what to do"),
-            [(item.path, item.evidence, item.advice) for item in report.wrong_libc],
+            [(item.path, item.evidence, item.advice) for item in report.wrong_libc], prose=(2, 1),
         )
     if report.wrong_arch:
         _print_capped_table(
@@ -127,16 +126,12 @@ def _render(report: ScanReport) -> None:
         )
     slim = report.slimming
     if slim and slim.unneeded:
-        table = Table(
-            title=f"Installed but nothing needs them ({len(slim.unneeded)}, {human_size(slim.saved_bytes)})",
-            title_justify="left",
+        _print_table(
+            console, f"Installed but nothing needs them ({len(slim.unneeded)}, {human_size(slim.saved_bytes)})",
+            ("package", "size", "why"),
+            [(f"{item.name}-{item.version}", human_size(item.installed_size), item.reason) for item in slim.unneeded],
+            prose=(2,), justify=("left", "right"),
         )
-        table.add_column("package")
-        table.add_column("size", justify="right")
-        table.add_column("why")
-        for item in slim.unneeded:
-            table.add_row(f"{item.name}-{item.version}", human_size(item.installed_size), item.reason)
-        console.print(table)
     for label, line in (("add", report.apk_add), ("fix", report.apk_fix), ("slim", slim.command if slim else None)):
         if line:
             console.print(f"{label}: [bold]{line}[/]", soft_wrap=True)
@@ -172,18 +167,29 @@ def _missing_row(item, provider_origin: str | None) -> tuple[str, str, str, str]
     return item.soname, who, provider, "; ".join(item.reasons)
 
 
-def _print_capped_table(console, title: str, columns: tuple[str, ...], rows) -> None:
+def _print_capped_table(console, title: str, columns: tuple[str, ...], rows, prose: tuple[int, ...] = ()) -> None:
     """A table of the first MAX_ROWS rows, then how many it left out."""
-    from rich.table import Table
-
     shown, more = _few(rows, MAX_ROWS)
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in shown:
-        table.add_row(*row)
-    console.print(table)
+    _print_table(console, title, columns, shown, prose=prose)
     _more(console, more)
+
+
+def _print_table(console, title: str, columns: tuple[str, ...], rows, *, prose=(), justify=()) -> None:
+    """A table that breaks no word (a path, a package name) at the console's width, else
+    one block of ``label: value`` lines per row (see apkneed.render.table)."""
+    from rich.markup import escape
+
+    from apkneed.render.table import vertical_blocks, word_safe_table
+
+    rows = [tuple(str(cell) for cell in row) for row in rows]
+    table = word_safe_table(columns, rows, console.width, prose=prose, justify=justify,
+                            title=title, title_justify="left")
+    if table is not None:
+        console.print(table)
+        return
+    console.print(escape(title))
+    for line in vertical_blocks(columns, rows, console.width):
+        console.print(escape(line), soft_wrap=True)
 
 
 def _more(console, count: int) -> None:

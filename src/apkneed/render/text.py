@@ -19,6 +19,7 @@ from apkneed.plan.model import Layer, Plan
 from apkneed.render.apk import build_line, runtime_line
 from apkneed.render.explain import explain_all
 from apkneed.render.json_form import plan_json
+from apkneed.render.table import column_widths
 from apkneed.render.units import human_size
 
 DEFAULT_WIDTH = 160
@@ -86,32 +87,6 @@ def _row(package) -> tuple[str, ...]:
         name, package.version, route, package.file or "-", " ".join(package.runtime_apk) or "-",
         " ".join(package.build_apk) or "-", package.summary or (package.reasons[0] if package.reasons else ""),
     )
-
-
-def column_widths(
-    columns: tuple[str, ...], rows: list[tuple[str, ...]], width: int, *, prose: tuple[int, ...] = ()
-) -> list[int] | None:
-    """Column widths that fit ``width`` with no word broken, or None when none do.
-
-    Each column starts as wide as its widest cell; while the table is too wide,
-    the ``prose`` columns (sentences that read well folded) shrink first, then
-    the widest column that is still wider than its longest word loses one
-    character (its text then wraps at spaces). The table has no outer edge and
-    one space of padding either side of each separator: 3 characters between columns.
-    """
-    cells = [[column, *(row[i] for row in rows)] for i, column in enumerate(columns)]
-    widths = [max(map(len, column)) for column in cells]
-    floors = [max((len(word) for cell in column for word in cell.split()), default=1) for column in cells]
-    available = width - 3 * (len(columns) - 1)
-    if sum(floors) > available:
-        return None
-    for i in prose:
-        widths[i] -= min(max(0, sum(widths) - available), widths[i] - floors[i])
-    while sum(widths) > available:
-        shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
-        widest = max(shrinkable, key=lambda i: widths[i])
-        widths[widest] -= 1
-    return widths
 
 
 def _vertical(rows: list[tuple[str, ...]], width: int) -> list[str]:
