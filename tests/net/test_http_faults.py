@@ -157,3 +157,24 @@ def test_a_redirect_to_another_scheme_is_an_environment_failure(httpserver):
     with make_client() as client:
         with pytest.raises(EnvironmentFailure):
             request(client, "GET", httpserver.url_for("/a"), retries=0)
+
+
+@pytest.mark.parametrize("fault", ["redirect loop", "gzip header on plain bytes"])
+def test_the_cli_reports_a_bad_server_as_one_line_and_exit_3(httpserver, fault, isolated_cache):
+    from click.testing import CliRunner
+
+    from apkneed.cli import main
+
+    if fault == "redirect loop":
+        httpserver.expect_request("/w/demo-1.0-py3-none-any.whl").respond_with_data(
+            "", status=302, headers={"Location": "/w/demo-1.0-py3-none-any.whl"}
+        )
+    else:
+        httpserver.expect_request("/w/demo-1.0-py3-none-any.whl").respond_with_data(
+            b"not gzip at all", headers={"Content-Encoding": "gzip"}
+        )
+    result = CliRunner().invoke(main, ["inspect", httpserver.url_for("/w/demo-1.0-py3-none-any.whl"), "--offline"])
+    assert result.exit_code == 3, result.output
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("apkneed: warning: ")]
+    assert len(errors) == 1 and errors[0].startswith("apkneed: error: ")
+    assert "too many redirects" in errors[0] or "does not decode" in errors[0]
