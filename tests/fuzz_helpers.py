@@ -19,7 +19,7 @@ from apkneed.errors import ApkneedError
 #: a fixed budget: few examples per target, no per-example deadline (the CI machine is shared).
 #: APKNEED_FUZZ_EXAMPLES raises it for a long hunt outside CI.
 FUZZ = settings(
-    max_examples=int(os.environ.get("APKNEED_FUZZ_EXAMPLES", "120")),
+    max_examples=int(os.environ.get("APKNEED_FUZZ_EXAMPLES", "50")),
     deadline=None,
     derandomize=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
