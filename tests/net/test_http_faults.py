@@ -178,3 +178,13 @@ def test_the_cli_reports_a_bad_server_as_one_line_and_exit_3(httpserver, fault, 
     errors = [line for line in result.stderr.splitlines() if not line.startswith("apkneed: warning: ")]
     assert len(errors) == 1 and errors[0].startswith("apkneed: error: ")
     assert "too many redirects" in errors[0] or "does not decode" in errors[0]
+
+
+def test_a_body_larger_than_the_index_says_is_cut_at_that_size(httpserver, tmp_path):
+    # memory: a server ignoring the range and sending 32 MiB for a 1000-byte file
+    httpserver.expect_request("/f/demo-1.0-py3-none-any.whl").respond_with_data(b"\0" * (32 << 20))
+    with make_client() as client:
+        stream = RangeFile(client, httpserver.url_for("/f/demo-1.0-py3-none-any.whl"), size=1000, retries=0)
+        with pytest.raises(EnvironmentFailure, match="exceeds the 1000-byte limit"):
+            stream.read(10)
+    assert stream.bytes_downloaded == 0

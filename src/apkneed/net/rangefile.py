@@ -252,9 +252,12 @@ class RangeFile(io.RawIOBase):
         self._blocks.clear()
 
     def _get(self, headers: dict[str, str] | None) -> httpx.Response:
+        # Any answer (a range, or the whole file from a server that ignores
+        # ranges) is at most the file's size when the index gave it: a server
+        # sending more is cut there instead of filling memory.
         response = request(
             self._client, "GET", self.url, headers=headers, retries=self._retries,
-            backoff=self._backoff, progress=self._progress, deadline=self._deadline,
+            backoff=self._backoff, progress=self._progress, deadline=self._deadline, max_bytes=self._size,
         )
         self.bytes_downloaded += len(response.content)
         return response

@@ -465,7 +465,8 @@ class PyPIClient:
             cached = self._store.get(file.sha256)
             if cached is not None:
                 return cached
-        response = self._request(file.url, None)
+        # The index's size (when it gives one) bounds the body: more is not the file.
+        response = self._request(file.url, None, max_bytes=file.size)
         if response.status_code != 200:
             raise HTTPStatusFailure(file.url, response.status_code)
         data = response.content
@@ -536,10 +537,10 @@ class PyPIClient:
 
     # -- plumbing ---------------------------------------------------------
 
-    def _request(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
+    def _request(self, url: str, headers: Mapping[str, str] | None, *, max_bytes: int | None = None) -> httpx.Response:
         response = request(
             self._client, "GET", url, headers=headers, retries=self._retries,
-            backoff=self._backoff, progress=self._progress, deadline=self._deadline,
+            backoff=self._backoff, progress=self._progress, deadline=self._deadline, max_bytes=max_bytes,
         )
         self.bytes_downloaded += len(response.content)
         return response
