@@ -33,6 +33,8 @@ Examples:
   apkneed numpy                                       # same as: apkneed plan numpy
   apkneed plan numpy scipy --base python:3.12 --format dockerfile
   apkneed plan -r requirements.txt --alpine v3.16 --arch aarch64 --json
+  apkneed plan -r . --group test                      # a project: [project].dependencies + a PEP 735 group
+  apkneed plan -r uv.lock                             # a lock, planned exactly as locked
   apkneed plan pyyaml --route apk                     # use Alpine's py3-* where it fits
   apkneed plan psycopg2 --explain                     # the evidence behind every apk package
 
@@ -75,7 +77,13 @@ def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options ``plan`` and ``why`` share: requirements, target, index."""
     options = [
         click.option("-r", "--requirement", "requirement_files", multiple=True, metavar="FILE",
-                     type=click.Path(path_type=Path), help="Read requirements from FILE (pip's format; repeatable)."),
+                     type=click.Path(path_type=Path),
+                     help="Read requirements from FILE: pip's format (--hash honoured), a pyproject.toml or project "
+                          "directory, or a lock (uv.lock, pylock.toml: planned as locked). Repeatable."),
+        click.option("--extra", "extras", multiple=True, metavar="NAME",
+                     help="With a pyproject.toml or uv.lock: also the project's extra NAME (repeatable)."),
+        click.option("--group", "groups", multiple=True, metavar="NAME",
+                     help="With a pyproject.toml or uv.lock: also the PEP 735 dependency group NAME (repeatable)."),
         alpine_options,
         click.option("--base", "base_text", metavar="IMAGE",
                      help="alpine (Python from apk) or python:X.Y[-alpine3.Z] (the image's Python)."),
@@ -185,8 +193,12 @@ def compute_plan(
     route_policy: str,
     index_url: str | None,
     prerelease: bool,
+    extras: tuple[str, ...] = (),
+    groups: tuple[str, ...] = (),
 ):
     """Check the inputs (before any network), load the world, run the pipeline."""
+    from apkneed.python.inputs import input_kind
+
     from apkneed.alpine.sources.world import validate_arch
     from apkneed.plan.base import parse_base
     from apkneed.plan.pipeline import check_route_policy, run_plan
@@ -201,13 +213,20 @@ def compute_plan(
         check_base_published(spec, release_for(alpine.release, spec), alpine.arch)
     except InputError as err:
         raise InputError(f"--base {base_text}: {err}") from None
-    request, file_index_url = _read_requirements(
-        requirements, requirement_files, route_policy, alpine.offline, prerelease
-    )
+    requirements, requirement_files = _paths_among(requirements, requirement_files)
+    lock_files = [p for p in requirement_files if input_kind(p) in ("uv.lock", "pylock.toml")]
+    if lock_files and (len(lock_files) > 1 or requirements or len(requirement_files) > 1):
+        raise InputError(f"{lock_files[0]}: a lock is the whole requirement set: give it alone")
+    if not lock_files:
+        request, file_index_url = _read_requirements(
+            requirements, requirement_files, route_policy, alpine.offline, prerelease, extras, groups
+        )
     world = world_from_options(dataclasses.replace(alpine, release=release_for(alpine.release, spec)), warn=warn)
     target, notes = plan_target(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
+    if lock_files:  # its markers are read for the target, known only now
+        request, file_index_url = _read_lock(lock_files[0], target, route_policy, alpine.offline, extras, groups)
     from apkneed.python.config import first_sighting, index_config
 
     config = index_config(index_url or file_index_url)
@@ -225,18 +244,39 @@ def compute_plan(
     return run
 
 
-def _read_requirements(requirements, requirement_files, route_policy, offline, prerelease):
+def _paths_among(requirements: tuple[str, ...], requirement_files: tuple[Path, ...]):
+    """A REQ argument that names a project or lock (``.``, ``./app``, ``uv.lock``) is read as ``-r`` would."""
+    from apkneed.python.locks import is_lock_path
+
+    kept, files = [], list(requirement_files)
+    for text in requirements:
+        path = Path(text)
+        is_project = path.name == "pyproject.toml" or (("/" in text or text in (".", "..")) and path.is_dir())
+        if (is_project or is_lock_path(path)) and path.exists():
+            files.append(path)
+        else:
+            kept.append(text)
+    return tuple(kept), tuple(files)
+
+
+def _read_requirements(requirements, requirement_files, route_policy, offline, prerelease, extras=(), groups=()):
     from packaging.utils import canonicalize_name
 
     from apkneed.plan.pipeline import PlanRequest
-    from apkneed.python.requirements import read_requirements_file
+    from apkneed.python.inputs import read_python_input
 
+    if (extras or groups) and not any(_takes_extras(p) for p in requirement_files):
+        raise InputError("--extra/--group need a pyproject.toml, a project directory or a uv.lock (-r PATH)")
     lines = list(requirements)
     constraints: list[str] = []
     hashes: dict[str, frozenset[str]] = {}
+    origins: dict[str, str] = {}
     index_url = None
     for path in requirement_files:
-        found = read_requirements_file(path)
+        found = read_python_input(
+            path,
+            extras=extras if _takes_extras(path) else (), groups=groups if _takes_extras(path) else (),
+        )
         for note in found.notes:
             warn(note)
         for line in found.requirements:
@@ -244,15 +284,41 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
             if line.sha256:
                 name = canonicalize_name(line.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.sha256
+                origins[name] = f"the --hash values of {line.origin}"
         constraints += [c.text for c in found.constraints]
         index_url = found.index_url or index_url
         prerelease = prerelease or found.prerelease
     if not lines:
         raise InputError("nothing to plan: give requirements (e.g. `apkneed plan numpy`) or -r requirements.txt")
     return (
-        PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline),
+        PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline, hash_origins=origins),
         index_url,
     )
+
+
+def _takes_extras(path: Path) -> bool:
+    from apkneed.python.inputs import input_kind
+
+    return input_kind(path) in ("pyproject", "uv.lock")
+
+
+def _read_lock(path: Path, target, route_policy, offline, extras, groups):
+    """A lock's pins for the target, with its hashes as the only files a plan may pick."""
+    from apkneed.plan.pipeline import PlanRequest
+    from apkneed.python.locks import read_lock
+    from apkneed.python.resolve import Pin
+
+    locked = read_lock(path, python=target.python, arch=target.arch, extras=extras, groups=groups)
+    if not locked.dists:
+        raise InputError(f"{path}: nothing of the lock installs on Python {target.python} {target.arch}")
+    pins = tuple(Pin(d.name, d.version, d.requested_by, d.direct) for d in locked.dists)
+    hashes = {d.name: d.sha256 for d in locked.dists if d.sha256}
+    origins = {d.name: f"the files {d.origin} lists" for d in locked.dists}
+    request = PlanRequest(
+        tuple(f"{d.name}=={d.version}" for d in locked.dists), (), hashes, False, route_policy, offline,
+        locked=pins, hash_origins=origins,
+    )
+    return request, locked.index_url
 
 
 @contextlib.contextmanager

@@ -52,6 +52,7 @@ def gather_facts(
     route_policy: str,
     cache: EvidenceCache | None = None,
     hashes: Mapping[str, frozenset[str]] | None = None,
+    hash_origins: Mapping[str, str] | None = None,
     on_done: Callable[[str], None] | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> Gathered:
@@ -60,11 +61,13 @@ def gather_facts(
         arch=target.arch, python=target.python_tuple, musl_version=".".join(map(str, target.musl))
     )
     hashes = hashes or {}
+    hash_origins = hash_origins or {}
 
     def one(pin: Pin) -> tuple[DistFacts, int]:
         facts, read = _gather_one(
             pin, client=client, python_target=python_target, binary_target=binary_target,
             route_policy=route_policy, cache=cache, allowed=hashes.get(pin.name),
+            allowed_from=hash_origins.get(pin.name, "the --hash values given"),
         )
         if on_done is not None:
             on_done(pin.name)
@@ -80,12 +83,12 @@ def gather_facts(
 
 def _gather_one(
     pin: Pin, *, client, python_target, binary_target: BinaryTarget, route_policy: str,
-    cache: EvidenceCache | None, allowed: frozenset[str] | None,
+    cache: EvidenceCache | None, allowed: frozenset[str] | None, allowed_from: str,
 ) -> tuple[DistFacts, int]:
     files = client.files(pin.name, pin.version)
     sdist_file = _sdist_of(files)
     try:
-        selection = select_file(files, pin.name, pin.version, python_target, allowed_sha256=allowed)
+        selection = select_file(files, pin.name, pin.version, python_target, allowed_sha256=allowed, allowed_from=allowed_from)
     except UnsatisfiableError as exc:
         return DistFacts(pin, None, False, str(exc), has_sdist=sdist_file is not None), 0
     read = 0

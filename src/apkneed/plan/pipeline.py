@@ -3,7 +3,9 @@
 Steps:
 
 1. Resolve the requirement set for the target with uv
-   (:mod:`apkneed.plan.resolution`, remembered for the index pages' lifetime).
+   (:mod:`apkneed.plan.resolution`, remembered for the index pages' lifetime);
+   a lock's pins (``PlanRequest.locked``) are taken as they are, and step 3
+   is skipped for them: a lock is planned as locked.
 2. Gather the facts of every pin (:mod:`apkneed.plan.gather`).
 3. On an Alpine-python base, where the apk route is wanted (``--route apk``:
    every distribution Alpine packages; ``auto``: those without a wheel) and
@@ -27,6 +29,8 @@ reads them from the cache and never builds an HTTP client).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,8 +50,9 @@ from apkneed.plan.makedepends import load_makedepends
 from apkneed.plan.model import ROUTE_POLICIES, Plan
 from apkneed.plan.pep725 import load_virtual_table
 from apkneed.plan.planner import make_plan
-from apkneed.plan.resolution import DEFAULT_MAX_AGE, resolve_cached
+from apkneed.plan.resolution import DEFAULT_MAX_AGE, ResolvedSet, pin_to_json, resolve_cached
 from apkneed.plan.target import PlanTarget
+from apkneed.python.resolve import Pin
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class PlanRequest:
     prerelease: bool = False
     route_policy: str = "auto"
     offline: bool = False
+    #: a lock's pins (uv.lock, pylock.toml): planned as they are, never resolved again
+    locked: tuple[Pin, ...] | None = None
+    #: canonical name -> where its allowed hashes come from ("uv.lock:1062"), for the answer's wording
+    hash_origins: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ def run_plan(
         return clients[0]
 
     def resolve(constraints: tuple[str, ...]):
+        if request.locked is not None:
+            return locked_set(request.locked, max_age)
         return resolve_cached(
             request.requirements, python_version=target.python, arch=target.arch, index_url=index_url,
             constraints=constraints, prerelease=request.prerelease, cache_root=root,
@@ -107,7 +118,9 @@ def run_plan(
         )
 
     def gather(resolved) -> tuple[tuple[DistFacts, ...], int]:
-        key = facts_key(resolved.key, target, request.route_policy, request.hashes)
+        # the hashes' origins are words of the answer ("uv.lock:1062"): a moved file is a new key
+        origins = hashlib.sha256(json.dumps(sorted(request.hash_origins.items())).encode()).hexdigest()
+        key = facts_key(f"{resolved.key}+{origins}", target, request.route_policy, request.hashes)
         cached = load_facts(root, key, now=0.0 if request.offline else time.time())
         if cached is not None:
             return cached, 0
@@ -117,7 +130,7 @@ def run_plan(
             on_resolved(len(resolved.pins))
         gathered = gather_facts(
             resolved.pins, client=client(), target=target, route_policy=request.route_policy,
-            cache=evidence_cache, hashes=request.hashes, on_done=on_pin_done,
+            cache=evidence_cache, hashes=request.hashes, hash_origins=request.hash_origins, on_done=on_pin_done,
         )
         store_facts(root, key, gathered.dists, valid_until=resolved.fresh_until)
         return gathered.dists, gathered.range_bytes
@@ -128,7 +141,7 @@ def run_plan(
         resolved = resolve(request.constraints)
         dists, range_bytes = gather(resolved)
         apk_problem = None
-        if target.python_from_apk:
+        if target.python_from_apk and request.locked is None:  # a lock is planned as locked
             moves = _apk_version_constraints(dists, request.route_policy, target.python, providers)
             if moves:
                 try:
@@ -152,6 +165,13 @@ def run_plan(
         makedepends=LazyMapping(load_makedepends),
     )
     return PlanRun(plan, facts, downloaded, resolved.from_cache)
+
+
+def locked_set(pins: tuple[Pin, ...], max_age: float) -> ResolvedSet:
+    """A lock's pins as a resolution: keyed by the pins themselves, so its facts are cached like any other."""
+    material = json.dumps([pin_to_json(pin) for pin in pins], sort_keys=True)
+    key = "locked-" + hashlib.sha256(material.encode()).hexdigest()
+    return ResolvedSet(pins=pins, from_cache=False, age=0.0, key=key, fresh_until=time.time() + max_age)
 
 
 def check_route_policy(policy: str) -> None:

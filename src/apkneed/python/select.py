@@ -55,6 +55,7 @@ def select_file(
     target: Target,
     *,
     allowed_sha256: frozenset[str] | None = None,
+    allowed_from: str = "the --hash values given",
 ) -> Selection:
     """The file pip would choose for ``name==version`` on ``target`` (module docstring).
 
@@ -91,10 +92,20 @@ def select_file(
             f"{name}=={version}: {_no_candidate_reason(release, wheels, python, target)}"
         )
     if allowed_sha256 is not None:
+        if not any(f.sha256 in allowed_sha256 for f in release):
+            # Not "nothing fits the target": the hashes name no file of this release at all.
+            raise InputError(
+                f"{allowed_from}: no file of {name}=={version} on the index has any of these sha256 values "
+                f"({', '.join(sorted(h[:12] + '...' for h in allowed_sha256))})"
+            )
+        installable = sorted(c[0].filename for c in candidates)
         candidates = [c for c in candidates if c[0].sha256 in allowed_sha256]
         if not candidates:
+            listed = len([f for f in release if f.sha256 in allowed_sha256])
             raise UnsatisfiableError(
-                f"{name}=={version}: no installable file matches the --hash values given"
+                f"{name}=={version}: no file that installs on {target.describe()} matches {allowed_from} "
+                f"({listed} of its files are listed; installable here: {', '.join(installable[:3])}"
+                f"{' ...' if len(installable) > 3 else ''})"
             )
     unyanked = [c for c in candidates if not c[0].yanked]
     pool = unyanked or candidates

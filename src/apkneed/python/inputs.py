@@ -1,0 +1,73 @@
+"""One entry point from a path to what a plan starts from: requirements, or locked pins.
+
+The kinds of file, told apart by name (as pip, uv and PEP 751 name them):
+
+* a directory, or a file named ``pyproject.toml``: the project's
+  requirements (:mod:`apkneed.python.project`), to be resolved;
+* ``uv.lock``, ``pylock.toml``, ``pylock.NAME.toml``: locked pins
+  (:mod:`apkneed.python.locks`), planned as locked, never resolved again;
+* anything else: a pip requirements file (:mod:`apkneed.python.requirements`),
+  with ``--hash`` values kept per requirement.
+
+``--extra``/``--group`` apply to a pyproject.toml or a uv.lock; given with a
+requirements file they are an InputError (pip's format has neither).
+
+API::
+
+    read_python_input(path, *, python=None, arch=None, extras=(), groups=()) -> PythonInput
+        # python ("3.12") and arch ("x86_64") are needed for a lock: its markers are read for them
+    input_kind(path) -> "pyproject" | "uv.lock" | "pylock.toml" | "requirements"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from apkneed.errors import InputError
+from apkneed.python.locks import LockedSet, is_lock_path, read_lock
+from apkneed.python.project import read_pyproject
+from apkneed.python.requirements import RequirementLine, read_requirements_file
+
+
+@dataclass(frozen=True)
+class PythonInput:
+    path: Path
+    kind: str
+    requirements: tuple[RequirementLine, ...] = ()  # to resolve (pyproject, requirements file)
+    constraints: tuple[RequirementLine, ...] = ()
+    locked: LockedSet | None = None  # the pins, as locked (uv.lock, pylock.toml)
+    index_url: str | None = None
+    prerelease: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def input_kind(path: Path) -> str:
+    if path.is_dir() or path.name == "pyproject.toml":
+        return "pyproject"
+    if is_lock_path(path):
+        return "uv.lock" if path.name == "uv.lock" else "pylock.toml"
+    return "requirements"
+
+
+def read_python_input(
+    path: str | Path, *, python: str | None = None, arch: str | None = None, extras: Iterable[str] = (), groups: Iterable[str] = ()
+) -> PythonInput:
+    path = Path(path)
+    extras, groups = tuple(extras), tuple(groups)
+    kind = input_kind(path)
+    if kind == "pyproject":
+        return PythonInput(path, kind, requirements=read_pyproject(path, extras=extras, groups=groups))
+    if kind in ("uv.lock", "pylock.toml"):
+        if python is None or arch is None:
+            raise InputError(f"{path}: a lock is read for a target: give its Python and arch")
+        locked = read_lock(path, python=python, arch=arch, extras=extras, groups=groups)
+        return PythonInput(path, kind, locked=locked, index_url=locked.index_url)
+    if extras or groups:
+        raise InputError(f"{path}: --extra/--group need a pyproject.toml or uv.lock; a requirements file has neither")
+    found = read_requirements_file(path)
+    return PythonInput(
+        path, kind, requirements=found.requirements, constraints=found.constraints,
+        index_url=found.index_url, prerelease=found.prerelease, notes=found.notes,
+    )
