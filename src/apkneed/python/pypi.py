@@ -103,6 +103,9 @@ SIMPLE_ACCEPT = (
 #: sdist archive endings pip accepts, longest first so ".tar.gz" wins over ".gz"
 SDIST_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".txz", ".tar", ".zip")
 DEFAULT_MAX_AGE = 600.0
+#: a project page larger than this is refused (the largest real ones, nightly
+#: builds with thousands of files, are tens of MiB)
+MAX_PAGE_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -438,7 +441,7 @@ class PyPIClient:
         if cached is not None:
             headers.update(revalidation_headers(cached[1]))
         try:
-            response = self._request(url, headers)
+            response = self._request(url, headers, max_bytes=MAX_PAGE_BYTES)
         except EnvironmentFailure as exc:
             if cached is None:
                 raise
@@ -506,7 +509,7 @@ class PyPIClient:
             return unverified_path.read_bytes()
 
         if file.core_metadata:
-            response = self._request(file.url + ".metadata", None)
+            response = self._request(file.url + ".metadata", None, max_bytes=MAX_METADATA_BYTES)
             if response.status_code == 200:
                 data = response.content
                 if file.core_metadata_hashes:
