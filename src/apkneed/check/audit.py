@@ -10,9 +10,9 @@ client). The findings and their rules:
 errors (the build or the image fails)
   ``pip-missing``          pip/pip3 on an Alpine-python stage whose apk world has no
                            ``py3-pip`` and no venv (Alpine's ``python3`` ships no pip)
-  ``pep668``               pip into apk's Python on Alpine >= 3.19 (its ``python3``
-                           is marked EXTERNALLY-MANAGED, aports main/python3 since
-                           3.19) without a venv, ``--break-system-packages``,
+  ``pep668``               pip into apk's Python where its ``python3`` is marked
+                           EXTERNALLY-MANAGED (:mod:`apkneed.plan.pep668`, cited:
+                           from v3.19) without a venv, ``--break-system-packages``,
                            ``PIP_BREAK_SYSTEM_PACKAGES``, ``--target/--prefix/--root``
   ``py3-on-python-image``  ``apk add py3-*`` on a ``python:`` image: those modules go
                            to apk's ``python3``, not the image's ``/usr/local`` Python
@@ -59,9 +59,6 @@ from apkneed.check.walk import PipRun, StageFacts, expand_virtuals, walk_stage
 from apkneed.check.worlds import WorldBook, WorldChoice
 from apkneed.errors import ApkneedError, InputError
 
-#: the first release whose python3 is EXTERNALLY-MANAGED (PEP 668): aports
-#: main/python3/APKBUILD installs the marker since the 3.11 package of v3.19
-PEP668_FIRST_MINOR = 19
 COMPILERS = frozenset({"build-base", "gcc", "g++", "clang", "gfortran", "cargo", "rust", "go"})
 BUILD_TOOLS = COMPILERS | frozenset({
     "make", "cmake", "musl-dev", "linux-headers", "pkgconf", "pkgconfig", "meson", "ninja", "samurai",
@@ -325,14 +322,6 @@ def _pip_available(item: _Stage, run: PipRun) -> bool | None:
     return found
 
 
-def _release_minor(item: _Stage) -> int | None:
-    release = item.release or ""
-    parts = release.lstrip("v").split(".")
-    if len(parts) == 2 and parts[0] == "3" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
 def _check_pip_runs(item: _Stage) -> None:
     for run in item.facts.pip_runs:
         command = run.command
@@ -344,13 +333,14 @@ def _check_pip_runs(item: _Stage) -> None:
                      "or better a venv: python3 -m venv /opt/venv brings its own pip)",
                      f"apk world here: {' '.join(expand_virtuals(run.world, item.facts.virtuals)) or '(base only)'}",
                      _index_evidence(item))
-            minor = _release_minor(item)
+            from apkneed.plan.pep668 import externally_managed, pep668_citation
+
             system_install = run.venv is None and not command.elsewhere and (command.tool == "pip" or command.system)
-            if system_install and minor is not None and minor >= PEP668_FIRST_MINOR and not run.break_system_packages:
+            if system_install and externally_managed(item.release) and not run.break_system_packages:
                 _add(item, run.line, "error", "pep668",
                      f"{command.program} install into apk's python3: Alpine {item.release} marks it "
                      "externally managed (PEP 668), pip refuses with 'externally-managed-environment'",
-                     "aports main/python3 installs /usr/lib/python3.X/EXTERNALLY-MANAGED since Alpine 3.19",
+                     pep668_citation(),
                      "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
         if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
             _add(item, run.line, "error", "uv-no-venv",

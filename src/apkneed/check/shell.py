@@ -65,6 +65,9 @@ def split_commands(script: str, environment: Mapping[str, str] | None = None) ->
     # A comment line inside a continued RUN is dropped by BuildKit already;
     # backslash-newline left by exec-form strings joins lines as the shell does.
     script = script.replace("\\\n", " ")
+    # Parameters with a value expand before word splitting, as in the shell: an unquoted
+    # $BUILD holding "gcc musl-dev" is two words, "$BUILD" one.
+    script = _substitute_known(script, environment)
     lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|()<>")
     lexer.whitespace = " \t\r"  # newlines separate commands
     lexer.wordchars += "$`{}[]@%+,:=^~!*?#"
@@ -108,6 +111,31 @@ def _tokens(lexer: shlex.shlex, script: str):
             return
         # punctuation_chars groups runs like ";;" or "&&" or ">>"; "2>" arrives as "2" then ">"
         yield token
+
+
+def _substitute_known(script: str, environment: Mapping[str, str]) -> str:
+    """``$NAME``/``${NAME}`` with a value in ``environment`` replaced, outside single quotes."""
+    out: list[str] = []
+    i, quote = 0, None
+    while i < len(script):
+        char = script[i]
+        if char == "\\" and quote != "'":
+            out.append(script[i:i + 2])
+            i += 2
+            continue
+        if char in "'\"" and quote in (None, char):
+            quote = None if quote == char else char
+        elif char == "$" and quote != "'":
+            match = _VAR_RE.match(script, i)
+            if match:
+                name = match.group(1) or match.group(2)
+                if name in environment:
+                    out.append(environment[name])
+                    i = match.end()
+                    continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _merge_substitutions(tokens: list[str]) -> list[str]:
@@ -172,8 +200,9 @@ def _expand(word: str, environment: Mapping[str, str]) -> tuple[str, bool]:
         name = match.group(1) or match.group(2)
         if name not in environment:
             bad = True
-            return match.group(0)
-        return environment[name]
+        # a known name was expanded before splitting (_substitute_known); one still here
+        # was single-quoted: a literal "$NAME"
+        return match.group(0)
 
     expanded = _VAR_RE.sub(value, word)
     if "$" in expanded.replace("$$", "") and not bad:

@@ -1,0 +1,101 @@
+"""The rules of apkneed check on small Dockerfiles, against the real v3.16 index and real PyPI files.
+
+psycopg2 2.9.13 publishes no Linux wheel: pip builds it against libpq-dev and
+it needs libpq at run time (tests/plan/test_plan_scientific.py reads that from
+the sdist and the cited build knowledge). On v3.16 ``postgresql-dev`` is a
+name provided by postgresql14-dev, whose dependencies hold libpq-dev and so
+libpq: deleting the build group takes libpq with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from check_helpers import codes
+
+PY = "FROM python:3.10-alpine3.16\n"
+
+
+@pytest.fixture()
+def check_text(tmp_path, run_check, v316_index_path):
+    def run(text: str, *args: str):
+        (tmp_path / "Dockerfile").write_text(text)
+        return run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64", *args)
+
+    return run
+
+
+def test_libpq_deleted_with_the_build_group(check_text):
+    status, report, _ = check_text(PY + (
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev postgresql-dev \\\n"
+        " && pip install --no-cache-dir psycopg2==2.9.13 \\\n"
+        " && apk del .build-deps\n"
+    ))
+    assert status == 1
+    assert codes(report) == [(2, "error", "runtime-library-missing")]
+    (finding,) = [f for f in report["findings"] if f["code"] == "runtime-library-missing"]
+    assert finding["message"].startswith("libpq is needed at run time (psycopg2)") and "after apk del" in finding["message"]
+
+
+def test_libpq_kept_is_fine(check_text):
+    status, report, _ = check_text(PY + (
+        "RUN apk add --no-cache libpq \\\n"
+        " && apk add --no-cache --virtual .build-deps gcc musl-dev libpq-dev \\\n"
+        " && pip install --no-cache-dir psycopg2==2.9.13 \\\n"
+        " && apk del .build-deps\n"
+    ))
+    assert (status, codes(report)) == (0, [])
+
+
+def test_multi_stage_venv_copied_without_libpq(check_text):
+    builder = (
+        "FROM python:3.10-alpine3.16 AS build\n"
+        "RUN apk add --no-cache build-base libpq-dev\n"
+        "RUN python -m venv /venv\n"
+        "ENV PATH=/venv/bin:$PATH\n"
+        "RUN pip install --no-cache-dir psycopg2==2.9.13\n"
+    )
+    status, report, _ = check_text(builder + "FROM python:3.10-alpine3.16\nCOPY --from=build /venv /venv\n")
+    assert status == 1
+    assert codes(report) == [(7, "error", "runtime-library-missing")]
+    status, report, _ = check_text(
+        builder + "FROM python:3.10-alpine3.16\nRUN apk add --no-cache libpq gcc\nCOPY --from=build /venv /venv\n"
+    )
+    assert status == 0
+    assert codes(report) == [(7, "warning", "dev-in-final-stage")]
+
+
+def test_py3_packages_on_a_python_image_and_no_binary(check_text):
+    status, report, _ = check_text(PY + (
+        "RUN apk add --no-cache py3-yaml\n"
+        "RUN pip install --no-cache-dir --no-binary pyyaml pyyaml==6.0.3\n"
+    ))
+    assert status == 1
+    assert codes(report) == [(2, "error", "py3-on-python-image"), (3, "warning", "avoidable-source-build")]
+
+
+def test_names_the_release_does_not_have_get_their_replacements(tmp_path, run_check, v321_indexes):
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\nRUN apk add --no-cache python-dev py-numpy\n")
+    status, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 1
+    found = sorted(f["message"] for f in report["findings"] if f["code"] == "apk-no-such-package")
+    assert len(found) == 2
+    assert found[0].startswith("apk add py-numpy:") and found[0].endswith("; use py3-numpy")
+    assert found[1].startswith("apk add python-dev:") and found[1].endswith("; use python3-dev")
+
+
+def test_arg_env_and_stage_names_are_followed(check_text):
+    status, report, _ = check_text(
+        "ARG PY=3.10\nARG ALPINE=3.16\nFROM python:${PY}-alpine${ALPINE} AS base\n"
+        "ENV BUILD=\"gcc musl-dev\"\n"
+        "FROM base\nRUN apk add --no-cache $BUILD && pip install --no-cache-dir pyyaml==6.0.3\n"
+    )
+    assert [s["image"] for s in report["stages"]] == ["python:3.10-alpine3.16", "base"]
+    assert codes(report) == [(6, "warning", "unneeded-package")]
+    assert status == 0
+
+
+def test_not_understood_is_reported_never_guessed(check_text):
+    status, report, _ = check_text(PY + "RUN for p in numpy pandas; do pip install $p; done\n")
+    assert status == 0
+    (finding,) = [f for f in report["findings"] if f["code"] == "not-understood"]
+    assert finding["line"] == 2 and finding["severity"] == "info" and "$p" in finding["message"]
