@@ -26,8 +26,9 @@ a package named ``py3-<name>`` (PEP 503), or ``py3-<name>`` without a
 an import name of the distribution. A match is **confirmed** when the
 package's ``py3.X:`` modules share a name with the distribution's import
 names, or its ``U:`` URL is one of the URLs the sdist's PKG-INFO (PyPI's
-metadata) names; an exact ``py3-<name>`` with nothing known against it is
-accepted "by name". Anything else is reported as unconfirmed and not used.
+metadata) names. A name alone is not enough (PyPI's ``icu`` 0.0.1 is not
+Alpine's ``py3-icu``, PyICU): anything else is reported as unconfirmed and
+not used.
 
 The ``-dev`` look-up scans the index once per provider map (an origin ->
 ``-dev`` packages table), so planning many distributions costs one pass.
@@ -127,29 +128,34 @@ def match_alpine_build(
     modules = set(import_names)
     urls = {normalised_url(url) for url in project_urls if url}
     urls.discard("")
-    candidates: dict[str, tuple[Package, bool]] = {}  # name -> (package, exact name)
+    candidates: dict[str, Package] = {}
     names = [f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in _stripped(canonical)]
-    for index, name in enumerate(dict.fromkeys(names)):
+    for name in dict.fromkeys(names):
         for provider in providers.providers(name):
             if provider.package.name == name:
-                candidates.setdefault(name, (provider.package, index == 0))
+                candidates.setdefault(name, provider.package)
     for module in sorted(modules):
         for package in _module_providers(providers).get(module, ()):
-            candidates.setdefault(package.name, (package, False))
+            candidates.setdefault(package.name, package)
     unconfirmed: list[str] = []
     ranked: list[tuple[int, str, Package, str]] = []
-    for name, (package, exact) in candidates.items():
+    for name, package in candidates.items():
         provided = _modules_of(package)
         shared = sorted(provided & modules)
+        url = normalised_url(package.url) if package.url else ""
+        evidence = []
         if shared:
-            ranked.append((0, name, package, f"provides py3 module {shared[0]}"))
-        elif package.url and normalised_url(package.url) in urls:
-            ranked.append((1, name, package, f"U: {package.url} is a project URL on PyPI"))
-        elif exact and not (modules and provided):
-            ranked.append((2, name, package, f"named {name}"))
-        else:
+            evidence.append(f"provides py3 module {shared[0]}")
+        if url and (url in urls or url in _pypi_urls(canonical)):
+            evidence.append(f"U: {package.url} is a project URL on PyPI")
+        if not evidence:
+            # a name alone is not enough: PyPI's "icu" is not Alpine's py3-icu (PyICU)
             why = "its modules differ" if modules and provided else "no shared module or URL"
             unconfirmed.append(f"{package.name}-{package.version} ({why})")
+            continue
+        exact = name == f"py3-{canonical}"
+        # most evidence first: brotli's py3-brotli (URL and name) before py3-brotlipy (a shared module)
+        ranked.append((-(len(evidence) + exact), name, package, " and ".join(evidence)))
     if not ranked:
         return BuildMatch(None, unconfirmed=tuple(unconfirmed))
     ranked.sort(key=lambda item: (item[0], item[1]))
@@ -243,6 +249,12 @@ def normalised_url(url: str) -> str:
     if text.endswith(".git"):
         text = text[:-4]
     return text
+
+
+def _pypi_urls(canonical: str) -> set[str]:
+    """The addresses of the project's own PyPI page (an APKBUILD's url= may name it)."""
+    return {normalised_url(f"https://{host}/{path}/{canonical}") for host in ("pypi.org", "pypi.python.org")
+            for path in ("project", "pypi")}
 
 
 def _stripped(canonical: str) -> list[str]:

@@ -56,7 +56,7 @@ from apkneed import __version__, tomlfile
 from apkneed.binary.zipread import MemberError, ZipError, open_zip
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure, InputError
-from apkneed.python.sdist_build import Clue, build_member_cap, read_clues
+from apkneed.python.sdist_build import Clue, build_member_cap, in_build_tree, read_clues
 
 if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
     from apkneed.binary.policy import Target as BinaryTarget
@@ -491,6 +491,8 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
     languages: dict[str, int] = {}
     markers: list[str] = []
     for name in entries.names:
+        if root and not in_build_tree(name, root):
+            continue  # tests, docs, other platforms and vendored trees say nothing about this build
         suffix = posixpath.splitext(name)[1].lower()
         language = LANGUAGE_SUFFIXES.get(suffix)
         if language:
@@ -549,17 +551,23 @@ def _evidence_from(entries: _Entries, filename: str, limits: SdistLimits) -> Sdi
 
 
 def package_dirs(member_names: Iterable[str], root: str) -> tuple[str, ...]:
-    """Import packages of an sdist without top_level.txt: ``<root>/X/__init__.py`` or ``<root>/src/X/__init__.py``."""
-    found: dict[str, None] = {}
+    """Import packages of an sdist without top_level.txt: the outermost directories with an
+    ``__init__.py`` (``<root>/X``, ``<root>/src/X``, ``<root>/lib/X``, ``<root>/python/X``...),
+    at most three levels down, outside tests, docs and vendored trees."""
+    packages = set()
     for name in member_names:
         parts = name.split("/")
-        if parts[0] != root or parts[-1] not in ("__init__.py", "__init__.pyi"):
+        if parts[0] != root or parts[-1] not in ("__init__.py", "__init__.pyi") or not 3 <= len(parts) <= 5:
             continue
-        inner = parts[1:-1]
-        if inner[:1] == ["src"]:
-            inner = inner[1:]
-        if len(inner) == 1 and inner[0].isidentifier() and inner[0] not in ("tests", "test", "docs", "examples"):
-            found.setdefault(inner[0], None)
+        if in_build_tree(name, root):
+            packages.add("/".join(parts[1:-1]))
+    found: dict[str, None] = {}
+    for package in sorted(packages):
+        parent = package.rpartition("/")[0]
+        top = package.rpartition("/")[2]
+        if parent in packages or not top.isidentifier():
+            continue  # a subpackage
+        found.setdefault(top, None)
     return tuple(sorted(found))
 
 

@@ -35,8 +35,11 @@ API::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+from packaging.utils import canonicalize_name
 
 from apkneed.errors import InputError
 from apkneed.plan.evidence import SdistEvidence
@@ -65,6 +68,9 @@ CMAKE_MODULES = {
     "gmp": "gmp", "mpfr": "mpfr", "icu": "icu-uc", "libffi": "libffi", "ffi": "libffi", "pcre2": "libpcre2-8",
     "x11": "x11", "opengl": "gl", "glew": "glew", "sdl2": "sdl2", "gtest": "gtest",
 }
+#: meson/pkg-config names of a BLAS or LAPACK: the interface/blas virtual (Alpine builds against OpenBLAS)
+BLAS_NAMES = frozenset({"blas", "lapack", "cblas", "lapacke", "openblas", "scipy-openblas", "scipy-openblas64",
+                        "flexiblas", "mkl", "mkl-sdl", "accelerate", "blis"})
 #: rust-sys crates whose C library has another name
 RUST_SYS = {"openssl-sys": "openssl", "libgit2-sys": "libgit2", "libz-sys": "zlib", "libsqlite3-sys": "sqlite3",
             "bzip2-sys": "bzip2", "zstd-sys": "libzstd", "lzma-sys": "liblzma", "libssh2-sys": "libssh2",
@@ -127,6 +133,8 @@ def infer_needs(
         if group is not None:
             taken_groups.add(group)
         explained = True
+        if any(_is_python_package(name, table) for name in mapping.build):
+            continue  # pc:numpy is py3-numpy-dev: pip's build isolation supplies Python-level dependencies
         needs += _mapping_needs(dist, mapping, chain_root)
     if runtime_tried and not runtime_found:
         names = ", ".join(sorted({c.name for c in runtime_tried}))
@@ -136,7 +144,11 @@ def infer_needs(
         unknown += soft
     elif soft:
         problems.append(f"{dist}: " + "; ".join(soft) + " (other libraries of the build are found: left out)")
-    headers = [c for c in sdist.clues if c.kind == "header" and not linux_header(c.name)]
+    supplied = {canonicalize_name(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0]) for r in sdist.build_requires}
+    headers = [
+        c for c in sdist.clues
+        if c.kind == "header" and not linux_header(c.name) and canonicalize_name(c.name.split("/")[0]) not in supplied
+    ]  # <cppy/cppy.h> comes with the cppy build requirement
     if headers and not explained:
         shown = ", ".join(f"<{c.name}>" for c in headers[:4]) + (f" (+{len(headers) - 4} more)" if len(headers) > 4 else "")
         unknown.append(f"its sources include {shown} ({headers[0].where}), which it does not ship and no build file explains")
@@ -152,6 +164,13 @@ def infer_needs(
             + (f"; needs {', '.join(found)}" if found else "")
         )
     return Inference(tuple(needs), compiled, tuple(reasons), tuple(unknown), tuple(problems))
+
+
+def _is_python_package(name: str, table: ProviderTable) -> bool:
+    package = next((p for p in table.get(name, ()) if p.name == name), None)
+    if package is None:
+        return False
+    return name.startswith("py3-") or any(d.name == "python3" for d in package.depends) and not name.endswith("-dev")
 
 
 def _languages(sdist: SdistEvidence) -> list[str]:
@@ -173,6 +192,8 @@ def _language_evidence(sdist: SdistEvidence) -> str:
 
 def _map_clue(clue: Clue, table: ProviderTable, virtuals) -> AlpineMapping | None:
     if clue.kind == "pkg-config":
+        if clue.name.lower() in BLAS_NAMES:
+            return _map_virtual_key("interface/blas", table, virtuals)
         return _map(clue.name, "host", table, virtuals)
     if clue.kind == "library":
         return _map(clue.name[3:] if clue.name.startswith("lib") and len(clue.name) > 3 else clue.name, "host", table, virtuals)
@@ -195,6 +216,11 @@ def _map_clue(clue: Clue, table: ProviderTable, virtuals) -> AlpineMapping | Non
         name = RUST_SYS.get(clue.name, clue.name.removesuffix("-sys"))
         return _map(name, "host", table, virtuals)
     return None
+
+
+def _map_virtual_key(key: str, table: ProviderTable, virtuals) -> AlpineMapping | None:
+    mapping = map_requirement(parse_external_requirement(f"dep:virtual/{key}"), "host", table, virtuals)
+    return mapping if mapping.mapped else None
 
 
 def _map(name: str, role: str, table: ProviderTable, virtuals, *, only_cmd: bool = False) -> AlpineMapping | None:

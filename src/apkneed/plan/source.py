@@ -219,7 +219,8 @@ def _from_alpine(
     """
     build = match.build
     assert build is not None
-    aport = makedepends_for(makedepends, build.repository, build.origin)
+    # An aport that is a C library's (apache-arrow, gdal) lists what builds the library, not its binding.
+    aport = makedepends_for(makedepends, build.repository, build.origin) if build.origin == build.package else None
     if not build.compiled and aport is None:
         return None
     origin = f"Alpine's build: {build.citation}, matched by {match.how}"

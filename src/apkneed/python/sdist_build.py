@@ -36,11 +36,13 @@ headers: what they include is not what an Alpine build compiles.
 API::
 
     build_member_cap(name, root) -> int          # 0: not worth reading
+    in_build_tree(name, root) -> bool            # not another platform's, a test's or vendored
     read_clues(texts, member_names, root) -> tuple[Clue, ...]
 """
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
 from dataclasses import dataclass
@@ -75,14 +77,17 @@ avxintrin avx2intrin arm_neon arm_acle mm_malloc intrin
 _SYSTEM_DIRS = ("sys/", "netinet/", "netinet6/", "arpa/", "net/", "netpacket/", "bits/", "scsi/sg.h")
 _LINUX_DIRS = ("linux/", "asm/", "asm-generic/", "mtd/", "rdma/", "sound/", "video/", "xen/", "drm/", "misc/")
 _PYTHON_DIRS = ("numpy/", "pybind11/", "nanobind/", "internal/", "cpython/", "Python/")
-_PYTHON_HEADERS = re.compile(r"^([a-z]+object|patchlevel|config|Python|structmember|frameobject|pythread|longintrepr|datetime|marshal|"
+_PYTHON_HEADERS = re.compile(r"^([a-z]+object|patchlevel|config|abstract|codecs|pyerrors|errcode|token|graminit|"
+                             r"parsetok|asdl|ast|compile|symtable|import|sysmodule|pystate|osdefs|ucnhash|"
+                             r"pyport|pymath|pymem|structseq|Python-ast|node|bitset|grammar|Python|structmember|frameobject|pythread|longintrepr|datetime|marshal|"
                              r"pythoncapi_compat|py[A-Za-z_]*|Py[A-Za-z_]*|ceval|code|opcode|node|grammar|"
                              r"traceback|bytesobject|methodobject|descrobject|genobject|unicodeobject)\.h$")
 _OTHER_OS = re.compile(r"^(windows|winsock2?|ws2\w*|wincrypt|winbase|winnt|winreg|winerror|windef|shlobj|shellapi|"
+                       r"shobjidl|commctrl|objbase|unixlib|arm_sve|"
                        r"tchar|io|process|direct|conio|crtdbg|objbase|versionhelpers|iphlpapi|psapi|tlhelp32|"
                        r"mach/.*|mach-o/.*|CoreFoundation/.*|IOKit/.*|libkern/.*|Carbon/.*|Cocoa/.*|Security/.*|"
-                       r"kvm|libproc|sys/sysctl|devstat|libutil|sys/user|procfs|kstat|sys/proc_info|OS|ieeefp|"
-                       r"emscripten.*|android/.*)(\.h)?$")
+                       r"kvm|libproc|sys/sysctl|devstat|libutil|sys/user|procfs|kstat|sys/proc_info|OS|ieeefp|stdafx|dev/.*|"
+                       r"emscripten.*|android/.*)(\.h)?$", re.IGNORECASE)
 
 # ------------------------------------------------------------------- patterns ----
 _STRING = r"""(?:'([^'\\\n]{1,200})'|"([^"\\\n]{1,200})")"""
@@ -100,7 +105,7 @@ _CMAKE_FIND_PACKAGE = re.compile(r"\bfind_package\s*\(\s*([A-Za-z0-9_+.-]+)([^)]
 _CMAKE_FIND_LIBRARY = re.compile(r"\bfind_library\s*\(\s*[A-Za-z0-9_]+\s+(?:NAMES\s+)?([A-Za-z0-9_+.-]+)", re.IGNORECASE)
 _CMAKE_PKG = re.compile(r"\bpkg_(?:check|search)_modules?\s*\(\s*[A-Za-z0-9_]+([^)]{0,300})\)", re.IGNORECASE)
 _CMAKE_LINK = re.compile(r"\btarget_link_libraries\s*\(([^)]{0,600})\)", re.IGNORECASE)
-_INCLUDE = re.compile(r"""^\s*#\s*include\s*[<"]([^>"\s]{1,120})[>"]""", re.MULTILINE)
+_INCLUDE = re.compile(r"""^\s*#\s*include\s*(?:<([^>\s]{1,120})>|"([^"/\s]{1,120}\.h(?:pp)?)")""", re.MULTILINE)
 _INCLUDE_IN_STRING = re.compile(r"""#\s*include\s*[<"]([^>"\s\\]{1,120})[>"]""")
 _CYTHON_EXTERN = re.compile(r"""^\s*cdef\s+extern\s+from\s+[<"']([^>"'\s]{1,120})[>"']""", re.MULTILINE)
 _FIND_LIBRARY = re.compile(r"\bfind_library\(\s*" + _STRING)
@@ -149,6 +154,13 @@ class Clue:
         return f"{self.file}:{self.line}"
 
 
+def in_build_tree(name: str, root: str) -> bool:
+    """Is ``name`` outside other platforms', tests', docs' and vendored trees?"""
+    parts = name.split("/")
+    inner = "/".join(parts[1:-1]) if parts[0] == root else "/".join(parts[:-1])
+    return not (inner and _SKIP_DIR_RE.search(inner + "/"))
+
+
 def build_member_cap(name: str, root: str) -> int:
     """How many bytes of member ``name`` are worth reading (0: none)."""
     parts = name.split("/")
@@ -176,7 +188,8 @@ def read_clues(texts: Mapping[str, bytes], member_names: Iterable[str], root: st
         base = posixpath.basename(name)
         suffix = posixpath.splitext(base)[1].lower()
         if base in ("setup.py", "setup.cfg") or (suffix == ".py" and _looks_like_build_code(relative, text)):
-            clues += _python_build_clues(relative, text, cfg=base == "setup.cfg")
+            clues += [c for c in _python_build_clues(relative, text, cfg=base == "setup.cfg")
+                      if c.kind != "header" or not _is_shipped(c.name, shipped)]
         if suffix == ".py":
             clues += _runtime_clues(relative, text)
         if base == "meson.build":
@@ -288,7 +301,7 @@ def _meson_clues(file: str, text: str) -> list[Clue]:
         lowered = name.lower()
         if lowered == "openmp":
             clues.append(Clue("openmp", "openmp", file, number, optional))
-        elif lowered in ("python", "python3", "threads", "numpy", "pybind11", "nanobind", "dl", "cython", "py3", "dep_py", ""):
+        elif lowered in _MESON_SPECIAL or lowered in LIBC_LIBRARIES:
             continue
         else:
             clues.append(Clue("pkg-config", name, file, number, optional))
@@ -303,6 +316,10 @@ def _meson_clues(file: str, text: str) -> list[Clue]:
     return clues
 
 
+#: meson dependency() names that are not pkg-config modules on Linux (meson's special dependencies,
+#: Python's own, or musl's: iconv and intl are in libc)
+_MESON_SPECIAL = frozenset({"python", "python3", "threads", "numpy", "pybind11", "nanobind", "dl", "cython", "py3",
+                            "dep_py", "", "appleframeworks", "blocks", "intl", "iconv", "cuda", "valgrind"})
 _CMAKE_BUILTIN_PACKAGES = frozenset({
     "python", "python3", "pythoninterp", "pythonlibs", "pythonextensions", "threads", "pybind11", "nanobind",
     "pkgconfig", "cython", "numpy", "git", "doxygen", "gtest", "googletest", "catch2", "sphinx", "skbuild",
@@ -366,6 +383,8 @@ def _shipped_headers(member_names: Iterable[str], root: str) -> frozenset[str]:
     shipped: set[str] = set()
     for name in member_names:
         parts = name.split("/")[1:] if name.startswith(root + "/") else name.split("/")
+        if parts and parts[-1].endswith(".in"):
+            parts[-1] = parts[-1][:-3]  # h3api.h.in: a header the build generates
         for start in range(len(parts)):
             shipped.add("/".join(parts[start:]))
     return frozenset(shipped)
@@ -374,8 +393,8 @@ def _shipped_headers(member_names: Iterable[str], root: str) -> frozenset[str]:
 def _header_clues(file: str, text: str, pattern: re.Pattern[str], shipped: frozenset[str]) -> list[Clue]:
     clues = []
     for match in pattern.finditer(text):
-        header = match.group(1)
-        if header in shipped or posixpath.basename(header) in shipped and "/" not in header:
+        header = match.group(1) or match.group(match.lastindex or 1)
+        if _is_shipped(header, shipped):
             continue
         if header == "omp.h":
             if "Generated by Cython" in text[:300]:
@@ -386,6 +405,10 @@ def _header_clues(file: str, text: str, pattern: re.Pattern[str], shipped: froze
             continue
         clues.append(Clue("header", header, file, text.count("\n", 0, match.start()) + 1))
     return clues
+
+
+def _is_shipped(header: str, shipped: frozenset[str]) -> bool:
+    return header in shipped or ("/" not in header and posixpath.basename(header) in shipped)
 
 
 def _is_system_header(header: str) -> bool:
@@ -413,8 +436,19 @@ def _quoted(text: str) -> list[str]:
 def _pc_name(name: str) -> bool:
     if name.isupper() or re.fullmatch(r"[A-Z0-9_]+", name):
         return False  # an environment variable (PKG_CONFIG, FOO_CFLAGS), not a module
+    if _is_encoding(name) or name.lower() in LIBC_LIBRARIES or name[:1].isdigit():
+        return False  # a codec, libc, or a version number ("2.8.0") next to the call
     return not name.startswith("-") and bool(_NAME_RE.match(_strip_version(name))) \
         and name.lower() not in ("pkg-config", "pkgconfig") and name.lower() not in _NOT_PC_NAMES
+
+
+def _is_encoding(name: str) -> bool:
+    """``iso8859-1``, ``utf-8``, ``cp1252``: a codec name next to a pkg-config call is not a module."""
+    try:
+        codecs.lookup(name)
+    except (LookupError, ValueError):
+        return False
+    return True
 
 
 def _strip_version(name: str) -> str:
@@ -423,6 +457,8 @@ def _strip_version(name: str) -> str:
 
 def _library_name(name: str) -> bool:
     lowered = name.lower()
+    if re.fullmatch(r"[A-Z0-9_]+", name) and "_" in name:
+        return False  # an environment variable or constant (UJSON_BUILD_DC_LIBS), not a library
     return bool(_NAME_RE.match(name)) and lowered not in LIBC_LIBRARIES and lowered not in _NOT_LIBRARY_WORDS \
         and lowered not in OTHER_OS_LIBRARIES \
         and not name.endswith((".py", ".c", ".h", ".txt", ".cfg")) and not name.startswith("-")
