@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apkneed.errors import ApkneedError
 from apkneed.plan.evidence import SdistLimits, read_sdist
 from apkneed.python.pypi import PyPIClient
 from apkneed.python.sdist_build import SOURCE_CAP, build_member_cap, read_clues
@@ -164,9 +165,12 @@ def test_enormous_setup_py_and_source_budget():
 
 
 def test_zip_sdist_with_odd_members():
-    # a "../" name, a directory entry, and a bzip2 member whose data is damaged
+    # a "../" name is refused whole, in one line
+    climbing = _zip({**SEED, "p-1/../escape.c": b"#include <evil.h>\n"})
+    with pytest.raises(ApkneedError, match="escapes the archive"):
+        read_sdist(climbing, "p-1.zip")
+    # a directory entry and a bzip2 member whose data is damaged: the rest still counts
     members = dict(SEED)
-    members["p-1/../escape.c"] = b"#include <evil.h>\n"
     members["p-1/dir/"] = b""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
