@@ -227,3 +227,13 @@ def test_a_kernel_figure_outside_physics_is_discarded_too():
                          KNOWLEDGE.clock_band)
     assert [f.source for f in peak.frequencies] == ["model name"]
     assert "/proc/cpuinfo MHz of 25000.00 GHz discarded: outside physics" in "\n".join(peak.assumptions())
+
+
+def test_peak_check_names_the_cause_by_the_peaks_basis():
+    cpu = facts(SMT_PAIR, "x86_64")
+    above = [{"op": "dgemm", "threads": 1, "n": 1024, "gflops": 90.0}]
+    fma = estimate_peak(cpu, KNOWLEDGE.vector_units, Measured(fma_gflops=60.0, fma_vector_doubles=8),
+                        KNOWLEDGE.clock_chains, KNOWLEDGE.clock_band)
+    assert "(measured FMA throughput): the FMA kernel's runs were all slowed" in check_against(fma, above)
+    clock = estimate_peak(cpu, KNOWLEDGE.vector_units)  # 80 GFLOP/s from the model name
+    assert "(clock x FLOPs per cycle): the clock figure is too low" in check_against(clock, above)

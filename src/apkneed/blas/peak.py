@@ -318,6 +318,7 @@ def check_against(peak: Peak, rows: list[dict]) -> str | None:
     best = max(single, key=lambda r: r["gflops"])
     if best["gflops"] <= per_core:
         return None
+    why = ("the FMA kernel's runs were all slowed (preempted or throttled)" if peak.basis == BASIS_FMA
+           else "the clock figure is too low, or the vector unit is wider than assumed")
     return (f"dgemm reached {best['gflops']:.1f} GFLOP/s on 1 thread (n={best['n']}), above the per-core peak "
-            f"of {per_core:.1f} ({peak.basis}): the clock figure is too low, or the vector unit is wider "
-            "than assumed; read the percentages of peak as upper bounds")
+            f"of {per_core:.1f} ({peak.basis}): {why}; read the percentages of peak as upper bounds")
