@@ -153,3 +153,16 @@ def test_a_huge_sparse_member_of_a_tar_gz_root_is_streamed(tmp_path, builds):
     assert [w.path for w in report.wrong_libc] == ["/usr/lib/huge.so"]  # read, through the stream
     assert report.elf_files >= 3  # the loader, app-z, libz: read through the same streams
     assert peak < 64 << 20
+
+
+def test_a_root_archive_with_too_many_members_is_refused(tmp_path, monkeypatch):
+    # tarfile keeps every header: a small .tar.gz of millions of empty members filled memory
+    import apkneed.scan.rootfs as rootfs_module
+
+    monkeypatch.setattr(rootfs_module, "MAX_TAR_MEMBERS", 100)
+    archive = tmp_path / "many.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for index in range(101):
+            tar.addfile(tarfile.TarInfo(f"usr/share/{index}"))
+    code, _, err = _plain(archive)
+    assert code == 2 and "more than 100 members; refused" in err

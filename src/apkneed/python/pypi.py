@@ -268,6 +268,8 @@ def _absolute(page_url: str, url: str) -> str:
 
 #: a METADATA larger than this is refused: real ones, long READMEs included, stay under 1 MiB
 MAX_METADATA_BYTES = 16 << 20
+#: members of an sdist read before its PKG-INFO is found (plan.evidence reads at most as many)
+MAX_SDIST_MEMBERS = 200_000
 
 
 def wheel_metadata_bytes(stream: BinaryIO, filename: str, project: str) -> bytes:
@@ -326,7 +328,9 @@ def sdist_metadata_bytes(data: bytes, filename: str) -> bytes:
         raise EnvironmentFailure(f"{filename}: no PKG-INFO in the sdist")
     try:
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            for member in archive:
+            for count, member in enumerate(archive, start=1):
+                if count > MAX_SDIST_MEMBERS:  # tarfile keeps every header it has read
+                    raise EnvironmentFailure(f"{filename}: more than {MAX_SDIST_MEMBERS} members before PKG-INFO; refused")
                 if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
                     if member.size > MAX_METADATA_BYTES:
                         raise EnvironmentFailure(

@@ -48,6 +48,8 @@ from apkneed.errors import InputError
 
 FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
 
+#: a root archive with more members than this is refused (a large image holds ~200,000)
+MAX_TAR_MEMBERS = 2_000_000
 #: how much of a compressed tar's member is kept in memory: its head, where an ELF
 #: file's headers and dynamic section are; the rest is streamed (HeadCachedStream)
 MEMBER_HEAD_BYTES = 4 << 20
@@ -323,6 +325,17 @@ def build_tar_tree(members: Iterable[tarfile.TarInfo]) -> _TarTree:
     return tree
 
 
+def _members(tar: tarfile.TarFile, path: Path) -> list[tarfile.TarInfo]:
+    """The archive's members, refused past MAX_TAR_MEMBERS (tarfile keeps every
+    header in memory; a few MiB of gzip can hold millions of empty ones)."""
+    members = []
+    for member in tar:
+        if len(members) >= MAX_TAR_MEMBERS:
+            raise InputError(f"{path}: more than {MAX_TAR_MEMBERS} members; refused")
+        members.append(member)
+    return members
+
+
 class _TarMemberStream(HeadCachedStream):
     """A member of a compressed tar: the head in memory (counted when it was
     read), the rest streamed and counted; archive errors become OSError,
@@ -349,7 +362,7 @@ class TarRoot:
         self.counter = ReadCounter()
         try:
             self._tar = tarfile.open(path, "r:*")
-            tree = build_tar_tree(self._tar.getmembers())
+            tree = build_tar_tree(_members(self._tar, path))
         except (*_TAR_FAILURES, OSError) as exc:
             raise InputError(f"{path}: not a readable tar archive ({exc})") from None
         self._tree = tree
