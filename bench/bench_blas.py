@@ -136,6 +136,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=2, help="--compare runs; the best figure of each is kept")
     parser.add_argument("--json-out", type=Path, help="write every report to this file")
+    parser.add_argument("--quick-only", action="store_true",
+                        help="only step 1: time `--bench quick` and check the peak and the 1-thread dgemm")
     args = parser.parse_args()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
@@ -159,6 +161,14 @@ def main() -> None:
     for row in quick["benchmark"]["results"]:
         print(f"| {row['label']} | {row['n']} | {row['threads']} | {row['gflops']:.1f} | "
               f"{row['fraction_of_peak']:.0%} |")
+
+    if args.quick_only:
+        rows = [r for r in quick["benchmark"]["results"] if r["op"] == "dgemm" and r["threads"] == 1 and r["n"] >= 1024]
+        for row in rows:
+            print(f"1-thread OpenBLAS dgemm n={row['n']}: {row['gflops']:.1f} GFLOP/s = {row['fraction_of_peak']:.0%} "
+                  f"of the peak (goal 50-100 %): {'PASS' if 0.5 <= row['fraction_of_peak'] <= 1.0 else 'FAIL'}")
+        print(f"\nload average after: {load_average()}")
+        return
 
     reports = []
     for index in range(args.repeat):
