@@ -163,3 +163,10 @@ def test_every_world_json_carries_its_repositories(isolated_cache, v316_index_pa
         "index": f"--index {v316_index_path}",
     }
     assert data["provides"]["libz.so.1"][0]["name"] == "zlib" and data["not_found"] == []
+
+
+def test_scan_json_carries_the_world_it_named_packages_from(isolated_cache, v316_index_path, tmp_path):
+    code, out, _ = run("scan", tmp_path, "--index", v316_index_path, "--arch", "x86_64", "--json")
+    data = json.loads(out)
+    assert data["target"]["repositories"] == ["main"] and data["target"]["alpine"] == "v3.16"
+    assert data["target"]["absent_repositories"] == [{"name": "community", "reason": "was not given with --index"}]

@@ -111,3 +111,12 @@ def test_route_apk_without_community_says_what_was_searched(make_run, v316_index
         "--route apk is impossible for numpy: no Alpine package is named py3-numpy or provides its modules "
         "in v3.16 main (community was not given with --index)"
     )
+
+
+def test_why_names_openblas_through_openblas_dev_and_carries_the_target(plan_cache, v321):
+    indexes = [arg for path in v321["indexes"] for arg in ("--index", path)]
+    result = invoke(plan_cache, "why", "openblas", "numpy", "--route", "source", *indexes, "--arch", "x86_64", "--json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["in_plan"]
+    assert data["lines"][0].startswith("openblas ← library of openblas-dev ← optional: openblas-dev")
+    assert data["target"]["repositories"] == ["main", "community"]

@@ -172,7 +172,10 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
     lines = [chain_line(chain) for chain in chains]
     if as_json:
         # chains as in plan JSON's "needs": the links are an array; "lines" is the text
-        emit_json({"package": package, "in_plan": bool(chains), "chains": chains, "lines": lines})
+        emit_json({
+            "package": package, "in_plan": bool(chains), "chains": chains, "lines": lines,
+            "target": data.get("target"),  # the plan's target block: release, repositories searched and absent
+        })
     elif lines:
         click.echo("\n".join(lines))
     else:

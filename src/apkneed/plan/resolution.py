@@ -14,7 +14,7 @@ resolves the same inputs again and again (``apkneed numpy``, then
   only differ if a release was uploaded in those minutes, which pip itself,
   honouring that header, would not see either;
 * with ``offline``, any stored answer is used whatever its age (a warning
-  says how old it is); without one, offline planning is an InputError
+  says how old it is); without one, offline planning is an EnvironmentFailure (exit 3)
   rather than a call that could touch the network.
 
 Entries are JSON under ``<cache root>/plan/resolutions``, written whole
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from apkneed.cache import atomic_write, default_cache_root
-from apkneed.errors import InputError
+from apkneed.errors import EnvironmentFailure
 from apkneed.python.resolve import Pin, resolve_requirements
 
 DEFAULT_MAX_AGE = 600.0
@@ -100,7 +100,8 @@ def resolve_cached(
                 warn(f"offline: using the resolution computed {age / 60:.0f} min ago; the index may have newer releases")
             return ResolvedSet(pins, True, age, key, stored_at + max_age)
     if offline:
-        raise InputError(
+        # what is missing is the network the resolution needs, not anything the user typed (exit 3)
+        raise EnvironmentFailure(
             "--offline: this requirement set was never resolved for this target; run the plan once online"
         )
     pins = tuple(
