@@ -140,3 +140,14 @@ def test_on_aarch64_alpines_openblas_is_one_generic_target(shared_dir):
     assert x86["dynamic_arch"] is True and "generic target" not in x86["text"]
     assert arm["dynamic_arch"] is False and "one generic target (TARGET=ARMV8)" in arm["text"]
     assert "not measured here" in arm["text"]
+
+
+def test_a_fast_verdict_carries_the_measured_factor_over_the_reference_blas():
+    from apkneed.plan.blas_verdict import wheel_verdict
+
+    verdict = wheel_verdict({"name": "scipy-openblas", "version": "0.3.31", "int_model": "ILP64",
+                             "dynamic_arch": True, "library": "numpy.libs/libscipy_openblas64_-x.so",
+                             "config_member": "numpy/__config__.py"}, "numpy-2-cp312-musllinux_1_2_x86_64.whl")
+    assert verdict["factor"]["faster_than_reference_one_thread"] == speed_data()["reference_blas"]["one_thread"]
+    assert verdict["factor"]["measured"] is True
+    assert "factor" not in wheel_verdict({"name": "BLIS", "library": "x.libs/libblis.so"}, "x.whl")

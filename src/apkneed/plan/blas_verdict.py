@@ -45,9 +45,11 @@ def _range(values: list[float]) -> str:
     return f"{values[0]:g}-{values[1]:g}x"
 
 
-def _reference_factor(data: dict[str, Any]) -> dict[str, Any]:
-    reference = data["reference_blas"]
-    return {"one_thread": reference["one_thread"], "two_threads": reference["two_threads"],
+def versus_reference() -> dict[str, Any]:
+    """OpenBLAS over the netlib reference BLAS, as measured (data/blas-speed.toml)."""
+    reference = speed_data()["reference_blas"]
+    return {"faster_than_reference_one_thread": reference["one_thread"],
+            "faster_than_reference_two_threads": reference["two_threads"], "measured": True,
             "source": reference["source"]}
 
 
@@ -68,9 +70,12 @@ def wheel_verdict(blas: dict[str, Any] | None, wheel_file: str | None) -> dict[s
             f"{' (' + ', '.join(facts) + ')' if facts else ''}")
     if blas.get("config_member"):
         text += f"; read from {blas['config_member']}"
-    return {"speed": speed, "library": name, "version": version, "int_model": blas.get("int_model"),
-            "dynamic_arch": blas.get("dynamic_arch"), "where": where, "text": text,
-            "source": f"{wheel_file}: {blas.get('config_member') or 'vendored library name'}"}
+    verdict = {"speed": speed, "library": name, "version": version, "int_model": blas.get("int_model"),
+               "dynamic_arch": blas.get("dynamic_arch"), "where": where, "text": text,
+               "source": f"{wheel_file}: {blas.get('config_member') or 'vendored library name'}"}
+    if openblas:
+        verdict["factor"] = versus_reference()
+    return verdict
 
 
 def system_openblas_verdict(providers: ProviderMap, arch: str, how: str) -> dict[str, Any]:
@@ -99,6 +104,7 @@ def system_openblas_verdict(providers: ProviderMap, arch: str, how: str) -> dict
                  f"OpenBLAS measured {_range(system['versus_bundled'])} the wheel's bundled one "
                  f"({system['measured_on']}; Alpine's own build not timed){caveat}"),
         "source": f"{alpine['source']}; {system['source']}",
+        "factor": versus_reference(),
     }
 
 
