@@ -39,7 +39,7 @@ from typing import Callable
 
 from apkneed.alpine.providers import build_provider_map
 from apkneed.cache import default_cache_root
-from apkneed.errors import InputError, UnsatisfiableError
+from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, UnsatisfiableError
 from apkneed.plan.apkmatch import find_alpine_packages
 from apkneed.plan.base import base_world, load_base_images
 from apkneed.plan.evidence import EvidenceCache
@@ -138,7 +138,13 @@ def run_plan(
     providers = build_provider_map(world.indexes)
     base = base_world(target.base, load_base_images(), providers, target.arch)
     with stack:
-        resolved = resolve(request.constraints)
+        try:
+            resolved = resolve(request.constraints)
+        except (UnsatisfiableError, InputError, EnvironmentFailure) as exc:
+            verdict = _plain_verdict(request, str(exc), client, target, providers)
+            if verdict is None:
+                raise
+            raise UnsatisfiableError(verdict) from None
         dists, range_bytes = gather(resolved)
         apk_problem = None
         if target.python_from_apk and request.locked is None:  # a lock is planned as locked
@@ -172,6 +178,23 @@ def locked_set(pins: tuple[Pin, ...], max_age: float) -> ResolvedSet:
     material = json.dumps([pin_to_json(pin) for pin in pins], sort_keys=True)
     key = "locked-" + hashlib.sha256(material.encode()).hexdigest()
     return ResolvedSet(pins=pins, from_cache=False, age=0.0, key=key, fresh_until=time.time() + max_age)
+
+
+def _plain_verdict(request: PlanRequest, message: str, client, target: PlanTarget, providers) -> str | None:
+    """One line per distribution nothing installs, instead of uv's paragraph (plan/verdicts.py)."""
+    if request.offline or not ("no solution" in message or "could not build" in message):
+        return None
+    from apkneed.plan.verdicts import explain_unsatisfiable
+    from apkneed.python.tags import make_target
+
+    try:
+        return explain_unsatisfiable(
+            request.requirements, message, files_of=lambda name: client().project(name).files,
+            target=make_target(target.python, target.musl, target.arch), python=target.python,
+            providers=providers, image=target.image,
+        )
+    except ApkneedError:
+        return None  # the index cannot be read now: uv's own words stand
 
 
 def check_route_policy(policy: str) -> None:
