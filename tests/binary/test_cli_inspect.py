@@ -126,3 +126,12 @@ def test_musl_version_is_the_one_apk_installs(v316_index_path):
     )
     assert musl_version(AlpineWorld("v3.16", "x86_64", (made_up,), origin="test")) == "1.2.4-r1"
     assert musl_version(AlpineWorld(None, "x86_64", (), origin="test")) is None
+
+
+def test_a_soname_no_package_provides_says_what_was_searched(built, make_wheel, v316_index_path):
+    wheel = make_wheel("orphan", "1.0", MUSL_TAG, {"orphan/_rpath.cpython-310-x86_64-linux-musl.so": built.musl_ext_rpath})
+    result = invoke(wheel, "--index", v316_index_path, "--arch", "x86_64")
+    assert "no package provides libmfoo.so.1 in v3.16 main (community was not given with --index)" in result.stdout
+    data = json.loads(invoke(wheel, "--index", v316_index_path, "--arch", "x86_64", "--json").stdout)
+    assert data["external"] == [{"soname": "libmfoo.so.1", "provided_by": []}]
+    assert data["target"]["repositories"] == ["main"]

@@ -235,3 +235,13 @@ def test_release_without_any_index_still_scans_with_one_warning(tmp_path, builds
     assert [(m["soname"], m["provided_by"]) for m in report["missing"]] == [("libz.so.1", [])]
     warnings = [line for line in err.splitlines() if line.startswith("apkneed: warning:")]
     assert len(warnings) == 1 and "v3.99" in warnings[0] and "without package names" in warnings[0]
+
+
+def test_a_library_no_package_provides_says_what_was_searched(tmp_path, builds, index_v316):
+    root = make_root(tmp_path / "root", builds)
+    put(root, builds, "app-priv-rpath", "/usr/bin/app-priv")
+
+    result = CliRunner().invoke(main, ["scan", str(root), "--index", index_v316, "--arch", "x86_64"])
+
+    assert result.exit_code == 1
+    assert "no package provides libpriv.so in v3.16 main (community was not given with --index)" in result.stdout

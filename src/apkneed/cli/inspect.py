@@ -279,6 +279,9 @@ def print_report(report: WheelReport, world: AlpineWorld | None) -> None:
             console.print("Needed from the system")
             for line in vertical_blocks(columns, rows, console.width):
                 console.print(escape(line))
+        unprovided = [ext.soname for ext in report.external if not ext.provided_by]
+        if unprovided and world is not None:  # "none found" where? say what was searched and what was not
+            console.print(f"  no package provides {', '.join(unprovided)} {escape(world.scope())}")
     elif report.objects:
         console.print(f"  needs nothing from the system besides the C library ({report.libc})")
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}

@@ -59,7 +59,7 @@ def scan_command(
         # the package world the missing libraries were mapped in (None: no index was loaded)
         emit_json({**report_json(report), "target": world.to_json() if world else None})
     else:
-        _render(report)
+        _render(report, world)
     if not report.ok:
         sys.exit(1)
 
@@ -97,7 +97,7 @@ def _few(items, limit: int) -> tuple[list, int]:
     return items[:limit], max(0, len(items) - limit)
 
 
-def _render(report: ScanReport) -> None:
+def _render(report: ScanReport, world: AlpineWorld | None = None) -> None:
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=False)
@@ -114,6 +114,9 @@ def _render(report: ScanReport) -> None:
             console, f"Missing libraries ({len(report.missing)})", ("soname", "needed by", "provided by", "why"),
             [_missing_row(item, report.provider_origin) for item in report.missing], prose=(3,),
         )
+        unprovided = [item.soname for item in report.missing if not providers_of(item)]
+        if unprovided and world is not None:  # "?" in the table: say what was searched and what was not
+            console.print(f"no package provides {', '.join(unprovided)} {world.scope()}", soft_wrap=True)
     if report.wrong_libc:
         _print_capped_table(
             console, f"Linked against glibc: cannot run on musl ({len(report.wrong_libc)})",
