@@ -26,7 +26,7 @@ from apkneed.cli.common import emit_json, json_option, reports_errors, verbose, 
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
-FORMATS = ("text", "json", "apk", "dockerfile")
+FORMATS = ("text", "json", "apk", "dockerfile", "cyclonedx")
 
 PLAN_EPILOG = """\b
 Examples:
@@ -34,7 +34,7 @@ Examples:
   apkneed plan numpy scipy --base python:3.12 --format dockerfile
   apkneed plan -r requirements.txt --alpine v3.16 --arch aarch64 --json
   apkneed plan -r . --group test                      # a project: [project].dependencies + a PEP 735 group
-  apkneed plan -r uv.lock                             # a lock, planned exactly as locked
+  apkneed plan -r uv.lock --format cyclonedx          # a lock, as locked; an SBOM of the final stage
   apkneed plan pyyaml --route apk                     # use Alpine's py3-* where it fits
   apkneed plan psycopg2 --explain                     # the evidence behind every apk package
 
@@ -105,7 +105,7 @@ def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("requirements", nargs=-1, metavar="REQ...")
 @plan_options
 @click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT",
-              help="text, json, apk (the two apk add lines) or dockerfile.")
+              help="text, json, apk (the two apk add lines), dockerfile, or cyclonedx (a CycloneDX 1.6 SBOM of the final stage).")
 @click.option("--explain", is_flag=True, help="Also print why each apk package is in the plan.")
 @reports_errors
 def plan_command(requirements: tuple[str, ...], output_format: str, explain: bool, as_json: bool, **options: Any) -> None:
@@ -129,6 +129,11 @@ def plan_command(requirements: tuple[str, ...], output_format: str, explain: boo
         from apkneed.render.apk import apk_add_lines
 
         click.echo("\n".join(apk_add_lines(plan)))
+    elif output_format == "cyclonedx":
+        from apkneed.plan.image import final_image
+        from apkneed.render.cyclonedx import plan_bom_json
+
+        click.echo(plan_bom_json(plan, final_image(plan, run.providers)))
     elif output_format == "dockerfile":
         from apkneed.render.dockerfile import render_dockerfile
 

@@ -11,7 +11,7 @@ import click
 
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
-from apkneed.errors import ApkneedError
+from apkneed.errors import ApkneedError, InputError
 from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import providers_of, report_json
@@ -27,12 +27,17 @@ if TYPE_CHECKING:
     "--venv", "venvs", multiple=True, metavar="PATH",
     help="A virtual environment to scan too (a path inside ROOT; repeatable).",
 )
+@click.option(
+    "--format", "output_format", default="text", show_default=True, metavar="FORMAT",
+    help="text, json, or cyclonedx (a CycloneDX 1.6 SBOM of ROOT's lib/apk/db/installed; the exit status stays the scan's).",
+)
 @alpine_options
 @json_option
 @reports_errors
 def scan_command(
     root: Path,
     venvs: tuple[str, ...],
+    output_format: str,
     alpine: AlpineOptions,
     as_json: bool,
 ) -> None:
@@ -48,12 +53,22 @@ def scan_command(
     cannot run here, or when part of ROOT could not be read (INCOMPLETE: an
     unreadable directory, no ELF file at all), 2 for bad input.
     """
+    if output_format not in ("text", "json", "cyclonedx"):
+        raise InputError(f"--format {output_format!r}: expected one of text, json, cyclonedx")
+    if as_json and output_format == "cyclonedx":
+        raise InputError("--json and --format cyclonedx ask for two different outputs: give one")
+    as_json = as_json or output_format == "json"
     rootfs = open_root(root)
     try:
         in_root_venvs = [venv_in_root(rootfs, v) for v in venvs]
         report = scan_root(rootfs, in_root_venvs)
     finally:
         rootfs.close()
+    if output_format == "cyclonedx":
+        _emit_cyclonedx(report, root)
+        if not report.ok:
+            sys.exit(1)
+        return
     report, world = _with_providers(report, alpine)
     if as_json:
         # the package world the missing libraries were mapped in (None: no index was loaded)
@@ -62,6 +77,17 @@ def scan_command(
         _render(report, world)
     if not report.ok:
         sys.exit(1)
+
+
+def _emit_cyclonedx(report: ScanReport, root: Path) -> None:
+    from apkneed.render.cyclonedx import installed_bom_json
+
+    system = report.system
+    if system.installed is None:
+        raise InputError(f"{root}: no lib/apk/db/installed: an SBOM of an Alpine root lists its apk packages")
+    click.echo(installed_bom_json(
+        system.installed, release=system.release, arch=system.arch or "unknown", root=str(root),
+    ))
 
 
 def _with_providers(report: ScanReport, alpine: AlpineOptions) -> tuple[ScanReport, AlpineWorld | None]:

@@ -76,6 +76,8 @@ class PlanRun:
     facts: PlanFacts
     bytes_downloaded: int
     resolution_from_cache: bool
+    #: the apk world the plan was made in (its SBOM solves the final stage in it)
+    providers: object = None
 
 
 def run_plan(
@@ -170,7 +172,7 @@ def run_plan(
         knowledge=LazyMapping(load_build_knowledge), virtuals=LazyMapping(load_virtual_table),
         makedepends=LazyMapping(load_makedepends),
     )
-    return PlanRun(plan, facts, downloaded, resolved.from_cache)
+    return PlanRun(plan, facts, downloaded, resolved.from_cache, providers)
 
 
 def locked_set(pins: tuple[Pin, ...], max_age: float) -> ResolvedSet:
