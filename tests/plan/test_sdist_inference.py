@@ -75,3 +75,13 @@ def test_source_needs_falls_back_to_inference(sdist, table321):
                          environment={})
     assert needs.basis == "inferred"
     assert {n.apk for n in needs.needs if n.kind == "build"} & {"mariadb-dev", "mariadb-connector-c-dev"}
+
+
+def test_a_pure_wheel_that_loads_a_library_needs_it_at_run_time(make_run, shared_dir):
+    main = shared_dir / "alpine" / "v3.21" / "main" / "x86_64" / "APKINDEX.tar.gz"
+    run = make_run(("python-magic==0.4.27",), indexes=[main], arch="x86_64", base="python:3.12-alpine3.21")
+    package = next(p for p in run.plan.packages if p.name == "python-magic")
+    assert package.route == "wheel" and package.file.endswith("-none-any.whl")
+    assert package.runtime_apk == ("libmagic",) and package.build_apk == ()
+    need = next(n for n in run.plan.needs if n.apk == "libmagic")
+    assert need.chain[0].startswith("so:libmagic.so") and need.chain[1] == "loaded at run time (magic/loader.py:9)"

@@ -56,7 +56,7 @@ from apkneed import __version__, tomlfile
 from apkneed.binary.zipread import MemberError, ZipError, open_zip
 from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure, InputError
-from apkneed.python.sdist_build import Clue, build_member_cap, in_build_tree, read_clues
+from apkneed.python.sdist_build import SOURCE_CAP, Clue, build_member_cap, in_build_tree, read_clues
 
 if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
     from apkneed.binary.policy import Target as BinaryTarget
@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence 
 _T = TypeVar("_T")
 
 #: bump when the cached JSON changes shape or meaning
-EVIDENCE_SCHEMA = 4  # 4: wheel evidence carries the bundled BLAS ("blas")
+EVIDENCE_SCHEMA = 5  # 4: wheel evidence carries the bundled BLAS ("blas"); 5: run-time loads of pure wheels
 
 #: source file suffix -> the language a build of it needs a compiler for
 LANGUAGE_SUFFIXES = {
@@ -76,6 +76,8 @@ LANGUAGE_SUFFIXES = {
     ".rs": "rust",
 }
 _NOT_MODULES = (".dist-info", ".data", ".libs", ".egg-info")
+#: a wheel without ELF files up to this size is read whole for run-time library loads
+PURE_WHEEL_SCAN = 4 * 1024 * 1024
 #: above this share of a wheel's size in possible ELF members, download it whole
 WHOLE_FILE_SHARE = 0.5
 
@@ -112,6 +114,8 @@ class WheelEvidence:
     elf_objects: int
     #: the BLAS the wheel bundles (apkneed.binary.blasconfig.WheelBlas as JSON), None when none
     blas: dict[str, Any] | None = None
+    #: libraries a pure wheel's Python code loads at run time (ctypes.util.find_library, CDLL, dlopen)
+    runtime_loads: tuple[Clue, ...] = ()
     #: bytes fetched to build this evidence (0 when read from the cache)
     bytes_read: int = field(default=0, compare=False)
 
@@ -132,6 +136,9 @@ class WheelEvidence:
             import_names=tuple(data["import_names"]),
             elf_objects=int(data["elf_objects"]),
             blas=data["blas"],
+            runtime_loads=tuple(
+                Clue(c["kind"], c["name"], c["file"], int(c["line"]), bool(c["optional"])) for c in data["runtime_loads"]
+            ),
         )
 
 
@@ -329,9 +336,34 @@ def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: Evide
         blas=_blas_of(report.vendored, remote.configs),
         bytes_read=remote.bytes_read,
     )
+    if not report.objects and file.size is not None and file.size <= PURE_WHEEL_SCAN:
+        # No ELF file, yet it may load a library at run time (python-magic -> libmagic):
+        # a small pure wheel is read whole (verified, cached) for ctypes/cffi loads.
+        loads = runtime_loads(client.download(file), file.filename)
+        evidence = dataclasses.replace(evidence, runtime_loads=loads, bytes_read=evidence.bytes_read + file.size)
     if key is not None:
         cache.store(key, evidence.to_json())
     return evidence
+
+
+def runtime_loads(data: bytes, filename: str) -> tuple[Clue, ...]:
+    """The ``runtime-library`` clues of a wheel's ``.py`` members (bounded; unreadable -> none)."""
+    texts: dict[str, bytes] = {}
+    total = 0
+    try:
+        with open_zip(io.BytesIO(data), source=filename) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith(".py") or info.file_size > SOURCE_CAP or total > PURE_WHEEL_SCAN:
+                    continue
+                with archive.open(info) as stream:
+                    text = stream.read(SOURCE_CAP)
+                if b"find_library" in text or b"CDLL" in text or b"dlopen" in text or b"LoadLibrary" in text:
+                    texts[f"wheel/{info.filename}"] = text
+                total += len(text)
+    except (ZipError, MemberError, zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            zlib.error, lzma.LZMAError):
+        return ()
+    return tuple(c for c in read_clues(texts, list(texts), "wheel") if c.kind == "runtime-library")
 
 
 def _blas_of(vendored: Iterable[str], configs: dict[str, str]) -> dict[str, Any] | None:

@@ -245,7 +245,32 @@ def _wheel_needs(dist: DistFacts, providers: ProviderMap, target: PlanTarget) ->
             continue
         package = _preferred(found)
         needs.append(Need(package, RUNTIME, dist.name, (f"so:{external.soname}", f"{shown} NEEDED", wheel.filename)))
+    loads: dict[str, list] = {}
+    for clue in wheel.runtime_loads:
+        loads.setdefault(clue.name, []).append(clue)
+    found_any = False
+    for name, clues in loads.items():
+        soname = runtime_soname(name, providers)
+        if soname is None:
+            continue
+        found_any = True
+        where = clues[0].where.removeprefix("wheel/")
+        needs.append(Need(_preferred(providers.providers(soname)), RUNTIME, dist.name,
+                          (soname, f"loaded at run time ({where})", wheel.filename)))
+    if loads and not found_any:
+        names = ", ".join(sorted(loads))
+        problems.append(f"{dist.name}: its Python code loads {names} at run time and no package of the index provides it")
     return needs, problems
+
+
+def runtime_soname(name: str, providers: ProviderMap) -> str | None:
+    """``magic`` -> ``so:libmagic.so.1``: the index's so: name for a library loaded by name."""
+    stem = name if name.startswith("lib") else f"lib{name}"
+    for candidate in (f"so:{stem}.so.1", f"so:{stem}.so"):
+        if providers.providers(candidate):
+            return candidate
+    matches = sorted(n for n in providers.names() if n.startswith(f"so:{stem}.so"))
+    return matches[0] if matches else None
 
 
 def _build_system(sdist) -> str:
