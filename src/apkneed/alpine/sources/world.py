@@ -30,7 +30,9 @@ CONTRACT (used by every command; keep the signature stable):
                repositories=("main", "community"), allow_untrusted=False,
                offline=False, cache_root=None, progress=None) -> AlpineWorld
 
-(``policy``, keyword-only, tunes retries and timeouts; tests use it.)
+(``policy``, keyword-only, tunes retries and timeouts; tests use it.
+``fallback=False``, keyword-only, makes an unreachable mirror an error instead
+of the cache or the snapshot: the CLI passes it for a ``--mirror`` the user named.)
 """
 
 from __future__ import annotations
