@@ -20,7 +20,7 @@ from apkneed.binary.policy import Target
 from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
+from apkneed.cli.options import AlpineOptions, alpine_options, working_on, world_from_options
 from apkneed.errors import ApkneedError, InputError, IntegrityError, UnsatisfiableError
 
 
@@ -178,7 +178,8 @@ def inspect_requirement(
             "which come from an apk index: pass --index or --alpine"
         )
     python = python_option or apk_python(world)
-    pins = resolve_requirements([spec], python_version=python, arch=world.arch, index_url=index_url, warn=warn)
+    with working_on(f"resolving {spec} with uv"):
+        pins = resolve_requirements([spec], python_version=python, arch=world.arch, index_url=index_url, warn=warn)
     pin = next(p for p in pins if canonicalize_name(p.name) == wanted)
     tags_target = make_target(python, musl_numbers(world), world.arch)
     with download_progress() as progress, PyPIClient(index_url, progress=progress, warn=warn) as client:

@@ -164,3 +164,17 @@ def download_progress(console: Any = None) -> Iterator[ProgressCallback | None]:
 
     with bars:
         yield report
+
+
+@contextlib.contextmanager
+def working_on(what: str) -> Iterator[None]:
+    """A spinner saying ``what`` is under way (uv resolving ...), on a terminal stderr only."""
+    import sys
+
+    if not sys.stderr.isatty():  # pipes and CI logs get nothing, and rich is not imported
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(what):
+        yield
