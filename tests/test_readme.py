@@ -6,8 +6,9 @@ The commands run in README order in one working directory, through bash and
 the installed ``apkneed`` entry point, so ``> plan.json`` and ``&&`` work and
 a later example may use what an earlier one wrote (as a reader following
 the README would). The directory is laid out so the README's paths hold:
-``../shared`` is the shared test data and ``./rootfs`` the root the scan
-example describes (built here from musl-gcc and gcc outputs).
+``../shared`` is the shared test data, ``./rootfs`` the root the scan
+example describes (built here from musl-gcc and gcc outputs) and
+``./Dockerfile`` the README's ```dockerfile block (the check example).
 
 The Alpine mirror is made unreachable (the README says its outputs come from
 a machine that cannot reach it, so the embedded snapshot answers): the
@@ -187,7 +188,7 @@ def test_the_readme_parser_finds_every_example():
     examples = console_examples(text)
     commands = [e.command.split()[1] if e.command.startswith("apkneed ") else e.command for e in examples]
     # every command of the tour has an example; a block the parser missed would go untested
-    assert {"plan", "why", "resolve", "provides", "inspect", "scan", "blas"} <= set(commands)
+    assert {"plan", "why", "resolve", "provides", "inspect", "scan", "blas", "check"} <= set(commands)
     assert text.count("```console") == len(fenced_blocks(text, "console"))
     assert all(e.command.startswith("apkneed ") for e in examples), [e.command for e in examples]
     assert matches(["a", "...", "d ... f"], ["a", "b", "c", "d e f"])
@@ -202,6 +203,8 @@ def test_every_console_example_of_the_readme(tmp_path, test_cache_dir):
     work.mkdir()
     (tmp_path / "shared").symlink_to(SHARED)  # the README's ../shared
     build_rootfs(work / "rootfs", tmp_path / "scan-builds")
+    # ./Dockerfile of the `apkneed check` example: the README's ```dockerfile block
+    (work / "Dockerfile").write_text("\n".join(fenced_blocks(README.read_text(encoding="utf-8"), "dockerfile")[0][1]) + "\n")
     env = command_environment(tmp_path, test_cache_dir)
     failures = []
     for example in examples:

@@ -87,6 +87,8 @@ class _Stage:
     plan_problem: str | None = None
     findings: list[Finding] = field(default_factory=list)
     unneeded: set[str] = field(default_factory=set)  # names reported unneeded (not again as dev-in-final)
+    #: apk world atoms -> the names installed (one solve per distinct world)
+    closures: dict[tuple[str, ...], frozenset[str] | None] = field(default_factory=dict)
 
 
 def check_dockerfile(
@@ -188,6 +190,13 @@ def _closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
     """Names of the packages installed, and the names they provide; None without an index."""
     if item.providers is None:
         return None
+    key = tuple(atoms)
+    if key not in item.closures:
+        item.closures[key] = _solve_closure(item, atoms)
+    return item.closures[key]
+
+
+def _solve_closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
     unknown = [a for a in atoms if a not in item.providers]
     if unknown and _absent_repositories(item):
         return None  # the name may live in a repository not searched: decide by name only

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from apkneed.check.model import SEVERITIES, CheckReport
 
+#: evidence lines longer than this are cut in text (--json has them whole)
+EVIDENCE_WIDTH = 150
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= EVIDENCE_WIDTH else text[: EVIDENCE_WIDTH - 2].rstrip() + " …"
+
 
 def render_check(report: CheckReport) -> str:
     out: list[str] = []
@@ -12,13 +19,13 @@ def render_check(report: CheckReport) -> str:
         for finding in sorted(stage.findings, key=lambda f: (f.line, SEVERITIES.index(f.severity))):
             out.append(f"  {finding.line:>4} {finding.severity:<10} {finding.code}: {finding.message}")
             for evidence in finding.evidence:
-                out.append(f"{'':>16}{evidence}")
+                out.append(f"{'':>16}{_cut(evidence)}")
         if not stage.findings:
             out.append("       nothing to report")
     for finding in report.extra:
         out.append(f"  {finding.line:>4} {finding.severity:<10} {finding.code}: {finding.message}")
         for evidence in finding.evidence:
-            out.append(f"{'':>16}{evidence}")
+            out.append(f"{'':>16}{_cut(evidence)}")
     counts = {s: 0 for s in SEVERITIES}
     for finding in report.findings:
         counts[finding.severity] += 1
