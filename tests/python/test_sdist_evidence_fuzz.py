@@ -39,7 +39,7 @@ def members(real_sdist) -> dict[str, bytes]:
         "demo-1.0/PKG-INFO": sdist_metadata_bytes(real_sdist, "psycopg2-2.9.10.tar.gz"),
         "demo-1.0/pyproject.toml": PYPROJECT,
         "demo-1.0/setup.py": b"from setuptools import Extension, setup\nsetup(ext_modules=[Extension('x', ['x.c'])])\n",
-        "demo-1.0/demo/__init__.py": b"",
+        "demo-1.0/psy/__init__.py": b"",
         "demo-1.0/src/x.c": b"int x;\n",
     }
 
@@ -114,4 +114,4 @@ def test_the_seeds_read(real_sdist, members):
     assert read_sdist(real_sdist, "psycopg2-2.9.10.tar.gz").has_setup_py
     for data, name in ((zip_sdist(members, zipfile.ZIP_DEFLATED), "demo-1.0.zip"), (tar_sdist(members, "w:gz"), "demo-1.0.tar.gz")):
         evidence = read_sdist(data, name)
-        assert evidence.build_backend == "setuptools.build_meta" and evidence.external and evidence.top_level == ("demo",)
+        assert evidence.build_backend == "setuptools.build_meta" and evidence.external and evidence.top_level == ("psy",)
