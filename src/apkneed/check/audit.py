@@ -582,8 +582,12 @@ def _check_plan_findings(item: _Stage) -> None:
     if plan.build_apk:
         lines.append(f"RUN apk add --no-cache --virtual .build-deps {' '.join(plan.build_apk)}  (builder stage)")
     pins = " ".join(f"{p.name}=={p.version}" for p in plan.pip_packages)
+    yours = [n.name for _, add in item.facts.apk_adds for n in add.names]
+    wanted = list(dict.fromkeys((*plan.runtime_apk, *plan.build_apk)))
+    diff = [f"-{n}" for n in dict.fromkeys(yours) if n not in wanted] + [f"+{n}" for n in wanted if n not in yours]
     _add(item, first, "suggestion", "suggestion",
          "what the plan needs: " + "; ".join(lines) + "; pip into a venv (python3 -m venv /opt/venv)",
+         f"apk add names, yours -> the plan's: {' '.join(diff) if diff else 'the same'}",
          f"apkneed plan {pins} --base {plan.target.image} --format dockerfile  (a two-stage Dockerfile)")
 
 

@@ -183,7 +183,7 @@ def layer_names(source: _Source, arch: str | None = None) -> list[str]:
         if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
             raise InputError(f"{source.path}: manifest.json is not a docker-save manifest")
         if len(manifest) > 1:
-            tags = ", ".join(str(m.get("RepoTags")) for m in manifest)
+            tags = ", ".join(str(m.get("RepoTags") if isinstance(m, dict) else m) for m in manifest)
             raise InputError(f"{source.path}: holds {len(manifest)} images ({tags}); save one image per archive")
         layers = manifest[0].get("Layers")
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
@@ -202,8 +202,8 @@ def layer_names(source: _Source, arch: str | None = None) -> list[str]:
 
                 arch = host_arch()
             wanted = _PLATFORM_ARCH.get(arch, arch)
-            chosen = next((m for m in manifests if isinstance(m, dict)
-                           and (m.get("platform") or {}).get("architecture") == wanted), manifests[0])
+            chosen = next((m for m in manifests if isinstance(m, dict) and isinstance(m.get("platform"), dict)
+                           and m["platform"].get("architecture") == wanted), manifests[0])
             document = source.json(_blob(chosen, source))
         layers = document.get("layers") if isinstance(document, dict) else None
         if not isinstance(layers, list):
