@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "provides": ("resolve", "Which apk packages provide so:/cmd:/pc: names or sonames."),
     "inspect": ("inspect", "What a wheel really needs from the system, read from its ELF files."),
     "scan": ("scan", "Doctor: missing libraries, wrong-libc binaries, unneeded packages in a root."),
+    "mapping": ("mapping", "PEP 804: the central registry's DepURLs mapped to Alpine packages (alpine.mapping.json)."),
     "check": ("check", "Audit a Dockerfile: what each stage installs against what it needs."),
     "blas": ("blas", "Which BLAS/LAPACK NumPy runs on, and how fast, on this machine."),
 }

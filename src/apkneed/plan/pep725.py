@@ -28,7 +28,12 @@ Mapping (never a guess: every concrete name goes through the index)
 
   (``so:<n>.so*`` when ``<n>`` already starts with ``lib``; a ``-N`` before
   ``.so`` is allowed, as in ``so:libyaml-0.so.2``.)
+* a DepURL listed in ``plan/data/pep804-hints.toml`` (whose own name finds
+  nothing): the provides named there, tried first, through the index
 * any other type (``pypi``, ``github``, ``cargo``...): reported, not mapped.
+
+The same function maps the central registry for ``apkneed mapping`` (PEP 804,
+:mod:`apkneed.plan.pep804`): the planner and that file cannot disagree.
 
 Run-time packages of a ``-dev`` package are derived from the index: the
 same-origin packages it depends on (transitively) that provide ``so:`` names.
@@ -79,6 +84,7 @@ from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item, pic
 from apkneed.tomlfile import read_toml
 
 VIRTUAL_PATH = DATA_DIR / "pep725-virtual.toml"
+HINTS_PATH = DATA_DIR / "pep804-hints.toml"
 SCHEMES = ("dep", "pkg", "virtual")
 VIRTUAL_NAMESPACES = ("compiler", "interface")
 #: PEP 725 allows only these operators in a DepURL version range
@@ -614,11 +620,23 @@ def map_requirement(
     role: str,
     providers: ProviderTable,
     virtuals: Mapping[str, VirtualEntry],
+    hints: Mapping[str, tuple[str, ...]] | None = None,
 ) -> AlpineMapping:
-    """Map one requirement in one role (``build``, ``host`` or ``run``)."""
+    """Map one requirement in one role (``build``, ``host`` or ``run``).
+
+    ``hints``: DepURL (without version) -> provides to try first; by default
+    ``plan/data/pep804-hints.toml``.
+    """
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
     depurl = requirement.depurl
+    hinted = (load_hints() if hints is None else hints).get(depurl_key(depurl), ())
+    if depurl.is_virtual and depurl.virtual_key in virtuals:
+        return _map_virtual(requirement, role, providers, virtuals)
+    for provide in hinted:
+        mapping = _by_provide(requirement, role, provide, providers)
+        if mapping is not None:
+            return mapping
     if depurl.is_virtual:
         return _map_virtual(requirement, role, providers, virtuals)
     if depurl.type == "generic":
@@ -628,6 +646,61 @@ def map_requirement(
     else:
         problem = f"no rule maps {depurl.type} DepURLs to Alpine packages (only generic and virtual are mapped): {depurl}"
     return AlpineMapping(requirement, role, problem=problem)
+
+
+def depurl_key(depurl: DepURL) -> str:
+    """``dep:generic/zlib``, ``dep:virtual/compiler/c``: a DepURL without version, qualifiers or subpath."""
+    middle = f"{depurl.namespace}/" if depurl.namespace else ""
+    return f"dep:{depurl.type}/{middle}{depurl.name}"
+
+
+_HINTS: dict[str, tuple[str, ...]] | None = None
+
+
+def load_hints(path: Path = HINTS_PATH) -> dict[str, tuple[str, ...]]:
+    """DepURL -> the provides to look for (``plan/data/pep804-hints.toml``), read once."""
+    global _HINTS
+    if path != HINTS_PATH:
+        return _parse_hints(read_toml(path), path)
+    if _HINTS is None:
+        _HINTS = _parse_hints(read_toml(path), path)
+    return _HINTS
+
+
+def _parse_hints(data: Mapping[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
+    if data.get("schema") != 1 or not isinstance(data.get("hints"), dict):
+        raise InputError(f"{path}: expected schema = 1 and a [hints] table")
+    result = {}
+    for key, entry in data["hints"].items():
+        provides = entry.get("provides") if isinstance(entry, dict) else None
+        if not isinstance(provides, list) or not all(isinstance(p, str) and ":" in p for p in provides):
+            raise InputError(f"{path}: hints.{key}: provides must be a list of pc:/so:/cmd: names")
+        if not isinstance(entry.get("source"), str) or not entry["source"]:
+            raise InputError(f"{path}: hints.{key}: every hint cites its source")
+        result[depurl_key(parse_depurl(key))] = tuple(provides)
+    return result
+
+
+def _by_provide(requirement: ExternalRequirement, role: str, provide: str, providers: ProviderTable) -> AlpineMapping | None:
+    """A hinted provide: a -dev package stands for its libraries, anything else for itself."""
+    found = _choose(providers.get(provide, ()), (provide.partition(":")[2],))  # cmd:go: go before gcc-go
+    if not found:
+        return None
+    package = found[0]
+    is_dev = package.name.endswith("-dev")
+    libraries = tuple(p.name for p in library_of_dev(package, providers)) if is_dev else ()
+    if role == "run":
+        build: tuple[str, ...] = ()
+        # a compiler is not needed by what it built; a -dev stands for its libraries
+        compiler = requirement.depurl.is_virtual and requirement.depurl.namespace == "compiler"
+        runtime = libraries if is_dev else (() if compiler else (package.name,))
+    else:
+        build = (package.name,)
+        runtime = libraries
+    return AlpineMapping(
+        requirement, role, build=build, runtime=_unique(runtime), rule=f"hint:{provide}",
+        candidates=tuple(p.name for p in found), version_ok=_version_ok(requirement.depurl, package.version),
+    )
 
 
 def _map_virtual(
