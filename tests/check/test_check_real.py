@@ -59,3 +59,4 @@ def test_unneeded_names_are_the_build_packages_of_the_line(run_check, shared_dir
     (finding,) = [f for f in report["findings"] if f["code"] == "unneeded-package"]
     assert finding["message"].startswith("gcc musl-dev linux-headers: nothing needs them")
     assert report["stages"][0]["target"] == "Alpine v3.18 x86_64, Python 3.7 (/usr/local)"
+    assert report["stages"][0]["basis"].startswith("python:3.7-alpine meant Python 3.7 on Alpine 3.18 (frozen")

@@ -134,6 +134,7 @@ def check_dockerfile(
         reports.append(StageReport(
             label=item.stage.label, line=item.stage.line, image=item.stage.image,
             target=_describe(item), findings=tuple(sorted(item.findings, key=lambda f: f.line)),
+            basis=item.target.reason,
         ))
     return CheckReport(dockerfile.name, tuple(reports))
 

@@ -60,6 +60,8 @@ class StageReport:
     image: str
     target: str  # "Alpine v3.21 x86_64, Python 3.12 (apk python3)"
     findings: tuple[Finding, ...]
+    #: how the image was read: "python:3.7-alpine meant Python 3.7 on Alpine 3.18 (frozen ...)"
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class CheckReport:
             "dockerfile": self.dockerfile,
             "findings": [f.to_json() for f in sorted(self.findings, key=lambda f: (f.line, SEVERITIES.index(f.severity)))],
             "stages": [
-                {"stage": s.label, "line": s.line, "image": s.image, "target": s.target} for s in self.stages
+                {"stage": s.label, "line": s.line, "image": s.image, "target": s.target, "basis": s.basis}
+                for s in self.stages
             ],
             "counts": counts,
             "warnings": list(self.warnings),
