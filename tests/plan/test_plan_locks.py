@@ -96,3 +96,25 @@ def test_a_hash_that_matches_no_file_is_bad_input_naming_the_line(plan_cache, v3
 def test_a_lock_is_the_whole_set(plan_cache, v316) -> None:
     result = invoke(plan_cache, "plan", "numpy", "-r", SCIENTIFIC / "uv.lock", *v316)
     assert result.exit_code == 2 and "a lock is the whole requirement set: give it alone" in result.stderr
+
+
+def test_bad_project_and_lock_files_are_one_line_on_the_command_line(plan_cache, v316, tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    lock = tmp_path / "uv.lock"
+    lock.write_text((SCIENTIFIC / "uv.lock").read_text().replace("version = 1\n", "version = 9\n", 1))
+    cases = [
+        ((tmp_path,), rf"apkneed: error: {re.escape(str(tmp_path / 'pyproject.toml'))}:1: no \[project\] table"),
+        (("-r", lock), rf"apkneed: error: {re.escape(str(lock))}:1: uv.lock version 9 is not one apkneed reads"),
+        (("-r", SCIENTIFIC / "uv.lock", "--python", "3.9"),
+         r"apkneed: error: .*uv.lock:3: the lock is for Python >=3.10, the target is Python 3.9 \("),
+    ]
+    for args, pattern in cases:
+        result = invoke(plan_cache, "plan", *args, *v316)
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and re.match(pattern, result.stderr.strip()), result.stderr
+
+
+def test_why_reads_a_lock_too(plan_cache, v316) -> None:
+    result = invoke(plan_cache, "why", "zlib", "-r", SCIENTIFIC / "uv.lock", *v316)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("zlib ← so:libz.so.1 ← PIL/")

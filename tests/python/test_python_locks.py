@@ -119,3 +119,19 @@ def test_fuzz_lock_readers(tmp_path_factory, data) -> None:
     hot = [at for at in (cut.find(b"version"), cut.find(b"[["), cut.find(b"marker")) if at >= 0]
     (folder / name).write_bytes(mutate(data, cut, hot))
     contained(lambda: read_lock(folder / name, python=data.draw(st.sampled_from(["3.10", "3.13"])), arch="x86_64"))
+
+
+def test_the_pylock_fallback_reads_what_packaging_pylock_reads() -> None:
+    """With an older packaging (no packaging.pylock), the hand checks give the same packages."""
+    from apkneed.python.locks import _Lines, _pylock_fallback, _pylock_packages
+    from apkneed.tomlfile import loads
+
+    text = PYLOCK.read_text()
+    data, where = loads(text), _Lines(PYLOCK, text)
+    by_library = _pylock_packages(PYLOCK, data, where)
+    by_hand = _pylock_fallback(PYLOCK, data, where)
+    assert [(p["name"], p["version"], p["sha256"], str(p["marker"])) for p in by_library] == [
+        (p["name"], p["version"], p["sha256"], str(p["marker"])) for p in by_hand
+    ]
+    with pytest.raises(InputError, match="not a valid PEP 751 lock"):
+        _pylock_fallback(PYLOCK, {"lock-version": "1.0"}, where)
