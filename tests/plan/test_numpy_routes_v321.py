@@ -120,3 +120,37 @@ def test_why_names_openblas_through_openblas_dev_and_carries_the_target(plan_cac
     assert result.exit_code == 0 and data["in_plan"]
     assert data["lines"][0].startswith("openblas ← library of openblas-dev ← optional: openblas-dev")
     assert data["target"]["repositories"] == ["main", "community"]
+
+
+def test_a_wheel_needing_a_library_nothing_provides_is_a_negative_answer(v316_index_path, isolated_cache):
+    # The planner fed one wheel's evidence (an external soname no v3.16 main package provides), on the real index.
+    from apkneed.alpine.providers import build_provider_map
+    from apkneed.alpine.sources.world import load_world
+    from apkneed.plan.base import BaseWorld
+    from apkneed.plan.evidence import ExternalNeed, WheelEvidence
+    from apkneed.plan.facts import DistFacts, PlanFacts
+    from apkneed.plan.knowledge import load_build_knowledge
+    from apkneed.plan.pep725 import load_virtual_table
+    from apkneed.plan.planner import make_plan
+    from apkneed.plan.target import plan_target
+    from apkneed.python.resolve import Pin
+
+    world = load_world(index_paths=[v316_index_path], arch="x86_64")
+    target, _ = plan_target(world, None, None, release=world.release, arch=world.arch, index_origin=world.origin)
+    wheel = WheelEvidence(
+        filename="blaslike-1.0-cp310-cp310-musllinux_1_2_x86_64.whl", sha256=None, compatible=True, problems=(),
+        external=(ExternalNeed("libopenblas.so.3", ("blaslike/_core.so",)), ExternalNeed("libz.so.1", ("blaslike/_z.so",))),
+        vendored=(), import_names=("blaslike",), elf_objects=2,
+    )
+    dist = DistFacts(Pin("blaslike", "1.0", (), True), wheel.filename, False, "musllinux_1_2 wheel", wheel=wheel)
+    plan = make_plan(PlanFacts(target, "auto", (dist,), BaseWorld("alpine", ("alpine-base",))),
+                     providers=build_provider_map(world.indexes), knowledge=load_build_knowledge(),
+                     virtuals=load_virtual_table())
+    (package,) = plan.packages
+    assert package.unprovided == ("libopenblas.so.3",) and package.runtime_apk == ("zlib",)
+    assert plan.incomplete  # the wheel cannot load here: exit 1, never 0
+    assert (
+        "blaslike: no package provides so:libopenblas.so.3 in v3.16 main (community was not given with --index) "
+        "(needed by blaslike/_core.so)"
+    ) in plan.warnings
+    assert plan_json(plan)["packages"][0]["unprovided"] == ["libopenblas.so.3"]

@@ -49,6 +49,8 @@ class PackagePlan:
     problems: tuple[str, ...] = ()  # warnings about this distribution (ELF checks, unmapped needs)
     #: the forced --route could not be honoured (the reason says why)
     forced_route_failed: bool = False
+    #: sonames the wheel needs that no package of the searched repositories provides: it cannot load (exit 1)
+    unprovided: tuple[str, ...] = ()
     #: a source build whose needs no evidence explains (warned; the plan exits 1)
     unknown: bool = False
     summary: str = ""  # a few words for a table: "musllinux_1_2 wheel, vendors 6 libraries"
@@ -121,10 +123,11 @@ class Plan:
     @property
     def incomplete(self) -> bool:
         """A negative answer (exit 1): some distribution has no route, a forced
-        route was not honoured, a build's needs are unknown, the plan needs a
-        package the index does not have, or apk would refuse a layer."""
+        route was not honoured, a build's needs are unknown, a wheel needs a
+        library no package provides, the plan needs a package the index does
+        not have, or apk would refuse a layer."""
         return (
-            any(p.route is None or p.forced_route_failed or p.unknown for p in self.packages)
+            any(p.route is None or p.forced_route_failed or p.unknown or p.unprovided for p in self.packages)
             or bool(self.missing)
             or self.runtime_layer.error is not None
             or self.build_layer.error is not None

@@ -157,12 +157,13 @@ def _plan_one(
     reasons = list(decision.reasons)
     problems: list[str] = []
     needs: list[Need] = []
+    unprovided: tuple[str, ...] = ()
     file = dist.file
     summary = "nothing installs it"
     evidence: list[tuple[str, object]] = []
     unknown = False
     if decision.route == "wheel":
-        needs, problems = _wheel_needs(dist, providers, target)
+        needs, problems, unprovided = _wheel_needs(dist, providers, target)
         summary = _wheel_summary(dist)
         if dist.wheel is not None:
             evidence = [
@@ -223,16 +224,21 @@ def _plan_one(
         problems=tuple(problems),
         forced_route_failed=decision.forced_failed,
         unknown=unknown,
+        unprovided=unprovided,
         summary=("forced route impossible; " if decision.forced_failed else "") + summary,
         evidence=tuple(evidence),
     )
     return package, needs
 
 
-def _wheel_needs(dist: DistFacts, providers: ProviderMap, target: PlanTarget) -> tuple[list[Need], list[str]]:
+def _wheel_needs(
+    dist: DistFacts, providers: ProviderMap, target: PlanTarget
+) -> tuple[list[Need], list[str], tuple[str, ...]]:
+    """The wheel's apk needs, its problems, and the sonames no package provides."""
     wheel = dist.wheel
+    unprovided: list[str] = []
     if wheel is None:
-        return [], [f"{dist.name}: the wheel was not inspected"]
+        return [], [f"{dist.name}: the wheel was not inspected"], ()
     needs: list[Need] = []
     problems = _grouped_errors(dist.name, wheel.filename, wheel.problems)
     for external in wheel.external:
@@ -242,6 +248,7 @@ def _wheel_needs(dist: DistFacts, providers: ProviderMap, target: PlanTarget) ->
             problems.append(
                 f"{dist.name}: no package provides so:{external.soname} {target.scope()} (needed by {shown})"
             )
+            unprovided.append(external.soname)
             continue
         package = _preferred(found)
         needs.append(Need(package, RUNTIME, dist.name, (f"so:{external.soname}", f"{shown} NEEDED", wheel.filename)))
@@ -259,8 +266,8 @@ def _wheel_needs(dist: DistFacts, providers: ProviderMap, target: PlanTarget) ->
                           (soname, f"loaded at run time ({where})", wheel.filename)))
     if loads and not found_any:
         names = ", ".join(sorted(loads))
-        problems.append(f"{dist.name}: its Python code loads {names} at run time and no package of the index provides it")
-    return needs, problems
+        problems.append(f"{dist.name}: its Python code loads {names} at run time and no package provides it {target.scope()}")
+    return needs, problems, tuple(unprovided)
 
 
 def runtime_soname(name: str, providers: ProviderMap) -> str | None:

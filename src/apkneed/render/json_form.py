@@ -7,7 +7,7 @@ Shape (keys beyond the first four of each object are additions)::
                 "toolchain": {"python3", "py3-pip", "gcc", "musl"}, "pep668": {"externally_managed", "source"}},
      "route_policy": "auto",
      "packages": [{"name", "version", "route", "file", "runtime_apk", "build_apk", "reasons",
-                   "direct", "requested_by", "problems", "forced_route_failed", "unknown", "summary",
+                   "direct", "requested_by", "problems", "forced_route_failed", "unprovided", "unknown", "summary",
                    "evidence": {"elf_objects", "vendored", "external": [{"soname", "needed_by"}]},
                    "blas": {"links", "route", "speed", "library", "version", "int_model", "dynamic_arch",
                             "where", "text", "source", "factor"}  # only for numpy, scipy, scikit-learn
@@ -67,6 +67,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "requested_by": list(p.requested_by),
                 "problems": list(p.problems),
                 "forced_route_failed": p.forced_route_failed,
+                "unprovided": list(p.unprovided),  # sonames no package of the searched repositories provides
                 "unknown": p.unknown,
                 "summary": p.summary,
                 "evidence": dict(p.evidence),
