@@ -17,8 +17,8 @@ def test_unresolvable_host_fails_at_once_without_retries():
         started = time.monotonic()
         with pytest.raises(EnvironmentFailure, match=r"cannot reach no-such-host\.invalid: .*\(after 1 attempt; offline\?\)"):
             request(client, "GET", "http://no-such-host.invalid/x", retries=3, backoff=1.0)
-        # three retries with backoff 1.0 would sleep 7 s
-        assert time.monotonic() - started < 1.0
+        # three retries with backoff 1.0 would sleep 7 s; the margin is for a loaded machine's lookups
+        assert time.monotonic() - started < 4.0
 
 
 def _closed_port() -> int:
