@@ -16,6 +16,13 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = (PROJECT_ROOT / ".." / "shared").resolve()
 
+# The test cache keeps the real wheels it downloads, so that reruns (and CI's)
+# are offline-fast: apkneed itself keeps only facts unless asked
+# (--keep-wheels), and trims its cache to a size limit (off here, so that no
+# test's fixture files are evicted). Tests of those defaults set both explicitly.
+os.environ.setdefault("APKNEED_KEEP_WHEELS", "1")
+os.environ.setdefault("APKNEED_CACHE_LIMIT", "0")
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:

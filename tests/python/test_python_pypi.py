@@ -301,3 +301,37 @@ def test_a_metadata_bomb_is_refused_not_inflated() -> None:
     dense = _wheel_with_metadata(b"A" * (8 << 20))
     with pytest.raises(EnvironmentFailure, match="compression ratio .* is absurd"):
         wheel_metadata_bytes(dense, "demo-1.0-py3-none-any.whl", "demo")
+
+
+def test_by_default_a_whole_file_lives_only_in_its_client(httpserver: HTTPServer, tmp_path: Path,
+                                                         six_wheel: bytes) -> None:
+    # Facts, not wheels: without keep_files nothing whole is stored, yet the
+    # same client reads the file once only.
+    serve_six_page(httpserver, six_wheel)
+    client = local_client(httpserver, tmp_path, keep_files=False)
+    (file,) = client.project("six").files
+    assert client.download(file) == six_wheel
+    assert client.download(file) == six_wheel
+    assert client.open(file).read() == six_wheel
+    assert len([r for r, _ in httpserver.log if r.path.endswith(".whl")]) == 1
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) is None
+    # a new client (a later run) has no copy: it downloads again
+    again = local_client(httpserver, tmp_path, keep_files=False)
+    (file,) = again.project("six").files
+    assert again.download(file) == six_wheel
+    assert len([r for r, _ in httpserver.log if r.path.endswith(".whl")]) == 2
+
+
+def test_keep_wheels_from_the_environment(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_six_page(httpserver, six_wheel)
+    monkeypatch.setenv("APKNEED_KEEP_WHEELS", "0")
+    client = local_client(httpserver, tmp_path)
+    (file,) = client.project("six").files
+    client.download(file)
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) is None
+    monkeypatch.setenv("APKNEED_KEEP_WHEELS", "1")
+    kept = local_client(httpserver, tmp_path)
+    (file,) = kept.project("six").files
+    kept.download(file)
+    assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) == six_wheel

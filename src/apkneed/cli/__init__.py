@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("scan", "Doctor: missing libraries, wrong-libc binaries, unneeded packages in a root."),
     "mapping": ("mapping", "PEP 804: the central registry's DepURLs mapped to Alpine packages (alpine.mapping.json)."),
     "check": ("check", "Audit a Dockerfile: what each stage installs against what it needs."),
+    "cache": ("cache", "What apkneed's cache holds (info), and cleaning it (clean --older-than, --all)."),
     "blas": ("blas", "Which BLAS/LAPACK NumPy runs on, and how fast, on this machine."),
 }
 

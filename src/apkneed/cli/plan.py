@@ -73,6 +73,11 @@ Exit status: 0 explained, 1 the package is not in the plan, 2 bad input.
 """
 
 
+def _keep_wheels(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["apkneed_keep_wheels"] = True
+
+
 def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options ``plan`` and ``why`` share: requirements, target, index."""
     options = [
@@ -94,6 +99,8 @@ def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--index-url", metavar="URL",
                      help="Python package index (default: pip's configuration, else https://pypi.org/simple)."),
         click.option("--pre", "prerelease", is_flag=True, help="Allow pre-releases, as pip's --pre."),
+        click.option("--keep-wheels", is_flag=True, expose_value=False, callback=_keep_wheels,
+                     help="Keep whole wheels and sdists in the cache (default: only the facts read from them)."),
         json_option,
     ]
     for option in reversed(options):
@@ -333,8 +340,10 @@ def _read_lock(path: Path, target, route_policy, offline, extras, groups):
 def _pypi_client(index_url: str, offline: bool):
     from apkneed.python.pypi import PyPIClient
 
+    ctx = click.get_current_context(silent=True)
+    keep_files = True if ctx is not None and ctx.meta.get("apkneed_keep_wheels") else None  # None: $APKNEED_KEEP_WHEELS
     if not offline:
-        client = PyPIClient(index_url, warn=warn)
+        client = PyPIClient(index_url, warn=warn, keep_files=keep_files)
     else:
         import httpx
 
@@ -350,6 +359,15 @@ def _pypi_client(index_url: str, offline: bool):
         )
     with client:
         yield client
+    if not offline:  # a run that downloads keeps the cache under its limit (apkneed.cache_usage)
+        from apkneed.cache import default_cache_root
+        from apkneed.cache_usage import evict_now_and_then
+        from apkneed.errors import InputError
+
+        try:
+            evict_now_and_then(default_cache_root())
+        except InputError as exc:  # a bad $APKNEED_CACHE_LIMIT: the answer stands, the cache is left as it is
+            warn(f"$APKNEED_CACHE_LIMIT: {exc}; the cache was not trimmed")
 
 
 @dataclasses.dataclass

@@ -43,6 +43,12 @@ Where things come from and go (``cache_root`` defaults to
 * :meth:`PyPIClient.open` returns the cached file when there is one, else a
   :class:`RangeFile`; if a range-read file ends up complete and matches its
   sha256 it is stored, otherwise its bytes are forgotten with it.
+* Whole wheels and sdists are stored only when asked (``keep_files=True``:
+  ``--keep-wheels``, or ``$APKNEED_KEEP_WHEELS=1``). By default a file
+  lives only as long as its client, in memory (:data:`MEMO_LIMIT` bytes at
+  most, the oldest dropped first): what a plan needs from it is kept as
+  facts by sha256 (:mod:`apkneed.plan.evidence`), tens of KiB where the file
+  is tens of MiB. Hash-checked metadata is always stored.
 
 Metadata is parsed with ``packaging.metadata`` without up-front validation
 (``validate=False``): real packages carry small violations (an odd license
@@ -56,6 +62,8 @@ import hashlib
 import io
 import json
 import lzma
+import os
+import threading
 import ssl
 import tarfile
 import time
@@ -357,6 +365,10 @@ def parse_metadata(data: bytes, origin: str) -> Metadata:
 # -- the client (IO) ---------------------------------------------------------
 
 
+#: whole files a client keeps in memory when it does not store them (bytes)
+MEMO_LIMIT = 64 * 1024 * 1024
+
+
 class PyPIClient:
     """See the module docstring."""
 
@@ -372,6 +384,7 @@ class PyPIClient:
         retries: int = 3,
         backoff: float = 0.5,
         deadline: float = DEFAULT_DEADLINE,
+        keep_files: bool | None = None,
     ) -> None:
         config = index_config(index_url)
         self.index_url = config.index_url
@@ -384,6 +397,11 @@ class PyPIClient:
         root = cache_root if cache_root is not None else default_cache_root() / "pypi"
         self._pages = RevalidatingCache(root / "pages")
         self._store = ContentStore(root / "files")
+        if keep_files is None:
+            keep_files = os.environ.get("APKNEED_KEEP_WHEELS", "") not in ("", "0")
+        self._keep_files = keep_files
+        self._memo: dict[str, bytes] = {}  # files of this client's life (not kept on disk)
+        self._memo_lock = threading.Lock()  # plans read files on several threads
         self._unverified = root / "unverified-metadata"
         self._progress = progress
         self._warn = warn
@@ -469,7 +487,7 @@ class PyPIClient:
     def download(self, file: DistFile) -> bytes:
         """The whole file, checked against the index's sha256 (cached when it has one)."""
         if file.sha256:
-            cached = self._store.get(file.sha256)
+            cached = self._cached_file(file.sha256)
             if cached is not None:
                 return cached
         # The index's size (when it gives one) bounds the body: more is not the file.
@@ -479,19 +497,36 @@ class PyPIClient:
         data = response.content
         _check_hashes(data, file.hashes, file.url)
         if file.sha256:
-            self._store.put(data)
+            self._keep_file(data)
         return data
+
+    def _cached_file(self, sha256: str) -> bytes | None:
+        memo = self._memo.get(sha256.lower())
+        return memo if memo is not None else self._store.get(sha256)
+
+    def _keep_file(self, data: bytes) -> None:
+        """A whole, verified file: on disk with keep_files, else in memory for this client's life."""
+        if self._keep_files:
+            self._store.put(data)
+            return
+        if len(data) > MEMO_LIMIT:
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        with self._memo_lock:
+            self._memo[digest] = data
+            while sum(map(len, self._memo.values())) > MEMO_LIMIT:
+                del self._memo[next(iter(self._memo))]
 
     def open(self, file: DistFile) -> io.RawIOBase | io.BytesIO:
         """A seekable binary file: the cached copy, else range requests (see module docstring)."""
         if file.sha256:
-            cached = self._store.get(file.sha256)
+            cached = self._cached_file(file.sha256)
             if cached is not None:
                 return io.BytesIO(cached)
         return RangeFile(
             self._client, file.url, size=file.size, sha256=file.sha256,
             retries=self._retries, backoff=self._backoff, progress=self._progress,
-            on_verified=self._store.put, deadline=self._deadline,
+            on_verified=self._keep_file, deadline=self._deadline,
         )
 
     def metadata(self, file: DistFile) -> Metadata:
@@ -500,7 +535,7 @@ class PyPIClient:
 
     def metadata_bytes(self, file: DistFile) -> bytes:
         if file.sha256:
-            whole = self._store.get(file.sha256)
+            whole = self._cached_file(file.sha256)
             if whole is not None:
                 return self._metadata_from_whole(file, whole)
         verified_sha = file.core_metadata_hashes.get("sha256")
