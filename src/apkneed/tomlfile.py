@@ -4,6 +4,9 @@ backport ``tomli`` on Python 3.10) and words a file that cannot be read.
     read_toml(path) -> dict        # InputError: one line naming the file
     loads(text) -> dict            # for TOML that is not a file (an sdist's pyproject.toml)
     TOMLDecodeError
+
+Files are read through :mod:`apkneed.inputfile` (bounded), and a document
+nested too deeply for the parser's recursion is refused like a syntax error.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from apkneed.errors import InputError
+from apkneed.inputfile import read_input_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,10 +29,9 @@ TOMLDecodeError = tomllib.TOMLDecodeError
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file; any failure is one InputError line naming the file."""
+    text = read_input_text(path, what="TOML file")
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # RecursionError: [[[[... nested past the stack
+        problem = exc if isinstance(exc, tomllib.TOMLDecodeError) else "nested too deeply"
+        raise InputError(f"{path}: not valid TOML ({problem})") from None

@@ -179,3 +179,10 @@ def test_uv_failure_keeps_the_cause_and_drops_warnings() -> None:
         "uv could not build an sdist to read its dependencies: Failed to build `psycopg2==2.9.10` "
         "The build backend returned an error Call to `setuptools.build_meta:__legacy__.build_wheel` failed (exit status: 1)"
     )
+
+
+def test_uv_gets_apkneeds_read_limit_and_none_of_the_callers_uv_settings():
+    from apkneed.python.resolve import UV_READ_TIMEOUT, uv_environment
+
+    env = uv_environment({"PATH": "/bin", "UV_HTTP_TIMEOUT": "3600", "UV_INDEX_URL": "http://x", "VIRTUAL_ENV": "/v"}, "/ca.pem")
+    assert env == {"PATH": "/bin", "UV_HTTP_TIMEOUT": str(UV_READ_TIMEOUT), "SSL_CERT_FILE": "/ca.pem"}

@@ -413,10 +413,9 @@ def _json_with_stats(run) -> dict[str, Any]:
 
 
 def _read_plan_json(spec: str) -> dict[str, Any]:
-    try:
-        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"--plan {spec}: cannot read ({exc.strerror or exc})") from None
+    from apkneed.inputfile import read_input_text
+
+    text = read_input_text(spec, what="--plan")
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
+from apkneed.inputfile import read_input_text
 from apkneed.net.http import ca_bundle_from_env
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -102,9 +103,10 @@ def read_pip_settings(
         if not path.is_file():
             continue
         parser = configparser.RawConfigParser()
+        text = read_input_text(path, what="pip configuration")  # bounded: a pip.conf is a few lines
         try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError) as exc:
+            parser.read_string(text, source=str(path))
+        except configparser.Error as exc:
             problem = str(exc).splitlines()[0]
             raise InputError(f"cannot read pip configuration {path}: {problem}") from None
         for section in by_section:

@@ -42,6 +42,7 @@ from typing import Mapping
 from packaging.requirements import InvalidRequirement, Requirement
 
 from apkneed.errors import InputError
+from apkneed.inputfile import read_input_text
 
 #: a requirements file larger than this is refused before it fills memory (a hash-pinned
 #: lock of a thousand projects is under 1 MiB)
@@ -130,16 +131,8 @@ class _Reader:
         resolved = path.resolve()
         if resolved in chain:
             raise InputError(f"{path}: included from itself (through {' -> '.join(map(str, chain))})")
-        try:
-            with open(path, "rb") as file:
-                data = file.read(MAX_REQUIREMENTS_BYTES + 1)  # /dev/zero must not fill memory
-            if len(data) > MAX_REQUIREMENTS_BYTES:
-                raise InputError(f"requirements file {path}: larger than {MAX_REQUIREMENTS_BYTES} bytes; refused")
-            text = data.decode("utf-8")
-        except FileNotFoundError:
-            raise InputError(f"requirements file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read requirements file {path}: {exc}") from None
+        # /dev/zero must not fill memory: read through the bounded reader
+        text = read_input_text(path, limit=MAX_REQUIREMENTS_BYTES, what="requirements file")
         for number, line in logical_lines(text):
             origin = f"{path}:{number}"
             line = _ENV_VAR.sub(lambda m: self.environ.get(m.group(1), m.group(0)), line)

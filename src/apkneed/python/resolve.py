@@ -81,6 +81,13 @@ class Pin:
     extras: tuple[str, ...] = ()
 
 
+#: seconds uv may wait on one silent read (apkneed's own limit, net.http)
+UV_READ_TIMEOUT = 15
+#: the whole `uv pip compile` run: a cold resolution of a large tree takes
+#: tens of seconds; a trickling index must not hold a plan for longer
+UV_DEADLINE = 300.0
+
+
 def resolve_requirements(
     requirements: Sequence[str],
     *,
@@ -92,7 +99,7 @@ def resolve_requirements(
     cache_root: Path | None = None,
     warn: Callable[[str], None] | None = None,
     uv_bin: str | None = None,
-    timeout: float = 900.0,
+    timeout: float = UV_DEADLINE,
     network_retries: int | None = None,
 ) -> list[Pin]:
     """Every pinned distribution ``requirements`` install on the target, sorted by name."""
@@ -150,8 +157,14 @@ def resolve_requirements(
 
 
 def uv_environment(environ: Mapping[str, str], verify: str | bool) -> dict[str, str]:
-    """The environment for uv: the caller's, without uv settings, with the CA bundle."""
+    """The environment for uv: the caller's, without uv settings, with the CA bundle.
+
+    uv does its own networking, so apkneed's request deadline (net.http) does
+    not reach it; its silent-read limit is set to apkneed's instead of uv's
+    30 s, and the whole run is bounded by ``UV_DEADLINE``.
+    """
     clean = {k: v for k, v in environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
+    clean["UV_HTTP_TIMEOUT"] = str(UV_READ_TIMEOUT)
     if isinstance(verify, str):
         clean["SSL_CERT_FILE"] = verify
     return clean
