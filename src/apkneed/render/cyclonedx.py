@@ -10,8 +10,7 @@ first hyphen: ``pkg:apk/alpine/krb5@libs-1.21.3-r0``).
 
 Components:
 
-* one per apk package (``type: library``, or ``application`` for ones that
-  only provide commands), purl ``pkg:apk/alpine/<name>@<version>?arch=&distro=alpine-<X.Y>``;
+* one per apk package (``type: library``), purl ``pkg:apk/alpine/<name>@<version>?arch=&distro=alpine-<X.Y>``;
 * one per Python distribution, purl ``pkg:pypi/<name>@<version>``, with the
   route and file as ``apkneed:*`` properties, and the libraries its wheel
   vendors (auditwheel's ``<dist>.libs/libfoo-<hash>.so.1.2``) as nested
