@@ -190,3 +190,16 @@ def test_unknown_build_exits_1_warns_and_still_writes_the_dockerfile(plan_cache,
 
     package = next(p for p in json.loads(as_json.stdout)["packages"] if p["name"] == "mysqlclient")
     assert package["unknown"] is True and package["evidence"]["basis"] == "unknown"
+
+
+def test_an_unconfirmed_alpine_package_is_reported_not_used(v321):
+    from apkneed.plan.evidence import SdistEvidence
+    from apkneed.plan.pep725 import load_virtual_table, provider_table
+    from apkneed.plan.source import source_needs
+
+    match = match_alpine_build("pycairo", (), ("https://example.org/not-cairo",), v321)
+    sdist = SdistEvidence("pycairo-1.0.tar.gz", None, None, None, (), (("c", 2),), ("meson.build",), ())
+    needs = source_needs("pycairo", sdist, knowledge={}, virtuals=load_virtual_table(), table=provider_table(v321),
+                         environment={}, alpine=match, providers=v321, version="1.0")
+    assert needs.basis == "inferred"
+    assert any(r.startswith("Alpine package not used") and "py3-cairo-" in r for r in needs.reasons)

@@ -99,7 +99,12 @@ def source_needs(
             "unknown", (), False,
             (f"unknown: no sdist evidence and no build knowledge for {dist}",),
         )
-    return _from_observation(dist, sdist, virtuals, table)
+    found = _from_observation(dist, sdist, virtuals, table)
+    if alpine is not None and alpine.build is None and alpine.unconfirmed:
+        # an Alpine package that may be this project, not used: said, never guessed
+        note = "Alpine package not used (no shared py3 module or URL confirms it is this project): " + "; ".join(alpine.unconfirmed)
+        return SourceNeeds(found.basis, found.needs, found.compiled, (*found.reasons, note), found.problems)
+    return found
 
 
 # ------------------------------------------------------------- PEP 725 ----
