@@ -591,7 +591,8 @@ def package_dirs(member_names: Iterable[str], root: str) -> tuple[str, ...]:
         parts = name.split("/")
         if parts[0] != root or parts[-1] not in ("__init__.py", "__init__.pyi") or not 3 <= len(parts) <= 5:
             continue
-        if in_build_tree(name, root):
+        # the trees above the package are checked, not its own name ("demo" is a fine package name)
+        if in_build_tree("/".join(parts[:-2] + ["x"]), root) and parts[-2] not in ("tests", "test", "docs", "examples"):
             packages.add("/".join(parts[1:-1]))
     found: dict[str, None] = {}
     for package in sorted(packages):
