@@ -99,3 +99,17 @@ def test_not_understood_is_reported_never_guessed(check_text):
     assert status == 0
     (finding,) = [f for f in report["findings"] if f["code"] == "not-understood"]
     assert finding["line"] == 2 and finding["severity"] == "info" and "$p" in finding["message"]
+
+
+def test_names_from_a_repository_apkneed_has_not_loaded_are_not_called_missing(tmp_path, run_check, v321_indexes):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\n"
+        "RUN apk add --no-cache -X https://dl-cdn.alpinelinux.org/alpine/edge/testing py3-notinrelease\n"
+        "RUN echo https://dl-cdn.alpinelinux.org/alpine/edge/testing >> /etc/apk/repositories\n"
+        "RUN apk add --no-cache another-testing-only\n"
+    )
+    status, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 0
+    assert sorted((f["line"], f["code"]) for f in report["findings"]) == [
+        (2, "apk-name-unchecked"), (4, "apk-name-unchecked"),
+    ]

@@ -264,6 +264,13 @@ def _check_apk_names(item: _Stage) -> None:
                      "is not loaded, its packages are not checked")
                 continue
             if item.providers is not None and name.name not in item.providers and name.name not in item.facts.virtuals:
+                changed = item.facts.repositories_changed_at
+                if add.repositories or (changed is not None and changed <= line):
+                    where = ", ".join(add.repositories) if add.repositories else f"the repositories line {changed} writes"
+                    _add(item, line, "info", "apk-name-unchecked",
+                         f"apk add {name.written}: not in {item.choice.world.searched()}; it may come from {where}, "
+                         "which apkneed has not loaded")
+                    continue
                 absent = _absent_repositories(item)
                 if absent:
                     _add(item, line, "info", "apk-name-unchecked",

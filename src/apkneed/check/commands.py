@@ -56,6 +56,8 @@ class ApkAdd:
     virtual: str | None
     no_cache: bool
     text: str
+    #: -X/--repository URLs: names may come from a repository apkneed has not loaded
+    repositories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,8 @@ def _apk(args: list[str], text: str) -> Event | None:
     names: list[str] = []
     virtual = None
     no_cache = "--no-cache" in options
+    repositories = [args[k + 1] for k, w in enumerate(args[:-1]) if w in ("-X", "--repository")]
+    repositories += [w.partition("=")[2] for w in args if w.startswith("--repository=")]
     i = 0
     while i < len(rest):
         word = rest[i]
@@ -247,7 +251,7 @@ def _apk(args: list[str], text: str) -> Event | None:
         if not match:
             return NotUnderstood(text, f"{word!r} is not an apk package name")
         parsed.append(ApkName(word, match.group("name"), match.group("tag")))
-    return ApkAdd(tuple(parsed), virtual, no_cache, text)
+    return ApkAdd(tuple(parsed), virtual, no_cache, text, tuple(repositories))
 
 
 def _python(words: list[str], text: str) -> Event | None:

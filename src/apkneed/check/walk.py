@@ -86,6 +86,8 @@ class StageFacts:
     externally_managed_removed: bool = False
     pip_config_break: bool = False
     other_builds: bool = False  # make, cargo, npm...: build packages may serve them
+    #: a RUN wrote /etc/apk/repositories (edge, testing, a mirror): names may come from there
+    repositories_changed_at: int | None = None
 
     def copy(self) -> "StageFacts":
         return dataclasses.replace(
@@ -134,6 +136,8 @@ def _run(facts: StageFacts, instruction) -> None:
         except ValueError as exc:
             facts.not_understood.append((instruction.line, script[:120], f"shell quoting: {exc}"))
             return
+    if "/etc/apk/repositories" in " ".join(instruction.words) and facts.repositories_changed_at is None:
+        facts.repositories_changed_at = instruction.line
     cwd = facts.workdir
     active_venv: str | None = None
     adds_here: list[tuple[int, ApkAdd]] = []
