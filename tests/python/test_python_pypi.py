@@ -335,3 +335,25 @@ def test_keep_wheels_from_the_environment(httpserver: HTTPServer, tmp_path: Path
     (file,) = kept.project("six").files
     kept.download(file)
     assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) == six_wheel
+
+
+def test_pages_are_cached_deflated_and_a_damaged_one_is_fetched_again(httpserver: HTTPServer, tmp_path: Path,
+                                                                      six_wheel: bytes) -> None:
+    serve_six_page(httpserver, six_wheel)
+    client = local_client(httpserver, tmp_path)
+    assert [f.filename for f in client.project("six").files] == [SIX_WHEEL]
+    (body,) = (tmp_path / "pypi" / "pages").glob("*.body")
+    page = [r for r, _ in httpserver.log if r.path.endswith("/six/")]
+    assert len(page) == 1
+    stored = body.read_bytes()
+    assert stored.startswith(b"apkneed-deflated-page 1\n") and b'"files"' not in stored
+    # damaged, with its meta's sha256 made to match: the deflate stream itself is refused, the page fetched again
+    meta_path = body.with_suffix(".meta")
+    broken = stored[:30] + b"\x00garbage"
+    body.write_bytes(broken)
+    meta = json.loads(meta_path.read_text())
+    meta["sha256"] = sha(broken)
+    meta_path.write_text(json.dumps(meta))
+    again = local_client(httpserver, tmp_path)
+    assert [f.filename for f in again.project("six").files] == [SIX_WHEEL]
+    assert len([r for r, _ in httpserver.log if r.path.endswith("/six/")]) == 2
