@@ -66,7 +66,7 @@ def test_purls_keep_hyphenated_and_escaped_names_whole(sbom) -> None:
     assert "alpine-baselayout-data" in hyphenated and "ca-certificates-bundle" in hyphenated
     for name, component in apk.items():
         purl = PackageURL.from_string(component["purl"])
-        assert (purl.type, purl.namespace, purl.name, purl.version) == ("apk", "alpine", name, component["version"])
+        assert (purl.type, purl.namespace, purl.name, purl.version) == ("apk", "alpine", name.lower(), component["version"])
         assert purl.qualifiers == {"arch": "x86_64", "distro": "alpine-3.16"}
     assert apk["libstdc++"]["purl"].lower().startswith("pkg:apk/alpine/libstdc%2b%2b@")  # "+" is escaped
 
@@ -89,3 +89,24 @@ def test_python_components_vendored_libraries_and_the_graph(sbom, planned) -> No
     assert python["numpy"]["bom-ref"] in graph[python["matplotlib"]["bom-ref"]]
     assert graph[ref["libpq"]] and all(r.startswith("apk:") for r in graph[ref["libpq"]])
     assert graph["image"] >= {python["numpy"]["bom-ref"], ref["libpq"]}
+
+
+def test_every_apk_name_of_v321_comes_back_whole_from_its_purl(shared_dir) -> None:
+    """krb5-libs, libjpeg-turbo, py3-numpy-pyc, libstdc++...: apk_purl never splits or mangles a name."""
+    from apkneed.render.cyclonedx import apk_purl
+
+    base = shared_dir / "alpine" / "v3.21"
+    world = load_world(index_paths=[base / "main" / "x86_64" / "APKINDEX.tar.gz",
+                                    base / "community" / "x86_64" / "APKINDEX.tar.gz"], arch="x86_64")
+    names = set()
+    for index in world.indexes:
+        for package in index.packages:
+            purl = PackageURL.from_string(apk_purl(package.name, package.version, arch="x86_64", release="v3.21"))
+            # the purl spec's apk type: the name "is not case sensitive and must be lowercased"
+            # (freeswitch-sounds-ru-RU-elena-32000); the component's own name keeps apk's case
+            assert (purl.name, purl.version, purl.qualifiers["distro"]) == (package.name.lower(), package.version, "alpine-3.21")
+            names.add(package.name)
+    assert {"krb5-libs", "libjpeg-turbo", "py3-numpy-pyc", "libstdc++"} <= names
+    assert apk_purl("krb5-libs", "1.21.3-r0", arch="x86_64", release="v3.21") == (
+        "pkg:apk/alpine/krb5-libs@1.21.3-r0?arch=x86_64&distro=alpine-3.21"
+    )

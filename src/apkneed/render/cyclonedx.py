@@ -6,7 +6,9 @@ read, and ships the official schemas the tests validate against);
 ``packageurl-python`` is the purl reference implementation, which builds
 ``pkg:apk/alpine/krb5-libs@1.21.3-r0?arch=x86_64&distro=alpine-3.16`` with
 the name whole (auditwheel's own SBOM splits hyphenated apk names at the
-first hyphen: ``pkg:apk/alpine/krb5@libs-1.21.3-r0``).
+first hyphen: ``pkg:apk/alpine/krb5@libs-1.21.3-r0``). As the purl spec
+requires of the ``apk`` type, the purl's name is lowercased; the component's
+``name`` keeps apk's own (``freeswitch-sounds-ru-RU-elena-32000``).
 
 Components:
 
