@@ -1,0 +1,138 @@
+"""The house floors, checked against the real import graph of src/apkneed.
+
+Every module is parsed with ``ast`` and every ``import``/``from ... import``
+in it counts, at any depth (function-level and ``TYPE_CHECKING`` imports
+included): a lazy import that runs back up a floor is still a cycle in the
+design. The floors are those of /work/shared/design/layout.md and the
+house rules:
+
+    cli -> render -> plan/scan/blas/check -> alpine/python -> net/binary
+        -> cache/errors/tomlfile/inputfile (and the other top-level helpers)
+
+Inside ``alpine/`` the package-world model never imports ``alpine.sources``
+(where indexes come from); ``sources`` sits above the model.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "apkneed"
+
+# Floor of each room; a room may import rooms on a strictly lower floor and
+# itself. A top-level helper module (src/apkneed/*.py) is a room of its own
+# on the bottom floor; helpers there may use one another (cache -> errors).
+FLOORS: dict[str, int] = {
+    "cli": 5,
+    "render": 4,
+    "plan": 3, "scan": 3, "blas": 3, "check": 3,
+    "alpine": 2, "python": 2,
+    "net": 1, "binary": 1,
+}
+BOTTOM = 0
+
+# Rooms on one floor that may use each other, and which way. The Dockerfile
+# audit (check/) "sits beside plan/ and calls it" (layout.md) and reads the
+# image filesystem with scan/; no other sideways import exists or is wanted.
+SIDEWAYS = {("check", "plan"), ("check", "scan")}
+
+ALPINE_MODEL = {"atom", "package", "version", "index", "providers", "solver", "solver_report", "facts"}
+
+
+def _module_name(path: Path) -> tuple[str, bool]:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts.pop()
+    return ".".join(parts), is_package
+
+
+def import_edges() -> list[tuple[str, str, int]]:
+    """(importing module, imported apkneed module, line) for every import in src/apkneed."""
+    edges = []
+    for path in sorted(SRC.rglob("*.py")):
+        module, is_package = _module_name(path)
+        package = module if is_package else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                # "from apkneed.alpine import sources" imports the submodule itself.
+                targets = [target] + [f"{target}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                if target == "apkneed" or target.startswith("apkneed."):
+                    edges.append((module, target, node.lineno))
+    return edges
+
+
+def room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "apkneed"
+
+
+def floor(room_name: str) -> int:
+    if room_name in FLOORS:
+        return FLOORS[room_name]
+    if (SRC / f"{room_name}.py").is_file() or room_name == "apkneed":
+        return BOTTOM
+    if (SRC / room_name).is_dir():
+        pytest.fail(f"package apkneed.{room_name} has no floor: add it to FLOORS in tests/test_layers.py")
+    return BOTTOM  # "from apkneed.x import name" where x.name is not a module: the room is x anyway
+
+
+EDGES = import_edges()
+
+
+def test_the_graph_is_read():
+    # A parser that found nothing would make every other test here pass.
+    rooms = {(room(a), room(b)) for a, b, _ in EDGES}
+    assert ("cli", "render") in rooms and ("plan", "alpine") in rooms and ("alpine", "errors") in rooms
+    lazy = [e for e in EDGES if e[0] == "apkneed.alpine.solver" and e[1].startswith("apkneed.alpine.solver_report")]
+    assert lazy, "the function-level import in alpine/solver.py is part of the graph"
+
+
+def test_every_package_has_a_floor():
+    for path in SRC.iterdir():
+        if path.is_dir() and (path / "__init__.py").is_file():
+            assert path.name in FLOORS, f"apkneed.{path.name} has no floor in tests/test_layers.py"
+
+
+def test_no_import_runs_up_a_floor_or_sideways():
+    wrong = []
+    for source, target, line in EDGES:
+        from_room, to_room = room(source), room(target)
+        if from_room == to_room:
+            continue
+        from_floor, to_floor = floor(from_room), floor(to_room)
+        if from_floor == BOTTOM and to_floor == BOTTOM:
+            continue  # the bottom floor's helpers (cache -> errors, tomlfile -> inputfile)
+        if to_floor < from_floor or (from_room, to_room) in SIDEWAYS:
+            continue
+        wrong.append(f"{source}:{line} imports {target} ({from_room} floor {from_floor} -> {to_room} floor {to_floor})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_alpine_model_never_imports_its_sources():
+    wrong = []
+    for source, target, line in EDGES:
+        parts = source.split(".")
+        if parts[:2] == ["apkneed", "alpine"] and len(parts) == 3 and parts[2] in ALPINE_MODEL:
+            if target.startswith("apkneed.alpine.sources"):
+                wrong.append(f"{source}:{line} imports {target}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_alpine_module_is_model_or_source():
+    # A new module directly in alpine/ must be placed: model (listed) or moved to sources/.
+    loose = {p.stem for p in (SRC / "alpine").glob("*.py")} - ALPINE_MODEL - {"__init__"}
+    assert not loose, f"alpine/{sorted(loose)} is neither in the model list nor under alpine/sources/"
