@@ -67,7 +67,8 @@ from typing import Iterator, Sequence
 from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap, checksum_key
-from apkneed.alpine.version import ANY, CHECKSUM, GREATER, LESS, compare_mask, is_valid, op_mask, op_string
+from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
+from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError
 
 #: apk caps its exit status here
@@ -208,10 +209,16 @@ def parse_request(words: Sequence[str | Dependency]) -> tuple[Dependency, ...]:
     return tuple(out.values())
 
 
-def solve(providers: ProviderMap, request: Sequence[str | Dependency]) -> Solution:
-    """What apk installs for ``request`` on an empty root, or SolverError."""
+def solve(
+    providers: ProviderMap, request: Sequence[str | Dependency], rules: SolverRules = APK_TOOLS_2
+) -> Solution:
+    """What apk installs for ``request`` on an empty root, or SolverError.
+
+    ``rules``: the apk-tools generation to answer as (see
+    :mod:`apkneed.alpine.solver_rules`; 2.14 by default).
+    """
     world = parse_request(request)
-    return _Solver(providers).run(world)
+    return _Solver(providers, rules).run(world)
 
 
 # ---------------------------------------------------------------------------
@@ -224,7 +231,7 @@ class _Name:
         "merge_depends", "merge_provides", "reevaluate_deps", "reevaluate_iif",
         "has_iif", "no_iif", "has_options", "reverse_deps_done",
         "has_virtual_provides", "has_auto_selectable", "dirty", "solver_flags_set",
-        "cset_processed", "rdeps", "riif", "state",
+        "cset_processed", "rdeps", "riif", "state", "queue", "resolvenow", "iif_needed",
     )
 
     def __init__(self, key: str) -> None:
@@ -241,6 +248,9 @@ class _Name:
         self.rdeps: list[_Name] | None = None
         self.riif: list[_Name] | None = None
         self.state = 0  # the error reporter's flags
+        # apk-tools 3's queues: which one holds the name (None: none)
+        self.queue: dict[_Name, None] | None = None
+        self.resolvenow = self.iif_needed = False
 
     def __repr__(self) -> str:
         return f"<name {self.key}>"
@@ -306,6 +316,60 @@ def dep_is_provided(dep: _Dep, prov: _Prov) -> bool:
     return dep.conflict
 
 
+def _provided_2(dpkg: _Pkg | None, dep: _Dep, prov: _Prov) -> bool:
+    """apk-tools 2.14's apk_dep_is_provided (the depending package plays no part)."""
+    return dep_is_provided(dep, prov)
+
+
+def _provided_with(rules: SolverRules):
+    """apk_dep_is_provided(depending package, dependency, provider) under ``rules``.
+
+    2.14's when no rule differs; else 3.0's changes, each where its switch
+    says: a package's own ``!name`` never conflicts with it; a name provided
+    without a version is the empty version, lower than any other (it meets
+    only ``<`` and ``<=``); ``~`` wants the constraint to be a prefix.
+    """
+    if not (rules.self_conflict_ignored or rules.unversioned_provides_lowest or rules.fuzzy_needs_prefix):
+        return _provided_2
+    self_conflict_ignored = rules.self_conflict_ignored
+    unversioned_lowest = rules.unversioned_provides_lowest
+    compare = _compare_fuzzy_3 if rules.fuzzy_needs_prefix else compare_mask
+
+    def provided(dpkg: _Pkg | None, dep: _Dep, prov: _Prov) -> bool:
+        pkg = prov.pkg
+        if pkg is None:
+            return dep.conflict
+        if self_conflict_ignored and dep.conflict and dpkg is pkg:
+            return True
+        mask = dep.mask
+        if mask == CHECKSUM:
+            return checksum_key(dep.version or "") == checksum_key(pkg.package.checksum)
+        if mask == ANY:
+            return not dep.conflict
+        if prov.version is None:
+            return (bool(LESS & mask) if unversioned_lowest else False) != dep.conflict
+        return bool(compare(prov.version, dep.version, dep.fuzzy) & mask) != dep.conflict
+
+    return provided
+
+
+def _compare_fuzzy_3(a: str, b: str, fuzzy: bool = False) -> int:
+    """apk-tools 3's fuzzy comparison: equal only when ``b`` is a prefix of ``a``."""
+    result = compare_mask(a, b, fuzzy)
+    if fuzzy and result == EQUAL and len(tokens(a)) < len(tokens(b)):
+        return compare_mask(a, b)  # a ended first: 3.0 compares them as they are
+    return result
+
+
+def _compare_versions_3(a: str | None, b: str | None) -> int:
+    """apk-tools 3's apk_version_compare, where no version is the empty one (lowest)."""
+    if a is None or b is None:
+        if a is None and b is None:
+            return EQUAL
+        return LESS if a is None else GREATER
+    return compare_mask(a, b)
+
+
 def _run_recursion(start: Iterator) -> None:
     """Run generator-based recursion without Python's stack limit.
 
@@ -323,8 +387,18 @@ def _run_recursion(start: Iterator) -> None:
 
 
 class _Solver:
-    def __init__(self, providers: ProviderMap) -> None:
+    def __init__(self, providers: ProviderMap, rules: SolverRules = APK_TOOLS_2) -> None:
         self.map = providers
+        self.rules = rules
+        self.v3 = rules.ordered_queues
+        #: apk_dep_is_provided(depending package, dependency, provider) of the generation
+        self.provided = _provided_with(rules)
+        #: apk_version_compare of the generation (what an unversioned provide compares as)
+        self.compare_versions = _compare_versions_3 if rules.unversioned_provides_lowest else compare_mask
+        # apk-tools 3's queues (apk_solver_state's resolvenow/selectable/unresolved lists)
+        self.resolvenow_queue: dict[_Name, None] = {}
+        self.selectable_queue: dict[_Name, None] = {}
+        self.unresolved_queue: dict[_Name, None] = {}
         self.names: dict[str, _Name] = {}
         self.pkgs: dict[Package, _Pkg] = {}
         self.deps: dict[int, _Dep] = {}
@@ -496,6 +570,52 @@ class _Solver:
         elif name in self.unresolved:
             del self.unresolved[name]
 
+    def queue_unresolved_3(self, name: _Name, reevaluate: bool) -> None:
+        """apk-tools 3's queue_unresolved: put the name in the queue its state asks for.
+
+        A queued name moves only when it becomes "resolve now" or when its
+        auto-selectability changed (``reevaluate``); a name nothing wants any
+        more stays queued (deciding it then chooses nothing).
+        """
+        if name.locked:
+            return
+        if name.queue is not None:
+            if name.resolvenow:
+                return
+            if _resolve_now(name):
+                name.resolvenow = True
+            elif not reevaluate:
+                return
+            del name.queue[name]
+            name.queue = None
+        else:
+            if name.requirers == 0 and not name.has_iif and not name.iif_needed:
+                return
+            name.resolvenow = _resolve_now(name)
+        if name.resolvenow:
+            queue = self.resolvenow_queue
+        elif name.has_auto_selectable:
+            queue = self.selectable_queue
+        else:
+            queue = self.unresolved_queue
+        queue[name] = None
+        name.queue = queue
+
+    def dequeue_3(self) -> _Name | None:
+        """apk-tools 3's dequeue_next_name: the first "resolve now" name, else the
+        auto-selectable, else any, name with the highest discovery number."""
+        if self.resolvenow_queue:
+            name = next(iter(self.resolvenow_queue))
+            queue = self.resolvenow_queue
+        else:
+            queue = self.selectable_queue or self.unresolved_queue
+            if not queue:
+                return None
+            name = max(queue, key=_order_id)
+        del queue[name]
+        name.queue = None
+        return name
+
     def reevaluate_reverse_deps(self, name: _Name) -> None:
         for name0 in self.rdepends(name):
             name0.reevaluate_deps = True
@@ -520,14 +640,15 @@ class _Solver:
             self.reevaluate_reverse_deps(provide.name)
         self.reevaluate_reverse_installif_pkg(pkg)
 
-    def dependency_satisfiable(self, dep: _Dep) -> bool:
+    def dependency_satisfiable(self, dpkg: _Pkg, dep: _Dep) -> bool:
         name = dep.name
         if name.locked:
-            return dep_is_provided(dep, name.chosen)
+            return self.provided(dpkg, dep, name.chosen)
         if name.requirers == 0 and dep.conflict:  # dep_is_provided(dep, none)
             return True
+        provided = self.provided
         for p in self.providers(name):
-            if p.pkg.selectable and dep_is_provided(dep, p):
+            if p.pkg.selectable and provided(dpkg, dep, p):
                 return True
         return False
 
@@ -567,8 +688,60 @@ class _Solver:
         self.order_id += 1
         name.order_id = self.order_id
 
+    def discover_name_3(self, name: _Name) -> Iterator:
+        """apk-tools 3's discover_name: install_if names are walked too, and the
+        discovery number puts names outside the request, then names some
+        package really has (not only provides), first."""
+        name.seen = True
+        name.no_iif = True
+        default_repos = self.default_repos
+        providers = self.providers(name)
+        num_virtual = 0
+        for p in providers:
+            pkg = p.pkg
+            if not pkg.seen:
+                pkg.seen = True
+                pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
+                pkg.available = True
+                pkg.selectable = True
+                pkg.iif_failed = not pkg.install_if
+                pkg.tag_preferred = pkg.package.installed_size == 0 or bool(pkg.repos & default_repos)
+                pkg.tag_ok = pkg.tag_preferred
+                for dep in pkg.depends:
+                    if not dep.name.seen:
+                        yield self.discover_name_3(dep.name)
+            name.no_iif = name.no_iif and pkg.iif_failed
+            num_virtual += pkg.name is not name
+        for name0 in self.map.install_if_dependents(name.key):
+            name0 = self.name(name0)
+            if not name0.seen:
+                yield self.discover_name_3(name0)
+        for p in providers:
+            pkg = p.pkg
+            for name0 in self.map.install_if_dependents(pkg.name.key):
+                name0 = self.name(name0)
+                if not name0.seen:
+                    yield self.discover_name_3(name0)
+            for provide in pkg.provides:
+                if not provide.name.seen:
+                    yield self.discover_name_3(provide.name)
+        flags = 0
+        if not name.solver_flags_set:
+            flags |= 1 << 31
+        if len(providers) != num_virtual:
+            flags |= 1 << 30
+        self.order_id += 1
+        name.order_id = flags | self.order_id
+        for p in providers:
+            for dep in p.pkg.install_if:
+                if not dep.name.seen:
+                    yield self.discover_name_3(dep.name)
+
     def name_requirers_changed(self, name: _Name) -> None:
-        self.queue_unresolved(name)
+        if self.v3:
+            self.queue_unresolved_3(name, False)
+        else:
+            self.queue_unresolved(name)
         self.reevaluate_reverse_installif(name)
         self.queue_dirty(name)
 
@@ -592,7 +765,7 @@ class _Solver:
                 self.name_requirers_changed(name)
         for p0 in self.providers(name):
             pkg0 = p0.pkg
-            is_provided = dep_is_provided(dep, p0)
+            is_provided = self.provided(parent, dep, p0)
             if not is_provided:
                 pkg0.conflicts += 1
             if pkg0.selectable and pkg0.conflicts:
@@ -619,6 +792,7 @@ class _Solver:
         reevaluate_deps = name.reevaluate_deps
         reevaluate_iif = name.reevaluate_iif
         name.reevaluate_deps = name.reevaluate_iif = False
+        was_auto_selectable = name.has_auto_selectable
         name.has_auto_selectable = False
         first_candidate = None
         num_options = num_tag_not_ok = 0
@@ -634,7 +808,7 @@ class _Solver:
                 if not pkg.selectable:
                     continue
                 for dep in pkg.depends:
-                    if not self.dependency_satisfiable(dep):
+                    if not self.dependency_satisfiable(pkg, dep):
                         self.disqualify_package(pkg)
                         break
             if not pkg.selectable:
@@ -645,9 +819,13 @@ class _Solver:
                 pkg.iif_failed = False
                 for dep in pkg.install_if:
                     if not dep.name.locked:
+                        if dep.conflict and self.rules.install_if_conflict_terms:
+                            # the name must be decided for the install_if to be
+                            dep.name.iif_needed = True
+                            self.queue_unresolved_3(dep.name, False)
                         pkg.iif_triggered = pkg.iif_failed = False
                         break
-                    if not dep_is_provided(dep, dep.name.chosen):
+                    if not self.provided(pkg, dep, dep.name.chosen):
                         pkg.iif_triggered = False
                         pkg.iif_failed = True
                         break
@@ -685,7 +863,8 @@ class _Solver:
         name.has_options = num_options > 1 or num_tag_not_ok > 0
         name.has_iif = has_iif
         name.no_iif = no_iif
-        self.queue_unresolved(name)
+        if not self.v3:
+            self.queue_unresolved(name)
 
         if first_candidate is not None:
             pkg = first_candidate
@@ -732,6 +911,8 @@ class _Solver:
             if not name0.locked:
                 name.reverse_deps_done = False
                 break
+        if self.v3:
+            self.queue_unresolved_3(name, name.has_auto_selectable != was_auto_selectable)
 
     def compare_providers(self, a: _Prov, b: _Prov) -> int:
         pkg_a, pkg_b = a.pkg, b.pkg
@@ -754,7 +935,7 @@ class _Solver:
         if r:
             return r
         # the latest version of the requested name, then of the package
-        result = compare_mask(a.version, b.version)
+        result = self.compare_versions(a.version, b.version)
         if result == LESS:
             return -1
         if result == GREATER:
@@ -785,7 +966,14 @@ class _Solver:
         name.locked = True
         name.chosen = p
         self.unresolved.pop(name, None)
+        if name.queue is not None:
+            del name.queue[name]
+            name.queue = None
         name.dirty = False
+        if self.rules.install_if_conflict_terms and p.pkg is not None and not name.requirers and p.pkg.iif_triggered:
+            for dep in p.pkg.install_if:
+                if not dep.name.locked:
+                    self.apply_constraint(p.pkg, dep)
         for p0 in self.providers(name):
             if p0.pkg is p.pkg:
                 continue
@@ -842,7 +1030,7 @@ class _Solver:
             provide.name.cset_processed = True
         for dep in pkg.depends:
             dname = dep.name
-            if not dep_is_provided(dep, dname.chosen):
+            if not self.provided(pkg, dep, dname.chosen):
                 self.mark_error(pkg)  # unfulfilled dependency
             if not dname.cset_processed:
                 yield self.gen_name_change(dname, changes)
@@ -855,7 +1043,13 @@ class _Solver:
                 ipkg = name0.chosen.pkg
                 if ipkg is None or name0.cset_processed:
                     continue
-                if all(d.name.cset_processed and dep_is_provided(d, d.name.chosen) for d in ipkg.install_if):
+                # 3.0 does not wait for a name an install_if only wants absent
+                conflict_terms = self.rules.install_if_conflict_terms
+                if all(
+                    (d.name.cset_processed or (conflict_terms and d.conflict))
+                    and self.provided(ipkg, d, d.name.chosen)
+                    for d in ipkg.install_if
+                ):
                     yield self.gen_name_change(name0, changes)
 
     def generate_changeset(self, world: list[_Dep]) -> list[tuple[_Pkg, int]]:
@@ -872,13 +1066,14 @@ class _Solver:
         world.sort(key=lambda d: _display_key(d.name.key))
         missing_tags = [d for d in world if d.tag and not self.tag_repos[d.tag]]
         if missing_tags:
-            raise _missing_tag_error(missing_tags, self.tag_names)
+            raise _missing_tag_error(missing_tags, self.tag_names, self.rules.missing_tag_hint)
 
         for dep in world:
             dep.name.solver_flags_set = True
+        discover = self.discover_name_3 if self.rules.discovers_install_if_names else self.discover_name
         for dep in world:
             if not dep.name.seen:
-                _run_recursion(self.discover_name(dep.name))
+                _run_recursion(discover(dep.name))
         self.index_reverse_dependencies()
         for dep in world:
             self.pinning_inherit = 1 << dep.tag
@@ -892,6 +1087,12 @@ class _Solver:
                 if name.dirty:
                     name.dirty = False
                     self.reconsider_name(name)
+            if self.v3:
+                chosen = self.dequeue_3()
+                if chosen is None:
+                    break
+                self.select_package(chosen)
+                continue
             chosen = None
             for name0 in reversed(unresolved):  # apk adds at the head
                 if (name0.reverse_deps_done and name0.requirers and name0.has_auto_selectable
@@ -928,6 +1129,15 @@ def _owner_slot(pkg: _Pkg, name: _Name) -> int:
     return len(pkg.provides) + 1
 
 
+def _resolve_now(name: _Name) -> bool:
+    # apk-tools 3's queue_resolvenow: 2.14's "fast selected" test, made when queueing
+    return bool(name.reverse_deps_done and name.requirers and name.has_auto_selectable and not name.has_options)
+
+
+def _order_id(name: _Name) -> int:
+    return name.order_id
+
+
 def _compare_name_dequeue(a: _Name, b: _Name) -> int:
     r = b.has_auto_selectable - a.has_auto_selectable
     if r:
@@ -948,7 +1158,7 @@ def _display_key(name: str) -> tuple[bytes, bytes]:
     return raw.lower(), raw
 
 
-def _missing_tag_error(deps: list[_Dep], tag_names: list[str]) -> SolverError:
+def _missing_tag_error(deps: list[_Dep], tag_names: list[str], hint: str) -> SolverError:
     problems = [
         Problem(
             kind="tag",
@@ -962,7 +1172,7 @@ def _missing_tag_error(deps: list[_Dep], tag_names: list[str]) -> SolverError:
         problems,
         "",
         -1,
-        "Not committing changes due to missing repository tags. Use --force-broken-world to override.",
+        "Not committing changes due to missing repository tags." + hint,
         warnings=[
             f"The repository tag for world dependency '{d.name.key}@{tag_names[d.tag]}' does not exist"
             for d in deps

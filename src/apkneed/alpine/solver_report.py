@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from apkneed.alpine.solver import Problem, _run_recursion, dep_is_provided, _Prov
+from apkneed.alpine.solver import Problem, _display_key, _run_recursion, _Prov
+from apkneed.alpine.version import EQUAL, LESS, compare_mask
 
 #: apk's screen width when stdout is not a terminal
 APK_PIPE_WIDTH = 50
@@ -204,7 +205,7 @@ class _Report:
         printer.label_start("required by:")
         for dep in self.world:
             if dep.name is name and not dep.conflict:
-                printer.item(f"world[{dep}]")
+                printer.item(f"world[{self.world_atom(dep)}]")
         visited: set[int] = set()
         for name0 in self.reverse(name):
             for p in self.solver.providers(name0):
@@ -260,13 +261,18 @@ class _Report:
                 printer.item(f"{p.pkg.package.nv}[{provide}]")
         printer.end()
 
+    def world_atom(self, dep) -> str:
+        """A request atom as the report prints it (3.0 adds its tag after the version)."""
+        if self.solver.rules.report_world_tags and dep.tag:
+            return f"{dep}@{self.solver.tag_names[dep.tag]}"
+        return str(dep)
+
     def print_deps(self, pkg, satisfies: bool) -> None:
         printer = self.printer
         label = "satisfies:" if satisfies else "breaks:"
-        for dep in self.world:
-            if _analyze(dep, pkg) is satisfies:
-                printer.label_start(label)
-                printer.item(f"world[{dep}]")
+        provided = self.solver.provided
+        world = [dep for dep in self.world if _analyze(provided, None, dep, pkg) is satisfies]
+        matches = []
         visited: set[int] = set()
         for trigger in (pkg.name, *(provide.name for provide in pkg.provides)):
             for name0 in self.reverse(trigger):
@@ -276,25 +282,49 @@ class _Report:
                         continue
                     visited.add(id(pkg0))
                     for dep in pkg0.depends:
-                        if _analyze(dep, pkg) is satisfies:
-                            printer.label_start(label)
-                            printer.item(f"{pkg0.package.nv}[{dep}]")
+                        if _analyze(provided, pkg0, dep, pkg) is satisfies:
+                            matches.append((pkg0, dep))
+        if self.solver.rules.report_sorted_matches:
+            # apk-tools 3 sorts both lists (matched_dep_sort): by package, then operator
+            world.sort(key=lambda dep: dep.mask)
+            matches.sort(key=lambda m: (_display_key(m[0].name.key), _VersionKey(m[0].version), m[1].mask))
+        for dep in world:
+            printer.label_start(label)
+            printer.item(f"world[{self.world_atom(dep)}]")
+        for pkg0, dep in matches:
+            printer.label_start(label)
+            printer.item(f"{pkg0.package.nv}[{dep}]")
         printer.end()
 
 
-def _analyze(dep, pkg) -> bool | None:
-    """apk_dep_analyze: True satisfies, False conflicts, None irrelevant."""
+def _analyze(provided, dpkg, dep, pkg) -> bool | None:
+    """apk_dep_analyze: True satisfies, False conflicts, None irrelevant.
+
+    ``provided`` is the solver generation's apk_dep_is_provided, ``dpkg`` the
+    package that has ``dep`` (None for the request).
+    """
     if dep.name is pkg.name:
-        return _is_materialized(dep, pkg)
+        # apk_dep_is_materialized: with the package's own version (no self-conflict exception)
+        return provided(None, dep, _Prov(pkg, pkg.version))
     for provide in pkg.provides:
         if provide.name is dep.name:
-            return dep_is_provided(dep, _Prov(pkg, provide.version))
+            return provided(dpkg, dep, _Prov(pkg, provide.version))
     return None
 
 
-def _is_materialized(dep, pkg) -> bool:
-    # apk_dep_is_materialized: like dep_is_provided, with the package's own version
-    return dep_is_provided(dep, _Prov(pkg, pkg.version))
+class _VersionKey:
+    """Sort key: apk's version order."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    def __lt__(self, other: "_VersionKey") -> bool:
+        return compare_mask(self.version, other.version) == LESS
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _VersionKey) and compare_mask(self.version, other.version) == EQUAL
 
 
 def _is_name_concrete(pkg, name) -> bool:
