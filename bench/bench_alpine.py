@@ -5,6 +5,13 @@ and a whole ``apkneed resolve`` process next to apk-tools' own
 Usage (from the project root)::
 
     APK=/path/to/apk python bench/bench_alpine.py [--runs 21] [--index PATH] [--arch aarch64]
+    APK=/path/to/apk-2.14 APK3=/path/to/apk-3.0 python bench/bench_alpine.py --numpy-v321 [--runs 11]
+
+``--numpy-v321``: the whole ``apkneed resolve py3-numpy py3-scipy`` on v3.21
+main + community (two ``--index`` files), with the rules of each apk-tools
+generation, next to apk-tools 2.14 (``$APK``) and 3.0 (``$APK3``) answering
+from the same two signed indexes (``--repositories-file``, ``--keys-dir``),
+all interleaved in one run and given as ratios.
 
 ``apk`` comes from ``$APK`` or ``PATH`` (apk-tools 2.14 built from source
 works; if it needs its ``libapk.so``, set ``LD_LIBRARY_PATH`` too). Without
@@ -171,12 +178,90 @@ def compare_processes(index_path: Path, arch: str, runs: int) -> None:
         print(f"ratio apkneed/apk (median): {ours_median / theirs_median:.2f}x  (target <= 3x)")
 
 
+V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
+NUMPY_REQUEST = ["py3-numpy", "py3-scipy"]
+
+
+def _apk_env(apk: str) -> dict[str, str]:
+    env = os.environ.copy()
+    if any(Path(apk).parent.glob("libapk.so*")):  # a 2.14 build links its own libapk.so
+        env["LD_LIBRARY_PATH"] = str(Path(apk).parent)
+    return env
+
+
+def _installs(output: str) -> list[str]:
+    """name-version lines from apkneed's output, or apk's "(i/N) Installing NAME (VERSION)" lines."""
+    out = []
+    for line in output.splitlines():
+        if "Installing " in line:
+            name, version = line.split("Installing ", 1)[1].split(" (", 1)
+            out.append(f"{name}-{version.rstrip(')')}")
+        elif line and not line[0].isdigit() and " " not in line:
+            out.append(line)
+    return out
+
+
+def compare_numpy_v321(runs: int) -> None:
+    """The whole ``apkneed resolve py3-numpy py3-scipy`` on v3.21 main + community,
+    next to apk-tools 2.14 (``$APK``) and 3.0 (``$APK3``) on the same two signed
+    indexes, interleaved in one run; ratios against each."""
+    apks = [(label, path) for label, path in (("APK", os.environ.get("APK")), ("APK3", os.environ.get("APK3"))) if path]
+    main_index = V321 / "main" / "x86_64" / "APKINDEX.tar.gz"
+    community = V321 / "community" / "x86_64" / "APKINDEX.tar.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        ours = [*apkneed_command(), "resolve", "--index", str(main_index), "--index", str(community),
+                "--arch", "x86_64", *NUMPY_REQUEST]
+        ours3 = [*ours, "--apk-tools", "3"]
+        for command in (ours, ours3):
+            process_times(command, env, 2)  # warm-up: bytecode and the parsed copies of both indexes
+        print(f"\n$ {' '.join(ours)}")
+        answer = _installs(subprocess.run(ours, env=env, capture_output=True, text=True).stdout)
+        repositories = tmp_path / "repositories"
+        repositories.write_text(f"{V321 / 'main'}\n{V321 / 'community'}\n")
+        theirs = []
+        for label, apk in apks:
+            root = tmp_path / f"root-{label}"
+            base = [apk, "--root", str(root), "--arch", "x86_64", "--keys-dir", str(V321.parent / "keys"),
+                    "--no-network", "--no-cache", "--no-progress"]
+            subprocess.run([*base, "add", "--initdb"], check=True, capture_output=True, env=_apk_env(apk))
+            command = [*base, "--repositories-file", str(repositories), "add", "--simulate", *NUMPY_REQUEST]
+            version = subprocess.run([apk, "--version"], capture_output=True, text=True, env=_apk_env(apk)).stdout
+            same = _installs(subprocess.run(command, capture_output=True, text=True, env=_apk_env(apk)).stdout)
+            print(f"$ {' '.join(command)}\n  {version.strip()}: {len(same)} packages, "
+                  f"{'the same installs, in the same order' if same == answer else 'A DIFFERENT ANSWER'}")
+            theirs.append((version.split(",")[0].strip() or label, command, _apk_env(apk), []))
+        if not theirs:
+            print("no apk-tools ($APK, $APK3): the side-by-side comparison is skipped")
+        ours_ms, ours3_ms = [], []
+        for _ in range(runs):  # interleaved, so that every command sees the same machine load
+            ours_ms += process_times(ours, env, 1)
+            ours3_ms += process_times(ours3, env, 1)
+            for _, command, apk_env, samples in theirs:
+                samples += process_times(command, apk_env, 1)
+        print(f"\n{'whole process, v3.21 main+community':<48}{'median ms':>10}{'min ms':>10}"
+              + "".join(f"{'x ' + label.split()[-1]:>10}" for label, *_ in theirs))
+        rows = [("apkneed resolve (apk-tools 2 rules)", ours_ms), ("apkneed resolve --apk-tools 3", ours3_ms)]
+        rows += [(label, samples) for label, _, _, samples in theirs]
+        for label, samples in rows:
+            median = statistics.median(samples)
+            ratios = "".join(f"{median / statistics.median(t[3]):>9.2f}x" for t in theirs)
+            print(f"{label:<48}{median:>10.1f}{min(samples):>10.1f}{ratios}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--arch", default="aarch64")
+    parser.add_argument("--numpy-v321", action="store_true",
+                        help="only the py3-numpy py3-scipy comparison on v3.21 main+community ($APK, $APK3)")
     args = parser.parse_args()
+    if args.numpy_v321:
+        compare_numpy_v321(args.runs)
+        return
     if not args.index.is_file():
         raise SystemExit(f"index not found: {args.index}")
     print(f"index: {args.index} ({args.arch}), {args.runs} runs each, python {sys.version.split()[0]}")

@@ -17,9 +17,10 @@ first such record (they share the empty checksum); real indexes always carry
 
 API (everything is read-only; the map is built once and shared):
 
-``build_provider_map(indexes, tags=None, reverse_order="hash") -> ProviderMap``
+``build_provider_map(indexes, tags=None, reverse_order="hash", solver_rules=None) -> ProviderMap``
     ``tags``: per index, ``None`` or a repository tag (``"edge"`` for the
-    ``@edge`` of ``/etc/apk/repositories``).
+    ``@edge`` of ``/etc/apk/repositories``). ``solver_rules``: the apk-tools
+    generation whose solver answers in this world (see ``solver_rules.py``).
 
 ``ProviderMap.providers(name) -> tuple[Provider, ...]``
     ``Provider(package, version)``: ``version`` is the package's own version
@@ -97,6 +98,9 @@ class ProviderMap:
     _install_if_packages: tuple[Package, ...] = field(repr=False)
     # Filled on first use, per map: derived data that most commands never need.
     _memo: dict = field(default_factory=dict, repr=False)
+    #: the apk-tools generation that solves in this world (a SolverRules;
+    #: None: 2.14's), chosen once where the world is loaded
+    solver_rules: object = None
 
     def __contains__(self, name: str) -> bool:
         return name in self._providers
@@ -240,6 +244,7 @@ def build_provider_map(
     indexes: Sequence[ApkIndex],
     tags: Sequence[str | None] | None = None,
     reverse_order: ReverseOrder = "hash",
+    solver_rules: object = None,
 ) -> ProviderMap:
     """The name table of ``indexes`` (in apk repository order)."""
     if tags is None:
@@ -294,6 +299,7 @@ def build_provider_map(
         _providers=providers,
         _repos=repos,
         _install_if_packages=tuple(install_if_packages),
+        solver_rules=solver_rules,
     )
 
 

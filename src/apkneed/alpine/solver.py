@@ -68,7 +68,7 @@ from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap, checksum_key
 from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
-from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, op_mask, op_string, tokens
+from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, is_valid_apk3, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError
 
 #: apk caps its exit status here
@@ -210,15 +210,16 @@ def parse_request(words: Sequence[str | Dependency]) -> tuple[Dependency, ...]:
 
 
 def solve(
-    providers: ProviderMap, request: Sequence[str | Dependency], rules: SolverRules = APK_TOOLS_2
+    providers: ProviderMap, request: Sequence[str | Dependency], rules: SolverRules | None = None
 ) -> Solution:
     """What apk installs for ``request`` on an empty root, or SolverError.
 
     ``rules``: the apk-tools generation to answer as (see
-    :mod:`apkneed.alpine.solver_rules`; 2.14 by default).
+    :mod:`apkneed.alpine.solver_rules`); by default the map's own
+    (``providers.solver_rules``), else 2.14's.
     """
     world = parse_request(request)
-    return _Solver(providers, rules).run(world)
+    return _Solver(providers, rules or providers.solver_rules or APK_TOOLS_2).run(world)
 
 
 # ---------------------------------------------------------------------------
@@ -395,6 +396,10 @@ class _Solver:
         self.provided = _provided_with(rules)
         #: apk_version_compare of the generation (what an unversioned provide compares as)
         self.compare_versions = _compare_versions_3 if rules.unversioned_provides_lowest else compare_mask
+        #: 3.0's reading of the indexes: packages it cannot install, install_if lines it drops, its warning
+        self.broken, self.dropped_install_if, self.index_warning = (
+            _strict_reading(providers) if rules.strict_index_versions else (frozenset(), frozenset(), "")
+        )
         # apk-tools 3's queues (apk_solver_state's resolvenow/selectable/unresolved lists)
         self.resolvenow_queue: dict[_Name, None] = {}
         self.selectable_queue: dict[_Name, None] = {}
@@ -462,7 +467,7 @@ class _Solver:
             provide.atom = atom
             provides.append(provide)
         pkg.provides = provides
-        pkg.install_if = [self.dep(d) for d in package.install_if]
+        pkg.install_if = [] if package in self.dropped_install_if else [self.dep(d) for d in package.install_if]
         pkg.priority = package.provider_priority or 0
         pkg.repos = self.map.repository_bits(package)
         pkg.seen = pkg.available = pkg.selectable = pkg.tag_ok = pkg.tag_preferred = False
@@ -703,7 +708,7 @@ class _Solver:
                 pkg.seen = True
                 pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
                 pkg.available = True
-                pkg.selectable = True
+                pkg.selectable = pkg.package not in self.broken
                 pkg.iif_failed = not pkg.install_if
                 pkg.tag_preferred = pkg.package.installed_size == 0 or bool(pkg.repos & default_repos)
                 pkg.tag_ok = pkg.tag_preferred
@@ -712,16 +717,20 @@ class _Solver:
                         yield self.discover_name_3(dep.name)
             name.no_iif = name.no_iif and pkg.iif_failed
             num_virtual += pkg.name is not name
-        for name0 in self.map.install_if_dependents(name.key):
-            name0 = self.name(name0)
-            if not name0.seen:
-                yield self.discover_name_3(name0)
-        for p in providers:
-            pkg = p.pkg
-            for name0 in self.map.install_if_dependents(pkg.name.key):
+        # most names have no install_if dependents: ask the map only for those that do
+        has_iif = self.map.reverse_install_if_names
+        if has_iif(name.key):
+            for name0 in self.map.install_if_dependents(name.key):
                 name0 = self.name(name0)
                 if not name0.seen:
                     yield self.discover_name_3(name0)
+        for p in providers:
+            pkg = p.pkg
+            if has_iif(pkg.name.key):
+                for name0 in self.map.install_if_dependents(pkg.name.key):
+                    name0 = self.name(name0)
+                    if not name0.seen:
+                        yield self.discover_name_3(name0)
             for provide in pkg.provides:
                 if not provide.name.seen:
                     yield self.discover_name_3(provide.name)
@@ -1066,7 +1075,7 @@ class _Solver:
         world.sort(key=lambda d: _display_key(d.name.key))
         missing_tags = [d for d in world if d.tag and not self.tag_repos[d.tag]]
         if missing_tags:
-            raise _missing_tag_error(missing_tags, self.tag_names, self.rules.missing_tag_hint)
+            raise _missing_tag_error(missing_tags, self.tag_names, self.rules.missing_tag_hint, self.index_warning)
 
         for dep in world:
             dep.name.solver_flags_set = True
@@ -1110,7 +1119,8 @@ class _Solver:
             from apkneed.alpine.solver_report import explain
 
             problems, text = explain(self, world, changes)
-            raise SolverError(problems, text, self.errors, "unable to select packages:")
+            warnings = [self.index_warning] if self.index_warning else []
+            raise SolverError(problems, text, self.errors, "unable to select packages:", warnings)
         return Solution(
             request=request,
             steps=tuple(
@@ -1127,6 +1137,29 @@ def _owner_slot(pkg: _Pkg, name: _Name) -> int:
         if provide.name is name:
             return slot
     return len(pkg.provides) + 1
+
+
+def _strict_reading(providers: ProviderMap) -> tuple[frozenset, frozenset, str]:
+    """What apk-tools 3 makes of versions it cannot read (once per map)."""
+    found = providers._memo.get("apk3_reading")
+    if found is None:
+        broken, dropped, odd_provides = set(), set(), False
+        for package in providers.packages:
+            if any(d.version is not None and d.op != "><" and not is_valid_apk3(d.version) for d in package.depends):
+                broken.add(package)
+            if any(d.version is not None and d.op != "><" and not is_valid_apk3(d.version)
+                   for d in package.install_if):
+                dropped.add(package)
+            odd_provides = odd_provides or any(
+                p.version is not None and not is_valid_apk3(p.version) for p in package.provides
+            )
+        warning = ""
+        if broken or dropped or odd_provides:
+            warning = "The indexes contain broken packages which " + (
+                "are not installable." if broken else "might not function properly."
+            )
+        found = providers._memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), warning)
+    return found
 
 
 def _resolve_now(name: _Name) -> bool:
@@ -1158,7 +1191,7 @@ def _display_key(name: str) -> tuple[bytes, bytes]:
     return raw.lower(), raw
 
 
-def _missing_tag_error(deps: list[_Dep], tag_names: list[str], hint: str) -> SolverError:
+def _missing_tag_error(deps: list[_Dep], tag_names: list[str], hint: str, index_warning: str) -> SolverError:
     problems = [
         Problem(
             kind="tag",
@@ -1173,7 +1206,7 @@ def _missing_tag_error(deps: list[_Dep], tag_names: list[str], hint: str) -> Sol
         "",
         -1,
         "Not committing changes due to missing repository tags." + hint,
-        warnings=[
+        warnings=[index_warning] * bool(index_warning) + [
             f"The repository tag for world dependency '{d.name.key}@{tag_names[d.tag]}' does not exist"
             for d in deps
         ],

@@ -59,6 +59,13 @@ class SolverRules:
     #: install_if applies the term as a conflict, and the install order does
     #: not wait for a name that is not installed.
     install_if_conflict_terms: bool
+    #: 3.0 (package.c, ``apk_blob_pull_dep``) reads index versions by its
+    #: stricter grammar (``version.is_valid_apk3``): a package whose ``D:``
+    #: holds a version it cannot read is not installable, an ``i:`` line with
+    #: one is dropped, and apk warns "The indexes contain broken packages
+    #: which are not installable" (or "might not function properly" when only
+    #: ``p:`` lines have such versions). 2.14 reads them all.
+    strict_index_versions: bool
     #: The error report (commit.c). 3.0 sorts each "satisfies:"/"breaks:"
     #: list (the request's atoms, then the packages by name and version),
     #: prints a request atom with its tag (``world[py3-numpy<2@community]``)
@@ -76,6 +83,7 @@ APK_TOOLS_2 = SolverRules(
     ordered_queues=False,
     discovers_install_if_names=False,
     install_if_conflict_terms=False,
+    strict_index_versions=False,
     report_sorted_matches=False,
     report_world_tags=False,
     missing_tag_hint=" Use --force-broken-world to override.",
@@ -89,6 +97,7 @@ APK_TOOLS_3 = SolverRules(
     ordered_queues=True,
     discovers_install_if_names=True,
     install_if_conflict_terms=True,
+    strict_index_versions=True,
     report_sorted_matches=True,
     report_world_tags=True,
     missing_tag_hint="",

@@ -162,6 +162,82 @@ def is_valid(version: str) -> bool:
     return tokens(version)[-1][1] == _END
 
 
+_V3_INITIAL, _V3_DIGIT, _V3_LETTER, _V3_SUFFIX, _V3_SUFFIX_NO, _V3_HASH, _V3_REVISION = range(7)
+_V3_SUFFIXES = frozenset({"alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"})
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def is_valid_apk3(version: str) -> bool:
+    """Whether apk-tools 3 accepts ``version`` (3.0's ``apk_version_validate``).
+
+    3.0 reads versions by a token grammar,
+    ``digit{.digit}...{letter}{_suf{#}}...{~hash}{-r#}``, stricter than
+    2.14's: ``6.8.0p2-r4`` (a number after the letter) and ``v2.4`` are
+    refused, ``1.0~1234abcd`` (a commit hash) is new. Checked against
+    apk-tools 3.0.6's ``test/unit/version.data``.
+    """
+    n = len(version)
+
+    def digits(pos: int) -> int:
+        while pos < n and version[pos].isdigit():
+            pos += 1
+        return pos
+
+    pos = digits(0)
+    if pos == 0:
+        return False
+    token = _V3_INITIAL
+    while pos < n:
+        char = version[pos]
+        if "a" <= char <= "z":
+            if token > _V3_DIGIT:
+                return False
+            token, pos = _V3_LETTER, pos + 1
+        elif char == "." or char.isdigit():
+            if char == ".":
+                if token > _V3_DIGIT:
+                    return False
+                pos += 1
+            if token in (_V3_INITIAL, _V3_DIGIT):
+                token = _V3_DIGIT
+            elif token == _V3_SUFFIX:
+                token = _V3_SUFFIX_NO
+            else:
+                return False
+            end = digits(pos)
+            if end == pos:
+                return False
+            pos = end
+        elif char == "_":
+            if token > _V3_SUFFIX_NO:
+                return False
+            end = pos + 1
+            while end < n and "a" <= version[end] <= "z":
+                end += 1
+            if version[pos + 1 : end] not in _V3_SUFFIXES:
+                return False
+            token, pos = _V3_SUFFIX, end
+        elif char == "~":
+            if token >= _V3_HASH:
+                return False
+            end = pos + 1
+            while end < n and version[end] in _HEX:
+                end += 1
+            if end == pos + 1:
+                return False
+            token, pos = _V3_HASH, end
+        elif char == "-":
+            if token >= _V3_REVISION or not version.startswith("-r", pos):
+                return False
+            end = digits(pos + 2)
+            if end == pos + 2:
+                return False
+            token, pos = _V3_REVISION, end
+        else:
+            return False
+    return True
+
+
 def compare_mask(a: str | None, b: str | None, fuzzy: bool = False) -> int:
     """apk's ``apk_version_compare_blob_fuzzy``: LESS, EQUAL or GREATER.
 

@@ -11,6 +11,7 @@ pipes, CI logs and ``--json`` output stay clean).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,6 +39,8 @@ class AlpineOptions:
     mirror: str = DEFAULT_MIRROR
     allow_untrusted: bool = False
     offline: bool = False
+    #: "2" or "3": whose solver answers; None: the release's own apk-tools
+    apk_tools: str | None = None
     #: --mirror was typed: it must answer (or --offline be given); the default mirror falls back
     mirror_explicit: bool = False
 
@@ -58,7 +61,9 @@ def _arch_alias(ctx: click.Context, param: click.Parameter, value: str | None) -
 _OPTIONS = [
     click.option(
         "--index", "index_paths", multiple=True, type=click.Path(path_type=Path),
-        help="APKINDEX file or mirror-like directory to use instead of the network (repeatable; always wins).",
+        help="APKINDEX file or mirror-like directory to use instead of the network (repeatable, in apk's "
+        "repository order; always wins). @TAG=PATH tags it like '@community URL' in /etc/apk/repositories: "
+        "its packages are then used only for NAME@TAG requests.",
     ),
     click.option(
         "--alpine", "release", metavar="REL",
@@ -75,6 +80,10 @@ _OPTIONS = [
         "unsigned or whose signature does not verify against Alpine's keys; warns (unsafe).",
     ),
     click.option("--offline", is_flag=True, help="Do not touch the network: cache, then the embedded snapshot."),
+    click.option(
+        "--apk-tools", "apk_tools", type=click.Choice(["2", "3"]),
+        help="Solve as apk-tools 2.14 or 3.0 (default: the release's own: 2 up to v3.22, 3 from v3.23).",
+    ),
 ]
 
 
@@ -132,6 +141,8 @@ def world_from_options(
             ) from None
     for message in world.warnings:
         warn(message)
+    if options.apk_tools is not None:
+        world = dataclasses.replace(world, apk_tools=options.apk_tools)
     return world
 
 

@@ -28,13 +28,17 @@ Examples:
   apkneed resolve build-base python3-dev --index ./APKINDEX.tar.gz --arch x86_64
   apkneed resolve 'python3>=3.10' so:libz.so.1 --alpine v3.16 --json
   apkneed resolve py3-numpy --index main/ --index community/   # several repositories
+  apkneed resolve py3-numpy@community --index main/ --index @community=community/
+  apkneed resolve postgresql-client --alpine v3.21 --apk-tools 3   # as apk-tools 3.0 would
 
 \b
 A REQUEST is an apk atom: NAME, so:SONAME, cmd:COMMAND, pc:MODULE, NAME>=VER,
 NAME<VER, NAME~VER (same version prefix), NAME=VER, !NAME (must not be
-installed), NAME@TAG. The answer is apk-tools 2.14's, rule for rule: the
-same packages, the same order, and when apk would refuse, the same
-explanation and apk's exit status (in --json: "apk_exit_status").
+installed), NAME@TAG (a repository given as --index @TAG=PATH). The answer
+is apk-tools' own, rule for rule, of the generation the release ships
+(2.14 up to v3.22, 3.0 from v3.23; --apk-tools 2|3 to choose): the same
+packages, the same order, and when apk would refuse, the same explanation
+and apk's exit status (in --json: "apk_exit_status").
 
 \b
 Exit status: 0 installable, 1 apk would refuse (unsatisfiable), 2 bad input.
@@ -72,6 +76,7 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     request_world = parse_request(request)  # bad atoms fail before any index is read
     with _no_gc_pauses():
         world, providers = _provider_map(alpine)
+        _require_tags(request_world, providers)
         try:
             solution = solve(providers, request_world)
         except SolverError as exc:
@@ -173,7 +178,23 @@ def _provider_map(alpine: AlpineOptions):
     from apkneed.alpine.providers import build_provider_map
 
     world = world_from_options(alpine, warn=warn)
-    return world, build_provider_map(world.indexes)
+    return world, build_provider_map(world.indexes, world.index_tags, solver_rules=solver_rules(world))
+
+
+def solver_rules(world):
+    """The apk-tools generation that answers for ``world``: --apk-tools, else its release's."""
+    from apkneed.alpine.solver_rules import rules_for
+
+    return rules_for(world.apk_tools, world.release)
+
+
+def _require_tags(request_world, providers) -> None:
+    """A NAME@TAG for a tag no --index carries is bad input (apk itself refuses to start)."""
+    known = {tag for tag in providers.tags if tag}
+    for atom in request_world:
+        if atom.tag and atom.tag not in known:
+            have = ", ".join(f"@{t}" for t in sorted(known)) or "none (tag one with --index @TAG=PATH)"
+            raise InputError(f"{atom}: no repository is tagged @{atom.tag} (tagged: {have})")
 
 
 @contextlib.contextmanager

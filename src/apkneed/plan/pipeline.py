@@ -137,7 +137,12 @@ def run_plan(
         store_facts(root, key, gathered.dists, valid_until=resolved.fresh_until)
         return gathered.dists, gathered.range_bytes
 
-    providers = build_provider_map(world.indexes)
+    from apkneed.alpine.solver_rules import rules_for
+
+    # the apk-tools generation the release ships (or --apk-tools) answers every closure
+    providers = build_provider_map(
+        world.indexes, world.index_tags, solver_rules=rules_for(world.apk_tools, world.release)
+    )
     base = base_world(target.base, load_base_images(), providers, target.arch)
     with stack:
         try:

@@ -106,6 +106,15 @@ class AlpineWorld:
     #: the repositories searched, in order ("main", "community"); empty: read from the indexes
     repositories: tuple[str, ...] = field(default=())
     absent: tuple[AbsentRepository, ...] = field(default=())
+    #: per index: None, or the repository tag it was given (``--index @community=PATH``)
+    tags: tuple[str | None, ...] = field(default=())
+    #: "2" or "3": the apk-tools generation asked for (--apk-tools); None: the release's
+    apk_tools: str | None = None
+
+    @property
+    def index_tags(self) -> tuple[str | None, ...]:
+        """One tag (or None) per index, as build_provider_map takes them."""
+        return self.tags or (None,) * len(self.indexes)
 
     @property
     def packages(self):
@@ -244,9 +253,12 @@ def _world_from_paths(
     parsed: ParsedIndexes,
 ) -> AlpineWorld:
     indexes: list[ApkIndex] = []
+    tags: list[str | None] = []
     warnings: list[str] = []
     for path in index_paths:
+        tag, path = split_tagged_index(str(path))
         for file in find_index_files(Path(path), release, arch):
+            tags.append(tag)
             index = parsed.read_file(file)
             check_arch(index, arch)
             verification = require_trusted(
@@ -274,7 +286,19 @@ def _world_from_paths(
         warnings=tuple(warnings),
         repositories=held,
         absent=absent,
+        tags=tuple(tags) if any(tags) else (),
     )
+
+
+def split_tagged_index(text: str) -> tuple[str | None, str]:
+    """``@community=PATH`` -> ("community", PATH), as ``@community URL`` in
+    /etc/apk/repositories; an untagged PATH -> (None, PATH)."""
+    if not text.startswith("@"):
+        return None, text
+    tag, sep, path = text[1:].partition("=")
+    if not sep or not tag or not path or any(c in tag for c in "<>=~@/ "):
+        raise InputError(f"--index {text}: a tagged index is written @TAG=PATH, e.g. @community=./community/")
+    return tag, path
 
 
 def _one_release(indexes: Sequence[ApkIndex], release: str | None) -> str | None:
