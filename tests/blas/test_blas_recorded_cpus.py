@@ -35,7 +35,7 @@ def cpuinfo_text(cpu: dict, count: int = 2) -> str:
         else:
             lines = [f"processor\t: {index}", f"vendor_id\t: {cpu['vendor_id']}", f"cpu family\t: {cpu['family']}",
                      f"model\t\t: {cpu['model']}", f"model name\t: {cpu['model_name']}",
-                     f"physical id\t: 0", f"core id\t\t: {index}", f"flags\t\t: fpu {cpu['flags']}"]
+                     "physical id\t: 0", f"core id\t\t: {index}", f"flags\t\t: fpu {cpu['flags']}"]
             if "mhz" in cpu:
                 lines.insert(5, f"cpu MHz\t\t: {cpu['mhz']:.3f}")
         blocks.append("\n".join(lines))

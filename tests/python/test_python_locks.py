@@ -25,7 +25,6 @@ def pins(locked) -> dict[str, str]:
 
 def test_uv_lock_and_pylock_agree_with_the_exported_requirements() -> None:
     """Three files uv wrote from one resolution: the same pins for Python 3.10 on x86_64."""
-    from packaging.markers import Marker
     from packaging.requirements import Requirement
 
     from apkneed.python.locks import marker_environment

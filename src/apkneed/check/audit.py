@@ -323,7 +323,7 @@ def _what_is(name: str, providers: ProviderMap) -> str:
 def _check_no_cache(item: _Stage) -> None:
     for line, add in item.facts.apk_adds_without_cache_cleanup:
         _add(item, line, "warning", "apk-no-cache",
-             f"apk add without --no-cache: the index copy stays in /var/cache/apk of this layer",
+             "apk add without --no-cache: the index copy stays in /var/cache/apk of this layer",
              "apk add --no-cache (or rm -rf /var/cache/apk/* in the same RUN)")
 
 
