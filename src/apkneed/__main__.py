@@ -1,0 +1,174 @@
+"""The ``apkneed`` console script (and ``python -m apkneed``): a fast path for ``resolve``, else the click CLI.
+
+``apkneed resolve`` is benchmarked as a whole process against apk-tools
+itself (docs/benchmarks.md), and importing click and the command-line layer
+costs ~30 ms before any apkneed code runs, a quarter of a repeat run. So the
+plainest form of the command, ``apkneed resolve [--index FILE]...
+[--arch ARCH] [--json] REQUEST...`` with at least one ``--index``, is parsed
+here by hand and answered without click; anything else (``--help``, ``-q``,
+``--alpine``, an option this parser does not know, an arch alias, a bad
+option) goes to the click CLI (:mod:`apkneed.cli`), which gives its usual
+answers and errors. tests/test_fast_resolve.py runs both paths on the same
+requests and compares stdout, stderr and exit status byte for byte.
+"""
+
+from __future__ import annotations
+
+import sys
+
+#: Alpine's own arch names: an alias (amd64, linux/arm64) goes to the click CLI, which maps it
+_ARCHES = frozenset({"x86_64", "x86", "aarch64", "armv7", "armhf", "ppc64le", "s390x", "riscv64", "loongarch64"})
+
+
+def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, bool, list[str]] | None:
+    """(index paths, arch, --json, request) when ``args`` is the plain form this path answers; else None."""
+    if not args or args[0] != "resolve":
+        return None
+    indexes: list[str] = []
+    arch = None
+    as_json = False
+    request: list[str] = []
+    rest = iter(args[1:])
+    for token in rest:
+        if token == "--json":
+            as_json = True
+        elif token in ("--index", "--arch") or token.startswith(("--index=", "--arch=")):
+            name, equals, value = token.partition("=")
+            if not equals:
+                value = next(rest, None)
+                if value is None:
+                    return None
+            if name == "--index":
+                if not value:
+                    return None
+                indexes.append(value)
+            elif value not in _ARCHES or arch is not None:
+                return None
+            else:
+                arch = value
+        elif token.startswith("-") or not token:
+            return None
+        else:
+            request.append(token)
+    if not indexes or not request:
+        return None
+    return indexes, arch, as_json, request
+
+
+def _run_fast(indexes: list[str], arch: str | None, as_json: bool, request: list[str]) -> int:
+    """``apkneed resolve`` as :func:`apkneed.cli.resolve.resolve_command` answers it, without click."""
+    import gc
+    import os
+    from pathlib import Path
+
+    from apkneed.errors import ApkneedError
+
+    warnings: list[str] = []
+    out = sys.stdout.write
+
+    def report(message: str) -> None:
+        if as_json:
+            import json
+
+            answer: dict = {"error": message}
+            if warnings:
+                answer["warnings"] = list(dict.fromkeys(warnings))
+            out(json.dumps(answer) + "\n")
+        sys.stderr.write(f"apkneed: error: {message}\n")
+
+    def emit_json(data: dict) -> None:
+        import json
+
+        if warnings:
+            data = dict(data)
+            data["warnings"] = list(dict.fromkeys([*data.get("warnings", ()), *warnings]))
+        out(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # as resolve's _no_gc_pauses: see there
+    try:
+        from apkneed.alpine.providers import build_provider_map
+        from apkneed.alpine.solver import SolverError, parse_request, solve
+        from apkneed.alpine.sources.world import load_world
+        from apkneed.render.units import human_size
+
+        request_world = parse_request(request)
+        world = load_world(index_paths=[Path(p) for p in indexes], arch=arch)
+        for message in world.warnings:
+            warnings.append(message)
+            sys.stderr.write(f"apkneed: warning: {message}\n")
+        providers = build_provider_map(world.indexes)
+        try:
+            solution = solve(providers, request_world)
+        except SolverError as exc:
+            not_found = [f"{p.name}: no such package {world.scope()}" for p in exc.problems if p.kind == "missing"]
+            if as_json:
+                emit_json({
+                    "target": world.to_json(),
+                    "error": str(exc),
+                    "not_found": not_found,
+                    "problems": [
+                        {"kind": p.kind, "name": p.name, "subject": p.subject, "sections": dict(p.sections)}
+                        for p in exc.problems
+                    ],
+                    "apk_exit_status": exc.apk_exit_status,
+                    "apk_output": exc.apk_output,
+                })
+            sys.stderr.write(f"apkneed: error: {exc}\n")
+            if not as_json:
+                sys.stderr.write(exc.apk_output + "\n")
+                for line in not_found:
+                    sys.stderr.write(f"apkneed: {line}\n")
+            return exc.exit_code
+        if as_json:
+            emit_json({
+                "target": world.to_json(),
+                "install": [
+                    {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
+                    for p in solution.installs
+                ],
+                "download_size": solution.download_size,
+                "installed_size": solution.installed_size,
+            })
+            return 0
+        lines = [step.package.nv + step.tag for step in solution.steps]
+        count = len(lines)
+        lines.append(
+            f"{count} package{'s' if count != 1 else ''}, {human_size(solution.download_size)} to download, "
+            f"{human_size(solution.installed_size)} installed"
+        )
+        out("\n".join(lines) + "\n")
+        return 0
+    except ApkneedError as exc:
+        report(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        report("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence, as cli.common.reports_errors
+        if os.environ.get("APKNEED_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        report(f"internal error: {type(exc).__name__}: {exc} (this is a bug in apkneed; "
+               "set APKNEED_DEBUG=1 for the traceback)")
+        return 70
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
+
+
+def main() -> None:
+    plain = fast_resolve_args(sys.argv[1:])
+    if plain is not None:
+        status = _run_fast(*plain)
+        sys.stdout.flush()
+        sys.exit(status)
+    from apkneed.cli import main as cli_main
+
+    cli_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The console script's click-free path for ``apkneed resolve`` answers exactly as the click CLI does.
+
+Each request runs twice as a whole process, through ``python -m apkneed``
+(the console script's entry, which takes the fast path for the plain form)
+and through :func:`apkneed.cli.main` (click), and stdout, stderr and the
+exit status must be the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from apkneed.__main__ import fast_resolve_args
+
+CLICK = "import sys; from apkneed.cli import main; sys.exit(main())"
+
+
+def run_both(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    fast = subprocess.run([sys.executable, "-m", "apkneed", *args], capture_output=True, text=True, env=env, timeout=120)
+    slow = subprocess.run([sys.executable, "-c", CLICK, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    return fast
+
+
+@pytest.fixture()
+def env(tmp_path) -> dict[str, str]:
+    return {**os.environ, "APKNEED_CACHE_DIR": str(tmp_path / "cache")}
+
+
+def test_same_answers_on_v317(v317_index_path, env, tmp_path):
+    index = str(v317_index_path)
+    ok = run_both(["resolve", "--index", index, "--arch", "aarch64", "build-base", "python3-dev"], env)
+    assert ok.returncode == 0 and ok.stdout.splitlines()[-1].startswith("37 packages, ")
+    as_json = run_both(["resolve", f"--index={index}", "--json", "--arch=aarch64", "build-base", "python3-dev"], env)
+    assert '"install"' in as_json.stdout
+    missing = run_both(["resolve", "--index", index, "--arch", "aarch64", "no-such-package-here", "musl"], env)
+    assert missing.returncode == 1 and "no such package" in missing.stderr
+    missing_json = run_both(["resolve", "--index", index, "--json", "--arch", "aarch64", "no-such-package-here"], env)
+    assert missing_json.returncode == 1 and '"apk_exit_status"' in missing_json.stdout
+    bad_atom = run_both(["resolve", "--index", index, "--arch", "aarch64", "musl>=>1"], env)
+    assert bad_atom.returncode == 2 and bad_atom.stderr.startswith("apkneed: error: ")
+    wrong_arch = run_both(["resolve", "--index", index, "--arch", "x86_64", "musl"], env)
+    assert wrong_arch.returncode != 0 and wrong_arch.stderr.startswith("apkneed: error: ")
+    no_file = run_both(["resolve", "--index", str(tmp_path / "absent.tar.gz"), "--json", "musl"], env)
+    assert no_file.returncode == 2 and no_file.stdout.startswith('{"error": ')
+
+
+def test_same_answers_on_two_repositories(shared_dir, env):
+    v321 = shared_dir / "alpine" / "v3.21"
+    args = ["resolve", "--index", str(v321 / "main" / "x86_64" / "APKINDEX.tar.gz"),
+            "--index", str(v321 / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64",
+            "py3-numpy", "py3-scipy"]
+    both = run_both(args, env)
+    assert both.returncode == 0 and "py3-scipy-" in both.stdout
+
+
+def test_the_fast_path_loads_no_click_and_no_network_code(v316_index_path, env):
+    script = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in ('click', 'httpx', 'rich', 'ssl', 'apkneed.cli',"
+        " 'apkneed.net.http', 'apkneed.alpine.sources.mirror', 'apkneed.alpine.sources.snapshot')"
+        " if m in sys.modules), file=sys.stderr))\n"
+        "runpy.run_module('apkneed', run_name='__main__')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "resolve", "--index", str(v316_index_path), "--arch", "x86_64", "musl-dev"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[:2] == ["musl-1.2.3-r2", "musl-dev-1.2.3-r2"]
+    assert "LOADED []" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    [], ["plan", "numpy"], ["resolve"], ["resolve", "musl"],  # no --index: the world may need the network
+    ["resolve", "--index", "f"],  # nothing to resolve: click's error
+    ["resolve", "--index"], ["resolve", "--index=", "musl"], ["resolve", "--help", "--index", "f", "musl"],
+    ["resolve", "-q", "--index", "f", "musl"], ["resolve", "--index", "f", "--arch", "amd64", "musl"],
+    ["resolve", "--index", "f", "--arch", "x86_64", "--arch", "x86_64", "musl"],
+    ["resolve", "--index", "f", "--alpine", "v3.21", "musl"], ["resolve", "--index", "f", "--", "musl"],
+    ["resolve", "--index", "f", "--apk-tools", "3", "musl"], ["resolve", "--index", "f", ""],
+])
+def test_anything_but_the_plain_form_goes_to_click(args):
+    assert fast_resolve_args(args) is None
+
+
+def test_the_plain_form_is_read_as_click_reads_it():
+    assert fast_resolve_args(["resolve", "--index", "a", "--index=b", "--arch", "aarch64", "--json", "x", "!y"]) == (
+        ["a", "b"], "aarch64", True, ["x", "!y"])
