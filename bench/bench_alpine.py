@@ -162,15 +162,19 @@ def compare_processes(index_path: Path, arch: str, runs: int) -> None:
         bare = [sys.executable, "-c", RESOLVER_ONLY, str(index_path), *REQUEST]
         process_times(bare, env, 1)
         # interleave them all so all see the same machine load
-        ours_ms, first_ms, bare_ms, theirs_ms = [], [], [], []
+        # the same request through the click CLI (what every command but plain resolve pays)
+        via_click = [sys.executable, "-c", "import sys; from apkneed.cli import main; sys.exit(main())", *ours[1:]]
+        ours_ms, first_ms, bare_ms, theirs_ms, click_ms = [], [], [], [], []
         for run in range(runs):
             ours_ms += process_times(ours, env, 1)
+            click_ms += process_times(via_click, env, 1)
             first_ms += process_times(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-cache-{run}")}, 1)
             bare_ms += process_times(bare, env, 1)
             theirs_ms += process_times(theirs, os.environ.copy(), 1)
         ours_median, theirs_median = statistics.median(ours_ms), statistics.median(theirs_ms)
         print(f"\n{'whole process':<44}{'median ms':>10}{'min ms':>10}{'x apk':>8}")
         for label, samples in (("apkneed resolve", ours_ms), ("apkneed resolve, first run (empty cache)", first_ms),
+                               ("the same through click (apkneed.cli.main)", click_ms),
                                ("resolver only (no CLI, no world loader)", bare_ms),
                                (apk_version or "apk", theirs_ms)):
             median = statistics.median(samples)

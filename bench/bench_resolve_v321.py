@@ -1,0 +1,88 @@
+"""``apkneed resolve py3-numpy py3-scipy`` on v3.21 main + community, whole processes, against apk-tools 2.14 and 3.0.
+
+    APK=/path/to/apk-2.14 APK3=/path/to/apk-3.0 python bench/bench_resolve_v321.py [--runs 11]
+
+Repeat runs (bytecode and parsed copies warm) and first runs (an empty
+apkneed cache each time), interleaved with apk so that all see the same
+machine load; apk gets the two signed indexes through a repositories file
+and Alpine's keys, on an empty root, as the oracle answers were made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
+REQUEST = ["py3-numpy", "py3-scipy"]
+
+
+def once(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True)
+    elapsed = (time.perf_counter() - start) * 1000
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+    return elapsed
+
+
+def apk_env(apk: str) -> dict[str, str]:
+    env = os.environ.copy()
+    if any(Path(apk).parent.glob("libapk.so*")):
+        env["LD_LIBRARY_PATH"] = str(Path(apk).parent)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=11)
+    args = parser.parse_args()
+    script = Path(sys.executable).parent / "apkneed"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        ours = [str(script), "resolve", "--index", str(V321 / "main" / "x86_64" / "APKINDEX.tar.gz"),
+                "--index", str(V321 / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64", *REQUEST]
+        for _ in range(2):
+            once(ours, env)  # warm-up: bytecode, parsed copies, verified records
+        rows: list[tuple[str, list[str], dict[str, str], list[float]]] = [("apkneed resolve (repeat run)", ours, env, [])]
+        repositories = tmp_path / "repositories"
+        repositories.write_text(f"{V321 / 'main'}\n{V321 / 'community'}\n")
+        for label in ("APK", "APK3"):
+            apk = os.environ.get(label)
+            if not apk:
+                continue
+            root = tmp_path / f"root-{label}"
+            base = [apk, "--root", str(root), "--arch", "x86_64", "--keys-dir", str(V321.parent / "keys"),
+                    "--no-network", "--no-cache", "--no-progress"]
+            subprocess.run([*base, "add", "--initdb"], check=True, capture_output=True, env=apk_env(apk))
+            version = subprocess.run([apk, "--version"], capture_output=True, text=True, env=apk_env(apk)).stdout
+            command = [*base, "--repositories-file", str(repositories), "add", "--simulate", *REQUEST]
+            rows.append((version.split(",")[0].strip(), command, apk_env(apk), []))
+        first: list[float] = []
+        for run in range(args.runs):
+            for _, command, command_env, samples in rows:
+                samples.append(once(command, command_env))
+            first.append(once(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-{run}")}))
+        rows.insert(1, ("apkneed resolve, first run (empty cache)", [], {}, first))
+        for label, command, _, _ in rows:
+            if command:
+                print("$ " + " ".join(command))
+        peers = [(label, statistics.median(samples)) for label, command, _, samples in rows if "apk-tools" in label]
+        print(f"\n{'whole process, v3.21 main+community':<44}{'median ms':>10}{'min ms':>9}"
+              + "".join(f"{'x ' + label.split()[-1]:>12}" for label, _ in peers))
+        for label, _, _, samples in rows:
+            median = statistics.median(samples)
+            print(f"{label:<44}{median:>10.1f}{min(samples):>9.1f}" + "".join(f"{median / m:>11.2f}x" for _, m in peers))
+
+
+if __name__ == "__main__":
+    main()
