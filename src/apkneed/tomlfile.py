@@ -2,6 +2,7 @@
 backport ``tomli`` on Python 3.10) and words a file that cannot be read.
 
     read_toml(path) -> dict        # InputError: one line naming the file
+    read_toml_and_text(path) -> (text, dict)  # for readers that point at lines of the file
     loads(text) -> dict            # for TOML that is not a file (an sdist's pyproject.toml)
     TOMLDecodeError
 
@@ -35,3 +36,19 @@ def read_toml(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, RecursionError) as exc:  # RecursionError: [[[[... nested past the stack
         problem = exc if isinstance(exc, tomllib.TOMLDecodeError) else "nested too deeply"
         raise InputError(f"{path}: not valid TOML ({problem})") from None
+
+
+def read_toml_and_text(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text of a TOML file and its document, for readers that cite its lines
+    (pyproject.toml, uv.lock, pylock.toml); any failure is one InputError line
+    naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not TOML ({exc})") from None

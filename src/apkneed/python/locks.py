@@ -49,7 +49,7 @@ from packaging.version import Version
 
 from apkneed.errors import InputError
 from apkneed.python.tags import parse_python_version, wheel_arch
-from apkneed.tomlfile import TOMLDecodeError, loads
+from apkneed.tomlfile import read_toml_and_text
 
 #: ``version`` values of uv.lock apkneed reads (uv writes 1 since uv 0.3)
 UV_LOCK_VERSIONS = (1,)
@@ -101,16 +101,7 @@ def read_lock(
     path: str | Path, *, python: str, arch: str, extras: Iterable[str] = (), groups: Iterable[str] = ()
 ) -> LockedSet:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = loads(text)
-    except TOMLDecodeError as exc:
-        raise InputError(f"{path}: not TOML ({exc})") from None
+    text, data = read_toml_and_text(path)
     where = _Lines(path, text)
     env = marker_environment(python, arch)
     if path.name == "uv.lock":

@@ -35,7 +35,7 @@ from packaging.utils import canonicalize_name
 
 from apkneed.errors import InputError
 from apkneed.python.requirements import RequirementLine
-from apkneed.tomlfile import TOMLDecodeError, loads
+from apkneed.tomlfile import read_toml_and_text
 
 
 def find_pyproject(path: Path) -> Path:
@@ -51,7 +51,7 @@ def find_pyproject(path: Path) -> Path:
 def read_pyproject(path: str | Path, *, extras: Iterable[str] = (), groups: Iterable[str] = ()) -> tuple[RequirementLine, ...]:
     """The requirements of the project at ``path`` with the extras and groups asked for."""
     path = find_pyproject(Path(path))
-    text, data = _load(path)
+    text, data = read_toml_and_text(path)
     where = _Locator(path, text)
     project = data.get("project")
     if not isinstance(project, dict):
@@ -77,19 +77,6 @@ def read_pyproject(path: str | Path, *, extras: Iterable[str] = (), groups: Iter
         for group in groups:
             lines += _group(group, table, by_group, where, chain=())
     return tuple(dict.fromkeys(lines))
-
-
-def _load(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    try:
-        return text, loads(text)
-    except TOMLDecodeError as exc:
-        raise InputError(f"{path}: not TOML ({exc})") from None
 
 
 def _group(name: str, table: dict, by_group: dict, where: "_Locator", chain: tuple[str, ...]) -> list[RequirementLine]:
