@@ -6,7 +6,7 @@ included): a lazy import that runs back up a floor is still a cycle in the
 design. The floors are those of /work/shared/design/layout.md and the
 house rules:
 
-    cli -> render -> plan/scan/blas/check -> alpine/python -> net/binary
+    __main__ -> cli -> render -> plan/scan/blas/check -> alpine/python -> net/binary
         -> cache/errors/tomlfile/inputfile (and the other top-level helpers)
 
 Inside ``alpine/`` the package-world model never imports ``alpine.sources``
@@ -26,6 +26,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "apkneed"
 # itself. A top-level helper module (src/apkneed/*.py) is a room of its own
 # on the bottom floor; helpers there may use one another (cache -> errors).
 FLOORS: dict[str, int] = {
+    # the console script: its fast path for `resolve` answers without click,
+    # so it imports the floors below cli directly, and cli itself otherwise
+    "__main__": 6,
     "cli": 5,
     "render": 4,
     "plan": 3, "scan": 3, "blas": 3, "check": 3,
@@ -39,7 +42,11 @@ BOTTOM = 0
 # image filesystem with scan/; no other sideways import exists or is wanted.
 SIDEWAYS = {("check", "plan"), ("check", "scan")}
 
-ALPINE_MODEL = {"atom", "package", "version", "index", "providers", "solver", "solver_report", "facts"}
+# solver_rules: the apk-tools 2/3 switches of the one solver (layout.md, "Both
+# apk-tools generations stay one solver"), part of the model.
+ALPINE_MODEL = {
+    "atom", "package", "version", "index", "providers", "solver", "solver_rules", "solver_report", "facts",
+}
 
 
 def _module_name(path: Path) -> tuple[str, bool]:
