@@ -234,7 +234,7 @@ def compare_numpy_v321(runs: int) -> None:
             command = [*base, "--repositories-file", str(repositories), "add", "--simulate", *NUMPY_REQUEST]
             version = subprocess.run([apk, "--version"], capture_output=True, text=True, env=_apk_env(apk)).stdout
             same = _installs(subprocess.run(command, capture_output=True, text=True, env=_apk_env(apk)).stdout)
-            print(f"$ {' '.join(command)}\n  {version.strip()}: {len(same)} packages, "
+            print(f"$ {' '.join(command)}\n  {version.strip().rstrip('.')}: {len(same)} packages, "
                   f"{'the same installs, in the same order' if same == answer else 'A DIFFERENT ANSWER'}")
             theirs.append((version.split(",")[0].strip() or label, command, _apk_env(apk), []))
         if not theirs:
