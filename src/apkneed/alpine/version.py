@@ -179,7 +179,7 @@ def is_valid_apk3(version: str) -> bool:
     n = len(version)
 
     def digits(pos: int) -> int:
-        while pos < n and version[pos].isdigit():
+        while pos < n and "0" <= version[pos] <= "9":  # ASCII only: str.isdigit() takes "²"
             pos += 1
         return pos
 
@@ -193,7 +193,7 @@ def is_valid_apk3(version: str) -> bool:
             if token > _V3_DIGIT:
                 return False
             token, pos = _V3_LETTER, pos + 1
-        elif char == "." or char.isdigit():
+        elif char == "." or "0" <= char <= "9":
             if char == ".":
                 if token > _V3_DIGIT:
                     return False
