@@ -39,14 +39,14 @@ def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, bool, lis
                 if value is None:
                     return None
             if name == "--index":
-                if not value:
+                if not value or value.startswith("@"):  # a tagged repository: the click path checks tags
                     return None
                 indexes.append(value)
             elif value not in _ARCHES or arch is not None:
                 return None
             else:
                 arch = value
-        elif token.startswith("-") or not token:
+        elif token.startswith("-") or not token or "@" in token:  # NAME@TAG: the click path checks tags
             return None
         else:
             request.append(token)
@@ -97,7 +97,10 @@ def _run_fast(indexes: list[str], arch: str | None, as_json: bool, request: list
         for message in world.warnings:
             warnings.append(message)
             sys.stderr.write(f"apkneed: warning: {message}\n")
-        providers = build_provider_map(world.indexes)
+        from apkneed.alpine.solver_rules import rules_for
+
+        # the apk-tools generation the indexes' release ships, as cli.resolve chooses it
+        providers = build_provider_map(world.indexes, solver_rules=rules_for(None, world.release))
         try:
             solution = solve(providers, request_world)
         except SolverError as exc:

@@ -102,3 +102,24 @@ def test_malformed_tagged_index_is_bad_input(spec, isolated_cache):
 def test_apk_tools_option_is_validated(v321, isolated_cache):
     result = run("resolve", "python3", "--index", v321[0], "--arch", "x86_64", "--apk-tools", "4")
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("entry", ["click", "console script"])
+def test_v323_index_answers_as_apk_tools_3_by_default(entry, shared_dir, isolated_cache):
+    """An --index of v3.23 names its release: apk-tools 3.0's rules answer, on both entries."""
+    import subprocess
+    import sys
+
+    index = str(shared_dir / "alpine/v3.23/main/x86_64/APKINDEX.tar.gz")
+    args = ["resolve", "python3", "!musl", "--index", index, "--arch", "x86_64", "--json"]
+    if entry == "click":
+        result = run(*args)
+        status, stdout = result.exit_code, result.stdout
+    else:  # apkneed.__main__: the click-free path for plain resolve commands
+        done = subprocess.run([sys.executable, "-m", "apkneed", *args], capture_output=True, text=True)
+        status, stdout = done.returncode, done.stdout
+    three = answer("apk30-v323-main.json", "python3 !musl")
+    two = answer("apk214-v323-main.json", "python3 !musl")
+    assert three["error"] != two["error"]  # 3.0 sorts its "satisfies:" list, 2.14 does not
+    assert status == 1
+    assert json.loads(stdout)["apk_output"] == three["error"]
