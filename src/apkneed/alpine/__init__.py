@@ -6,8 +6,13 @@ Kept apart like apk-tools keeps them apart:
 * ``package``    one package record with every APKINDEX field
 * ``index``      reading APKINDEX.tar.gz, plain APKINDEX and lib/apk/db/installed
 * ``version``    apk's version ordering
+* ``providers``  who provides a name, as apk's name table has it
 * ``solver``     what ``apk add --simulate`` would install
-* ``signature``  RSA verification of index signatures against Alpine's keys
-* ``mirror``     fetching indexes from a mirror, with a revalidating cache
-* ``snapshot``   the embedded offline snapshot
+* ``solver_rules``   the rules where apk-tools 2 and 3 solve differently
+* ``solver_report``  apk's explanation of a request it cannot satisfy
+* ``facts``      facts read from a package world (Python, musl versions)
+
+Where indexes come from (the mirror and its cache, signatures, the embedded
+snapshot, ``--index`` files) is :mod:`apkneed.alpine.sources`, a floor above:
+no module listed here imports it.
 """

@@ -6,4 +6,6 @@
 * ``wheel``    a wheel's ELF members, their NEEDED entries resolved
 * ``policy``   musllinux policy, tags, arch and libc checks (``data/*.json``)
 * ``report``   the plain-data result of inspecting a wheel
+* ``blasconfig``  which BLAS a NumPy or SciPy wheel bundles, from the wheel itself
+* ``headcache``   a large archive member as a seekable file, in bounded memory
 """

@@ -16,10 +16,19 @@ Data flows one way (IO only at the edges):
 * :mod:`~apkneed.plan.source`     what a source build needs: PEP 725, knowledge, observation
 * :mod:`~apkneed.plan.closure`    what apk packages add on top of a base, with sizes and parents
 * :mod:`~apkneed.plan.model`      the plan as plain data
+* :mod:`~apkneed.plan.image`      the final stage of a planned image as apk solves it (for an SBOM)
+* :mod:`~apkneed.plan.images`     the python and alpine Docker tags ever published (``data/python-alpine-tags.json``)
+* :mod:`~apkneed.plan.pep668`     whether apk's python3 on a release is externally managed
+* :mod:`~apkneed.plan.blas_verdict`  the BLAS each distribution will run on, route by route
+* :mod:`~apkneed.plan.verdicts`   plain verdicts when uv finds nothing to install
+* :mod:`~apkneed.plan.pep804`     every DepURL of the PEP 804 registry mapped through the index
 
 Knowledge the planner reads (pure data, loaded by small modules):
 
 * :mod:`apkneed.plan.knowledge`  what a source build of a popular project needs
 * :mod:`apkneed.plan.pep725`     a project's own ``[external]`` table, mapped
   to Alpine packages through the index
+* :mod:`apkneed.plan.sdist_inference`  needs inferred from an sdist's own files, mapped through the index
+* :mod:`apkneed.plan.alpinebuilds`  what Alpine's own build of a project shows, read from the index
+* :mod:`apkneed.plan.makedepends`   Alpine's makedepends for its py3-* aports, as cited data
 """

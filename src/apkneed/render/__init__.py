@@ -9,4 +9,8 @@ CLI's job.
 * ``text``        ``render_text(plan, explain=False)``: tables and the apk lines
 * ``dockerfile``  ``render_dockerfile(plan, command)``: a multi-stage Dockerfile
 * ``explain``     ``explain_package(plan_json, name)``: the evidence chains of one apk package
+* ``cyclonedx``   a CycloneDX SBOM of a planned image's final stage, or of a scanned root
+* ``mapping``     the PEP 804 mapping document for Alpine
+* ``table``       tables that never break or cut a word, for every text report
+* ``units``       sizes in the binary units apk prints
 """
