@@ -6,8 +6,10 @@ backport ``tomli`` on Python 3.10) and words a file that cannot be read.
     loads(text) -> dict            # for TOML that is not a file (an sdist's pyproject.toml)
     TOMLDecodeError
 
-Files are read through :mod:`apkneed.inputfile` (bounded), and a document
+``read_toml`` reads through :mod:`apkneed.inputfile` (bounded), and a document
 nested too deeply for the parser's recursion is refused like a syntax error.
+``read_toml_and_text`` (pyproject.toml, uv.lock, pylock.toml) keeps the wording
+those readers always had and does neither yet.
 """
 
 from __future__ import annotations
