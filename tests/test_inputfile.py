@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from apkneed.cli import main
 from apkneed.errors import InputError
 from apkneed.inputfile import read_input_bytes, read_input_text
 from apkneed.python.config import index_config
-from apkneed.tomlfile import read_toml
+from apkneed.tomlfile import read_toml, read_toml_and_text
 
 
 def test_dev_zero_is_refused_at_the_cap():
@@ -36,6 +37,18 @@ def test_a_toml_file_nested_past_the_parser_stack_is_bad_input(tmp_path: Path):
     deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(InputError, match=r"pyproject\.toml: not valid TOML \(nested too deeply\)$"):
         read_toml(deep)
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "uv.lock", "pylock.toml"])
+def test_a_project_or_lock_file_nested_past_the_parser_stack_is_bad_input(tmp_path: Path, name: str):
+    path = tmp_path / name
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(InputError, match=re.escape(f"{name}: not TOML (nested too deeply)") + "$"):
+        read_toml_and_text(path)
+    if name == "pyproject.toml":  # once through the command: one line, exit 2 (it was an internal error)
+        result = CliRunner().invoke(main, ["plan", str(path)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines() == [f"apkneed: error: {path}: not TOML (nested too deeply)"]
 
 
 def test_a_huge_pip_conf_is_refused_without_reading_it_whole(tmp_path: Path):

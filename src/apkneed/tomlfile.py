@@ -9,7 +9,8 @@ backport ``tomli`` on Python 3.10) and words a file that cannot be read.
 ``read_toml`` reads through :mod:`apkneed.inputfile` (bounded), and a document
 nested too deeply for the parser's recursion is refused like a syntax error.
 ``read_toml_and_text`` (pyproject.toml, uv.lock, pylock.toml) keeps the wording
-those readers always had and does neither yet.
+those readers always had; it refuses a too-deep document too, but is not
+bounded yet.
 """
 
 from __future__ import annotations
@@ -54,3 +55,5 @@ def read_toml_and_text(path: Path) -> tuple[str, dict[str, Any]]:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not TOML ({exc})") from None
+    except RecursionError:  # a = [[[[... nested past the parser's stack: bad input, not a crash
+        raise InputError(f"{path}: not TOML (nested too deeply)") from None
