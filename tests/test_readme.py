@@ -166,6 +166,7 @@ def command_environment(base: Path, test_cache_dir: Path) -> dict[str, str]:
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         APKNEED_CACHE_DIR=str(cache), PIP_CONFIG_FILE=os.devnull, PYTHONUNBUFFERED="1",
+        APKNEED_KEEP_WHEELS="1",  # the kept pypi/ above keeps real files between runs (offline-fast reruns)
     )
     if "PIP_CERT" in os.environ:
         env["PIP_CERT"] = os.environ["PIP_CERT"]
