@@ -4,11 +4,12 @@
 itself (docs/benchmarks.md), and importing click and the command-line layer
 costs ~30 ms before any apkneed code runs, a quarter of a repeat run. So the
 plainest form of the command, ``apkneed resolve [--index FILE]...
-[--arch ARCH] [--json] REQUEST...`` with at least one ``--index``, is parsed
-here by hand and answered without click; anything else (``--help``, ``-q``,
-``--alpine``, an option this parser does not know, an arch alias, a bad
-option) goes to the click CLI (:mod:`apkneed.cli`), which gives its usual
-answers and errors. tests/test_fast_resolve.py runs both paths on the same
+[--alpine REL] [--arch ARCH] [--offline] [--json] REQUEST...`` with at least
+one ``--index`` or ``--offline`` (a world that needs no network, hence no
+progress bar), is parsed here by hand and answered without click; anything
+else (``--help``, ``-q``, ``--mirror``, an option this parser does not know,
+an arch alias, a bad option) goes to the click CLI (:mod:`apkneed.cli`),
+which gives its usual answers and errors. tests/test_fast_resolve.py runs both paths on the same
 requests and compares stdout, stderr and exit status byte for byte.
 """
 
@@ -20,19 +21,23 @@ import sys
 _ARCHES = frozenset({"x86_64", "x86", "aarch64", "armv7", "armhf", "ppc64le", "s390x", "riscv64", "loongarch64"})
 
 
-def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, bool, list[str]] | None:
-    """(index paths, arch, --json, request) when ``args`` is the plain form this path answers; else None."""
+def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, str | None, bool, bool, list[str]] | None:
+    """(index paths, release, arch, --offline, --json, request) when ``args`` is the plain form this path answers."""
     if not args or args[0] != "resolve":
         return None
     indexes: list[str] = []
     arch = None
+    release = None
+    offline = False
     as_json = False
     request: list[str] = []
     rest = iter(args[1:])
     for token in rest:
         if token == "--json":
             as_json = True
-        elif token in ("--index", "--arch") or token.startswith(("--index=", "--arch=")):
+        elif token == "--offline":
+            offline = True
+        elif token in ("--index", "--arch", "--alpine") or token.startswith(("--index=", "--arch=", "--alpine=")):
             name, equals, value = token.partition("=")
             if not equals:
                 value = next(rest, None)
@@ -42,6 +47,10 @@ def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, bool, lis
                 if not value or value.startswith("@"):  # a tagged repository: the click path checks tags
                     return None
                 indexes.append(value)
+            elif name == "--alpine":
+                if not value or release is not None:
+                    return None
+                release = value
             elif value not in _ARCHES or arch is not None:
                 return None
             else:
@@ -50,12 +59,13 @@ def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, bool, lis
             return None
         else:
             request.append(token)
-    if not indexes or not request:
+    if not (indexes or offline) or not request:
         return None
-    return indexes, arch, as_json, request
+    return indexes, release, arch, offline, as_json, request
 
 
-def _run_fast(indexes: list[str], arch: str | None, as_json: bool, request: list[str]) -> int:
+def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline: bool, as_json: bool,
+              request: list[str]) -> int:
     """``apkneed resolve`` as :func:`apkneed.cli.resolve.resolve_command` answers it, without click."""
     import gc
     import os
@@ -93,7 +103,7 @@ def _run_fast(indexes: list[str], arch: str | None, as_json: bool, request: list
         from apkneed.render.units import human_size
 
         request_world = parse_request(request)
-        world = load_world(index_paths=[Path(p) for p in indexes], arch=arch)
+        world = load_world(index_paths=[Path(p) for p in indexes], release=release, arch=arch, offline=offline)
         for message in world.warnings:
             warnings.append(message)
             sys.stderr.write(f"apkneed: warning: {message}\n")

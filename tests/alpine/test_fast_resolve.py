@@ -81,7 +81,9 @@ def test_the_fast_path_loads_no_click_and_no_network_code(v316_index_path, env):
     ["resolve", "--index"], ["resolve", "--index=", "musl"], ["resolve", "--help", "--index", "f", "musl"],
     ["resolve", "-q", "--index", "f", "musl"], ["resolve", "--index", "f", "--arch", "amd64", "musl"],
     ["resolve", "--index", "f", "--arch", "x86_64", "--arch", "x86_64", "musl"],
-    ["resolve", "--index", "f", "--alpine", "v3.21", "musl"], ["resolve", "--index", "f", "--", "musl"],
+    ["resolve", "--alpine", "v3.21", "musl"],  # no --offline: the mirror first
+    ["resolve", "--index", "f", "--alpine", "v3.21", "--alpine", "v3.20", "musl"],
+    ["resolve", "--offline", "--mirror", "https://m", "musl"], ["resolve", "--index", "f", "--", "musl"],
     ["resolve", "--index", "f", "--apk-tools", "3", "musl"], ["resolve", "--index", "f", ""],
 ])
 def test_anything_but_the_plain_form_goes_to_click(args):
@@ -90,4 +92,15 @@ def test_anything_but_the_plain_form_goes_to_click(args):
 
 def test_the_plain_form_is_read_as_click_reads_it():
     assert fast_resolve_args(["resolve", "--index", "a", "--index=b", "--arch", "aarch64", "--json", "x", "!y"]) == (
-        ["a", "b"], "aarch64", True, ["x", "!y"])
+        ["a", "b"], None, "aarch64", False, True, ["x", "!y"])
+    assert fast_resolve_args(["resolve", "--offline", "--alpine=v3.21", "py3-numpy"]) == (
+        [], "v3.21", None, True, False, ["py3-numpy"])
+
+
+def test_same_answers_offline_from_the_embedded_snapshot(env):
+    both = run_both(["resolve", "--offline", "--alpine", "v3.21", "--arch", "x86_64", "py3-numpy"], env)
+    assert both.returncode == 0 and "py3-numpy-" in both.stdout and "apkneed: warning: " in both.stderr
+    as_json = run_both(["resolve", "--offline", "--alpine", "v3.16", "--arch", "x86_64", "--json", "musl"], env)
+    assert as_json.returncode == 0 and '"warnings"' in as_json.stdout
+    unknown = run_both(["resolve", "--offline", "--alpine", "v2.1", "--arch", "x86_64", "musl"], env)
+    assert unknown.returncode != 0 and unknown.stderr.startswith("apkneed: error: ")
