@@ -9,7 +9,7 @@ one ``--index`` or ``--offline`` (a world that needs no network, hence no
 progress bar), is parsed here by hand and answered without click; anything
 else (``--help``, ``-q``, ``--mirror``, an option this parser does not know,
 an arch alias, a bad option) goes to the click CLI (:mod:`apkneed.cli`),
-which gives its usual answers and errors. tests/test_fast_resolve.py runs both paths on the same
+which gives its usual answers and errors. tests/alpine/test_fast_resolve.py runs both paths on the same
 requests and compares stdout, stderr and exit status byte for byte.
 """
 
