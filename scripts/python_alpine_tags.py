@@ -23,7 +23,7 @@ image) and the RFC 2822 paragraphs used since (``Tags:``, ``SharedTags:``,
 ``Architectures:``, ``Directory:``).
 
 Output (``--out``, default ``src/apkneed/plan/data/python-alpine-tags.json``,
-read by ``apkneed.plan.images``): for each Python X.Y the Alpine releases R
+read by ``apkneed.plan.published_tags``): for each Python X.Y the Alpine releases R
 on which ``python:X.Y-alpineR`` was published (dates of the first commit
 listing it and of the commit that dropped it, its X.Y.Z versions, its
 architectures at its last listing), and the history of the floating tags
@@ -290,7 +290,7 @@ def build(repo: Path, rev: str) -> dict:
         "about": (
             "Docker official-image tags ever published: python:X.Y-alpineR per Python X.Y and Alpine R, "
             "the history of the floating python and alpine tags, and the alpine:R releases. "
-            "Generated; do not edit. Read by apkneed.plan.images."
+            "Generated; do not edit. Read by apkneed.plan.published_tags."
         ),
         "generated_by": "scripts/python_alpine_tags.py",
         "source": {

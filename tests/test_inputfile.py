@@ -43,12 +43,12 @@ def test_a_toml_file_nested_past_the_parser_stack_is_bad_input(tmp_path: Path):
 def test_a_project_or_lock_file_nested_past_the_parser_stack_is_bad_input(tmp_path: Path, name: str):
     path = tmp_path / name
     path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(InputError, match=re.escape(f"{name}: not TOML (nested too deeply)") + "$"):
+    with pytest.raises(InputError, match=re.escape(f"{name}: not valid TOML (nested too deeply)") + "$"):
         read_toml_and_text(path)
     if name == "pyproject.toml":  # once through the command: one line, exit 2 (it was an internal error)
         result = CliRunner().invoke(main, ["plan", str(path)])
         assert result.exit_code == 2, result.output
-        assert result.stderr.strip().splitlines() == [f"apkneed: error: {path}: not TOML (nested too deeply)"]
+        assert result.stderr.strip().splitlines() == [f"apkneed: error: {path}: not valid TOML (nested too deeply)"]
 
 
 def test_a_huge_pip_conf_is_refused_without_reading_it_whole(tmp_path: Path):

@@ -20,9 +20,15 @@ from apkneed.errors import InputError
 MAX_INPUT_BYTES = 16 << 20
 
 
-def read_input_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES, what: str = "file") -> bytes:
+def _label(path: str | Path, what: str) -> str:
+    """How an error names the file: ``requirements file x.txt``, or just ``x.txt``."""
+    name = "standard input" if str(path) == "-" else str(path)
+    return f"{what} {name}" if what else name
+
+
+def read_input_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES, what: str = "") -> bytes:
     """At most ``limit`` bytes of ``path`` (``-``: standard input); InputError past it."""
-    label = "standard input" if str(path) == "-" else str(path)
+    label = _label(path, what)
     try:
         if str(path) == "-":
             data = sys.stdin.buffer.read(limit + 1)
@@ -30,20 +36,19 @@ def read_input_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES, what: st
             with open(path, "rb") as stream:
                 data = stream.read(limit + 1)
     except FileNotFoundError:
-        raise InputError(f"{what} {label}: no such file") from None
+        raise InputError(f"{label}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{what} {label}: is a directory") from None
+        raise InputError(f"{label}: is a directory") from None
     except OSError as exc:
-        raise InputError(f"{what} {label}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{label}: cannot read ({exc.strerror or exc})") from None
     if len(data) > limit:
-        raise InputError(f"{what} {label}: larger than {limit} bytes; refused")
+        raise InputError(f"{label}: larger than {limit} bytes; refused")
     return data
 
 
-def read_input_text(path: str | Path, *, limit: int = MAX_INPUT_BYTES, what: str = "file") -> str:
+def read_input_text(path: str | Path, *, limit: int = MAX_INPUT_BYTES, what: str = "") -> str:
     data = read_input_bytes(path, limit=limit, what=what)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        label = "standard input" if str(path) == "-" else str(path)
-        raise InputError(f"{what} {label}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{_label(path, what)}: not UTF-8 text (byte {exc.start})") from None

@@ -33,27 +33,17 @@ TOMLDecodeError = tomllib.TOMLDecodeError
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file; any failure is one InputError line naming the file."""
-    text = read_input_text(path, what="TOML file")
-    try:
-        return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # RecursionError: [[[[... nested past the stack
-        problem = exc if isinstance(exc, tomllib.TOMLDecodeError) else "nested too deeply"
-        raise InputError(f"{path}: not valid TOML ({problem})") from None
+    return read_toml_and_text(path)[1]
 
 
 def read_toml_and_text(path: Path) -> tuple[str, dict[str, Any]]:
     """The text of a TOML file and its document, for readers that cite its lines
     (pyproject.toml, uv.lock, pylock.toml); any failure is one InputError line
     naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+    text = read_input_text(path)
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not TOML ({exc})") from None
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:  # a = [[[[... nested past the parser's stack: bad input, not a crash
-        raise InputError(f"{path}: not TOML (nested too deeply)") from None
+        raise InputError(f"{path}: not valid TOML (nested too deeply)") from None

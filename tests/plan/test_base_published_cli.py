@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from apkneed.plan.images import image_identity, load_published_tags
+from apkneed.plan.published_tags import image_identity, load_published_tags
 from plan_helpers import dockerfile_stages, invoke
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

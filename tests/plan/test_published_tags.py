@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apkneed.errors import InputError
-from apkneed.plan.images import (
+from apkneed.plan.published_tags import (
     TAGS_PATH,
     check_alpine_image,
     check_python_image,

@@ -72,7 +72,7 @@ def test_the_committed_scientific_project(tmp_path: Path) -> None:
         (PROJECT.replace('"numpy==2.2.6"', '"numpy @ https://x.invalid/n.whl"'), (), (),
          r"pyproject.toml:4: \[project\].dependencies: .* is a direct URL"),
         (PROJECT.replace('"numpy==2.2.6"', '"numpy=>2"'), (), (), r"pyproject.toml:4: .*not a PEP 508 requirement"),
-        ("[project\n", (), (), r"pyproject.toml: not TOML"),
+        ("[project\n", (), (), r"pyproject.toml: not valid TOML"),
     ],
 )
 def test_bad_projects_are_one_line_naming_file_and_line(tmp_path, text, extras, groups, message) -> None:

@@ -119,15 +119,10 @@ def substitute(text: str, variables: Mapping[str, str]) -> tuple[str, tuple[str,
 
 
 def read_dockerfile_file(path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a Dockerfile") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    from apkneed.inputfile import read_input_bytes
+
+    # one byte past the cap, so that read_dockerfile words "too large" itself
+    data = read_input_bytes(path, limit=MAX_BYTES + 1)
     return read_dockerfile(data, name=str(path), build_args=build_args)
 
 

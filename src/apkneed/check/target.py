@@ -13,7 +13,7 @@ a release (``alpine``, ``alpine:latest``, ``python:3.12-alpine``) floats: it
 means today's release, which is what the world loader resolves
 ``latest-stable`` to (or, offline, the newest embedded release).
 Which release and Python a tag means comes from the published-tag data
-(:func:`apkneed.plan.images.image_identity`, cited docker-library history):
+(:func:`apkneed.plan.published_tags.image_identity`, cited docker-library history):
 ``python:3.7-alpine`` is frozen on Alpine 3.18, ``python:alpine`` floats in
 Python too. A tag never published is reported (``image-tag-unpublished``), and
 what its name says is still used for the checks that need no image.
@@ -59,7 +59,7 @@ def stage_target(image: str, *, arch: str, base_override: str | None = None,
                  stages: tuple[str, ...] = ()) -> StageTarget:
     if image.lower() in stages:
         return StageTarget("stage", image, None, None, arch, parent=image.lower())
-    from apkneed.plan.images import image_identity, load_published_tags
+    from apkneed.plan.published_tags import image_identity, load_published_tags
 
     identity = image_identity(image, load_published_tags())
     if identity.kind in ("python", "alpine"):

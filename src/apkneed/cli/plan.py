@@ -137,7 +137,7 @@ def plan_command(requirements: tuple[str, ...], output_format: str, explain: boo
 
         click.echo("\n".join(apk_add_lines(plan)))
     elif output_format == "cyclonedx":
-        from apkneed.plan.image import final_image
+        from apkneed.plan.final_stage import final_image
         from apkneed.render.cyclonedx import plan_bom_json
 
         click.echo(plan_bom_json(plan, final_image(plan, run.providers)))

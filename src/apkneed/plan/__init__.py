@@ -16,8 +16,8 @@ Data flows one way (IO only at the edges):
 * :mod:`~apkneed.plan.source`     what a source build needs: PEP 725, knowledge, observation
 * :mod:`~apkneed.plan.closure`    what apk packages add on top of a base, with sizes and parents
 * :mod:`~apkneed.plan.model`      the plan as plain data
-* :mod:`~apkneed.plan.image`      the final stage of a planned image as apk solves it (for an SBOM)
-* :mod:`~apkneed.plan.images`     the python and alpine Docker tags ever published (``data/python-alpine-tags.json``)
+* :mod:`~apkneed.plan.final_stage`      the final stage of a planned image as apk solves it (for an SBOM)
+* :mod:`~apkneed.plan.published_tags`     the python and alpine Docker tags ever published (``data/python-alpine-tags.json``)
 * :mod:`~apkneed.plan.pep668`     whether apk's python3 on a release is externally managed
 * :mod:`~apkneed.plan.blas_verdict`  the BLAS each distribution will run on, route by route
 * :mod:`~apkneed.plan.verdicts`   plain verdicts when uv finds nothing to install

@@ -18,7 +18,7 @@ user typed):
 * A release named by ``--base`` (``python:3.12-alpine3.22``) and by
   ``--alpine`` must agree: see :func:`release_for`.
 * The image must exist: ``python:X.Y[.Z]-alpineR`` (or ``alpine:R``) as
-  published by Docker (:mod:`apkneed.plan.images`), for the arch. One that
+  published by Docker (:mod:`apkneed.plan.published_tags`), for the arch. One that
   never existed is bad input (exit 2) naming the tags that do exist nearby;
   this covers ``--python 3.99`` without ``--base``.
 * ``platform``: the ``FROM --platform=`` of a Dockerfile, written whenever the
@@ -42,7 +42,7 @@ from apkneed.alpine.facts import musl_version, newest_version, python_version, t
 from apkneed.errors import InputError
 from apkneed.plan.pep668 import externally_managed
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
-from apkneed.plan.images import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
+from apkneed.plan.published_tags import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
 
 _PYTHON_OPTION_RE = re.compile(r"^3\.\d+$")
 

@@ -24,7 +24,7 @@ ELF evidence) and the resolver's distribution edges.
 
 API::
 
-    plan_bom_json(plan, image) -> str            # image: apkneed.plan.image.FinalImage
+    plan_bom_json(plan, image) -> str            # image: apkneed.plan.final_stage.FinalImage
     installed_bom_json(installed, *, release, arch, root) -> str
     apk_purl(name, version, *, arch, release) -> str
 """
@@ -42,7 +42,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from apkneed import __version__
-from apkneed.plan.image import apk_dependency_edges
+from apkneed.plan.final_stage import apk_dependency_edges
 
 #: auditwheel renames a vendored library ``libfoo.so.1.2`` to ``libfoo-<8 hex>[-<8 hex>].so.1.2``
 _VENDORED = re.compile(r"^(?P<name>.+?)(?:-[0-9a-f]{8})+\.so(?:\.(?P<version>[0-9][0-9.]*))?$")
@@ -68,7 +68,7 @@ def pypi_purl(name: str, version: str) -> str:
 
 
 def plan_bom_json(plan, image) -> str:
-    """The final stage of ``plan``: ``image`` is its :class:`~apkneed.plan.image.FinalImage`."""
+    """The final stage of ``plan``: ``image`` is its :class:`~apkneed.plan.final_stage.FinalImage`."""
     target = plan.target
     bom = _bom(target.image, f"{target.image} + apkneed plan (Alpine {target.alpine} {target.arch})")
     apk = _add_apk(bom, image.apk, image.apk_edges, arch=target.arch, release=target.alpine)
