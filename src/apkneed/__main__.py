@@ -114,24 +114,13 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         try:
             solution = solve(providers, request_world)
         except SolverError as exc:
-            not_found = [f"{p.name}: no such package {world.scope()}" for p in exc.problems if p.kind == "missing"]
+            from apkneed.render.unsatisfiable import unsatisfiable_json, unsatisfiable_text
+
             if as_json:
-                emit_json({
-                    "target": world.to_json(),
-                    "error": str(exc),
-                    "not_found": not_found,
-                    "problems": [
-                        {"kind": p.kind, "name": p.name, "subject": p.subject, "sections": dict(p.sections)}
-                        for p in exc.problems
-                    ],
-                    "apk_exit_status": exc.apk_exit_status,
-                    "apk_output": exc.apk_output,
-                })
+                emit_json(unsatisfiable_json(exc, world))
             sys.stderr.write(f"apkneed: error: {exc}\n")
             if not as_json:
-                sys.stderr.write(exc.apk_output + "\n")
-                for line in not_found:
-                    sys.stderr.write(f"apkneed: {line}\n")
+                sys.stderr.write("".join(line + "\n" for line in unsatisfiable_text(exc, world)))
             return exc.exit_code
         if as_json:
             emit_json({

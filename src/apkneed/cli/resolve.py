@@ -103,26 +103,14 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
 
 
 def _report_unsatisfiable(exc, world, as_json: bool) -> None:
-    # apk says "no such package" of the repositories it has; the world also
-    # knows which it was asked for and lacks (community, offline): say both.
-    not_found = [f"{p.name}: no such package {world.scope()}" for p in exc.problems if p.kind == "missing"]
+    from apkneed.render.unsatisfiable import unsatisfiable_json, unsatisfiable_text
+
     if as_json:
-        emit_json({
-            "target": world.to_json(),
-            "error": str(exc),
-            "not_found": not_found,
-            "problems": [
-                {"kind": p.kind, "name": p.name, "subject": p.subject, "sections": dict(p.sections)}
-                for p in exc.problems
-            ],
-            "apk_exit_status": exc.apk_exit_status,
-            "apk_output": exc.apk_output,
-        })
+        emit_json(unsatisfiable_json(exc, world))
     click.echo(f"apkneed: error: {exc}", err=True)
     if not as_json:
-        click.echo(exc.apk_output, err=True)
-        for line in not_found:
-            click.echo(f"apkneed: {line}", err=True)
+        for line in unsatisfiable_text(exc, world):
+            click.echo(line, err=True)
 
 
 @click.command("provides", epilog=PROVIDES_EPILOG)
