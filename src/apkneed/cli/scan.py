@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--format", "output_format", default="text", show_default=True, metavar="FORMAT",
-    help="text, json, or cyclonedx (a CycloneDX 1.6 SBOM of ROOT's lib/apk/db/installed; the exit status stays the scan's).",
+    help="text, json, or cyclonedx (a CycloneDX 1.6 SBOM of ROOT's lib/apk/db/installed and its site-packages; the exit status stays the scan's).",
 )
 @alpine_options
 @json_option
@@ -87,6 +87,7 @@ def _emit_cyclonedx(report: ScanReport, root: Path) -> None:
         raise InputError(f"{root}: no lib/apk/db/installed: an SBOM of an Alpine root lists its apk packages")
     click.echo(installed_bom_json(
         system.installed, release=system.release, arch=system.arch or "unknown", root=str(root),
+        python=report.python, elf_needs=report.elf_needs,
     ))
 
 

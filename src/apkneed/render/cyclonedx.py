@@ -105,11 +105,32 @@ def plan_bom_json(plan, image) -> str:
     return JsonV1Dot6(bom).output_as_string(indent=2)
 
 
-def installed_bom_json(installed: Sequence, *, release: str | None, arch: str, root: str) -> str:
-    """A scanned root: one component per package of its ``lib/apk/db/installed``, with their edges."""
-    bom = _bom(root, f"{root}: lib/apk/db/installed")
-    apk = _add_apk(bom, installed, apk_dependency_edges(installed), arch=arch, release=release)
-    bom.register_dependency(bom.metadata.component, list(apk.values()))
+def installed_bom_json(
+    installed: Sequence, *, release: str | None, arch: str, root: str, python: Sequence = (),
+    elf_needs: Sequence = (),
+) -> str:
+    """A scanned root: one component per package of its ``lib/apk/db/installed``, with
+    apk's edges and those its ELF files show (``elf_needs``: package -> packages it
+    loads), and one per Python distribution of its site-packages (``python``: site-packages
+    directory, :class:`apkneed.scan.python.Distribution`, the apk packages it loads)."""
+    bom = _bom(root, f"{root}: lib/apk/db/installed and site-packages")
+    edges = {name: set(targets) for name, targets in apk_dependency_edges(installed).items()}
+    for name, loaded in elf_needs:
+        edges.setdefault(name, set()).update(loaded)
+    apk = _add_apk(bom, installed, {k: tuple(sorted(v)) for k, v in edges.items()}, arch=arch, release=release)
+    dists = []
+    for site, dist, loaded in python:
+        component = Component(
+            name=dist.name, version=dist.version, type=ComponentType.LIBRARY,
+            purl=PackageURL.from_string(pypi_purl(dist.name, dist.version)),
+            bom_ref=f"pypi:{dist.name}@{dist.version}@{site}",
+            properties=[Property(name="apkneed:site-packages", value=site)]
+            + [Property(name="apkneed:wheel-tag", value=tag) for tag in dist.wheel_tags],
+        )
+        bom.components.add(component)
+        bom.register_dependency(component, [apk[name] for name in loaded if name in apk])
+        dists.append(component)
+    bom.register_dependency(bom.metadata.component, [*apk.values(), *dists])
     return JsonV1Dot6(bom).output_as_string(indent=2)
 
 

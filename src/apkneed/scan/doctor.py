@@ -22,7 +22,7 @@ from apkneed.scan.loader import LoaderView, path_file_location, system_path
 from apkneed.scan.lookup import so_providers
 from apkneed.scan.paths import FOUND, CachedLookup, resolve
 from apkneed.scan.problem import Problem
-from apkneed.scan.python import Distribution, SitePackages, site_packages_of
+from apkneed.scan.python import Distribution, SitePackages, site_packages_dirs, site_packages_of
 from apkneed.scan.rootfs import DIR, DirRoot, RootFS
 from apkneed.scan.slim import Slimming, find_unneeded
 from apkneed.scan.system import RootSystem, read_root_system, read_text
@@ -75,6 +75,12 @@ class ScanReport:
     #: why the scan cannot vouch for the whole root (unread directories and
     #: files, unparsable ELF files, nothing found at all); empty when complete
     incomplete: tuple[str, ...] = ()
+    #: the Python distributions pip installed in the walked site-packages
+    #: directories: (site-packages directory, distribution, the apk packages
+    #: whose files its ELF files load), for an SBOM
+    python: tuple[tuple[str, Distribution, tuple[str, ...]], ...] = ()
+    #: ELF evidence: apk package -> the apk packages whose files its ELF files load
+    elf_needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -175,12 +181,14 @@ def scan_root(
     problems.extend(diagnosis.problems)
 
     owners = file_owners(system.installed or ())
+    elf_needs = _elf_needs(diagnosis, owners)
     slimming = None
     if system.installed is not None:
-        slimming = find_unneeded(system.installed, system.world, _elf_needs(diagnosis, owners), layout)
+        slimming = find_unneeded(system.installed, system.world, elf_needs, layout)
 
     missing = _missing(diagnosis, system.installed or ())
     wrong_libc = _wrong_libc(diagnosis, rootfs, lookup, layout, loader)
+    python = _python_distributions(walk.files, diagnosis, owners, rootfs, lookup, layout, loader)
     return ScanReport(
         root=rootfs.label,
         system=system,
@@ -190,6 +198,8 @@ def scan_root(
         bytes_read=rootfs.counter.bytes_read,
         elf_bytes_read=elf_bytes,
         walked=tuple(walk.dirs),
+        python=python,
+        elf_needs=tuple(sorted((k, tuple(sorted(v))) for k, v in elf_needs.items() if k is not None)),
         missing=missing,
         wrong_libc=wrong_libc,
         wrong_arch=tuple((w.path, w.arch) for w in diagnosis.wrong_arch),
@@ -290,8 +300,8 @@ def _missing(diagnosis: Diagnosis, installed: Iterable[Package]) -> tuple[Missin
     return tuple(out)
 
 
-def _wrong_libc(diagnosis: Diagnosis, rootfs: RootFS, lookup, layout: LayoutFacts, loader: LoaderFacts) -> tuple[WrongLibcFile, ...]:
-    site_dirs: dict[str, SitePackages] = {}
+def _site_packages(site: str, rootfs: RootFS, lookup, loader: LoaderFacts) -> SitePackages:
+    """One site-packages directory of the root, its dist-info read on first use."""
 
     def listdir(path: str) -> list[str]:
         try:
@@ -305,6 +315,35 @@ def _wrong_libc(diagnosis: Diagnosis, rootfs: RootFS, lookup, layout: LayoutFact
         except OSError:
             return None
 
+    return SitePackages(site, listdir, text)
+
+
+def _python_distributions(
+    files, diagnosis: Diagnosis, owners: dict[str, str], rootfs: RootFS, lookup, layout: LayoutFacts, loader: LoaderFacts
+):
+    """Each distribution of the root's site-packages, with the apk packages whose
+    files its ELF files load (the diagnosis's edges, owners as in _elf_needs)."""
+    names = layout.site_packages_names
+    sites = {site: _site_packages(site, rootfs, lookup, loader) for site in site_packages_dirs(files, names)}
+    loads: dict[tuple[str, str], set[str]] = {}
+    for edge in diagnosis.edges:
+        site = site_packages_of(edge.needer, names)
+        dist = sites[site].owner(edge.needer) if site in sites else None
+        if dist is None:
+            continue
+        for path in (edge.opened, *edge.links, edge.real):
+            owner = owners.get(path.lstrip("/"))
+            if owner is not None:
+                loads.setdefault((site, dist.name), set()).add(owner)
+    return tuple(
+        (site, dist, tuple(sorted(loads.get((site, dist.name), ()))))
+        for site, packages in sites.items()
+        for dist in packages.distributions()
+    )
+
+
+def _wrong_libc(diagnosis: Diagnosis, rootfs: RootFS, lookup, layout: LayoutFacts, loader: LoaderFacts) -> tuple[WrongLibcFile, ...]:
+    site_dirs: dict[str, SitePackages] = {}
     out = []
     for path in sorted(diagnosis.wrong_libc):
         item = diagnosis.wrong_libc[path]
@@ -312,7 +351,7 @@ def _wrong_libc(diagnosis: Diagnosis, rootfs: RootFS, lookup, layout: LayoutFact
         dist = None
         if site is not None:
             if site not in site_dirs:
-                site_dirs[site] = SitePackages(site, listdir, text)
+                site_dirs[site] = _site_packages(site, rootfs, lookup, loader)
             dist = site_dirs[site].owner(path)
         out.append(WrongLibcFile(path, item.evidence, _advice(path, dist, site), item.needed_by, dist))
     return tuple(out)

@@ -35,6 +35,13 @@ def site_packages_of(path: str, names: Iterable[str]) -> str | None:
     return None
 
 
+def site_packages_dirs(paths: Iterable[str], names: Iterable[str]) -> list[str]:
+    """The site-packages directories that hold a ``*.dist-info`` among ``paths``, sorted."""
+    names = tuple(names)
+    found = {site for path in paths if DIST_INFO + "/" in path and (site := site_packages_of(path, names))}
+    return sorted(found)
+
+
 def parse_dist_info_name(directory: str) -> tuple[str, str] | None:
     """``numpy-2.2.6.dist-info`` -> ("numpy", "2.2.6")."""
     if not directory.endswith(DIST_INFO):
@@ -64,6 +71,7 @@ class SitePackages:
         self._read_text = read_text
         self._owners: dict[str, Distribution] | None = None
         self._top_level: dict[str, Distribution] = {}
+        self._all: list[Distribution] = []
 
     def _load(self) -> dict[str, Distribution]:
         owners: dict[str, Distribution] = {}
@@ -74,6 +82,7 @@ class SitePackages:
             dist_info = f"{self.directory}/{entry}"
             wheel = self._read_text(f"{dist_info}/WHEEL") or ""
             dist = Distribution(parsed[0], parsed[1], wheel_tags(wheel))
+            self._all.append(dist)
             record = self._read_text(f"{dist_info}/RECORD") or ""
             for relative in record_paths(record):
                 normal = posixpath.normpath(relative)
@@ -82,6 +91,12 @@ class SitePackages:
                 if not top.endswith(DIST_INFO):
                     self._top_level.setdefault(top, dist)
         return owners
+
+    def distributions(self) -> tuple[Distribution, ...]:
+        """Every distribution installed here (one ``*.dist-info`` each), by name."""
+        if self._owners is None:
+            self._owners = self._load()
+        return tuple(sorted(self._all, key=lambda d: (d.name.lower(), d.version)))
 
     def owner(self, path: str) -> Distribution | None:
         """The distribution whose RECORD lists ``path`` (or its top-level directory)."""
