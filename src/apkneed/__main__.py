@@ -100,7 +100,6 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         from apkneed.alpine.providers import build_provider_map
         from apkneed.alpine.solver import SolverError, parse_request, solve
         from apkneed.alpine.sources.world import load_world
-        from apkneed.render.units import human_size
 
         request_world = parse_request(request)
         world = load_world(index_paths=[Path(p) for p in indexes], release=release, arch=arch, offline=offline)
@@ -114,7 +113,7 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         try:
             solution = solve(providers, request_world)
         except SolverError as exc:
-            from apkneed.render.unsatisfiable import unsatisfiable_json, unsatisfiable_text
+            from apkneed.render.resolve_answer import unsatisfiable_json, unsatisfiable_text
 
             if as_json:
                 emit_json(unsatisfiable_json(exc, world))
@@ -122,24 +121,12 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
             if not as_json:
                 sys.stderr.write("".join(line + "\n" for line in unsatisfiable_text(exc, world)))
             return exc.exit_code
+        from apkneed.render.resolve_answer import solution_json, solution_text
+
         if as_json:
-            emit_json({
-                "target": world.to_json(),
-                "install": [
-                    {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
-                    for p in solution.installs
-                ],
-                "download_size": solution.download_size,
-                "installed_size": solution.installed_size,
-            })
+            emit_json(solution_json(solution, world, providers))
             return 0
-        lines = [step.package.nv + step.tag for step in solution.steps]
-        count = len(lines)
-        lines.append(
-            f"{count} package{'s' if count != 1 else ''}, {human_size(solution.download_size)} to download, "
-            f"{human_size(solution.installed_size)} installed"
-        )
-        out("\n".join(lines) + "\n")
+        out(solution_text(solution) + "\n")
         return 0
     except ApkneedError as exc:
         report(str(exc))

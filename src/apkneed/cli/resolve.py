@@ -19,7 +19,6 @@ import sys
 import click
 
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
-from apkneed.render.units import human_size
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
@@ -82,28 +81,16 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
         except SolverError as exc:
             _report_unsatisfiable(exc, world, as_json)
             sys.exit(exc.exit_code)
+    from apkneed.render.resolve_answer import solution_json, solution_text
+
     if as_json:
-        emit_json({
-            "target": world.to_json(),
-            "install": [
-                {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
-                for p in solution.installs
-            ],
-            "download_size": solution.download_size,
-            "installed_size": solution.installed_size,
-        })
+        emit_json(solution_json(solution, world, providers))
         return
-    lines = [step.package.nv + step.tag for step in solution.steps]
-    count = len(lines)
-    lines.append(
-        f"{count} package{'s' if count != 1 else ''}, {human_size(solution.download_size)} to download, "
-        f"{human_size(solution.installed_size)} installed"
-    )
-    click.echo("\n".join(lines))
+    click.echo(solution_text(solution))
 
 
 def _report_unsatisfiable(exc, world, as_json: bool) -> None:
-    from apkneed.render.unsatisfiable import unsatisfiable_json, unsatisfiable_text
+    from apkneed.render.resolve_answer import unsatisfiable_json, unsatisfiable_text
 
     if as_json:
         emit_json(unsatisfiable_json(exc, world))

@@ -1,4 +1,5 @@
-"""An unsatisfiable ``resolve``: apk's own report, plus what was searched.
+"""What ``apkneed resolve`` prints: the installs with their sizes, or, when apk
+would refuse, apk's own report plus what was searched.
 
 One place for both entry points (``cli.resolve`` through click, and the
 click-free fast path in ``apkneed.__main__``), which must print the same
@@ -33,3 +34,28 @@ def unsatisfiable_json(exc, world) -> dict[str, Any]:
 def unsatisfiable_text(exc, world) -> list[str]:
     """The stderr lines after ``apkneed: error: ...`` in text mode."""
     return [exc.apk_output, *(f"apkneed: {line}" for line in not_found_lines(exc, world))]
+
+
+def solution_json(solution, world, providers) -> dict[str, Any]:
+    return {
+        "target": world.to_json(),
+        "install": [
+            {"name": p.name, "version": p.version, "repository": providers.repositories_of(p)[0]}
+            for p in solution.installs
+        ],
+        "download_size": solution.download_size,
+        "installed_size": solution.installed_size,
+    }
+
+
+def solution_text(solution) -> str:
+    """apk's install order (with repository tags), then one line of totals; no final newline."""
+    from apkneed.render.units import human_size
+
+    lines = [step.package.nv + step.tag for step in solution.steps]
+    count = len(lines)
+    lines.append(
+        f"{count} package{'s' if count != 1 else ''}, {human_size(solution.download_size)} to download, "
+        f"{human_size(solution.installed_size)} installed"
+    )
+    return "\n".join(lines)
