@@ -1,10 +1,21 @@
 """Accuracy of the sdist inference against what Alpine's own builds show.
 
-    .venv/bin/python bench/bench_source_inference.py [--shared ../shared] [--fold 0] [--json]
+    .venv/bin/python bench/bench_source_inference.py [--shared ../shared] [--fold 0 ...] [--json]
 
 Population: the compiled ``py3-*`` packages of Alpine v3.21 main + community
-x86_64 (a ``so:`` name in ``D:``). Held out: a fixed, hash-chosen fifth of
-them (``sha256(name) % 5 == --fold``), never looked at while writing the rules.
+x86_64 (a ``so:`` name in ``D:``), split into five fixed, hash-chosen folds
+(``sha256(name) % 5``); ``--fold`` (repeatable) picks which to run.
+
+**The clean hold-out is folds 3 and 4 together** (``--fold 3 --fold 4``),
+declared on 2026-12-05 at 06:30 UTC, before any rule of the inference was
+changed in that round. Why these: fold 0 was read row by row while the rules
+were written (round 2), folds 1 and 2 were the development folds, and of
+folds 3 and 4 only the aggregate figures were ever printed, never a row.
+From this declaration on, rules are developed only against folds 0, 1 and 2;
+folds 3 and 4 are run once, at the end, and that figure is reported as it
+comes out. (Their truth does include the makedepends read in that round: the
+APKBUILDs were read for every compiled aport, without looking at the
+inference's rows.)
 
 For each held-out package:
 
@@ -61,14 +72,15 @@ ALWAYS = frozenset({"build-base", "python3-dev"})
 AFFIXES = ("python-", "py-", "py")
 
 
-def held_out(name: str, fold: int) -> bool:
-    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % 5 == fold
+def fold_of(name: str) -> int:
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % 5
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--fold", type=int, default=0, choices=range(5))
+    parser.add_argument("--fold", type=int, action="append", choices=range(5),
+                        help="a fold to run (repeatable; default 0); the clean hold-out is --fold 3 --fold 4")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     paths = [args.shared / "alpine" / "v3.21" / repo / "x86_64" / "APKINDEX.tar.gz" for repo in ("main", "community")]
@@ -81,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
          if p.name.startswith("py3-") and any(d.name.startswith("so:") or ":so:" in d.name for d in p.depends)),
         key=lambda p: p.name,
     )
-    sample = [p for p in compiled if held_out(p.name, args.fold)]
+    folds = sorted(set(args.fold or [0]))
+    sample = [p for p in compiled if fold_of(p.name) in folds]
     rows = []
     started = time.monotonic()
     with PyPIClient(PYPI, cache_root=default_cache_root() / "pypi", max_age=7 * 86400.0) as client:
@@ -93,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     inferred = sum(len(r["inferred"]) for r in scored)
     truth = sum(len(r["alpine"]) for r in scored)
     summary = {
-        "population": len(compiled), "held_out": len(sample), "fold": args.fold,
+        "population": len(compiled), "held_out": len(sample), "folds": folds,
         "scored": len(scored),
         "unknown": sum(r["status"] == "unknown" for r in rows),
         "unmatched": sum(r["status"] == "unmatched" for r in rows),
