@@ -29,18 +29,13 @@ def no_pip_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "40")
 
 
-@pytest.fixture(scope="module")
-def uv_cache(test_cache_dir: Path) -> Path:
-    return test_cache_dir / "resolve"  # uv's cache lands in <this>/uv, warm across runs
-
-
 def by_name(pins: list[Pin]) -> dict[str, Pin]:
     return {pin.name: pin for pin in pins}
 
 
-def test_requests_and_pandas_on_cp310_musl(uv_cache: Path) -> None:
+def test_requests_and_pandas_on_cp310_musl(pypi: PyPIClient) -> None:
     pins = by_name(resolve_requirements(["requests", "pandas"], python_version="3.10", arch="x86_64",
-                                        index_url=PYPI, cache_root=uv_cache))
+                                        index_url=PYPI, client=pypi))
     assert {"requests", "urllib3", "idna", "certifi", "charset-normalizer", "pandas", "numpy",
             "python-dateutil", "six"} <= set(pins)
     assert pins["requests"].direct and pins["pandas"].direct and not pins["numpy"].direct
@@ -54,7 +49,7 @@ def test_requests_and_pandas_on_cp310_musl(uv_cache: Path) -> None:
     assert all(pin.version and pin.version[0].isdigit() for pin in pins.values())
 
 
-def test_markers_are_evaluated_for_the_target(uv_cache: Path) -> None:
+def test_markers_are_evaluated_for_the_target(pypi: PyPIClient) -> None:
     requirements = [
         'typing-extensions; python_version < "3.11"',
         'six; platform_machine == "aarch64"',
@@ -63,9 +58,9 @@ def test_markers_are_evaluated_for_the_target(uv_cache: Path) -> None:
         "requests[socks]",
     ]
     on_arm_310 = by_name(resolve_requirements(requirements, python_version="3.10", arch="aarch64",
-                                              index_url=PYPI, cache_root=uv_cache))
+                                              index_url=PYPI, client=pypi))
     on_x86_312 = by_name(resolve_requirements(requirements, python_version="3.12", arch="x86_64",
-                                              index_url=PYPI, cache_root=uv_cache))
+                                              index_url=PYPI, client=pypi))
     # This machine is x86_64 running Python 3.11: only a target evaluation gives these answers.
     assert "typing-extensions" in on_arm_310 and "typing-extensions" not in on_x86_312
     assert "six" in on_arm_310 and "six" not in on_x86_312
@@ -75,9 +70,9 @@ def test_markers_are_evaluated_for_the_target(uv_cache: Path) -> None:
     assert on_arm_310["requests"].extras == ("socks",) and "pysocks" in on_arm_310
 
 
-def test_constraints_hold(uv_cache: Path) -> None:
+def test_constraints_hold(pypi: PyPIClient) -> None:
     pins = by_name(resolve_requirements(["requests"], constraints=["urllib3<2"], python_version="3.12",
-                                        arch="x86_64", index_url=PYPI, cache_root=uv_cache))
+                                        arch="x86_64", index_url=PYPI, client=pypi))
     assert pins["urllib3"].version.startswith("1.")
 
 
@@ -94,9 +89,9 @@ def test_constraints_hold(uv_cache: Path) -> None:
          r"^not installable on Python 3\.10 on x86_64-unknown-linux-musl: .*numpy==2\.3\.0 depends on Python>=3\.11"),
     ],
 )
-def test_uv_failures_become_one_line_errors(uv_cache: Path, requirements: list[str], error: type, message: str) -> None:
+def test_uv_failures_become_one_line_errors(pypi: PyPIClient, requirements: list[str], error: type, message: str) -> None:
     with pytest.raises(error, match=message) as caught:
-        resolve_requirements(requirements, python_version="3.10", arch="x86_64", index_url=PYPI, cache_root=uv_cache)
+        resolve_requirements(requirements, python_version="3.10", arch="x86_64", index_url=PYPI, client=pypi)
     assert "\n" not in str(caught.value) and "warning:" not in str(caught.value)
 
 
@@ -120,22 +115,52 @@ def test_bad_inputs_are_refused_before_uv_runs(tmp_path: Path, kwargs: dict, mes
 
 
 def test_unreachable_index_without_cache(tmp_path: Path) -> None:
-    with pytest.raises(EnvironmentFailure, match=r"^cannot reach the index http://127\.0\.0\.1:9/simple \(uv: .*offline\?\)$"):
+    """Nothing cached and no index: the PyPI client's own one-line error, not uv's words about a local URL."""
+    with pytest.raises(EnvironmentFailure, match=r"^cannot reach 127\.0\.0\.1:9: .*offline\?\)$") as caught:
         resolve_requirements(["six"], python_version="3.10", arch="x86_64",
                              index_url="http://127.0.0.1:9/simple", cache_root=tmp_path, network_retries=0)
+    assert "\n" not in str(caught.value)
 
 
-def test_offline_falls_back_to_uvs_cache(pypi: PyPIClient, tmp_path: Path) -> None:
-    """A local index serving real PyPI data goes away; uv's cache answers, with a warning."""
-    page = {
+def six_page(pypi: PyPIClient) -> dict:
+    """Real PyPI data for six 1.17.0 as a simple-API page, without validators (as PyPI is served here)."""
+    return {
         "meta": {"api-version": "1.1"}, "name": "six",
         "files": [{"filename": f.filename, "url": f.url, "hashes": dict(f.hashes), "requires-python": f.requires_python}
                   for f in pypi.files("six", "1.17.0")],
     }
+
+
+def test_uv_reads_apkneeds_pages_and_keeps_no_cache(pypi: PyPIClient, tmp_path: Path) -> None:
+    """uv resolves against the client's pages (served locally): one copy of each page, every byte counted."""
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     server.expect_request("/simple/six/").respond_with_data(
-        json.dumps(page), content_type="application/vnd.pypi.simple.v1+json")
+        json.dumps(six_page(pypi)), content_type="application/vnd.pypi.simple.v1+json")
+    index = server.url_for("/simple")
+    try:
+        with PyPIClient(index, cache_root=tmp_path / "pypi") as client:
+            pins = resolve_requirements(["six"], python_version="3.12", arch="x86_64", index_url=index,
+                                        cache_root=tmp_path, client=client)
+            downloaded = client.bytes_downloaded
+            # the page uv read is the client's: the plan reads the same one without asking again
+            assert client.files("six", "1.17.0")
+    finally:
+        server.stop()
+    assert pins == [Pin("six", "1.17.0", (), True)]
+    # the index was asked for the page once; the wheel's METADATA came through the same client
+    assert [r.path for r, _ in server.log].count("/simple/six/") == 1
+    assert downloaded > len(json.dumps(six_page(pypi)))
+    assert not (tmp_path / "uv").exists()  # uv ran with --no-cache
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pypi"]
+
+
+def test_unreachable_index_falls_back_to_cached_pages(pypi: PyPIClient, tmp_path: Path) -> None:
+    """A local index serving real PyPI data goes away; apkneed's cached page answers, with a warning."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    server.expect_request("/simple/six/").respond_with_data(
+        json.dumps(six_page(pypi)), content_type="application/vnd.pypi.simple.v1+json")
     index = server.url_for("/simple")
     warnings: list[str] = []
     try:
@@ -144,11 +169,14 @@ def test_offline_falls_back_to_uvs_cache(pypi: PyPIClient, tmp_path: Path) -> No
     finally:
         server.stop()
     assert online == [Pin("six", "1.17.0", (), True)] and warnings == []
-    offline = resolve_requirements(["six"], python_version="3.12", arch="x86_64", index_url=index,
-                                   cache_root=tmp_path, warn=warnings.append, network_retries=0)
+    # max_age=0: the cached page must be revalidated, and the index is gone
+    with PyPIClient(index, cache_root=tmp_path / "pypi", warn=warnings.append, max_age=0, retries=0) as client:
+        offline = resolve_requirements(["six"], python_version="3.12", arch="x86_64", index_url=index,
+                                       cache_root=tmp_path, client=client)
     assert offline == online
-    assert len(warnings) == 1 and warnings[0].startswith(f"cannot reach the index {index}")
-    assert warnings[0].endswith("resolved offline from uv's cache, which may be out of date")
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"cannot reach 127.0.0.1:{server.port}")
+    assert "; using the page of six cached at " in warnings[0]
 
 
 def test_parse_compiled_reads_uvs_annotations() -> None:

@@ -178,11 +178,12 @@ def inspect_requirement(
             "which come from an apk index: pass --index or --alpine"
         )
     python = python_option or apk_python(world)
-    with working_on(f"resolving {spec} with uv"):
-        pins = resolve_requirements([spec], python_version=python, arch=world.arch, index_url=index_url, warn=warn)
-    pin = next(p for p in pins if canonicalize_name(p.name) == wanted)
-    tags_target = make_target(python, musl_numbers(world), world.arch)
     with download_progress() as progress, PyPIClient(index_url, progress=progress, warn=warn) as client:
+        with working_on(f"resolving {spec} with uv"):
+            pins = resolve_requirements([spec], python_version=python, arch=world.arch, index_url=index_url,
+                                        warn=warn, client=client)
+        pin = next(p for p in pins if canonicalize_name(p.name) == wanted)
+        tags_target = make_target(python, musl_numbers(world), world.arch)
         selection = select_file(client.files(pin.name, pin.version), pin.name, pin.version, tags_target)
         if selection.is_sdist:
             raise UnsatisfiableError(

@@ -116,7 +116,7 @@ def run_plan(
         return resolve_cached(
             request.requirements, python_version=target.python, arch=target.arch, index_url=index_url,
             constraints=constraints, prerelease=request.prerelease, cache_root=root,
-            offline=request.offline, warn=warn, max_age=max_age,
+            offline=request.offline, warn=warn, max_age=max_age, client=client,
         )
 
     def gather(resolved) -> tuple[tuple[DistFacts, ...], int]:

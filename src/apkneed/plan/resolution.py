@@ -24,7 +24,8 @@ API::
 
     resolve_cached(requirements, *, python_version, arch, index_url, constraints=(),
                    prerelease=False, cache_root=None, max_age=600, offline=False,
-                   warn=None, now=time.time) -> ResolvedSet
+                   warn=None, now=time.time, client=None) -> ResolvedSet
+    # client: returns the PyPIClient uv's pages are served from (the plan's own)
     pin_to_json(pin) -> dict, pin_from_json(data) -> Pin    # a pin's stored form
 """
 
@@ -82,6 +83,7 @@ def resolve_cached(
     offline: bool = False,
     warn: Callable[[str], None] | None = None,
     now: Callable[[], float] = time.time,
+    client: Callable[[], object] | None = None,
 ) -> ResolvedSet:
     root = (cache_root if cache_root is not None else default_cache_root()) / "plan" / "resolutions"
     key = resolution_key(
@@ -108,6 +110,7 @@ def resolve_cached(
         resolve_requirements(
             list(requirements), python_version=python_version, arch=arch, index_url=index_url,
             constraints=list(constraints), prerelease=prerelease, cache_root=cache_root, warn=warn,
+            client=client() if client is not None else None,
         )
     )
     stored_at = now()

@@ -426,6 +426,9 @@ class PyPIClient:
         self._backoff = backoff
         self._deadline = deadline  # per request, retries included (see net.http)
         self._projects: dict[str, Project] = {}
+        # uv's requests (python.local_index) and the plan's threads ask at once: one fetch per page
+        self._project_locks: dict[str, threading.Lock] = {}
+        self._count_lock = threading.Lock()
         self.warnings: list[str] = []
         self.bytes_downloaded = 0
 
@@ -445,8 +448,14 @@ class PyPIClient:
             canonical = canonicalize_name(name, validate=True)
         except InvalidName:
             raise InputError(f"not a valid project name: {name!r}") from None
-        if canonical not in self._projects:
-            self._projects[canonical] = self._fetch_project(canonical)
+        known = self._projects.get(canonical)
+        if known is not None:
+            return known
+        with self._memo_lock:
+            lock = self._project_locks.setdefault(canonical, threading.Lock())
+        with lock:
+            if canonical not in self._projects:
+                self._projects[canonical] = self._fetch_project(canonical)
         return self._projects[canonical]
 
     def versions(self, name: str) -> tuple[Version, ...]:
@@ -586,7 +595,8 @@ class PyPIClient:
             return wheel_metadata_bytes(remote, file.filename, file.project)
         finally:
             if isinstance(remote, RangeFile):
-                self.bytes_downloaded += remote.bytes_downloaded
+                with self._count_lock:
+                    self.bytes_downloaded += remote.bytes_downloaded
 
     def _metadata_from_whole(self, file: DistFile, data: bytes) -> bytes:
         if file.is_wheel:
@@ -600,7 +610,8 @@ class PyPIClient:
             self._client, "GET", url, headers=headers, retries=self._retries,
             backoff=self._backoff, progress=self._progress, deadline=self._deadline, max_bytes=max_bytes,
         )
-        self.bytes_downloaded += len(response.content)
+        with self._count_lock:
+            self.bytes_downloaded += len(response.content)
         return response
 
     def _warning(self, message: str) -> None:

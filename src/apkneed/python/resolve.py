@@ -9,23 +9,31 @@ The call, in a temporary directory::
 
     uv pip compile requested.txt [-c constraints.txt]
         --python-platform {x86_64,aarch64}-unknown-linux-musl --python-version X.Y[.Z]
-        --index-url <index> --no-strip-extras --annotation-style split
+        --index-url http://127.0.0.1:<port>/<token>/simple --no-cache
+        --no-strip-extras --annotation-style split
         --no-header --no-config --no-python-downloads --python <this interpreter>
-        --cache-dir <apkneed cache>/uv
 
+* The index uv reads is :mod:`apkneed.python.local_index`: apkneed's own
+  :class:`~apkneed.python.pypi.PyPIClient` (the one the plan reads files
+  with, when the caller passes it as ``client``) serves the pages, files and
+  core metadata of the index apkneed's config chose
+  (:mod:`apkneed.python.config`), so uv keeps no cache (``--no-cache``: no
+  second copy of the project pages on disk), every page is fetched once per
+  run for the resolution and the plan together, and every byte is counted
+  in the client's ``bytes_downloaded``. The client revalidates its pages,
+  and when the index cannot be reached it serves the pages it has cached,
+  with a warning ("using the page of X cached at ..."); with nothing cached
+  its own one-line error is raised.
 * uv's ``*-unknown-linux-musl`` platforms mean musllinux_1_2 (Alpine >= 3.13);
   uv offers no musl target for other architectures, so only x86_64 and
   aarch64 can be resolved (an InputError says so).
 * ``--no-config`` and a scrubbed environment (no ``UV_*`` variables) keep the
-  user's uv settings out: the index is the one apkneed's config chose
-  (:mod:`apkneed.python.config`), and its CA bundle is passed as
-  ``SSL_CERT_FILE``. ``network_retries`` sets uv's own retry count
-  (``UV_HTTP_RETRIES``; uv's default is 3, with backoff).
+  user's uv settings out. ``network_retries`` sets the retry count of the
+  client resolve_requirements opens when none is given (and uv's own,
+  ``UV_HTTP_RETRIES``, for its requests to the local server).
 * An sdist without static metadata is built by uv on THIS machine with this
   interpreter to learn its dependencies; uv warns that the target version is
   not installed. Dependencies computed by a build can differ on the target.
-* Offline: when uv cannot reach the index, the resolution is retried with
-  ``--offline`` from uv's cache; if that works, a warning says so.
 * ``requested_by`` comes from uv's ``# via`` annotations: the names of the
   distributions that depend on the pin; ``direct`` marks the user's own.
 
@@ -37,6 +45,7 @@ build and tool trouble an EnvironmentFailure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -44,7 +53,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -53,6 +62,9 @@ from apkneed.cache import default_cache_root
 from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, UnsatisfiableError
 from apkneed.python.config import index_config, redact
 from apkneed.python.tags import parse_python_version, wheel_arch
+
+if TYPE_CHECKING:
+    from apkneed.python.pypi import PyPIClient
 
 #: wheel architecture -> uv's --python-platform triple (uv has no other musl targets)
 UV_MUSL_PLATFORMS = {
@@ -101,6 +113,7 @@ def resolve_requirements(
     uv_bin: str | None = None,
     timeout: float = UV_DEADLINE,
     network_retries: int | None = None,
+    client: PyPIClient | None = None,
 ) -> list[Pin]:
     """Every pinned distribution ``requirements`` install on the target, sorted by name."""
     version = ".".join(map(str, parse_python_version(python_version)))
@@ -117,17 +130,27 @@ def resolve_requirements(
     requested_names = {canonicalize_name(n) for n in requested}
     config = index_config(index_url)
     uv = uv_bin or _find_uv()
-    cache = (cache_root if cache_root is not None else default_cache_root()) / "uv"
+    target = f"Python {version} on {UV_MUSL_PLATFORMS[machine]}"
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            from apkneed.python.pypi import PyPIClient
 
-    with tempfile.TemporaryDirectory(prefix="apkneed-resolve-") as workdir:
+            root = cache_root if cache_root is not None else default_cache_root()
+            retries = {} if network_retries is None else {"retries": network_retries}
+            client = stack.enter_context(
+                PyPIClient(config.index_url, cache_root=root / "pypi", warn=warn, **retries))
+        from apkneed.python.local_index import LocalIndex  # http.server: only when uv runs
+
+        index = stack.enter_context(LocalIndex(client))
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="apkneed-resolve-"))
         Path(workdir, REQUESTED_FILE).write_text("\n".join(requirements) + "\n")
         command = [
             uv, "pip", "compile", REQUESTED_FILE,
             "--python-platform", UV_MUSL_PLATFORMS[machine],
             "--python-version", version,
-            "--index-url", config.index_url,
+            "--index-url", index.url,
             "--python", sys.executable,
-            "--cache-dir", str(cache),
+            "--no-cache",
             "--no-strip-extras", "--annotation-style", "split",
             "--no-header", "--no-config", "--no-python-downloads", "--no-progress",
             "--color", "never",
@@ -140,19 +163,15 @@ def resolve_requirements(
         environ = uv_environment(os.environ, config.verify)
         if network_retries is not None:
             environ["UV_HTTP_RETRIES"] = str(network_retries)
-        target = f"Python {version} on {UV_MUSL_PLATFORMS[machine]}"
-
         result = _run(command, workdir, environ, timeout)
         if result.returncode != 0:
-            failure = uv_failure(result.stderr, requested_names, config.index_url, target)
-            if not _is_network(result.stderr):
-                raise _with_suggestion(failure, result.stderr, config.index_url, config.verify)
-            offline = _run(command + ["--offline"], workdir, environ, timeout)
-            if offline.returncode != 0:
-                raise failure
-            if warn is not None:
-                warn(f"{failure}; resolved offline from uv's cache, which may be out of date")
-            result = offline
+            if index.failure is not None:  # the index itself failed: apkneed's own words, not uv's
+                raise index.failure
+            # uv names the URLs it read: the index the user chose, not the local server
+            stderr = result.stderr.replace(index.url, redact(config.index_url)).replace(
+                index.local_urls, redact(config.index_url))
+            failure = uv_failure(stderr, requested_names, config.index_url, target)
+            raise _with_suggestion(failure, stderr, config.index_url, config.verify)
     return parse_compiled(result.stdout)
 
 
