@@ -15,7 +15,7 @@ from typing import Callable
 import pytest
 
 from apkneed.cache import atomic_write
-from apkneed.python.pypi import DistFile, PyPIClient
+from apkneed.python.pypi import SIMPLE_ACCEPT, DistFile, PyPIClient
 from python_helpers import PYPI
 
 
@@ -30,6 +30,21 @@ def pypi(test_cache_dir: Path) -> PyPIClient:
         client = PyPIClient(PYPI, cache_root=test_cache_dir / "pypi", max_age=86400)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def real_page(pypi: PyPIClient, test_cache_dir: Path) -> Callable[[str], bytes]:
+    """A real PyPI project page, whole, as PyPI sent it (kept in the test cache, fetched once)."""
+
+    def page(name: str) -> bytes:
+        path = test_cache_dir / "real-pages" / f"{name}.json"
+        if not path.is_file():
+            response = pypi._client.get(f"{PYPI}/{name}/", headers={"Accept": SIMPLE_ACCEPT})
+            response.raise_for_status()
+            atomic_write(path, response.content)
+        return path.read_bytes()
+
+    return page
 
 
 @pytest.fixture(scope="session")

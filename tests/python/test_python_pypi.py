@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from apkneed.cache import ContentStore
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
-from apkneed.python.pypi import DistFile, PyPIClient, wheel_metadata_bytes
+from apkneed.python.pypi import (
+    DistFile,
+    PyPIClient,
+    pack_project,
+    parse_project_page,
+    unpack_project,
+    wheel_metadata_bytes,
+)
+from python_helpers import PYPI
 
 pytestmark = pytest.mark.network
 
@@ -337,8 +348,8 @@ def test_keep_wheels_from_the_environment(httpserver: HTTPServer, tmp_path: Path
     assert ContentStore(tmp_path / "pypi" / "files").get(sha(six_wheel)) == six_wheel
 
 
-def test_pages_are_cached_deflated_and_a_damaged_one_is_fetched_again(httpserver: HTTPServer, tmp_path: Path,
-                                                                      six_wheel: bytes) -> None:
+def test_pages_are_kept_as_facts_and_a_damaged_one_is_fetched_again(httpserver: HTTPServer, tmp_path: Path,
+                                                                     six_wheel: bytes) -> None:
     serve_six_page(httpserver, six_wheel)
     client = local_client(httpserver, tmp_path)
     assert [f.filename for f in client.project("six").files] == [SIX_WHEEL]
@@ -346,7 +357,8 @@ def test_pages_are_cached_deflated_and_a_damaged_one_is_fetched_again(httpserver
     page = [r for r, _ in httpserver.log if r.path.endswith("/six/")]
     assert len(page) == 1
     stored = body.read_bytes()
-    assert stored.startswith(b"apkneed-deflated-page 1\n") and b'"files"' not in stored
+    assert stored.startswith(b"apkneed-page-facts 1\n") and b'"files"' not in stored
+    assert unpack_project(stored) == client.project("six")
     # damaged, with its meta's sha256 made to match: the deflate stream itself is refused, the page fetched again
     meta_path = body.with_suffix(".meta")
     broken = stored[:30] + b"\x00garbage"
@@ -357,3 +369,85 @@ def test_pages_are_cached_deflated_and_a_damaged_one_is_fetched_again(httpserver
     again = local_client(httpserver, tmp_path)
     assert [f.filename for f in again.project("six").files] == [SIX_WHEEL]
     assert len([r for r, _ in httpserver.log if r.path.endswith("/six/")]) == 2
+
+
+def test_a_page_an_older_version_kept_whole_is_read_then_kept_as_facts(httpserver: HTTPServer, tmp_path: Path,
+                                                                       six_wheel: bytes) -> None:
+    """Caches written before the facts form (a deflated page) are read, and rewritten as facts on a 304."""
+    serve_six_page(httpserver, six_wheel, headers={"ETag": '"v1"'})
+    fresh = local_client(httpserver, tmp_path).project("six")
+    (body,) = (tmp_path / "pypi" / "pages").glob("*.body")
+    page_bytes = httpserver.log[0][1].get_data()
+    older = b"apkneed-deflated-page 1\n" + zlib.compress(page_bytes, 1)
+    body.write_bytes(older)
+    meta_path = body.with_suffix(".meta")
+    meta = json.loads(meta_path.read_text())
+    meta["sha256"] = sha(older)
+    meta_path.write_text(json.dumps(meta))
+    assert local_client(httpserver, tmp_path).project("six") == fresh  # young enough: read, not asked
+    assert len(httpserver.log) == 1
+    httpserver.clear()
+    httpserver.expect_request("/simple/six/", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    assert local_client(httpserver, tmp_path, max_age=0).project("six") == fresh
+    assert body.read_bytes().startswith(b"apkneed-page-facts 1\n")
+
+
+def test_last_modified_revalidation(httpserver: HTTPServer, tmp_path: Path, six_wheel: bytes) -> None:
+    """An index that gives only Last-Modified: a stale page is revalidated with If-Modified-Since, 0 bytes."""
+    stamp = "Sat, 05 Dec 2026 06:00:00 GMT"
+    serve_six_page(httpserver, six_wheel, headers={"Last-Modified": stamp})
+    first = local_client(httpserver, tmp_path).project("six")
+    httpserver.clear()
+    httpserver.expect_request("/simple/six/", headers={"If-Modified-Since": stamp}).respond_with_data("", status=304)
+    client = local_client(httpserver, tmp_path, max_age=0)
+    assert client.project("six") == first
+    assert [response.status_code for _, response in httpserver.log] == [304]
+    assert client.bytes_downloaded == 0
+
+
+def test_a_stale_page_without_validators_is_fetched_whole(httpserver: HTTPServer, tmp_path: Path,
+                                                          six_wheel: bytes) -> None:
+    """No ETag, no Last-Modified (PyPI as served to this project's machine): nothing to revalidate with."""
+    serve_six_page(httpserver, six_wheel)
+    local_client(httpserver, tmp_path).project("six")
+    size = len(httpserver.log[0][1].get_data())
+    client = local_client(httpserver, tmp_path, max_age=0)
+    client.project("six")
+    request = httpserver.log[1][0]
+    assert "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
+    assert client.bytes_downloaded == size
+
+
+@pytest.mark.parametrize("name", ["numpy", "scipy", "pillow", "six", "psycopg2"])
+def test_facts_equal_the_real_page(real_page: Callable[[str], bytes], name: str) -> None:
+    """The compact facts the page store keeps give exactly the Project the whole real page gives."""
+    url = f"{PYPI}/{name}/"
+    page = parse_project_page(real_page(name), url, name)
+    assert all(f.upload_time for f in page.files)
+    # upload times are the one fact of PyPI's page apkneed does not use, and does not keep
+    whole = dataclasses.replace(page, files=tuple(dataclasses.replace(f, upload_time=None) for f in page.files))
+    stored = pack_project(page)
+    assert unpack_project(stored) == whole
+    for kept, original in zip(unpack_project(stored).files, whole.files):  # fields DistFile equality skips
+        assert dict(kept.hashes) == dict(original.hashes)
+        assert dict(kept.core_metadata_hashes) == dict(original.core_metadata_hashes)
+        assert (kept.url, kept.size, kept.requires_python, kept.yanked_reason) == (
+            original.url, original.size, original.requires_python, original.yanked_reason)
+    assert len(stored) < len(zlib.compress(real_page(name), 1))  # smaller than the page deflated as before
+
+
+def test_facts_of_an_html_page_with_every_attribute(tmp_path: Path) -> None:
+    html = f"""<a href="https://h.example/a/demo-1.0.tar.gz#md5={'b' * 32}" data-yanked="broken">demo-1.0.tar.gz</a>
+    <a href="/files/demo-1.0-py3-none-any.whl#sha256={'a' * 64}" data-requires-python="&gt;=3.8"
+       data-core-metadata="sha256={'c' * 64}">demo-1.0-py3-none-any.whl</a>
+    <a href="/get?file=demo-2.0.zip">demo-2.0.zip</a>""".encode()
+    whole = parse_project_page(html, "https://i.example/simple/demo/", "demo")
+    back = unpack_project(pack_project(whole))
+    assert back == whole
+    assert [dict(f.hashes) for f in back.files] == [dict(f.hashes) for f in whole.files]
+    assert [f.url for f in back.files] == [
+        "https://h.example/a/demo-1.0.tar.gz", "https://i.example/files/demo-1.0-py3-none-any.whl",
+        "https://i.example/get?file=demo-2.0.zip"]
+    assert back.files[0].yanked_reason == "broken" and back.files[1].core_metadata_hashes == {"sha256": "c" * 64}
+
+

@@ -22,13 +22,21 @@ Public API (everything takes and returns plain data)::
 Where things come from and go (``cache_root`` defaults to
 ``default_cache_root() / "pypi"``):
 
-* Project pages: ``<cache_root>/pages``, a RevalidatingCache, bodies kept
-  deflated (a damaged one is fetched again). A page younger
+* Project pages: ``<cache_root>/pages``, a RevalidatingCache that keeps not
+  the page but its facts (:func:`pack_project`: per file the name, URL,
+  hashes, requires-python, size, yanked, the PEP 658/714 metadata flag;
+  the versions; in columns, deflated: numpy's 1.9 MB page is 0.38 MB), with
+  the page's validators. Pages written by earlier versions (whole, deflated
+  or not) are still read. A damaged entry is fetched again. A page younger
   than ``max_age`` (600 s, PyPI's own CDN lifetime) is used without asking;
-  older ones are revalidated (ETag / Last-Modified when the index gives them).
-  When the index cannot be reached and a cached page exists, it is used and
-  a warning says so; without one the error is one line ("cannot reach ...").
-  A 404 is an :class:`InputError`: ``no such project on <index>: <name>``.
+  older ones are revalidated (ETag / Last-Modified when the index gives
+  them: a 304 costs no body); an index that gives neither is asked for the
+  whole page again, since nothing else says whether it changed (PyPI's
+  ``_last-serial`` is inside the page). When the index cannot be reached
+  and a cached page exists, it is used and a warning says so; without one
+  the error is one line ("cannot reach ..."). A 404 is an
+  :class:`InputError`: ``no such project on <index>: <name>``. The same
+  pages are what uv resolves against (:mod:`apkneed.python.local_index`).
 * Files and hash-checked metadata: ``<cache_root>/files``, a ContentStore by
   sha256. Every download is checked against the index's sha256; a mismatch
   is an :class:`IntegrityError` and nothing is cached.
@@ -179,19 +187,117 @@ def filename_version(filename: str) -> Version | None:
 # -- parsing index pages (pure) ------------------------------------------
 
 
-#: the pages cache keeps bodies deflated (JSON pages shrink ~4x: 21 MB -> 6 MB for the scientific set)
+#: the pages cache once kept whole pages deflated (read still: caches written by earlier versions)
 _PAGE_MAGIC = b"apkneed-deflated-page 1\n"
-
-
-def _pack_page(body: bytes) -> bytes:
-    return _PAGE_MAGIC + zlib.compress(body, 1)  # level 1: 4x smaller at a quarter of level 6's time
+#: ... and now keeps only the facts apkneed uses, in columns, deflated (see pack_project)
+_FACTS_MAGIC = b"apkneed-page-facts 1\n"
 
 
 def _unpack_page(stored: bytes) -> bytes:
-    """A stored page's body (an older cache's page is stored as it came); zlib.error if damaged."""
+    """An older cache's page body (deflated, or as it came); zlib.error if damaged."""
     if not stored.startswith(_PAGE_MAGIC):
         return stored
     return zlib.decompress(stored[len(_PAGE_MAGIC):])
+
+
+def pack_project(project: Project) -> bytes:
+    """The facts of a project page that apkneed uses, compact: what the page store keeps.
+
+    Per file: filename, URL, hashes, requires-python, size, yanked (and why),
+    the PEP 658/714 metadata flag and its hashes; the versions the index
+    lists. Nothing else of the page (upload times, the index's other
+    metadata) is kept. Columns (one list per fact) deflate far better than
+    the page's objects: the sha256 and the URL's path hash are most of what
+    is left. ``unpack_project(pack_project(p)) == p`` for every field kept.
+    """
+    files = project.files
+    urls = [f.url for f in files]
+    prefix = os.path.commonprefix(urls) if urls else ""
+    prefix = prefix[: prefix.rfind("/") + 1]  # whole path segments
+    dirs, whole = [], []
+    for index, file in enumerate(files):
+        rest = file.url[len(prefix):]
+        if rest.endswith("/" + file.filename) or rest == file.filename:
+            dirs.append(rest[: len(rest) - len(file.filename)])
+        else:  # a URL that does not end with the filename is kept whole
+            dirs.append(rest)
+            whole.append(index)
+    facts = {
+        "name": project.name,
+        "index_url": project.index_url,
+        "versions": list(project.versions),
+        "prefix": prefix,
+        "filename": [f.filename for f in files],
+        "dir": dirs,
+        "whole_url": whole,
+        "sha256": [f.hashes.get("sha256") for f in files],
+        "other_hashes": {str(i): {k: v for k, v in f.hashes.items() if k != "sha256"}
+                         for i, f in enumerate(files) if set(f.hashes) - {"sha256"}},
+        "requires_python": [f.requires_python for f in files],
+        "size": [f.size for f in files],
+        "yanked": [(f.yanked_reason or True) if f.yanked else False for f in files],
+        "core_metadata": [(dict(f.core_metadata_hashes) or True) if f.core_metadata else False for f in files],
+    }
+    return _FACTS_MAGIC + zlib.compress(json.dumps(facts, separators=(",", ":")).encode(), 6)
+
+
+def unpack_project(stored: bytes) -> Project:
+    """The Project of :func:`pack_project`'s bytes; ValueError (only) if they are not that."""
+    if not stored.startswith(_FACTS_MAGIC):
+        raise ValueError("not a page-facts record")
+    try:
+        facts = json.loads(zlib.decompress(stored[len(_FACTS_MAGIC):]))
+        return _project_from_facts(facts)
+    except (zlib.error, KeyError, TypeError, AttributeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"damaged page-facts record ({type(exc).__name__})") from None
+
+
+def _typed(value, kinds, what: str):
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds and int in kinds):
+        raise ValueError(f"damaged page-facts record ({what})")
+    return value
+
+
+_NONE = type(None)
+
+
+def _project_from_facts(facts: dict) -> Project:
+    name = _typed(facts["name"], (str,), "name")
+    prefix = _typed(facts["prefix"], (str,), "prefix")
+    whole = set(_typed(facts["whole_url"], (list,), "whole_url"))
+    other = _typed(facts["other_hashes"], (dict,), "other_hashes")
+    columns = [_typed(facts[key], (list,), key) for key in
+               ("filename", "dir", "sha256", "requires_python", "size", "yanked", "core_metadata")]
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError("damaged page-facts record (columns of different lengths)")
+    files = []
+    for index, (filename, directory, sha256, requires, size, yanked, metadata) in enumerate(zip(*columns)):
+        _typed(filename, (str,), "filename")
+        _typed(directory, (str,), "dir")
+        _typed(sha256, (str, _NONE), "sha256")
+        _typed(requires, (str, _NONE), "requires_python")
+        _typed(size, (int, _NONE), "size")
+        _typed(yanked, (bool, str), "yanked")
+        _typed(metadata, (bool, dict), "core_metadata")
+        extra = _typed(other.get(str(index), {}), (dict,), "other_hashes")
+        hashes = {str(k): _typed(v, (str,), "hash") for k, v in extra.items()}
+        if sha256:
+            hashes["sha256"] = sha256
+        metadata_hashes = {str(k): _typed(v, (str,), "hash") for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+        files.append(DistFile(
+            filename=filename,
+            url=prefix + directory if index in whole else prefix + directory + filename,
+            project=name,
+            hashes=hashes,
+            requires_python=requires,
+            size=size,
+            yanked=bool(yanked),
+            yanked_reason=yanked if isinstance(yanked, str) else None,
+            core_metadata=bool(metadata),
+            core_metadata_hashes=metadata_hashes,
+        ))
+    versions = tuple(_typed(v, (str,), "versions") for v in _typed(facts["versions"], (list,), "versions"))
+    return Project(name, _typed(facts["index_url"], (str,), "index_url"), tuple(files), versions)
 
 
 def parse_project_page(body: bytes, page_url: str, name: str) -> Project:
@@ -478,8 +584,8 @@ class PyPIClient:
         cached_project = None
         if cached is not None:
             try:
-                cached_project = parse_project_page(_unpack_page(cached[0]), url, name)
-            except (EnvironmentFailure, zlib.error):
+                cached_project = _stored_project(cached[0], url, name)
+            except (EnvironmentFailure, ValueError, zlib.error):
                 self._pages.drop(url)  # unreadable: as good as absent
                 cached = None
         if cached_project is not None and time.time() - cached[1].get("stored_at", 0) < self._max_age:
@@ -496,15 +602,15 @@ class PyPIClient:
             self._warning(f"{exc}; using the page of {name} cached at {age}")
             return dataclasses.replace(cached_project, stale=True)
         if response.status_code == 304 and cached is not None:
-            # Still current: store again so the freshness window restarts.
-            self._pages.store(url, cached[0], _validators(cached[1]))  # already packed
+            # Still current: store again so the freshness window restarts (an older cache's page as facts).
+            self._pages.store(url, pack_project(cached_project), _validators(cached[1]))
             return cached_project
         if response.status_code == 404:
             raise InputError(f"no such project on {redact(self.index_url)}: {name}")
         if response.status_code != 200:
             raise HTTPStatusFailure(redact(url), response.status_code)
         project = parse_project_page(response.content, url, name)
-        self._pages.store(url, _pack_page(response.content), response.headers)
+        self._pages.store(url, pack_project(project), response.headers)
         return project
 
     # -- files ------------------------------------------------------------
@@ -633,6 +739,13 @@ def _check_hashes(data: bytes, hashes: Mapping[str, str], url: str) -> None:
     expected = hashes.get("sha256")
     if expected:
         check_sha256(data, expected, url)
+
+
+def _stored_project(stored: bytes, url: str, name: str) -> Project:
+    """A page store entry: facts (this version), else a page an older version kept whole."""
+    if stored.startswith(_FACTS_MAGIC):
+        return unpack_project(stored)
+    return parse_project_page(_unpack_page(stored), url, name)
 
 
 def _validators(meta: Mapping[str, object]) -> dict[str, str]:
