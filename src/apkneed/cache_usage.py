@@ -4,7 +4,8 @@ Same floor as :mod:`apkneed.cache` (it imports nothing above it). The cache
 root holds one directory per area (``alpine``: parsed copies and verified
 signature records of indexes; ``pypi``: project pages, core metadata and,
 with ``--keep-wheels``, whole files; ``plan``: evidence and facts keyed by a
-file's sha256, and past resolutions; ``uv``: uv's own cache; ``notices``).
+file's sha256, and past resolutions; ``uv``: uv's own cache, written by
+versions before uv read the index through apkneed; ``notices``).
 Everything there can be rebuilt from its source, so removing any file is
 safe: a later run that needs it reads or downloads it again.
 

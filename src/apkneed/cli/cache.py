@@ -13,7 +13,7 @@ EPILOG = """\b
 Examples:
   apkneed cache info                     # where the cache is, and how big each part
   apkneed cache clean --older-than 30d   # files not used for 30 days
-  apkneed cache clean --all              # everything (uv's cache included)
+  apkneed cache clean --all              # everything (a uv/ left by earlier versions too)
 
 \b
 The cache is $APKNEED_CACHE_DIR, else the per-user cache directory
