@@ -121,8 +121,9 @@ def world_from_options(
     from apkneed.alpine.sources.world import load_world  # a command that never needs a world never loads it
 
     with contextlib.ExitStack() as stack:
-        if progress is None and not options.index_paths:
-            # --index files are never downloaded: no bar, and no terminal UI library to import
+        if progress is None and not options.index_paths and not options.offline:
+            # --index files are never downloaded, nor is anything --offline: no bar, and no
+            # terminal UI library to import
             progress = stack.enter_context(download_progress())
         try:
             world = load_world(

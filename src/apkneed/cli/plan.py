@@ -261,7 +261,7 @@ def compute_plan(
 
 def _paths_among(requirements: tuple[str, ...], requirement_files: tuple[Path, ...]):
     """A REQ argument that names a project or lock (``.``, ``./app``, ``uv.lock``) is read as ``-r`` would."""
-    from apkneed.python.locks import is_lock_path
+    from apkneed.python.inputs import is_lock_path
 
     kept, files = [], list(requirement_files)
     for text in requirements:
@@ -275,10 +275,7 @@ def _paths_among(requirements: tuple[str, ...], requirement_files: tuple[Path, .
 
 
 def _read_requirements(requirements, requirement_files, route_policy, offline, prerelease, extras=(), groups=()):
-    from packaging.utils import canonicalize_name
-
     from apkneed.plan.pipeline import PlanRequest
-    from apkneed.python.inputs import read_python_input
 
     if (extras or groups) and not any(_takes_extras(p) for p in requirement_files):
         raise InputError("--extra/--group need a pyproject.toml, a project directory or a uv.lock (-r PATH)")
@@ -288,6 +285,10 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
     origins: dict[str, str] = {}
     index_url = None
     for path in requirement_files:
+        from apkneed.python.names import canonical_name
+
+        from apkneed.python.inputs import read_python_input
+
         found = read_python_input(
             path,
             extras=extras if _takes_extras(path) else (), groups=groups if _takes_extras(path) else (),
@@ -297,7 +298,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         for line in found.requirements:
             lines.append(line.text)
             if line.sha256:
-                name = canonicalize_name(line.name)
+                name = canonical_name(line.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.sha256
                 origins[name] = f"the --hash values of {line.origin}"
         constraints += [c.text for c in found.constraints]

@@ -49,10 +49,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-from packaging.utils import canonicalize_name
-
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
+from apkneed.python.names import canonical_name
 
 #: library package -> the PEP 725 virtual it stands for (from the compiler, not a -dev)
 COMPILER_LIBRARIES = {
@@ -124,7 +123,7 @@ def match_alpine_build(
     dist: str, import_names: Iterable[str], project_urls: Iterable[str], providers: ProviderMap
 ) -> BuildMatch:
     """The distribution's py3-* package in ``providers`` (module docstring)."""
-    canonical = canonicalize_name(dist)
+    canonical = canonical_name(dist)
     modules = set(import_names)
     urls = {normalised_url(url) for url in project_urls if url}
     urls.discard("")

@@ -37,11 +37,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
+from apkneed.python.names import canonical_name
 
 _REVISION_RE = re.compile(r"-r\d+$")
 _SUFFIX_RE = re.compile(r"_(alpha|beta|pre|rc|p)(\d*)")
@@ -99,7 +99,7 @@ def find_alpine_packages(
     dist: str, import_names: Iterable[str], python: str, providers: ProviderMap
 ) -> tuple[AlpineCandidate, ...]:
     """Alpine packages for ``dist``, best first (most import names covered, named match first)."""
-    canonical = canonicalize_name(dist)
+    canonical = canonical_name(dist)
     modules = tuple(dict.fromkeys(import_names))
     prefix = f"py{python}:"
     found: dict[str, tuple[AlpineCandidate, int, int]] = {}
@@ -117,7 +117,7 @@ def find_alpine_packages(
         if key not in found or score > found[key][1:]:
             found[key] = (candidate, *score)
 
-    names = [f"py3-{canonical}"] + [f"py3-{canonicalize_name(m)}" for m in modules]
+    names = [f"py3-{canonical}"] + [f"py3-{canonical_name(m)}" for m in modules]
     for name in dict.fromkeys(names):
         for provider in providers.providers(name):
             if provider.package.name == name:

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from packaging.utils import canonicalize_name
-
 from apkneed.errors import InputError
+from apkneed.python.names import canonical_name
 from apkneed.tomlfile import read_toml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -135,7 +134,7 @@ def parse_build_knowledge(data: Mapping[str, Any], *, source: str) -> dict[str, 
         raise InputError(f"{source}: [packages] must be a non-empty table")
     knowledge: dict[str, BuildKnowledge] = {}
     for project, entry in packages.items():
-        normalised = canonicalize_name(project)
+        normalised = canonical_name(project)
         if project != normalised:
             raise InputError(f"{source}: packages.{project}: name is not PEP 503 normalised (write {normalised!r})")
         knowledge[project] = _parse_entry(project, entry, f"{source}: packages.{project}")
@@ -144,7 +143,7 @@ def parse_build_knowledge(data: Mapping[str, Any], *, source: str) -> dict[str, 
 
 def knowledge_for(knowledge: Mapping[str, BuildKnowledge], project: str) -> BuildKnowledge | None:
     """The entry for a project name as the user or a resolver spells it."""
-    return knowledge.get(canonicalize_name(project))
+    return knowledge.get(canonical_name(project))
 
 
 def pick_available(requirement: ApkRequirement, has_name: Callable[[str], bool]) -> str | None:

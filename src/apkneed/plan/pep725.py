@@ -69,19 +69,21 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import unquote
-
-from packaging.markers import InvalidMarker, Marker, default_environment
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item, pick_available
+from apkneed.python.names import canonical_name
 from apkneed.tomlfile import read_toml
+
+if TYPE_CHECKING:
+    # packaging's markers, specifiers and versions load with the first DepURL or marker
+    # that needs them: a plan without PEP 725 sdists (and a warm one) never does
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
 
 VIRTUAL_PATH = DATA_DIR / "pep725-virtual.toml"
 HINTS_PATH = DATA_DIR / "pep804-hints.toml"
@@ -202,6 +204,8 @@ def parse_depurl(text: str) -> DepURL:
 
 
 def _parse_range(version: str, raw: str) -> SpecifierSet:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         specifier = SpecifierSet(version)
     except InvalidSpecifier:
@@ -232,6 +236,8 @@ def parse_external_requirement(text: str) -> ExternalRequirement:
     url_text, semicolon, marker_text = text.partition(";")
     marker = None
     if semicolon:
+        from packaging.markers import InvalidMarker, Marker
+
         try:
             marker = Marker(marker_text.strip())
         except InvalidMarker as exc:
@@ -262,7 +268,7 @@ class ExternalDeps:
         chosen += [("build", r) for r in self.build_requires]
         chosen += [("host", r) for r in self.host_requires]
         chosen += [("run", r) for r in self.dependencies]
-        wanted_extras = {canonicalize_name(extra) for extra in extras}
+        wanted_extras = {canonical_name(extra) for extra in extras}
         optional = (
             ("build", self.optional_build_requires),
             ("host", self.optional_host_requires),
@@ -278,7 +284,7 @@ class ExternalDeps:
             for name, requirements in table:
                 if name in wanted_extras:
                     chosen += [(role, r) for r in requirements]
-        wanted_groups = {canonicalize_name(group) for group in groups}
+        wanted_groups = {canonical_name(group) for group in groups}
         known_groups = {name for name, _ in self.dependency_groups}
         missing = sorted(wanted_groups - known_groups)
         if missing:
@@ -338,7 +344,7 @@ def _named_lists(value: Any, where: str) -> tuple[tuple[str, tuple[ExternalRequi
         raise InputError(f"{where}: expected a table of arrays")
     named: dict[str, tuple[ExternalRequirement, ...]] = {}
     for name, items in value.items():
-        normalised = canonicalize_name(name)
+        normalised = canonical_name(name)
         if normalised in named:
             raise InputError(f"{where}: {name!r} repeats another name once normalised ({normalised!r})")
         named[normalised] = _requirement_list(items, f"{where}.{name}")
@@ -350,7 +356,7 @@ def _dependency_groups(value: Any, where: str) -> tuple[tuple[str, tuple[Externa
         raise InputError(f"{where}: expected a table of arrays")
     raw = {}
     for name, items in value.items():
-        normalised = canonicalize_name(name)
+        normalised = canonical_name(name)
         if normalised in raw:
             raise InputError(f"{where}: {name!r} repeats another group once normalised ({normalised!r})")
         if not isinstance(items, list):
@@ -371,7 +377,7 @@ def _resolve_group(
         if isinstance(item, Mapping):
             if set(item) != {"include-group"} or not isinstance(item["include-group"], str):
                 raise InputError(f"{here}: a table entry must be {{include-group = \"name\"}}")
-            included = canonicalize_name(item["include-group"])
+            included = canonical_name(item["include-group"])
             if included not in raw:
                 raise InputError(f"{here}: includes unknown group {item['include-group']!r}")
             requirements += _resolve_group(included, raw, where, (*stack, name))
@@ -610,6 +616,8 @@ def map_external(
 
 def alpine_marker_environment() -> dict[str, str]:
     """PEP 508 marker values for an Alpine Linux target (Python keys from this host)."""
+    from packaging.markers import default_environment
+
     env = default_environment()
     env.update(sys_platform="linux", platform_system="Linux", os_name="posix")
     return env
@@ -858,6 +866,8 @@ def _version_ok(depurl: DepURL, apk_version: str) -> bool | None:
     match = _NUMERIC_PREFIX_RE.match(apk_version)
     if match is None:
         return None
+    from packaging.version import InvalidVersion, Version
+
     try:
         version = Version(match.group(0))
         if depurl.specifier is not None:

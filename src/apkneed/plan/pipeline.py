@@ -46,6 +46,7 @@ from apkneed.plan.evidence import EvidenceCache
 from apkneed.plan.factcache import facts_key, load_facts, store_facts
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import load_build_knowledge
+from apkneed.plan.lazy import LazyMapping
 from apkneed.plan.makedepends import load_makedepends
 from apkneed.plan.model import ROUTE_POLICIES, Plan
 from apkneed.plan.pep725 import load_virtual_table
@@ -222,25 +223,3 @@ def _apk_version_constraints(dists, policy: str, python: str, providers) -> list
         if version is not None and str(version) != dist.pin.version:
             moves.append(f"{dist.name}=={version}")
     return moves
-
-
-class LazyMapping(Mapping):
-    """A mapping loaded on first use: a plan without source builds never parses the TOML tables."""
-
-    def __init__(self, load: Callable[[], Mapping]) -> None:
-        self._load = load
-        self._data: Mapping | None = None
-
-    def _mapping(self) -> Mapping:
-        if self._data is None:
-            self._data = self._load()
-        return self._data
-
-    def __getitem__(self, key):
-        return self._mapping()[key]
-
-    def __iter__(self):
-        return iter(self._mapping())
-
-    def __len__(self) -> int:
-        return len(self._mapping())

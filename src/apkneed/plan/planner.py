@@ -34,6 +34,7 @@ from apkneed.plan.blas_verdict import blas_verdicts
 from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import BuildKnowledge
+from apkneed.plan.lazy import LazyMapping
 from apkneed.plan.makedepends import AportMakedepends
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
 from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment, provider_table
@@ -56,7 +57,7 @@ def make_plan(
 ) -> Plan:
     target = facts.target
     table = provider_table(providers)  # the source rules read the same name table
-    environment = marker_environment(target)
+    environment = LazyMapping(lambda: marker_environment(target))  # only PEP 725 markers read it
     packages: list[PackagePlan] = []
     needs: list[Need] = []
     warnings: list[str] = list(facts.notes)

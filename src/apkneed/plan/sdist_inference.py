@@ -39,8 +39,6 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from packaging.utils import canonicalize_name
-
 from apkneed.errors import InputError
 from apkneed.plan.evidence import SdistEvidence
 from apkneed.plan.model import BUILD, RUNTIME, Need
@@ -52,6 +50,7 @@ from apkneed.plan.pep725 import (
     parse_external_requirement,
     runtime_packages_for,
 )
+from apkneed.python.names import canonical_name
 from apkneed.python.sdist_build import KNOWN_CONFIG_SCRIPTS, Clue, linux_header
 
 #: observed language -> the compiler virtual it needs (Cython generates C)
@@ -144,10 +143,10 @@ def infer_needs(
         unknown += soft
     elif soft:
         problems.append(f"{dist}: " + "; ".join(soft) + " (other libraries of the build are found: left out)")
-    supplied = {canonicalize_name(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0]) for r in sdist.build_requires}
+    supplied = {canonical_name(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0]) for r in sdist.build_requires}
     headers = [
         c for c in sdist.clues
-        if c.kind == "header" and not linux_header(c.name) and canonicalize_name(c.name.split("/")[0]) not in supplied
+        if c.kind == "header" and not linux_header(c.name) and canonical_name(c.name.split("/")[0]) not in supplied
     ]  # <cppy/cppy.h> comes with the cppy build requirement
     if headers and not explained:
         shown = ", ".join(f"<{c.name}>" for c in headers[:4]) + (f" (+{len(headers) - 4} more)" if len(headers) > 4 else "")

@@ -17,18 +17,26 @@ API::
     read_python_input(path, *, python=None, arch=None, extras=(), groups=()) -> PythonInput
         # python ("3.12") and arch ("x86_64") are needed for a lock: its markers are read for them
     input_kind(path) -> "pyproject" | "uv.lock" | "pylock.toml" | "requirements"
+    is_lock_path(path) -> bool       # by its name
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from apkneed.errors import InputError
-from apkneed.python.locks import LockedSet, is_lock_path, read_lock
-from apkneed.python.project import read_pyproject
-from apkneed.python.requirements import RequirementLine, read_requirements_file
+
+if TYPE_CHECKING:
+    # The readers (and packaging, tomllib) load when a file of their kind is read:
+    # `apkneed plan numpy` asks input_kind/is_lock_path of its arguments and reads no file.
+    from apkneed.python.locks import LockedSet
+    from apkneed.python.requirements import RequirementLine
+
+#: PEP 751's lock file names: pylock.toml, pylock.NAME.toml
+_PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,11 @@ class PythonInput:
     index_url: str | None = None
     prerelease: bool = False
     notes: tuple[str, ...] = ()
+
+
+def is_lock_path(path: Path) -> bool:
+    """Whether ``path`` is named as a lock is (uv.lock, PEP 751's pylock.toml and pylock.NAME.toml)."""
+    return path.name == "uv.lock" or bool(_PYLOCK_NAME.match(path.name))
 
 
 def input_kind(path: Path) -> str:
@@ -58,14 +71,20 @@ def read_python_input(
     extras, groups = tuple(extras), tuple(groups)
     kind = input_kind(path)
     if kind == "pyproject":
+        from apkneed.python.project import read_pyproject
+
         return PythonInput(path, kind, requirements=read_pyproject(path, extras=extras, groups=groups))
     if kind in ("uv.lock", "pylock.toml"):
         if python is None or arch is None:
             raise InputError(f"{path}: a lock is read for a target: give its Python and arch")
+        from apkneed.python.locks import read_lock
+
         locked = read_lock(path, python=python, arch=arch, extras=extras, groups=groups)
         return PythonInput(path, kind, locked=locked, index_url=locked.index_url)
     if extras or groups:
         raise InputError(f"{path}: --extra/--group need a pyproject.toml or uv.lock; a requirements file has neither")
+    from apkneed.python.requirements import read_requirements_file
+
     found = read_requirements_file(path)
     return PythonInput(
         path, kind, requirements=found.requirements, constraints=found.constraints,

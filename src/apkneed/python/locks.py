@@ -30,13 +30,11 @@ version (a directory or VCS checkout cannot be planned from an index).
 API::
 
     read_lock(path, *, python, arch, extras=(), groups=()) -> LockedSet
-    is_lock_path(path) -> bool
     marker_environment(python, arch) -> dict[str, str]
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +53,6 @@ from apkneed.tomlfile import read_toml_and_text
 UV_LOCK_VERSIONS = (1,)
 #: PEP 751 ``lock-version`` majors apkneed reads (the PEP: refuse an unknown major)
 PYLOCK_MAJOR = 1
-_PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 @dataclass(frozen=True)
@@ -76,10 +73,6 @@ class LockedSet:
     kind: str  # "uv.lock" or "pylock.toml"
     dists: tuple[LockedDist, ...]  # sorted by name
     index_url: str | None  # the one index the lock's files come from, when there is one
-
-
-def is_lock_path(path: Path) -> bool:
-    return path.name == "uv.lock" or bool(_PYLOCK_NAME.match(path.name))
 
 
 def marker_environment(python: str, arch: str) -> dict[str, str]:

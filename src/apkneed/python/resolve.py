@@ -48,22 +48,23 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from apkneed.cache import default_cache_root
 from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, UnsatisfiableError
-from apkneed.python.config import index_config, redact
+from apkneed.python.names import canonical_name
 from apkneed.python.tags import parse_python_version, wheel_arch
 
 if TYPE_CHECKING:
+    # A warm plan reads its resolution from the cache and only needs Pin: uv's
+    # subprocess, packaging's requirement parser and pip's configuration load with a resolution.
+    import subprocess
+
+    from packaging.requirements import Requirement
+
     from apkneed.python.pypi import PyPIClient
 
 #: wheel architecture -> uv's --python-platform triple (uv has no other musl targets)
@@ -116,6 +117,10 @@ def resolve_requirements(
     client: PyPIClient | None = None,
 ) -> list[Pin]:
     """Every pinned distribution ``requirements`` install on the target, sorted by name."""
+    import tempfile
+
+    from apkneed.python.config import index_config
+
     version = ".".join(map(str, parse_python_version(python_version)))
     machine = wheel_arch(arch)
     if machine not in UV_MUSL_PLATFORMS:
@@ -127,7 +132,7 @@ def resolve_requirements(
     requested = {_checked(text).name: None for text in requirements}
     for text in constraints:
         _checked(text)
-    requested_names = {canonicalize_name(n) for n in requested}
+    requested_names = {canonical_name(n) for n in requested}
     config = index_config(index_url)
     uv = uv_bin or _find_uv()
     target = f"Python {version} on {UV_MUSL_PLATFORMS[machine]}"
@@ -191,6 +196,8 @@ def uv_environment(environ: Mapping[str, str], verify: str | bool) -> dict[str, 
 
 def parse_compiled(text: str) -> list[Pin]:
     """Pins from ``uv pip compile`` output in the split annotation style."""
+    from packaging.requirements import Requirement
+
     entries: list[tuple[str, str, tuple[str, ...], list[str]]] = []
     in_via = False
     for line in text.splitlines():
@@ -215,23 +222,25 @@ def parse_compiled(text: str) -> list[Pin]:
     pins = []
     for name, version, extras, sources in entries:
         direct = any(s.startswith(("-r ", "-c ")) for s in sources)
-        parents = tuple(sorted({canonicalize_name(s) for s in sources if not s.startswith("-")}))
-        pins.append(Pin(canonicalize_name(name), version, parents, direct, extras))
+        parents = tuple(sorted({canonical_name(s) for s in sources if not s.startswith("-")}))
+        pins.append(Pin(canonical_name(name), version, parents, direct, extras))
     return sorted(pins, key=lambda p: p.name)
 
 
 def uv_failure(stderr: str, requested: set[str], index_url: str, target: str) -> ApkneedError:
     """The one-line error for a failed ``uv pip compile`` (see the module docstring)."""
+    from apkneed.python.config import redact
+
     message = _uv_message(stderr)
     # uv wraps its sentences to the terminal width: match on one flat line.
     stderr = re.sub(r"\s+", " ", stderr)
     if _is_network(stderr):
         return EnvironmentFailure(f"cannot reach the index {redact(index_url)} (uv: {message}; offline?)")
     missing = re.search(r"Because (\S+) was not found in the package registry", stderr)
-    if missing and canonicalize_name(missing.group(1)) in requested:
+    if missing and canonical_name(missing.group(1)) in requested:
         return InputError(f"no such project on {redact(index_url)}: {missing.group(1)} (uv: {message})")
     no_version = re.search(r"there is no version of (\S+?)(==|===)", stderr)
-    if no_version and canonicalize_name(no_version.group(1)) in requested:
+    if no_version and canonical_name(no_version.group(1)) in requested:
         return InputError(f"no such version for {target}: {message}")
     if "does not satisfy Python" in stderr:
         return UnsatisfiableError(f"not installable on {target}: {message}")
@@ -284,6 +293,8 @@ def _is_network(stderr: str) -> bool:
 
 
 def _checked(text: str) -> Requirement:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
@@ -303,6 +314,8 @@ def _find_uv() -> str:
 
 
 def _run(command: list[str], cwd: str, environ: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     try:
         return subprocess.run(
             command, cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout, check=False,
