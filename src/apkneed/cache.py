@@ -19,18 +19,17 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs  # the per-user cache directory, right on every OS
 
 
 def default_cache_root() -> Path:
     env = os.environ.get("APKNEED_CACHE_DIR")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # the per-user cache directory, right on every OS (imported when it is asked)
+
     return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
 
 
@@ -85,6 +84,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_once(path.parent)
+    import tempfile  # imported by the first write: a warm run that only reads never pays for it
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         os.fchmod(fd, mode)

@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Iterable
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
 from apkneed.python.names import canonical_name
+
+if TYPE_CHECKING:
+    from packaging.version import Version  # loaded by the first comparison (apk routes only)
 
 _REVISION_RE = re.compile(r"-r\d+$")
 _SUFFIX_RE = re.compile(r"_(alpha|beta|pre|rc|p)(\d*)")
@@ -81,6 +82,8 @@ def apk_to_pep440(version: str) -> Version | None:
     text = _SUFFIX_RE.sub(suffix, text)
     if not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?", text):
         return None
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(text)
     except InvalidVersion:
@@ -88,6 +91,8 @@ def apk_to_pep440(version: str) -> Version | None:
 
 
 def satisfies_pin(apk_version: str, pin_version: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
     upstream = apk_to_pep440(apk_version)
     try:
         return upstream is not None and upstream == Version(pin_version)

@@ -20,11 +20,12 @@ Shared by ``apkneed plan`` and (later) ``apkneed inspect REQUIREMENT``.
   ``CMakeLists.txt``, ``Cargo.toml``) and ``*.egg-info/top_level.txt``.
   Nothing is extracted to disk. Cached by sha256 like wheel evidence.
 
-The cache lives under ``<cache root>/plan/evidence`` and is written through
-:func:`apkneed.cache.atomic_write`: a reader sees a whole entry or none. An
-entry that does not parse, or was written by another evidence schema, apkneed
-version or inspector (:func:`inspector_fingerprint`: the ELF reader's code and
-policy data), is ignored and rewritten.
+The records and their cache are :mod:`apkneed.plan.evidence_records` (a warm
+plan imports only that). The cache lives under ``<cache root>/plan/evidence``
+and is written through :func:`apkneed.cache.atomic_write`: a reader sees a
+whole entry or none. An entry that does not parse, or was written by another
+evidence schema, apkneed version or inspector (:func:`inspector_fingerprint`:
+the ELF reader's code and policy data), is ignored and rewritten.
 
 API::
 
@@ -33,41 +34,40 @@ API::
     sdist_evidence(client, file, *, cache=None) -> SdistEvidence
     read_sdist(data, filename, limits=SdistLimits()) -> SdistEvidence     # pure
     top_level_names(member_names) -> tuple[str, ...]                      # pure
-    EvidenceCache(root)
+    EvidenceCache(root)                      # from evidence_records, as are the records
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import io
-import json
 import lzma
 import posixpath
 import tarfile
 import zipfile
 import zlib
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
 
-from apkneed import __version__, tomlfile
+from apkneed import tomlfile
 from apkneed.binary.zipread import MemberError, ZipError, open_zip
-from apkneed.cache import atomic_write
 from apkneed.errors import EnvironmentFailure, InputError
-from apkneed.python.sdist_build import SOURCE_CAP, Clue, build_member_cap, in_build_tree, read_clues
+from apkneed.plan.evidence_records import (  # the records, kept here too for the readers' callers
+    EVIDENCE_SCHEMA,
+    EvidenceCache,
+    ExternalNeed,
+    SdistEvidence,
+    WheelEvidence,
+    inspector_fingerprint,
+)
+from apkneed.python.clue import Clue
+from apkneed.python.sdist_build import SOURCE_CAP, build_member_cap, in_build_tree, read_clues
 
 if TYPE_CHECKING:  # the ELF reader and the PyPI client load only when evidence is gathered
     from apkneed.binary.policy import Target as BinaryTarget
     from apkneed.binary.report import WheelReport
     from apkneed.binary.wheel import SoProviders
     from apkneed.python.pypi import DistFile
-
-_T = TypeVar("_T")
-
-#: bump when the cached JSON changes shape or meaning
-EVIDENCE_SCHEMA = 5  # 4: wheel evidence carries the bundled BLAS ("blas"); 5: run-time loads of pure wheels
 
 #: source file suffix -> the language a build of it needs a compiler for
 LANGUAGE_SUFFIXES = {
@@ -94,151 +94,12 @@ class SdistLimits:
 
 
 @dataclass(frozen=True)
-class ExternalNeed:
-    """A shared object the system must provide, and the members that need it."""
-
-    soname: str
-    needed_by: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class WheelEvidence:
-    filename: str
-    sha256: str | None
-    compatible: bool
-    #: (severity, code, message) from the ELF and tag checks
-    problems: tuple[tuple[str, str, str], ...]
-    external: tuple[ExternalNeed, ...]
-    vendored: tuple[str, ...]
-    import_names: tuple[str, ...]
-    elf_objects: int
-    #: the BLAS the wheel bundles (apkneed.binary.blasconfig.WheelBlas as JSON), None when none
-    blas: dict[str, Any] | None = None
-    #: libraries a pure wheel's Python code loads at run time (ctypes.util.find_library, CDLL, dlopen)
-    runtime_loads: tuple[Clue, ...] = ()
-    #: bytes fetched to build this evidence (0 when read from the cache)
-    bytes_read: int = field(default=0, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("bytes_read")
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WheelEvidence:
-        return cls(
-            filename=data["filename"],
-            sha256=data["sha256"],
-            compatible=bool(data["compatible"]),
-            problems=tuple(tuple(p) for p in data["problems"]),  # type: ignore[misc]
-            external=tuple(ExternalNeed(e["soname"], tuple(e["needed_by"])) for e in data["external"]),
-            vendored=tuple(data["vendored"]),
-            import_names=tuple(data["import_names"]),
-            elf_objects=int(data["elf_objects"]),
-            blas=data["blas"],
-            runtime_loads=tuple(
-                Clue(c["kind"], c["name"], c["file"], int(c["line"]), bool(c["optional"])) for c in data["runtime_loads"]
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class SdistEvidence:
-    filename: str
-    sha256: str | None
-    #: the raw ``[external]`` table of pyproject.toml, None when it has none
-    external: dict[str, Any] | None
-    build_backend: str | None
-    build_requires: tuple[str, ...]
-    #: (language, number of source files), most files first
-    languages: tuple[tuple[str, int], ...]
-    #: what says the build compiles: "setup.py ext_modules", "meson.build", ...
-    markers: tuple[str, ...]
-    top_level: tuple[str, ...]
-    problems: tuple[str, ...] = ()
-    has_setup_py: bool = False
-    #: Home-page and Project-URL values of its PKG-INFO (PyPI's metadata)
-    project_urls: tuple[str, ...] = ()
-    #: what its build files and sources say it links (python.sdist_build.Clue)
-    clues: tuple[Clue, ...] = ()
-
-    @property
-    def compiled(self) -> bool:
-        return bool(self.languages) or bool(self.markers)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SdistEvidence:
-        return cls(
-            filename=data["filename"],
-            sha256=data["sha256"],
-            external=data["external"],
-            build_backend=data["build_backend"],
-            build_requires=tuple(data["build_requires"]),
-            languages=tuple((lang, int(n)) for lang, n in data["languages"]),
-            markers=tuple(data["markers"]),
-            top_level=tuple(data["top_level"]),
-            problems=tuple(data["problems"]),
-            has_setup_py=bool(data["has_setup_py"]),
-            project_urls=tuple(data["project_urls"]),
-            clues=tuple(Clue(c["kind"], c["name"], c["file"], int(c["line"]), bool(c["optional"])) for c in data["clues"]),
-        )
-
-
-@dataclass(frozen=True)
 class RemoteWheel:
     report: WheelReport
     member_names: tuple[str, ...]
     bytes_read: int
     #: small text members read in the same pass: ``<package>/__config__.py`` (name -> text)
     configs: dict[str, str] = field(default_factory=dict)
-
-
-@functools.cache
-def inspector_fingerprint() -> str:
-    """A digest of the code and data that produce evidence (the ELF reader, the
-    musllinux policy, this module): cached evidence is only reused by the same
-    inspector, so a fixed check is never masked by an old answer."""
-    digest = hashlib.sha256()
-    binary = Path(__file__).resolve().parent.parent / "binary"  # located, not imported: it is heavy
-    clues = Path(__file__).resolve().parent.parent / "python" / "sdist_build.py"
-    for path in sorted([*binary.glob("*.py"), *binary.glob("data/*"), Path(__file__), clues]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-class EvidenceCache:
-    """JSON entries by name under ``root`` (written whole, through a rename)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def _path(self, name: str) -> Path:
-        return self.root / name[:2] / f"{name}.json"
-
-    def load(self, name: str, parse: Callable[[dict[str, Any]], _T]) -> _T | None:
-        """The entry read back through ``parse``; None when absent, stale or of another shape."""
-        try:
-            data = json.loads(self._path(name).read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("schema") != EVIDENCE_SCHEMA or data.get("apkneed") != __version__:
-            return None
-        if data.get("inspector") != inspector_fingerprint():
-            return None
-        try:
-            return parse(data["evidence"])
-        except (KeyError, TypeError, ValueError):
-            return None  # an entry of another shape: recomputed and rewritten
-
-    def store(self, name: str, evidence: dict[str, Any]) -> None:
-        payload = {
-            "schema": EVIDENCE_SCHEMA, "apkneed": __version__, "inspector": inspector_fingerprint(),
-            "evidence": evidence,
-        }
-        atomic_write(self._path(name), json.dumps(payload, sort_keys=True).encode())
 
 
 # ------------------------------------------------------------------ wheels ----

@@ -28,7 +28,7 @@ from typing import Mapping, Sequence
 
 from apkneed import __version__
 from apkneed.cache import atomic_write
-from apkneed.plan.evidence import EVIDENCE_SCHEMA, inspector_fingerprint
+from apkneed.plan.evidence_records import EVIDENCE_SCHEMA, inspector_fingerprint
 from apkneed.plan.facts import DistFacts, dist_from_json, dist_to_json
 from apkneed.plan.target import PlanTarget
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apkneed.plan.base import BaseWorld
-from apkneed.plan.evidence import SdistEvidence, WheelEvidence
+from apkneed.plan.evidence_records import SdistEvidence, WheelEvidence
 from apkneed.plan.resolution import pin_from_json, pin_to_json
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin

@@ -42,7 +42,7 @@ from apkneed.cache import default_cache_root
 from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, UnsatisfiableError
 from apkneed.plan.apkmatch import find_alpine_packages
 from apkneed.plan.base import base_world, load_base_images
-from apkneed.plan.evidence import EvidenceCache
+from apkneed.plan.evidence_records import EvidenceCache
 from apkneed.plan.factcache import facts_key, load_facts, store_facts
 from apkneed.plan.facts import DistFacts, PlanFacts
 from apkneed.plan.knowledge import load_build_knowledge

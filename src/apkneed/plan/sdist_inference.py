@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from apkneed.errors import InputError
-from apkneed.plan.evidence import SdistEvidence
+from apkneed.plan.evidence_records import SdistEvidence
 from apkneed.plan.model import BUILD, RUNTIME, Need
 from apkneed.plan.pep725 import (
     AlpineMapping,

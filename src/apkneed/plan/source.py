@@ -45,11 +45,10 @@ from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
 from apkneed.plan.alpinebuilds import BuildMatch
 from apkneed.plan.apkmatch import apk_upstream
-from apkneed.plan.evidence import SdistEvidence
+from apkneed.plan.evidence_records import SdistEvidence
 from apkneed.plan.makedepends import AportMakedepends, makedepends_for, resolve_name
 from apkneed.plan.knowledge import BuildKnowledge, compiler_virtual, knowledge_for, pick_available
 from apkneed.plan.model import BUILD, RUNTIME, Need
-from apkneed.plan.sdist_inference import infer_needs
 from apkneed.plan.pep725 import (
     AlpineMapping,
     ProviderTable,
@@ -324,6 +323,8 @@ def _covers(name: str, devs: list[str], providers: ProviderMap) -> bool:
 def _from_observation(
     dist: str, sdist: SdistEvidence, virtuals: Mapping[str, VirtualEntry], table: ProviderTable
 ) -> SourceNeeds:
+    from apkneed.plan.sdist_inference import infer_needs  # its patterns load only for an sdist it reads
+
     inference = infer_needs(dist, sdist, table=table, virtuals=virtuals)
     if not inference.compiled and not inference.needs and not inference.unknown:
         return SourceNeeds(

@@ -29,7 +29,6 @@ the ``--index-url`` (a mirror such as devpi or Artifactory proxies PyPI too).
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import os
 import sys
@@ -41,7 +40,6 @@ from urllib.parse import urlsplit, urlunsplit
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
 from apkneed.inputfile import read_input_text
-from apkneed.net.http import ca_bundle_from_env
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 
@@ -102,6 +100,8 @@ def read_pip_settings(
     for path in files:
         if not path.is_file():
             continue
+        import configparser  # only when a pip configuration file exists
+
         parser = configparser.RawConfigParser()
         text = read_input_text(path, what="pip configuration")  # bounded: a pip.conf is a few lines
         try:
@@ -150,6 +150,8 @@ def index_config(
         verify: str | bool = str(Path(cert.value).expanduser())
         verify_source = cert.source
     else:
+        from apkneed.net.http import ca_bundle_from_env  # the HTTP layer loads with the first request
+
         verify = ca_bundle_from_env(environ)
         verify_source = "environment" if verify is not True else "default trust store"
 

@@ -45,8 +45,9 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+from apkneed.python.clue import Clue  # the record lives apart: cached evidence is read without these patterns
 
 #: build files read whole (up to this size each)
 BUILD_FILE_CAP = 1024 * 1024
@@ -139,19 +140,6 @@ OTHER_OS_LIBRARIES = frozenset({
 _NOT_PC_NAMES = frozenset({"utf-8", "utf8", "ascii", "latin-1", "latin1", "strict", "replace", "ignore", "r", "w", "rb",
                           "wb", "true", "false", "none", "yes", "no", "win32", "darwin", "linux", "nt", "posix"})
 _NOT_LIBRARY_WORDS = frozenset({"libraries", "library", "lib", "libs", "none", "true", "false", "self", "os", "sys"})
-
-
-@dataclass(frozen=True)
-class Clue:
-    kind: str
-    name: str
-    file: str  # the member path inside the sdist, without the root directory
-    line: int
-    optional: bool = False
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 def in_build_tree(name: str, root: str) -> bool:

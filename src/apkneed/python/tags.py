@@ -21,10 +21,15 @@ cp32, ``none``); free-threaded ``cpXYt`` builds are not Alpine's ``python3``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from packaging.tags import Tag, compatible_tags, cpython_tags
 
 from apkneed.errors import InputError
+
+if TYPE_CHECKING:
+    # packaging.tags (with subprocess, logging, sysconfig) loads when tags are listed, for a
+    # wheel's selection: parse_python_version and wheel_arch, on every plan, need none of it
+    from packaging.tags import Tag
 
 #: Alpine's architecture names -> the machine part of a wheel platform tag.
 ALPINE_TO_WHEEL_ARCH: dict[str, str] = {
@@ -98,6 +103,8 @@ def musllinux_platforms(musl_version: tuple[int, ...], arch: str) -> tuple[str, 
 
 def supported_tags(target: Target) -> tuple[Tag, ...]:
     """Every tag pip on the target accepts, in pip's priority order (best first)."""
+    from packaging.tags import compatible_tags, cpython_tags
+
     major_minor = target.python_version[:2]
     platforms = list(musllinux_platforms(target.musl_version, target.arch))
     # The same two generators pip's get_supported() chains for CPython.

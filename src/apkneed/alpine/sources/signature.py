@@ -120,7 +120,7 @@ def bundled_keys_dir() -> Traversable:
     are read by every command that loads an index). Anything else (a zip
     import) goes through importlib.resources.
     """
-    beside = Path(__file__).parent.parent / "data" / "keys"
+    beside = Path(__file__).parent.parent.parent / "data" / "keys"  # apkneed/data/keys, from alpine/sources/
     if beside.is_dir():
         return beside
     from importlib import resources
