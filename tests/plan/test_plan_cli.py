@@ -146,3 +146,43 @@ def test_offline_reuses_what_was_planned(plan_cache, v316):
     offline = invoke(plan_cache, "plan", "numpy", *v316, "--base", "python:3.10", "--json", "--offline")
     assert offline.exit_code == 0, offline.stderr
     assert json.loads(offline.stdout)["packages"] == json.loads(online.stdout)["packages"]
+
+
+#: what a warm plan (resolution and facts cached) never imports: the HTTP client, the PyPI
+#: client and the readers of wheels and sdists, the lock/project readers, uv's subprocess,
+#: packaging beyond its version class, the terminal UI (JSON on a pipe), the temporary-file
+#: and archive modules of the standard library; docs/benchmarks.md (issue 15) says what each costs
+WARM_PLAN_UNLOADED = (
+    "httpx", "rich", "ssl", "apkneed.net.http", "apkneed.python.pypi", "apkneed.python.local_index",
+    "apkneed.plan.gather", "apkneed.plan.evidence", "apkneed.binary.zipread", "apkneed.binary.wheel",
+    "apkneed.python.sdist_build", "apkneed.plan.sdist_inference", "apkneed.python.locks",
+    "apkneed.python.project", "apkneed.python.requirements", "packaging.utils", "packaging.tags",
+    "packaging.markers", "packaging.requirements", "packaging.specifiers", "subprocess", "tempfile",
+    "zipfile", "tarfile", "importlib.resources", "platformdirs",
+)
+
+
+def test_a_warm_plan_imports_only_what_it_uses(plan_cache, v316):
+    import os
+    import subprocess
+    import sys
+
+    from plan_helpers import cli_env
+
+    args = ["plan", "numpy", "pillow==12.3.0", *map(str, v316), "--base", "python:3.10", "--json"]
+    online = invoke(plan_cache, *args)
+    assert online.exit_code == 0, online.stderr
+    env = {k: v for k, v in {**os.environ, **cli_env(plan_cache)}.items() if v is not None}
+    script = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print('LOADED', sorted(m for m in {WARM_PLAN_UNLOADED!r} if m in sys.modules),"
+        " file=sys.stderr))\n"
+        "from apkneed.__main__ import main\n"
+        "main()\n"
+    )
+    # --offline: the resolution is reused whatever its age, so the run is warm however long the suite took
+    warm = subprocess.run([sys.executable, "-c", script, *args, "--offline"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert warm.returncode == 0, warm.stderr
+    assert json.loads(warm.stdout)["packages"] == json.loads(online.stdout)["packages"]
+    assert "LOADED []" in warm.stderr, warm.stderr
