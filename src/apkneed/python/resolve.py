@@ -119,7 +119,7 @@ def resolve_requirements(
     """Every pinned distribution ``requirements`` install on the target, sorted by name."""
     import tempfile
 
-    from apkneed.python.config import index_config
+    from apkneed.python.config import index_config, redact
 
     version = ".".join(map(str, parse_python_version(python_version)))
     machine = wheel_arch(arch)
