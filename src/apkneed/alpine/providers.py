@@ -218,6 +218,53 @@ class ProviderMap:
                     memo[name] = len(memo) + len(packages) * 64
         return {n: memo[n] for n in names}
 
+    # -- Solver tables -----------------------------------------------------
+    # Static per world, computed on first use (the world's parsed copy may
+    # hand them over pre-built: see SolverTables). The solver walks these
+    # integer tables instead of building an object per name and package.
+
+    def solver_tables(self) -> SolverTables:
+        """The integer view of this world the solver walks (see :class:`SolverTables`)."""
+        tables = self._memo.get("solver_tables")
+        if tables is None:
+            tables = self._memo["solver_tables"] = solver_tables_of(self)
+        return tables
+
+    def install_if_dependent_ids(self, name_id: int) -> tuple[int, ...]:
+        """Name ids with a provider whose install_if mentions ``name_id``, in apk's order
+        (``install_if_dependents`` by id: what apk's discovery walks)."""
+        memo = self._memo.setdefault("install_if_dependent_ids", {})
+        found = memo.get(name_id)
+        if found is None:
+            found = self.reverse_install_if_ids(name_id)
+            if len(found) > 1 and self.reverse_order == "hash":
+                found = tuple(sorted(found, key=self.hash_order_key))
+            memo[name_id] = found
+        return found
+
+    def reverse_install_if_ids(self, name_id: int, skip: frozenset[int] = frozenset()) -> tuple[int, ...]:
+        """``reverse_install_if_names`` by name id (load order), leaving out the
+        ``i:`` lines of the package numbers in ``skip`` (lines a solver drops)."""
+        memo = self._memo.setdefault(("rinstall_if_ids", skip), {})
+        found = memo.get(name_id)
+        if found is None:
+            tables = self.solver_tables()
+            entry: dict[int, None] = {}
+            for number in tables.install_if_by.get(name_id, ()):
+                if number not in skip:
+                    entry[tables.pkg_name[number]] = None
+                    entry.update(dict.fromkeys(tables.pkg_provides[number]))
+            found = memo[name_id] = tuple(entry)
+        return found
+
+    def hash_order_key(self, name_id: int) -> tuple[int, int]:
+        """Where apk's name hash table puts a name: bucket, then newest first."""
+        keys = self._memo.setdefault("hash_order_key", {})
+        key = keys.get(name_id)
+        if key is None:
+            key = keys[name_id] = (name_hash(self.solver_tables().names[name_id]) % NAME_HASH_BUCKETS, -name_id)
+        return key
+
 
 def _reverse_index(packages: Sequence[Package], field_name: str) -> dict[str, dict[str, None]]:
     """name -> names one of whose providers has ``name`` in ``field_name``, in load order."""
@@ -364,3 +411,103 @@ def murmur3_32(data: bytes, seed: int) -> int:
     h = (h * 0xC2B2AE35) & _M32
     h ^= h >> 16
     return h
+
+
+# ---------------------------------------------------------------------------
+# Solver tables: the world as integers, built once per map.
+
+
+class SolverTables:
+    """The integer view of a world the solver walks.
+
+    A *package number* is a package's position in ``ProviderMap.packages``.
+    A *name id* numbers every name in the order apk-tools creates it while
+    reading the indexes (each record's ``P:``, then ``D:``, ``p:``, ``i:``
+    names; the first index first), so a larger id is a newer name: the order
+    inside one of apk's hash buckets.
+    """
+
+    __slots__ = (
+        "names", "ids", "pkg_name", "pkg_depends", "pkg_provides", "pkg_install_if",
+        "name_providers", "depended_by", "install_if_by",
+    )
+
+    #: name id -> name
+    names: list[str]
+    #: name -> name id
+    ids: dict[str, int]
+    #: package number -> the name id of its ``P:``
+    pkg_name: list[int]
+    #: package number -> name ids of its ``D:`` atoms (conflicts too), in order
+    pkg_depends: list[tuple[int, ...]]
+    #: package number -> name ids of its ``p:`` atoms, in order
+    pkg_provides: list[tuple[int, ...]]
+    #: package number -> name ids of its ``i:`` atoms, in order
+    pkg_install_if: list[tuple[int, ...]]
+    #: name id -> package numbers that are or provide it (``ProviderMap.providers`` order)
+    name_providers: list[tuple[int, ...]]
+    #: name id -> package numbers with it in ``D:``, in load order (names that have some)
+    depended_by: dict[int, tuple[int, ...]]
+    #: name id -> package numbers with it in ``i:``, in load order (names that have some)
+    install_if_by: dict[int, tuple[int, ...]]
+
+
+def solver_tables_of(pmap: ProviderMap) -> SolverTables:
+    """Build :class:`SolverTables` from the packages of ``pmap`` (one pass over them)."""
+    ids: dict[str, int] = {}
+    names: list[str] = []
+    pkg_name: list[int] = []
+    pkg_depends: list[tuple[int, ...]] = []
+    pkg_provides: list[tuple[int, ...]] = []
+    pkg_install_if: list[tuple[int, ...]] = []
+    get = ids.get
+
+    def name_ids(atoms) -> tuple[int, ...]:
+        out = []
+        for atom in atoms:
+            key = atom.name
+            i = get(key)
+            if i is None:
+                i = ids[key] = len(names)
+                names.append(key)
+            out.append(i)
+        return tuple(out)
+
+    empty: tuple[int, ...] = ()
+    for package in pmap.packages:
+        key = package.name
+        i = get(key)
+        if i is None:
+            i = ids[key] = len(names)
+            names.append(key)
+        pkg_name.append(i)
+        pkg_depends.append(name_ids(package.depends) if package.depends else empty)
+        pkg_provides.append(name_ids(package.provides) if package.provides else empty)
+        pkg_install_if.append(name_ids(package.install_if) if package.install_if else empty)
+
+    providers: list[list[int]] = [[] for _ in names]
+    depended_by: dict[int, list[int]] = {}
+    install_if_by: dict[int, list[int]] = {}
+    for number, own in enumerate(pkg_name):
+        providers[own].append(number)
+        for i in pkg_provides[number]:
+            providers[i].append(number)
+        for target, atoms in ((depended_by, pkg_depends[number]), (install_if_by, pkg_install_if[number])):
+            for i in atoms:
+                entry = target.get(i)
+                if entry is None:
+                    target[i] = [number]
+                elif entry[-1] != number:  # a name twice in one line: once
+                    entry.append(number)
+
+    tables = SolverTables()
+    tables.names = names
+    tables.ids = ids
+    tables.pkg_name = pkg_name
+    tables.pkg_depends = pkg_depends
+    tables.pkg_provides = pkg_provides
+    tables.pkg_install_if = pkg_install_if
+    tables.name_providers = [tuple(p) for p in providers]
+    tables.depended_by = {i: tuple(entry) for i, entry in depended_by.items()}
+    tables.install_if_by = {i: tuple(entry) for i, entry in install_if_by.items()}
+    return tables

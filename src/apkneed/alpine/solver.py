@@ -228,15 +228,17 @@ def solve(
 
 class _Name:
     __slots__ = (
-        "key", "prov", "seen", "locked", "chosen", "order_id", "requirers",
+        "key", "id", "prov", "seen", "locked", "chosen", "order_id", "requirers",
         "merge_depends", "merge_provides", "reevaluate_deps", "reevaluate_iif",
         "has_iif", "no_iif", "has_options", "reverse_deps_done",
         "has_virtual_provides", "has_auto_selectable", "dirty", "solver_flags_set",
-        "cset_processed", "rdeps", "riif", "state", "queue", "resolvenow", "iif_needed",
+        "cset_processed", "riif", "state", "queue", "resolvenow", "iif_needed",
     )
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, id: int) -> None:
         self.key = key
+        #: the name id (SolverTables'; names only the request has come after the world's)
+        self.id = id
         self.prov: list[_Prov] | None = None  # filled on first use
         self.seen = self.locked = False
         self.chosen = NO_PROVIDER
@@ -246,7 +248,6 @@ class _Name:
         self.no_iif = False
         self.has_virtual_provides = self.has_auto_selectable = False
         self.dirty = self.solver_flags_set = self.cset_processed = False
-        self.rdeps: list[_Name] | None = None
         self.riif: list[_Name] | None = None
         self.state = 0  # the error reporter's flags
         # apk-tools 3's queues: which one holds the name (None: none)
@@ -396,7 +397,8 @@ class _Solver:
         self.provided = _provided_with(rules)
         #: apk_version_compare of the generation (what an unversioned provide compares as)
         self.compare_versions = _compare_versions_3 if rules.unversioned_provides_lowest else compare_mask
-        #: 3.0's reading of the indexes: packages it cannot install, install_if lines it drops, its warning
+        #: 3.0's reading of the indexes: package numbers it cannot install, whose
+        #: install_if lines it drops, its warning
         self.broken, self.dropped_install_if, self.index_warning = (
             _strict_reading(providers) if rules.strict_index_versions else (frozenset(), frozenset(), "")
         )
@@ -404,9 +406,30 @@ class _Solver:
         self.resolvenow_queue: dict[_Name, None] = {}
         self.selectable_queue: dict[_Name, None] = {}
         self.unresolved_queue: dict[_Name, None] = {}
-        self.names: dict[str, _Name] = {}
-        self.pkgs: dict[Package, _Pkg] = {}
+        # The world as integers (static, per map); a _Name or _Pkg is made
+        # only for what the solve touches, from the discovery's results.
+        self.tables = tables = providers.solver_tables()
+        self.world_names = len(tables.names)
+        #: name id -> _Name (None: not made yet); names only the request has are appended
+        self.by_id: list[_Name | None] = [None] * self.world_names
+        self.extra_keys: dict[str, int] = {}
+        #: package number -> _Pkg (None: not made yet)
+        self.pkgs: list[_Pkg | None] = [None] * len(tables.pkg_name)
         self.deps: dict[int, _Dep] = {}
+        # discovery's results (filled by discover())
+        self.discovered = False
+        self.seen_ids = bytearray()
+        self.seen_pkgs = bytearray()
+        self.order_ids: list[int] = []
+        #: name ids whose reverse dependencies were reevaluated (apk sets the flag on
+        #: every one of them; a name made later starts with it when it depends on one)
+        self.reevaluated: set[int] = set()
+        #: name id -> the seen names made so far that depend on it (-> their load-order key)
+        self.made_rdeps: dict[int, dict[_Name, object]] = {}
+        #: name id -> those names in apk's order (dropped when a name is added)
+        self.rdeps_sorted: dict[int, list[_Name]] = {}
+        #: name id -> where the scan for a reverse dependency not yet locked stands
+        self.rdeps_cursor: dict[int, int] = {}
         # Tag 0 is the default (untagged) one; then one per configured tag.
         self.tag_names: list[str] = [""]
         self.tag_repos: list[int] = [0]
@@ -418,10 +441,7 @@ class _Solver:
         self.dirty: deque[_Name] = deque()
         self.unresolved: dict[_Name, None] = {}
         self.errors = 0
-        self.order_id = 0
         self.pinning_inherit = 0
-        self.reverse_deps: dict[_Name, dict[_Name, tuple]] = {}
-        self.reverse_iif: dict[_Name, dict[_Name, tuple]] = {}
 
     # -- the database side: names, packages, tags --------------------------
 
@@ -437,24 +457,82 @@ class _Solver:
             return len(self.tag_names) - 1
 
     def name(self, key: str) -> _Name:
-        name = self.names.get(key)
-        if name is None:
-            name = self.names[key] = _Name(key)
+        i = self.tables.ids.get(key)
+        if i is None:
+            i = self.extra_keys.get(key)
+            if i is None:
+                i = self.extra_keys[key] = len(self.by_id)
+                self.by_id.append(None)
+        name = self.by_id[i]
+        return name if name is not None else self.new_name(i)
+
+    def name_at(self, i: int) -> _Name:
+        name = self.by_id[i]
+        return name if name is not None else self.new_name(i)
+
+    def new_name(self, i: int) -> _Name:
+        """Make the _Name of id ``i``, in the state discovery left it in."""
+        tables = self.tables
+        if i < self.world_names:
+            name = _Name(tables.names[i], i)
+        else:
+            name = _Name(next(k for k, v in self.extra_keys.items() if v == i), i)
+        self.by_id[i] = name
+        if self.discovered:
+            self.discovered_state(name)
         return name
+
+    def discovered_state(self, name: _Name) -> None:
+        i = name.id
+        if i >= len(self.seen_ids) or not self.seen_ids[i]:
+            return
+        name.seen = True
+        name.order_id = self.order_ids[i]
+        if i >= self.world_names:
+            name.no_iif = True
+            return
+        tables = self.tables
+        numbers = tables.name_providers[i]
+        pkg_install_if, dropped = tables.pkg_install_if, self.dropped_install_if
+        name.no_iif = not any(pkg_install_if[k] and k not in dropped for k in numbers)
+        # register with the names it depends on, for their reevaluate_reverse_deps
+        made_rdeps, stale = self.made_rdeps, self.rdeps_sorted
+        pkg_depends = tables.pkg_depends
+        reevaluated = self.reevaluated
+        load_order = self.map.reverse_order == "load"
+        for k in numbers:
+            for d in pkg_depends[k]:
+                entry = made_rdeps.get(d)
+                if entry is None:
+                    entry = made_rdeps[d] = {}
+                if name not in entry:
+                    # load order: the first package (and its name/provide slot) that adds it
+                    entry[name] = (k, _owner_slot(tables, k, i)) if load_order else None
+                    stale.pop(d, None)
+                if d in reevaluated:
+                    name.reevaluate_deps = True
 
     def providers(self, name: _Name) -> list[_Prov]:
         prov = name.prov
         if prov is None:
-            pkg = self.pkg
-            pairs = self.map._providers.get(name.key, ())
-            prov = name.prov = [_Prov(pkg(package), version) for package, version in pairs]
+            i = name.id
+            if i >= self.world_names:
+                prov = name.prov = []
+            else:
+                pkg_at = self.pkg_at
+                pairs = self.map._providers.get(name.key, ())
+                prov = name.prov = [
+                    _Prov(pkg_at(k), version)
+                    for k, (_, version) in zip(self.tables.name_providers[i], pairs)
+                ]
         return prov
 
-    def pkg(self, package: Package) -> _Pkg:
-        pkg = self.pkgs.get(package)
+    def pkg_at(self, k: int) -> _Pkg:
+        pkg = self.pkgs[k]
         if pkg is not None:
             return pkg
-        pkg = self.pkgs[package] = _Pkg()
+        package = self.map.packages[k]
+        pkg = self.pkgs[k] = _Pkg()
         pkg.package = package
         pkg.name = self.name(package.name)
         pkg.version = package.version
@@ -467,13 +545,23 @@ class _Solver:
             provide.atom = atom
             provides.append(provide)
         pkg.provides = provides
-        pkg.install_if = [] if package in self.dropped_install_if else [self.dep(d) for d in package.install_if]
+        pkg.install_if = [] if k in self.dropped_install_if else [self.dep(d) for d in package.install_if]
         pkg.priority = package.provider_priority or 0
-        pkg.repos = self.map.repository_bits(package)
-        pkg.seen = pkg.available = pkg.selectable = pkg.tag_ok = pkg.tag_preferred = False
+        pkg.repos = repos = self.map.repository_bits(package)
         pkg.dependencies_used = pkg.dependencies_merged = pkg.in_changeset = False
-        pkg.iif_triggered = pkg.iif_failed = pkg.error = pkg.marked = False
-        pkg.conflicts = pkg.pinning_allowed = pkg.pinning_preferred = pkg.state = 0
+        pkg.iif_triggered = pkg.error = pkg.marked = False
+        pkg.conflicts = pkg.state = 0
+        if self.seen_pkgs[k]:
+            # what discovery does to every package it meets
+            pkg.seen = pkg.available = True  # every repository is a local, available one
+            pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
+            pkg.selectable = k not in self.broken
+            pkg.iif_failed = not pkg.install_if
+            pkg.tag_preferred = pkg.tag_ok = package.installed_size == 0 or bool(repos & self.default_repos)
+        else:
+            pkg.seen = pkg.available = pkg.selectable = pkg.tag_ok = pkg.tag_preferred = False
+            pkg.iif_failed = False
+            pkg.pinning_allowed = pkg.pinning_preferred = 0
         return pkg
 
     def dep(self, atom: Dependency) -> _Dep:
@@ -500,55 +588,89 @@ class _Solver:
             i += 1
         return repos
 
-    def index_reverse_dependencies(self) -> None:
-        """Who depends on whom among the names discovery saw (apk's rdepends/rinstall_if).
+    # -- discovery ------------------------------------------------------------
 
-        Every use after discovery skips unseen names, so only seen names are
-        indexed: a few hundred, where the whole index has thousands of
-        dependents of so:libc alone. The order is fixed by :meth:`ordered`.
+    def discover(self, roots: list[_Name]) -> None:
+        """apk's discover_name over the request, on the integer tables.
+
+        What it leaves (which names and packages are seen, each name's
+        discovery number) is kept in arrays; names and packages made later
+        start from them (:meth:`discovered_state`, :meth:`pkg_at`).
         """
-        load_order = self.map.reverse_order == "load"
-        rank = self.map.load_rank
-        rdeps: dict[_Name, dict[_Name, tuple]] = {}
-        riif: dict[_Name, dict[_Name, tuple]] = {}
-        for name in self.names.values():
-            if not name.seen:
-                continue
-            for p in self.providers(name):
-                pkg = p.pkg
-                # load order: the first package (and its name/provide slot) that adds it
-                key = (rank(pkg.package), _owner_slot(pkg, name)) if load_order else ()
-                for table, atoms in ((rdeps, pkg.depends), (riif, pkg.install_if)):
-                    for dep in atoms:
-                        entry = table.get(dep.name)
-                        if entry is None:
-                            entry = table[dep.name] = {}
-                        known = entry.get(name)
-                        if known is None or key < known:
-                            entry[name] = key
-        self.reverse_deps = rdeps
-        self.reverse_iif = riif
+        total = len(self.by_id)
+        walk = _discover_3 if self.rules.discovers_install_if_names else _discover_2
+        self.seen_ids, self.seen_pkgs, self.order_ids = walk(
+            self.map, self.tables, [name.id for name in roots], total, self.dropped_install_if,
+        )
+        self.discovered = True
+        for name in self.by_id:
+            if name is not None:
+                self.discovered_state(name)
 
-    def ordered(self, entry: dict[_Name, tuple] | None) -> list[_Name]:
-        if not entry:
-            return []
+    # -- reverse dependencies, in apk's order -----------------------------------
+
+    def in_apk_order(self, entry: dict[_Name, object]) -> list[_Name]:
+        """The names of a reverse-dependency entry in the order apk walks them."""
         if self.map.reverse_order == "load":
             return sorted(entry, key=entry.__getitem__)
-        names = self.names
-        return [names[k] for k in self.map.order_names([n.key for n in entry])]
+        key = self.map.hash_order_key
+        return sorted(entry, key=lambda name: key(name.id))
 
     def rdepends(self, name: _Name) -> list[_Name]:
-        """Seen names that depend on ``name``, in apk's order."""
-        rdeps = name.rdeps
-        if rdeps is None:
-            rdeps = name.rdeps = self.ordered(self.reverse_deps.get(name))
-        return rdeps
+        """The seen names made so far that depend on ``name``, in apk's order.
+
+        Every other seen name that depends on it is in no queue and has no
+        requirer: apk only sets its reevaluate flag, which it gets when made.
+        """
+        i = name.id
+        ordered = self.rdeps_sorted.get(i)
+        if ordered is None:
+            entry = self.made_rdeps.get(i)
+            ordered = self.rdeps_sorted[i] = self.in_apk_order(entry) if entry else []
+        return ordered
+
+    def reverse_deps_locked(self, name: _Name) -> bool:
+        """Is every seen name that depends on ``name`` decided? (apk's reverse_deps_done)
+
+        A name once locked stays locked, so the scan for one that is not
+        resumes where it last stopped.
+        """
+        i = name.id
+        if i >= self.world_names:
+            return True
+        numbers = self.tables.depended_by.get(i)
+        if not numbers:
+            return True
+        tables, seen, by_id = self.tables, self.seen_ids, self.by_id
+        pkg_name, pkg_provides = tables.pkg_name, tables.pkg_provides
+        position = self.rdeps_cursor.get(i, 0)
+        end = len(numbers)
+        while position < end:
+            k = numbers[position]
+            for i0 in (pkg_name[k], *pkg_provides[k]):
+                if seen[i0]:
+                    name0 = by_id[i0]
+                    if name0 is None or not name0.locked:
+                        self.rdeps_cursor[i] = position
+                        return False
+            position += 1
+        self.rdeps_cursor[i] = position
+        return True
 
     def rinstall_if(self, name: _Name) -> list[_Name]:
         """Seen names with an install_if on ``name``, in apk's order."""
         riif = name.riif
         if riif is None:
-            riif = name.riif = self.ordered(self.reverse_iif.get(name))
+            i = name.id
+            riif = name.riif = []
+            if i < self.world_names:
+                ids = self.map.reverse_install_if_ids(i, self.dropped_install_if)
+                seen = self.seen_ids
+                ids = [i0 for i0 in ids if seen[i0]]
+                if len(ids) > 1 and self.map.reverse_order == "hash":
+                    ids.sort(key=self.map.hash_order_key)
+                name_at = self.name_at
+                riif.extend(name_at(i0) for i0 in ids)
         return riif
 
     # -- solver.c ------------------------------------------------------------
@@ -622,6 +744,7 @@ class _Solver:
         return name
 
     def reevaluate_reverse_deps(self, name: _Name) -> None:
+        self.reevaluated.add(name.id)
         for name0 in self.rdepends(name):
             name0.reevaluate_deps = True
             self.queue_dirty(name0)
@@ -656,95 +779,6 @@ class _Solver:
             if p.pkg.selectable and provided(dpkg, dep, p):
                 return True
         return False
-
-    def discover_name(self, name: _Name) -> Iterator:
-        name.seen = True
-        name.no_iif = True
-        default_repos = self.default_repos
-        providers = self.providers(name)
-        for p in providers:
-            pkg = p.pkg
-            if not pkg.seen:
-                pkg.seen = True
-                pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
-                pkg.available = True  # every repository is a local, available one
-                pkg.selectable = True
-                pkg.iif_failed = not pkg.install_if
-                pkg.tag_preferred = pkg.package.installed_size == 0 or bool(pkg.repos & default_repos)
-                pkg.tag_ok = pkg.tag_preferred
-                for dep in pkg.depends:
-                    if not dep.name.seen:
-                        yield self.discover_name(dep.name)
-            name.no_iif = name.no_iif and pkg.iif_failed
-        for p in providers:
-            pkg = p.pkg
-            for name0 in self.map.install_if_dependents(pkg.name.key):
-                name0 = self.name(name0)
-                if not name0.seen:
-                    yield self.discover_name(name0)
-            for provide in pkg.provides:
-                if provide.name.seen:
-                    continue
-                yield self.discover_name(provide.name)
-                for name0 in self.map.install_if_dependents(provide.name.key):
-                    name0 = self.name(name0)
-                    if not name0.seen:
-                        yield self.discover_name(name0)
-        self.order_id += 1
-        name.order_id = self.order_id
-
-    def discover_name_3(self, name: _Name) -> Iterator:
-        """apk-tools 3's discover_name: install_if names are walked too, and the
-        discovery number puts names outside the request, then names some
-        package really has (not only provides), first."""
-        name.seen = True
-        name.no_iif = True
-        default_repos = self.default_repos
-        providers = self.providers(name)
-        num_virtual = 0
-        for p in providers:
-            pkg = p.pkg
-            if not pkg.seen:
-                pkg.seen = True
-                pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
-                pkg.available = True
-                pkg.selectable = pkg.package not in self.broken
-                pkg.iif_failed = not pkg.install_if
-                pkg.tag_preferred = pkg.package.installed_size == 0 or bool(pkg.repos & default_repos)
-                pkg.tag_ok = pkg.tag_preferred
-                for dep in pkg.depends:
-                    if not dep.name.seen:
-                        yield self.discover_name_3(dep.name)
-            name.no_iif = name.no_iif and pkg.iif_failed
-            num_virtual += pkg.name is not name
-        # most names have no install_if dependents: ask the map only for those that do
-        has_iif = self.map.reverse_install_if_names
-        if has_iif(name.key):
-            for name0 in self.map.install_if_dependents(name.key):
-                name0 = self.name(name0)
-                if not name0.seen:
-                    yield self.discover_name_3(name0)
-        for p in providers:
-            pkg = p.pkg
-            if has_iif(pkg.name.key):
-                for name0 in self.map.install_if_dependents(pkg.name.key):
-                    name0 = self.name(name0)
-                    if not name0.seen:
-                        yield self.discover_name_3(name0)
-            for provide in pkg.provides:
-                if not provide.name.seen:
-                    yield self.discover_name_3(provide.name)
-        flags = 0
-        if not name.solver_flags_set:
-            flags |= 1 << 31
-        if len(providers) != num_virtual:
-            flags |= 1 << 30
-        self.order_id += 1
-        name.order_id = flags | self.order_id
-        for p in providers:
-            for dep in p.pkg.install_if:
-                if not dep.name.seen:
-                    yield self.discover_name_3(dep.name)
 
     def name_requirers_changed(self, name: _Name) -> None:
         if self.v3:
@@ -915,11 +949,7 @@ class _Solver:
             for provide in pkg.provides:
                 provide.name.has_virtual_provides = False
 
-        name.reverse_deps_done = True
-        for name0 in self.rdepends(name):
-            if not name0.locked:
-                name.reverse_deps_done = False
-                break
+        name.reverse_deps_done = self.reverse_deps_locked(name)
         if self.v3:
             self.queue_unresolved_3(name, name.has_auto_selectable != was_auto_selectable)
 
@@ -1079,11 +1109,7 @@ class _Solver:
 
         for dep in world:
             dep.name.solver_flags_set = True
-        discover = self.discover_name_3 if self.rules.discovers_install_if_names else self.discover_name
-        for dep in world:
-            if not dep.name.seen:
-                _run_recursion(discover(dep.name))
-        self.index_reverse_dependencies()
+        self.discover([dep.name for dep in world])
         for dep in world:
             self.pinning_inherit = 1 << dep.tag
             self.apply_constraint(None, dep)
@@ -1129,29 +1155,34 @@ class _Solver:
         )
 
 
-def _owner_slot(pkg: _Pkg, name: _Name) -> int:
+def _owner_slot(tables, k: int, i: int) -> int:
     # apk appends a package's own name, then its provides, in that order
-    if pkg.name is name:
+    if tables.pkg_name[k] == i:
         return 0
-    for slot, provide in enumerate(pkg.provides, 1):
-        if provide.name is name:
-            return slot
-    return len(pkg.provides) + 1
+    return tables.pkg_provides[k].index(i) + 1
 
 
-def _strict_reading(providers: ProviderMap) -> tuple[frozenset, frozenset, str]:
-    """What apk-tools 3 makes of versions it cannot read (once per map)."""
+def _strict_reading(providers: ProviderMap) -> tuple[frozenset[int], frozenset[int], str]:
+    """What apk-tools 3 makes of versions it cannot read (once per map): the
+    package numbers it cannot install, those whose ``i:`` line it drops, its warning."""
     found = providers._memo.get("apk3_reading")
     if found is None:
         broken, dropped, odd_provides = set(), set(), False
-        for package in providers.packages:
-            if any(d.version is not None and d.op != "><" and not is_valid_apk3(d.version) for d in package.depends):
-                broken.add(package)
-            if any(d.version is not None and d.op != "><" and not is_valid_apk3(d.version)
-                   for d in package.install_if):
-                dropped.add(package)
+        readable: dict[str, bool] = {}  # versions repeat: read each once
+
+        def unreadable(version: str) -> bool:
+            ok = readable.get(version)
+            if ok is None:
+                ok = readable[version] = is_valid_apk3(version)
+            return not ok
+
+        for number, package in enumerate(providers.packages):
+            if any(d.version is not None and d.op != "><" and unreadable(d.version) for d in package.depends):
+                broken.add(number)
+            if any(d.version is not None and d.op != "><" and unreadable(d.version) for d in package.install_if):
+                dropped.add(number)
             odd_provides = odd_provides or any(
-                p.version is not None and not is_valid_apk3(p.version) for p in package.provides
+                p.version is not None and unreadable(p.version) for p in package.provides
             )
         warning = ""
         if broken or dropped or odd_provides:
@@ -1160,6 +1191,139 @@ def _strict_reading(providers: ProviderMap) -> tuple[frozenset, frozenset, str]:
             )
         found = providers._memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), warning)
     return found
+
+
+# ---------------------------------------------------------------------------
+# Discovery: apk-tools' discover_name, on name ids and package numbers.
+#
+# One explicit stack of items replaces the C recursion. An item is a name id
+# ("discover this name if it is not seen yet"), or, offset by _PKG, _PROVIDE
+# or _NUMBER, a package number ("walk this package's dependencies if it is
+# not seen yet"), a provided name (2.14: "discover it and then its install_if
+# dependents, if it is not seen yet") or a name to number now. Every test of
+# "seen" happens when the item is taken, which is when the C code tests it.
+
+_PKG = 1 << 28
+_PROVIDE = 2 << 28
+_NUMBER = 3 << 28
+
+
+def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped: frozenset[int]):
+    """apk-tools 2.14's discover_name over ``roots`` (name ids, in world order).
+
+    Returns (seen name ids, seen package numbers, discovery number per name id).
+    """
+    name_providers, pkg_name, pkg_depends, pkg_provides = (
+        tables.name_providers, tables.pkg_name, tables.pkg_depends, tables.pkg_provides,
+    )
+    iif_dependents = pmap.install_if_dependent_ids
+    world_names = len(tables.names)
+    seen = bytearray(total)
+    seen_pkgs = bytearray(len(pkg_name))
+    order = [0] * total
+    counter = 0
+    stack: list[int] = []
+    push, extend, pop = stack.append, stack.extend, stack.pop
+    for root in roots:
+        push(root)
+        while stack:
+            item = pop()
+            if item < _PKG:  # discover_name(item)
+                if seen[item]:
+                    continue
+                seen[item] = 1
+                push(_NUMBER + item)
+                if item >= world_names:
+                    continue
+                numbers = name_providers[item]
+                # the second loop: each provider's install_if dependents, then its provides
+                for k in reversed(numbers):
+                    provides = pkg_provides[k]
+                    if provides:
+                        extend([_PROVIDE + p for p in reversed(provides)])
+                    extend(reversed(iif_dependents(pkg_name[k])))
+                # the first loop: each provider's dependencies
+                if len(numbers) == 1:
+                    push(_PKG + numbers[0])
+                else:
+                    extend([_PKG + k for k in reversed(numbers)])
+            elif item < _PROVIDE:
+                k = item - _PKG
+                if not seen_pkgs[k]:
+                    seen_pkgs[k] = 1
+                    extend(reversed(pkg_depends[k]))
+            elif item < _NUMBER:
+                name = item - _PROVIDE
+                if not seen[name]:
+                    extend(reversed(iif_dependents(name)))
+                    push(name)
+            else:
+                counter += 1
+                order[item - _NUMBER] = counter
+    return seen, seen_pkgs, order
+
+
+def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped: frozenset[int]):
+    """apk-tools 3.0's discover_name: install_if names are walked too (the
+    names of a provider's ``i:`` line after the name is numbered), and the
+    number puts names outside the request, then names some package really
+    has (not only provides), first."""
+    name_providers, pkg_name, pkg_depends, pkg_provides, pkg_install_if = (
+        tables.name_providers, tables.pkg_name, tables.pkg_depends, tables.pkg_provides,
+        tables.pkg_install_if,
+    )
+    iif_dependents = pmap.install_if_dependent_ids
+    world_names = len(tables.names)
+    requested = set(roots)
+    seen = bytearray(total)
+    seen_pkgs = bytearray(len(pkg_name))
+    order = [0] * total
+    counter = 0
+    stack: list[int] = []
+    push, extend, pop = stack.append, stack.extend, stack.pop
+    for root in roots:
+        push(root)
+        while stack:
+            item = pop()
+            if item < _PKG:  # discover_name(item)
+                if seen[item]:
+                    continue
+                seen[item] = 1
+                if item >= world_names:
+                    push(_NUMBER + item)
+                    continue
+                numbers = name_providers[item]
+                # after the number: the names of the providers' install_if lines
+                for k in reversed(numbers):
+                    if pkg_install_if[k] and k not in dropped:
+                        extend(reversed(pkg_install_if[k]))
+                push(_NUMBER + item)
+                # each provider's install_if dependents, then its provides
+                for k in reversed(numbers):
+                    extend(reversed(pkg_provides[k]))
+                    extend(reversed(iif_dependents(pkg_name[k])))
+                # the name's own install_if dependents
+                extend(reversed(iif_dependents(item)))
+                # the first loop: each provider's dependencies
+                if len(numbers) == 1:
+                    push(_PKG + numbers[0])
+                else:
+                    extend([_PKG + k for k in reversed(numbers)])
+            elif item < _NUMBER:
+                k = item - _PKG
+                if not seen_pkgs[k]:
+                    seen_pkgs[k] = 1
+                    extend(reversed(pkg_depends[k]))
+            else:
+                name = item - _NUMBER
+                flags = 0
+                if name not in requested:
+                    flags |= 1 << 31
+                if name < world_names and any(pkg_name[k] == name for k in name_providers[name]):
+                    flags |= 1 << 30
+                counter += 1
+                order[name] = flags | counter
+    return seen, seen_pkgs, order
 
 
 def _resolve_now(name: _Name) -> bool:
