@@ -232,7 +232,7 @@ class _Name:
         "merge_depends", "merge_provides", "reevaluate_deps", "reevaluate_iif",
         "has_iif", "no_iif", "has_options", "reverse_deps_done",
         "has_virtual_provides", "has_auto_selectable", "dirty", "solver_flags_set",
-        "cset_processed", "riif", "state", "queue", "resolvenow", "iif_needed",
+        "cset_processed", "riif", "state", "registered", "queue", "resolvenow", "iif_needed",
     )
 
     def __init__(self, key: str, id: int) -> None:
@@ -248,6 +248,7 @@ class _Name:
         self.no_iif = False
         self.has_virtual_provides = self.has_auto_selectable = False
         self.dirty = self.solver_flags_set = self.cset_processed = False
+        self.registered = False  # in its dependencies' reverse lists (_Solver.register_rdeps)
         self.riif: list[_Name] | None = None
         self.state = 0  # the error reporter's flags
         # apk-tools 3's queues: which one holds the name (None: none)
@@ -421,10 +422,10 @@ class _Solver:
         self.seen_ids = bytearray()
         self.seen_pkgs = bytearray()
         self.order_ids: list[int] = []
-        #: name ids whose reverse dependencies were reevaluated (apk sets the flag on
-        #: every one of them; a name made later starts with it when it depends on one)
+        #: name ids whose reverse dependencies were reevaluated (apk flags every one
+        #: of them; a name registered later takes the flag: register_rdeps)
         self.reevaluated: set[int] = set()
-        #: name id -> the seen names made so far that depend on it (-> their load-order key)
+        #: name id -> the seen names that can be queued that depend on it (-> their load-order key)
         self.made_rdeps: dict[int, dict[_Name, object]] = {}
         #: name id -> those names in apk's order (dropped when a name is added)
         self.rdeps_sorted: dict[int, list[_Name]] = {}
@@ -495,12 +496,28 @@ class _Solver:
         numbers = tables.name_providers[i]
         pkg_install_if, dropped = tables.pkg_install_if, self.dropped_install_if
         name.no_iif = not any(pkg_install_if[k] and k not in dropped for k in numbers)
-        # register with the names it depends on, for their reevaluate_reverse_deps
+
+    def register_rdeps(self, name: _Name) -> None:
+        """Enter a name in the reverse dependencies of the names it depends on.
+
+        Done when the name first can be queued (it gets a requirer, or an
+        install_if to reevaluate): apk's reevaluate_reverse_deps only queues
+        such names; to every other one it gives a flag, which a name made
+        queueable later takes from the names it depends on that were
+        reevaluated before.
+        """
+        if name.registered:
+            return
+        name.registered = True
+        i = name.id
+        if not name.seen or i >= self.world_names:
+            return
+        tables = self.tables
         made_rdeps, stale = self.made_rdeps, self.rdeps_sorted
         pkg_depends = tables.pkg_depends
         reevaluated = self.reevaluated
         load_order = self.map.reverse_order == "load"
-        for k in numbers:
+        for k in tables.name_providers[i]:
             for d in pkg_depends[k]:
                 entry = made_rdeps.get(d)
                 if entry is None:
@@ -617,10 +634,11 @@ class _Solver:
         return sorted(entry, key=lambda name: key(name.id))
 
     def rdepends(self, name: _Name) -> list[_Name]:
-        """The seen names made so far that depend on ``name``, in apk's order.
+        """The seen names that depend on ``name`` and can be queued, in apk's order.
 
-        Every other seen name that depends on it is in no queue and has no
-        requirer: apk only sets its reevaluate flag, which it gets when made.
+        (Every other seen name that depends on it has no requirer and no
+        install_if to reevaluate: apk only sets its reevaluate flag, which
+        :meth:`register_rdeps` gives it later.)
         """
         i = name.id
         ordered = self.rdeps_sorted.get(i)
@@ -753,6 +771,7 @@ class _Solver:
         for name0 in self.rinstall_if(name):
             if name0.no_iif:
                 continue
+            self.register_rdeps(name0)
             name0.reevaluate_iif = True
             self.queue_dirty(name0)
 
@@ -781,6 +800,7 @@ class _Solver:
         return False
 
     def name_requirers_changed(self, name: _Name) -> None:
+        self.register_rdeps(name)
         if self.v3:
             self.queue_unresolved_3(name, False)
         else:
@@ -1197,14 +1217,20 @@ def _strict_reading(providers: ProviderMap) -> tuple[frozenset[int], frozenset[i
 # Discovery: apk-tools' discover_name, on name ids and package numbers.
 #
 # One explicit stack of items replaces the C recursion. An item is a name id
-# ("discover this name if it is not seen yet"), or, offset by _PKG, _PROVIDE
+# ("discover this name if it is not seen yet"), or, offset by _PKG, _PROVIDES
 # or _NUMBER, a package number ("walk this package's dependencies if it is
-# not seen yet"), a provided name (2.14: "discover it and then its install_if
-# dependents, if it is not seen yet") or a name to number now. Every test of
+# not seen yet", "go on with this package's provides": discover the next one
+# not seen yet, then come back) or a name to number now. Every test of
 # "seen" happens when the item is taken, which is when the C code tests it.
+#
+# A package's provides are scanned from a cursor kept per package: every
+# provide before it is seen (seen never goes back), so a scan, wherever it
+# started, skips them anyway. apk scans the whole list again for each of the
+# package's names it discovers, which is quadratic in packages with a
+# thousand provides (coq); this is not.
 
 _PKG = 1 << 28
-_PROVIDE = 2 << 28
+_PROVIDES = 2 << 28
 _NUMBER = 3 << 28
 
 
@@ -1220,6 +1246,7 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
     world_names = len(tables.names)
     seen = bytearray(total)
     seen_pkgs = bytearray(len(pkg_name))
+    cursor = [0] * len(pkg_name)
     order = [0] * total
     counter = 0
     stack: list[int] = []
@@ -1236,25 +1263,33 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 if item >= world_names:
                     continue
                 numbers = name_providers[item]
-                # the second loop: each provider's install_if dependents, then its provides
+                # the second loop: each provider's install_if dependents, then
+                # each of its provides not seen yet and that one's install_if dependents
                 for k in reversed(numbers):
-                    provides = pkg_provides[k]
-                    if provides:
-                        extend([_PROVIDE + p for p in reversed(provides)])
+                    if pkg_provides[k]:
+                        push(_PROVIDES + k)
                     extend(reversed(iif_dependents(pkg_name[k])))
                 # the first loop: each provider's dependencies
                 if len(numbers) == 1:
                     push(_PKG + numbers[0])
                 else:
                     extend([_PKG + k for k in reversed(numbers)])
-            elif item < _PROVIDE:
+            elif item < _PROVIDES:
                 k = item - _PKG
                 if not seen_pkgs[k]:
                     seen_pkgs[k] = 1
                     extend(reversed(pkg_depends[k]))
             elif item < _NUMBER:
-                name = item - _PROVIDE
-                if not seen[name]:
+                k = item - _PROVIDES
+                provides = pkg_provides[k]
+                position = cursor[k]
+                end = len(provides)
+                while position < end and seen[provides[position]]:
+                    position += 1
+                cursor[k] = position
+                if position < end:
+                    name = provides[position]
+                    push(item)
                     extend(reversed(iif_dependents(name)))
                     push(name)
             else:
@@ -1277,6 +1312,7 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
     requested = set(roots)
     seen = bytearray(total)
     seen_pkgs = bytearray(len(pkg_name))
+    cursor = [0] * len(pkg_name)
     order = [0] * total
     counter = 0
     stack: list[int] = []
@@ -1300,7 +1336,8 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 push(_NUMBER + item)
                 # each provider's install_if dependents, then its provides
                 for k in reversed(numbers):
-                    extend(reversed(pkg_provides[k]))
+                    if pkg_provides[k]:
+                        push(_PROVIDES + k)
                     extend(reversed(iif_dependents(pkg_name[k])))
                 # the name's own install_if dependents
                 extend(reversed(iif_dependents(item)))
@@ -1309,11 +1346,22 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                     push(_PKG + numbers[0])
                 else:
                     extend([_PKG + k for k in reversed(numbers)])
-            elif item < _NUMBER:
+            elif item < _PROVIDES:
                 k = item - _PKG
                 if not seen_pkgs[k]:
                     seen_pkgs[k] = 1
                     extend(reversed(pkg_depends[k]))
+            elif item < _NUMBER:
+                k = item - _PROVIDES
+                provides = pkg_provides[k]
+                position = cursor[k]
+                end = len(provides)
+                while position < end and seen[provides[position]]:
+                    position += 1
+                cursor[k] = position
+                if position < end:
+                    push(item)
+                    push(provides[position])
             else:
                 name = item - _NUMBER
                 flags = 0
