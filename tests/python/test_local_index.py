@@ -35,7 +35,7 @@ def comparable(file, *, url: str):
 def test_served_page_keeps_every_fact_of_the_real_page(pypi: PyPIClient) -> None:
     """numpy's real page (thousands of files, yanked ones, requires-python) read back from what uv is served."""
     project = pypi.project("numpy")
-    served = parse_project_page(page_json(project, lambda f: f"http://local/{f.filename}"), "http://local/simple/numpy/", "numpy")
+    served = parse_project_page(page_json(project, lambda n, f: f"http://local/{f.filename}"), "http://local/simple/numpy/", "numpy")
     assert len(served.files) == len(project.files) > 1000
     assert any(f.yanked for f in project.files)
     for original, back in zip(project.files, served.files):
@@ -67,7 +67,10 @@ def test_pages_files_and_metadata_under_the_token_only(pypi: PyPIClient) -> None
         assert hashlib.sha256(body).hexdigest() == wheel["hashes"]["sha256"]
         metadata = http.get(wheel["url"] + ".metadata").content
         assert b"Name: six\n" in metadata and b"Version: 1.17.0\n" in metadata
-        assert http.get(f"{index.local_urls}/files/999999/{SIX_WHEEL}").status_code == 404
+        assert http.get(f"{index.local_urls}/files/six/999999/{SIX_WHEEL}").status_code == 404
+        # a file URL must name the file it stands for
+        number = wheel["url"].split("/")[-2]
+        assert http.get(f"{index.local_urls}/files/six/{number}/other.whl").status_code == 404
         assert index.failure is None
 
 

@@ -12,7 +12,7 @@ in apkneed's own process that answers from that client:
   stale exactly as for the rest of the plan, and fetched once per run for
   both the resolution and the plan's own reading. A project the index does
   not have is a 404 (uv says "not found in the package registry").
-* every file of a served page gets a local URL, ``/<token>/files/<n>/<filename>``;
+* every file of a served page gets a local URL, ``/<token>/files/<project>/<n>/<filename>``;
   ``GET`` of it is the client's :meth:`download` (checked against the index's
   sha256), and ``GET <that>.metadata`` (PEP 658, announced for every wheel) is
   the client's :meth:`metadata_bytes`: the index's hash-checked ``.metadata``
@@ -43,7 +43,7 @@ import json
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 from urllib.parse import quote, unquote
 
 from apkneed.errors import ApkneedError, InputError
@@ -60,17 +60,17 @@ class PageSource(Protocol):
     def metadata_bytes(self, file: DistFile) -> bytes: ...
 
 
-def page_json(project: Project, local_url) -> bytes:
+def page_json(project: Project, local_url: Callable[[int, DistFile], str]) -> bytes:
     """A PEP 691 (API 1.1) page of ``project`` whose file URLs are ``local_url(file)``.
 
     Every wheel announces its core metadata (PEP 658/714): the server reads it
     for uv from the index's ``.metadata`` file or from the wheel itself.
     """
     files = []
-    for file in project.files:
+    for number, file in enumerate(project.files):
         entry: dict[str, object] = {
             "filename": file.filename,
-            "url": local_url(file),
+            "url": local_url(number, file),
             "hashes": dict(file.hashes),
         }
         if file.requires_python:
@@ -96,8 +96,7 @@ class LocalIndex:
     def __init__(self, source: PageSource) -> None:
         self._source = source
         self._token = secrets.token_urlsafe(16)
-        self._files: dict[str, DistFile] = {}  # "<n>/<filename>" -> the file it stands for
-        self._file_keys: dict[tuple[str, str], str] = {}  # (project, url) -> its key
+        self._served: dict[str, Project] = {}  # the pages served, by canonical name: their files' URLs point here
         self._lock = threading.Lock()
         self.failure: ApkneedError | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -137,14 +136,16 @@ class LocalIndex:
             if self.failure is None:
                 self.failure = exc
 
-    def _local_url(self, file: DistFile) -> str:
+    def _file(self, key: str) -> DistFile | None:
+        """The file of ``<project>/<number>/<filename>``, a URL of a page served before."""
+        name, _, rest = key.partition("/")
+        number, _, filename = rest.partition("/")
         with self._lock:
-            key = self._file_keys.get((file.project, file.url))
-            if key is None:
-                key = f"{len(self._files)}/{quote(file.filename)}"
-                self._files[key] = file
-                self._file_keys[(file.project, file.url)] = key
-        return f"{self.local_urls}/files/{key}"
+            project = self._served.get(name)
+        if project is None or not number.isdigit() or int(number) >= len(project.files):
+            return None
+        file = project.files[int(number)]
+        return file if file.filename == unquote(filename) else None
 
     def answer(self, path: str, method: str = "GET") -> tuple[int, str, bytes]:
         """(status, content type, body) for a request path."""
@@ -161,11 +162,14 @@ class LocalIndex:
                     project = self._source.project(name)
                 except InputError:  # no such project (or not a valid name): uv says "not found"
                     return 404, "text/plain", b"no such project\n"
-                return 200, JSON_PAGE, page_json(project, self._local_url)
+                with self._lock:
+                    self._served[project.name] = project
+                base = f"{self.local_urls}/files/{quote(project.name)}/"
+                return 200, JSON_PAGE, page_json(project, lambda n, f: f"{base}{n}/{quote(f.filename)}")
             if rest.startswith("files/"):
                 key = rest[len("files/"):]
                 wants_metadata = key.endswith(".metadata")
-                file = self._files.get(key.removesuffix(".metadata") if wants_metadata else key)
+                file = self._file(key.removesuffix(".metadata") if wants_metadata else key)
                 if file is None:
                     return 404, "text/plain", b"not found\n"
                 if method != "GET":  # a HEAD must not cost a download: uv then GETs the file

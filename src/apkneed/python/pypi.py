@@ -238,7 +238,8 @@ def pack_project(project: Project) -> bytes:
         "yanked": [(f.yanked_reason or True) if f.yanked else False for f in files],
         "core_metadata": [(dict(f.core_metadata_hashes) or True) if f.core_metadata else False for f in files],
     }
-    return _FACTS_MAGIC + zlib.compress(json.dumps(facts, separators=(",", ":")).encode(), 6)
+    # level 1: 4% larger than level 6 at 40% of its time (uv waits for each page the store keeps)
+    return _FACTS_MAGIC + zlib.compress(json.dumps(facts, separators=(",", ":")).encode(), 1)
 
 
 def unpack_project(stored: bytes) -> Project:
@@ -253,9 +254,17 @@ def unpack_project(stored: bytes) -> Project:
 
 
 def _typed(value, kinds, what: str):
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds and int in kinds):
+    if type(value) not in kinds:  # exact types: a bool is not a size
         raise ValueError(f"damaged page-facts record ({what})")
     return value
+
+
+def _column(facts: dict, key: str, kinds: tuple[type, ...]) -> list:
+    """A list whose items are all of ``kinds`` (checked by type, at C speed: pages have thousands of files)."""
+    column = _typed(facts[key], (list,), key)
+    if not set(map(type, column)) <= set(kinds):
+        raise ValueError(f"damaged page-facts record ({key})")
+    return column
 
 
 _NONE = type(None)
@@ -264,26 +273,21 @@ _NONE = type(None)
 def _project_from_facts(facts: dict) -> Project:
     name = _typed(facts["name"], (str,), "name")
     prefix = _typed(facts["prefix"], (str,), "prefix")
-    whole = set(_typed(facts["whole_url"], (list,), "whole_url"))
+    whole = set(_column(facts, "whole_url", (int,)))
     other = _typed(facts["other_hashes"], (dict,), "other_hashes")
-    columns = [_typed(facts[key], (list,), key) for key in
-               ("filename", "dir", "sha256", "requires_python", "size", "yanked", "core_metadata")]
+    columns = (
+        _column(facts, "filename", (str,)), _column(facts, "dir", (str,)),
+        _column(facts, "sha256", (str, _NONE)), _column(facts, "requires_python", (str, _NONE)),
+        _column(facts, "size", (int, _NONE)), _column(facts, "yanked", (bool, str)),
+        _column(facts, "core_metadata", (bool, dict)),
+    )
     if len({len(c) for c in columns}) > 1:
         raise ValueError("damaged page-facts record (columns of different lengths)")
     files = []
     for index, (filename, directory, sha256, requires, size, yanked, metadata) in enumerate(zip(*columns)):
-        _typed(filename, (str,), "filename")
-        _typed(directory, (str,), "dir")
-        _typed(sha256, (str, _NONE), "sha256")
-        _typed(requires, (str, _NONE), "requires_python")
-        _typed(size, (int, _NONE), "size")
-        _typed(yanked, (bool, str), "yanked")
-        _typed(metadata, (bool, dict), "core_metadata")
-        extra = _typed(other.get(str(index), {}), (dict,), "other_hashes")
-        hashes = {str(k): _typed(v, (str,), "hash") for k, v in extra.items()}
+        hashes = _hashes(other[str(index)]) if str(index) in other else {}
         if sha256:
             hashes["sha256"] = sha256
-        metadata_hashes = {str(k): _typed(v, (str,), "hash") for k, v in metadata.items()} if isinstance(metadata, dict) else {}
         files.append(DistFile(
             filename=filename,
             url=prefix + directory if index in whole else prefix + directory + filename,
@@ -292,12 +296,18 @@ def _project_from_facts(facts: dict) -> Project:
             requires_python=requires,
             size=size,
             yanked=bool(yanked),
-            yanked_reason=yanked if isinstance(yanked, str) else None,
+            yanked_reason=yanked if type(yanked) is str else None,
             core_metadata=bool(metadata),
-            core_metadata_hashes=metadata_hashes,
+            core_metadata_hashes=_hashes(metadata) if type(metadata) is dict else {},
         ))
-    versions = tuple(_typed(v, (str,), "versions") for v in _typed(facts["versions"], (list,), "versions"))
+    versions = tuple(_column(facts, "versions", (str,)))
     return Project(name, _typed(facts["index_url"], (str,), "index_url"), tuple(files), versions)
+
+
+def _hashes(value: object) -> dict[str, str]:
+    if type(value) is not dict or not all(type(v) is str for v in value.values()):
+        raise ValueError("damaged page-facts record (hashes)")
+    return dict(value)
 
 
 def parse_project_page(body: bytes, page_url: str, name: str) -> Project:
