@@ -183,9 +183,11 @@ def resolve_requirements(
 def uv_environment(environ: Mapping[str, str], verify: str | bool) -> dict[str, str]:
     """The environment for uv: the caller's, without uv settings, with the CA bundle.
 
-    uv does its own networking, so apkneed's request deadline (net.http) does
-    not reach it; its silent-read limit is set to apkneed's instead of uv's
-    30 s, and the whole run is bounded by ``UV_DEADLINE``.
+    uv reaches the index only through the local server (apkneed's client, with
+    net.http's deadlines); its silent-read limit is still set to apkneed's
+    instead of uv's 30 s (the server waits on the index while uv waits on it),
+    the CA bundle stays for a build backend uv runs, and the whole run is
+    bounded by ``UV_DEADLINE``.
     """
     clean = {k: v for k, v in environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
     clean["UV_HTTP_TIMEOUT"] = str(UV_READ_TIMEOUT)
