@@ -76,6 +76,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         work = Path(tmp)
         environ = clean_environ(APKNEED_CACHE_DIR=str(work / "apkneed-cache"))
+        # pip compiles an installed apkneed's bytecode at install time: a run that compiles
+        # every module from source (PYTHONDONTWRITEBYTECODE in this shell) times the compiler
+        environ.pop("PYTHONDONTWRITEBYTECODE", None)
         cold, done = timed(command, environ)
         if done.returncode != 0:
             sys.exit(f"apkneed plan failed ({done.returncode}): {done.stderr.strip()}")
@@ -134,7 +137,7 @@ def main() -> None:
         print(f"cold plan vs by hand: {verdict}; files: apkneed {(cold_bytes - page_bytes) / 1e6:.1f} MB "
               f"(wheels, partly by range requests, and 2 sdists) vs pip {size / 1e6:.1f} MB (wheels only)")
     goal = statistics.median(warm)
-    print(f"goal warm < 1 s: {'met' if goal < 1.0 else 'MISSED'} ({goal:.2f} s)")
+    print(f"goal warm < 0.25 s (issue 15): {'met' if goal < 0.25 else 'MISSED'} ({goal:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apkneed.alpine.facts import musl_version, newest_version, python_version, toolchain_versions
+from apkneed.alpine.facts import TOOLCHAIN, musl_version, newest_version, python_version, toolchain_versions
 from apkneed.errors import InputError
 from apkneed.plan.pep668 import externally_managed
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
@@ -132,7 +132,8 @@ def plan_target(
 ) -> tuple[PlanTarget, tuple[str, ...]]:
     """The target, and notes to show the user (one line each). See the module docstring."""
     python_option = check_python_option(python_option)
-    apk_python = python_version(world)
+    toolchain = _toolchain_packages(world)  # the facts below each read these few, not every package
+    apk_python = python_version(toolchain)
     notes: list[str] = []
     base_given = spec is not None
     if spec is not None and spec.alpine and release and spec.alpine != release:
@@ -150,10 +151,10 @@ def plan_target(
         if python_option and python_option != apk_python:
             raise InputError(
                 f"--python {python_option}: Alpine {release or '(this index)'} has Python {apk_python} "
-                f"(python3-{_python3_version(world)}); use --base python:{python_option} for another Python"
+                f"(python3-{_python3_version(toolchain)}); use --base python:{python_option} for another Python"
             )
         python = apk_python
-        origin = f"apk python3-{_python3_version(world)}"
+        origin = f"apk python3-{_python3_version(toolchain)}"
     else:
         tag_python = spec.python
         if tag_python and python_option and tag_python != python_option:
@@ -178,7 +179,7 @@ def plan_target(
         alpine=release,
         arch=arch,
         python=python,
-        musl=musl_version(world),
+        musl=musl_version(toolchain),
         base=spec.kind,
         image=image,
         python_origin=origin,
@@ -186,7 +187,7 @@ def plan_target(
         platform=None if arch == "x86_64" else docker_platform(tags, arch),
         repositories=tuple(getattr(world, "held", ())),
         absent=tuple((a.name, a.reason) for a in getattr(world, "absent", ())),
-        toolchain=tuple(toolchain_versions(world).items()),
+        toolchain=tuple(toolchain_versions(toolchain).items()),
         externally_managed=externally_managed(release),
     )
     if arch != "x86_64" and target.platform is None:
@@ -195,6 +196,19 @@ def plan_target(
             f"a Dockerfile cannot say FROM --platform [{tags.source}]"
         )
     return target, tuple(notes)
+
+
+def _toolchain_packages(world) -> tuple:
+    """The world's packages named in TOOLCHAIN (python3 and musl among them), in index order, in one pass.
+
+    The facts of a target (python3's and musl's versions, the toolchain's) are
+    each a scan of every package by name: eight scans of 25,392 packages on
+    v3.21 main + community. Scanning once for the names they read gives them the
+    same packages in the same order, so the same answers.
+    """
+    names = frozenset(TOOLCHAIN)
+    packages = getattr(world, "packages", world)
+    return tuple(package for package in packages if package.name in names)
 
 
 def _python3_version(world) -> str:
