@@ -28,8 +28,9 @@ For each held-out package:
    older, which the report shows);
 3. **Alpine's answer** (the truth): the ``-dev`` packages of its ``D:`` so:
    libraries, plus the system makedepends of its APKBUILD where
-   ``alpine-makedepends.json`` has them, plus cargo / gfortran when the build
-   uses them;
+   ``alpine-builds.json`` has them (aports of ``kind = "python"`` only: a
+   C/C++ project's makedepends build the whole project), plus cargo /
+   gfortran when the build uses them;
    where the makedepends were not read, only ``-dev`` packages are compared
    (the truth has no tools then);
 4. **the inference alone** (:func:`apkneed.plan.sdist_inference.infer_needs`:
@@ -60,7 +61,7 @@ from apkneed.cache import default_cache_root
 from apkneed.errors import ApkneedError
 from apkneed.plan.alpinebuilds import alpine_build, match_alpine_build
 from apkneed.plan.evidence import read_sdist
-from apkneed.plan.makedepends import load_makedepends, makedepends_for, resolve_name
+from apkneed.plan.alpinedata import load_alpine_data, makedepends_for, resolve_name
 from apkneed.plan.pep725 import load_virtual_table, provider_table
 from apkneed.plan.sdist_inference import infer_needs
 from apkneed.python.pypi import PyPIClient
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     providers = build_provider_map([read_index_file(p, repository=r) for p, r in zip(paths, ("main", "community"))])
     table = provider_table(providers)
     virtuals = load_virtual_table()
-    makedepends = load_makedepends()
+    makedepends = load_alpine_data().aports
     compiled = sorted(
         (p for p in providers.packages
          if p.name.startswith("py3-") and any(d.name.startswith("so:") or ":so:" in d.name for d in p.depends)),
@@ -187,8 +188,11 @@ def _alpine_truth(package, providers, makedepends) -> tuple[set[str], bool]:
     build = alpine_build(package, providers)
     truth = {lib.dev for lib in build.libraries if lib.dev}
     truth |= {"gfortran" for lib in build.libraries if lib.virtual == "compiler/fortran"}
-    # a C library's aport (apache-arrow, gdal) lists what builds the library, not its binding
-    aport = makedepends_for(makedepends, build.repository, build.origin) if build.origin == build.package else None
+    # a C/C++ project's aport (apache-arrow, gdal: kind "bindings") lists what builds the whole
+    # project, not its binding; an aport whose APKBUILD was not found has nothing to add
+    aport = makedepends_for(makedepends, build.repository, build.origin)
+    if aport is not None and (aport.kind != "python" or aport.missing):
+        aport = None
     if aport is not None:
         for item in aport.system:
             name = resolve_name(item.name, item.provides, providers)

@@ -16,7 +16,7 @@ import pytest
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import build_provider_map
 from apkneed.plan.alpinebuilds import alpine_build, dev_package_of, match_alpine_build, normalised_url
-from apkneed.plan.makedepends import MAKEDEPENDS_PATH, load_makedepends, resolve_name
+from apkneed.plan.alpinedata import ALPINE_BUILDS_PATH, load_alpine_data, resolve_name
 
 BROKEN = Path(__file__).parent / "data" / "broken-builds" / "x86_64" / "APKINDEX"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -129,16 +129,16 @@ def test_makedepends_bring_build_tools_the_index_cannot_tell(make_run, v321_comm
 
 
 def test_makedepends_data_is_what_the_script_generates(shared_dir, tmp_path):
-    out = tmp_path / "alpine-makedepends.json"
+    out = tmp_path / "alpine-builds.json"
     subprocess.run(
-        [sys.executable, str(PROJECT / "scripts" / "gen_alpine_makedepends.py"), "--shared", str(shared_dir), "--out", str(out)],
+        [sys.executable, str(PROJECT / "scripts" / "gen_alpine_builds.py"), "--shared", str(shared_dir), "--out", str(out)],
         check=True, capture_output=True,
     )
-    assert out.read_bytes() == MAKEDEPENDS_PATH.read_bytes()
+    assert out.read_bytes() == ALPINE_BUILDS_PATH.read_bytes()
 
 
 def test_makedepends_classification(v321):
-    data = load_makedepends()
+    data = load_alpine_data().aports
     bcrypt = data["community/py3-bcrypt"]
     assert [(s.name, s.via) for s in bcrypt.system if s.via] == [("cargo", "py3-setuptools-rust")]
     assert "py3-setuptools-rust" in bcrypt.python and "libffi-dev" in [s.name for s in bcrypt.system]
@@ -151,7 +151,7 @@ def test_makedepends_classification(v321):
 
 def test_renamed_names_are_found_through_what_they_provide(v316_index_path):
     v316 = build_provider_map([read_index_file(v316_index_path, repository="main")])
-    psycopg2 = load_makedepends()["community/py3-psycopg2"]
+    psycopg2 = load_alpine_data().aports["community/py3-psycopg2"]
     libpq = next(item for item in psycopg2.system if item.name == "libpq-dev")
     found = resolve_name(libpq.name, libpq.provides, v316)
     assert found is not None
@@ -199,7 +199,7 @@ def test_an_unconfirmed_alpine_package_is_reported_not_used(v321):
 
     match = match_alpine_build("pycairo", (), ("https://example.org/not-cairo",), v321)
     sdist = SdistEvidence("pycairo-1.0.tar.gz", None, None, None, (), (("c", 2),), ("meson.build",), ())
-    needs = source_needs("pycairo", sdist, knowledge={}, virtuals=load_virtual_table(), table=provider_table(v321),
+    needs = source_needs("pycairo", sdist, virtuals=load_virtual_table(), table=provider_table(v321),
                          environment={}, alpine=match, providers=v321, version="1.0")
     assert needs.basis == "inferred"
     assert any(r.startswith("Alpine package not used") and "py3-cairo-" in r for r in needs.reasons)

@@ -82,7 +82,7 @@ def test_python_components_vendored_libraries_and_the_graph(sbom, planned) -> No
     assert vendored["libjpeg"] == "62.4.0" and vendored["libzstd"] == "1.5.7"
     graph = {d["ref"]: set(d.get("dependsOn", ())) for d in sbom["dependencies"]}
     ref = {c["name"]: c["bom-ref"] for c in sbom["components"]}
-    # the so: edge of pillow's ELF evidence, and the knowledge edge of psycopg2's build
+    # the so: edge of pillow's ELF evidence, and the Alpine-build edge of psycopg2's build
     assert ref["zlib"] in graph[python["pillow"]["bom-ref"]]
     assert ref["libpq"] in graph[python["psycopg2"]["bom-ref"]]
     # the resolver's edges: matplotlib needs numpy; apk's: libpq needs what it links

@@ -14,7 +14,6 @@ from apkneed.plan.apkmatch import apk_to_pep440, apk_upstream, find_alpine_packa
 from apkneed.plan.base import base_world, image_reference, load_base_images, parse_base
 from apkneed.plan.closure import layer
 from apkneed.plan.evidence import SdistEvidence, top_level_names
-from apkneed.plan.knowledge import load_build_knowledge
 from apkneed.tomlfile import read_toml
 from apkneed.plan.pep725 import load_virtual_table, provider_table
 from apkneed.plan.planner import marker_environment
@@ -236,7 +235,7 @@ def test_pep725_table_is_mapped_with_its_chain(table316, target316):
     external = read_toml(DATA / "scipy-external.toml")["external"]
     needs = source_needs(
         "scipy", _sdist(filename="scipy-1.15.3.tar.gz", external=external, languages=(("c", 10),)),
-        knowledge={}, virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
+        virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
     )
     assert needs.basis == "pep725" and needs.compiled
     build = {n.apk: n for n in needs.needs if n.kind == "build"}
@@ -251,7 +250,7 @@ def test_pep725_table_is_mapped_with_its_chain(table316, target316):
 def test_without_any_clue_a_compiled_sdist_needs_its_compilers(table316, target316):
     needs = source_needs(
         "somepkg", _sdist(languages=(("c", 3), ("cython", 1)), markers=("setup.py ext_modules",)),
-        knowledge={}, virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
+        virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
     )
     assert needs.basis == "inferred" and needs.compiled
     assert {n.apk for n in needs.needs if n.kind == "build"} == {"build-base"}
@@ -265,7 +264,7 @@ def test_headers_nothing_explains_make_the_answer_honestly_unknown(table316, tar
     clues = (Clue("header", "mysql.h", "src/_mysql.c", 29), Clue("header", "errmsg.h", "src/_mysql.c", 64))
     needs = source_needs(
         "somepkg", _sdist(languages=(("c", 1),), markers=("setup.py ext_modules",), clues=clues),
-        knowledge={}, virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
+        virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
     )
     assert needs.basis == "unknown" and needs.compiled
     assert needs.reasons[0].startswith("unknown:") and "<mysql.h>, <errmsg.h> (src/_mysql.c:29)" in needs.reasons[0]
@@ -274,22 +273,32 @@ def test_headers_nothing_explains_make_the_answer_honestly_unknown(table316, tar
 
 def test_a_pure_sdist_needs_nothing(table316, target316):
     needs = source_needs(
-        "pure", _sdist(), knowledge=load_build_knowledge(), virtuals=load_virtual_table(),
+        "pure", _sdist(), virtuals=load_virtual_table(),
         table=table316, environment=marker_environment(target316),
     )
     assert (needs.basis, needs.needs, needs.compiled) == ("pure", (), False)
 
 
-def test_knowledge_gives_libraries_and_their_runtime(table316, target316):
+def test_alpines_v321_build_answers_on_v316_main_where_the_index_lacks_it(v316, table316, target316):
+    """v3.16 main has no py3-psycopg2 (community): the v3.21 record of it, re-found in v3.16, answers."""
+    from apkneed.plan.alpinedata import load_alpine_data, match_build
+
+    assert not v316.providers("py3-psycopg2")
+    data = load_alpine_data()
+    match = match_build("psycopg2", ("psycopg2",), (), v316, data)
+    assert match.build.package == "py3-psycopg2" and "the target index has no py3-psycopg2" in match.build.recorded
     needs = source_needs(
-        "psycopg2", _sdist(languages=(("c", 20),)), knowledge=load_build_knowledge(),
-        virtuals=load_virtual_table(), table=table316, environment=marker_environment(target316),
+        "psycopg2", _sdist(languages=(("c", 20),)), virtuals=load_virtual_table(), table=table316,
+        environment=marker_environment(target316), alpine=match, data=data, providers=v316,
     )
-    assert needs.basis == "knowledge"
+    assert needs.basis == "alpine"
     by_kind = {(n.apk, n.kind): n for n in needs.needs}
     assert ("libpq-dev", "build") in by_kind and ("build-base", "build") in by_kind
-    assert by_kind[("libpq", "runtime")].chain[0] == "library of libpq-dev"
-    assert "build-knowledge.toml: psycopg2" in by_kind[("libpq", "runtime")].chain[-1]
+    assert by_kind[("libpq", "runtime")].chain[0] == "so:libpq.so.5"
+    assert "py3-psycopg2-2.9.10-r0" in by_kind[("libpq", "runtime")].chain[-1]
+    # every name is one of v3.16's packages, never a v3.21 name printed as is
+    assert all(v316.providers(name) for name, _ in by_kind)
+    assert "The build runs pg_config, which libpq-dev provides (cmd:pg_config)." in needs.reasons
 
 
 # ------------------------------------------------- evidence over the network ----

@@ -71,7 +71,7 @@ def test_kernel_headers_are_linux_headers(sdist, table321):
 def test_source_needs_falls_back_to_inference(sdist, table321):
     evidence = sdist("mysqlclient", "2.2.7")
     # inference alone: the pkg-config candidates mysqlclient/mariadb/libmariadb find a -dev on v3.21
-    needs = source_needs("mysqlclient", evidence, knowledge={}, virtuals=load_virtual_table(), table=table321,
+    needs = source_needs("mysqlclient", evidence, virtuals=load_virtual_table(), table=table321,
                          environment={})
     assert needs.basis == "inferred"
     assert {n.apk for n in needs.needs if n.kind == "build"} & {"mariadb-dev", "mariadb-connector-c-dev"}

@@ -13,7 +13,7 @@ Data flows one way (IO only at the edges):
 * :mod:`~apkneed.plan.planner`    the pure planning step: facts -> :class:`~apkneed.plan.model.Plan`
 * :mod:`~apkneed.plan.routes`     the route rules (wheel, apk, source; forced routes)
 * :mod:`~apkneed.plan.apkmatch`   PyPI names -> Alpine ``py3-*`` packages; the version rule
-* :mod:`~apkneed.plan.source`     what a source build needs: PEP 725, knowledge, observation
+* :mod:`~apkneed.plan.source`     what a source build needs: PEP 725, Alpine's own build, inference
 * :mod:`~apkneed.plan.closure`    what apk packages add on top of a base, with sizes and parents
 * :mod:`~apkneed.plan.model`      the plan as plain data
 * :mod:`~apkneed.plan.final_stage`      the final stage of a planned image as apk solves it (for an SBOM)
@@ -25,10 +25,10 @@ Data flows one way (IO only at the edges):
 
 Knowledge the planner reads (pure data, loaded by small modules):
 
-* :mod:`apkneed.plan.knowledge`  what a source build of a popular project needs
+* :mod:`apkneed.plan.knowledge`  where the plan's data tables live, and their shared apk item form
 * :mod:`apkneed.plan.pep725`     a project's own ``[external]`` table, mapped
   to Alpine packages through the index
 * :mod:`apkneed.plan.sdist_inference`  needs inferred from an sdist's own files, mapped through the index
 * :mod:`apkneed.plan.alpinebuilds`  what Alpine's own build of a project shows, read from the index
-* :mod:`apkneed.plan.makedepends`   Alpine's makedepends for its py3-* aports, as cited data
+* :mod:`apkneed.plan.alpinedata`    Alpine's builds (D: records, makedepends, overrides), as cited generated data
 """

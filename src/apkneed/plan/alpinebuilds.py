@@ -37,6 +37,7 @@ API::
 
     match_alpine_build(dist, import_names, project_urls, providers) -> BuildMatch
     alpine_build(package, providers) -> AlpineBuild
+    linked_library(soname, atom, providers) -> LinkedLibrary
     dev_package_of(library, providers) -> Package | None
     normalised_url(url) -> str
 """
@@ -87,11 +88,17 @@ class AlpineBuild:
     libraries: tuple[LinkedLibrary, ...]
     #: it links libc.musl or libpython3 (compiled code with no other library)
     links_platform: bool = False
+    #: the packages D: names outright (``openblas`` of py3-numpy), not so: names
+    depends_by_name: tuple[str, ...] = ()
+    #: "" when read from the target index; else where the record comes from
+    #: ("v3.21, recorded in alpine-builds.json: the target index has no py3-foo")
+    recorded: str = ""
 
     @property
     def citation(self) -> str:
         commit = self.commit[:12] if self.commit else "no c: commit"
-        return f"{self.package}-{self.version} (origin {self.origin}, {self.repository}, aports {commit})"
+        recorded = f"; {self.recorded}" if self.recorded else ""
+        return f"{self.package}-{self.version} (origin {self.origin}, {self.repository}, aports {commit}{recorded})"
 
     @property
     def compiled(self) -> bool:
@@ -128,7 +135,7 @@ def match_alpine_build(
     urls = {normalised_url(url) for url in project_urls if url}
     urls.discard("")
     candidates: dict[str, Package] = {}
-    names = [f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in _stripped(canonical)]
+    names = [f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in stripped_names(canonical)]
     for name in dict.fromkeys(names):
         for provider in providers.providers(name):
             if provider.package.name == name:
@@ -139,7 +146,7 @@ def match_alpine_build(
     unconfirmed: list[str] = []
     ranked: list[tuple[int, str, Package, str]] = []
     for name, package in candidates.items():
-        provided = _modules_of(package)
+        provided = modules_of(package)
         shared = sorted(provided & modules)
         url = normalised_url(package.url) if package.url else ""
         evidence = []
@@ -179,16 +186,20 @@ def alpine_build(package: Package, providers: ProviderMap) -> AlpineBuild:
         if _PLATFORM_SONAMES.match(soname):
             platform = True
             continue
-        libraries.append(_linked(soname, name, providers))
+        libraries.append(linked_library(soname, name, providers))
     repository = next(iter(providers.repositories_of(package)), package.repository)
+    named = tuple(sorted({
+        d.name for d in package.depends
+        if not d.conflict and ":" not in d.name and not d.name.startswith(("py3", "python3"))
+    }))
     return AlpineBuild(
         package=package.name, version=package.version, origin=package.origin or package.name,
         commit=package.commit, repository=repository, url=package.url,
-        libraries=tuple(libraries), links_platform=platform,
+        libraries=tuple(libraries), links_platform=platform, depends_by_name=named,
     )
 
 
-def _linked(soname: str, atom: str, providers: ProviderMap) -> LinkedLibrary:
+def linked_library(soname: str, atom: str, providers: ProviderMap) -> LinkedLibrary:
     found = providers.providers(atom)
     if not found:
         return LinkedLibrary(soname, None)
@@ -256,7 +267,7 @@ def _pypi_urls(canonical: str) -> set[str]:
             for path in ("project", "pypi")}
 
 
-def _stripped(canonical: str) -> list[str]:
+def stripped_names(canonical: str) -> list[str]:
     out = []
     for affix in _AFFIXES:
         stripped = affix.sub("", canonical)
@@ -265,7 +276,7 @@ def _stripped(canonical: str) -> list[str]:
     return out
 
 
-def _modules_of(package: Package) -> set[str]:
+def modules_of(package: Package) -> set[str]:
     return {m.group(1) for p in package.provides if (m := _PY_MODULE_RE.match(p.name))}
 
 

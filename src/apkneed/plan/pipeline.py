@@ -45,9 +45,8 @@ from apkneed.plan.base import base_world, load_base_images
 from apkneed.plan.evidence_records import EvidenceCache
 from apkneed.plan.factcache import facts_key, load_facts, store_facts
 from apkneed.plan.facts import DistFacts, PlanFacts
-from apkneed.plan.knowledge import load_build_knowledge
+from apkneed.plan.alpinedata import shipped_alpine_data
 from apkneed.plan.lazy import LazyMapping
-from apkneed.plan.makedepends import load_makedepends
 from apkneed.plan.model import ROUTE_POLICIES, Plan
 from apkneed.plan.pep725 import load_virtual_table
 from apkneed.plan.planner import make_plan
@@ -175,8 +174,7 @@ def run_plan(
     )
     plan = make_plan(
         facts, providers=providers,
-        knowledge=LazyMapping(load_build_knowledge), virtuals=LazyMapping(load_virtual_table),
-        makedepends=LazyMapping(load_makedepends),
+        virtuals=LazyMapping(load_virtual_table), alpine_data=shipped_alpine_data,
     )
     return PlanRun(plan, facts, downloaded, resolved.from_cache, providers)
 

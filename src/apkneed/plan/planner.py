@@ -18,24 +18,22 @@ marked missing, and left out of the solves.
 
 API::
 
-    make_plan(facts, *, providers, knowledge, virtuals, makedepends=None) -> Plan
+    make_plan(facts, *, providers, virtuals, alpine_data=None) -> Plan
     marker_environment(target) -> dict[str, str]
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from typing import Callable, Mapping
 
 from apkneed.alpine.providers import ProviderMap
-from apkneed.plan.alpinebuilds import match_alpine_build
 from apkneed.plan.apkmatch import find_alpine_packages
 from apkneed.plan.blas_verdict import blas_verdicts
 from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
-from apkneed.plan.knowledge import BuildKnowledge
+from apkneed.plan.alpinedata import AlpineData, match_build
 from apkneed.plan.lazy import LazyMapping
-from apkneed.plan.makedepends import AportMakedepends
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
 from apkneed.plan.pep725 import ProviderTable, VirtualEntry, alpine_marker_environment, provider_table
 from apkneed.plan.routes import decide_route
@@ -51,9 +49,8 @@ def make_plan(
     facts: PlanFacts,
     *,
     providers: ProviderMap,
-    knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
-    makedepends: Mapping[str, AportMakedepends] | None = None,
+    alpine_data: AlpineData | Callable[[], AlpineData] | None = None,
 ) -> Plan:
     target = facts.target
     table = provider_table(providers)  # the source rules read the same name table
@@ -66,7 +63,7 @@ def make_plan(
     if target.python_from_apk:
         needs.append(Need(PYTHON_APK, RUNTIME, None, ("the Python interpreter", f"base {target.image}: Python comes from apk")))
     for dist in facts.dists:
-        package, dist_needs = _plan_one(dist, facts, providers, table, knowledge, virtuals, environment, makedepends or {})
+        package, dist_needs = _plan_one(dist, facts, providers, table, virtuals, environment, alpine_data)
         packages.append(package)
         needs += dist_needs
         warnings += package.problems
@@ -142,10 +139,9 @@ def _plan_one(
     facts: PlanFacts,
     providers: ProviderMap,
     table: ProviderTable,
-    knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
     environment: Mapping[str, str],
-    makedepends: Mapping[str, AportMakedepends],
+    alpine_data: AlpineData | Callable[[], AlpineData] | None,
 ) -> tuple[PackagePlan, list[Need]]:
     target = facts.target
     candidates = (
@@ -183,12 +179,13 @@ def _plan_one(
             file = dist.sdist.filename
         if dist.sdist_problem:
             problems.append(f"{dist.name}: {dist.sdist_problem}")
-        alpine = match_alpine_build(
-            dist.name, dist.import_names, dist.sdist.project_urls if dist.sdist is not None else (), providers
+        data = alpine_data() if callable(alpine_data) else alpine_data  # loaded only for a source build
+        alpine = match_build(
+            dist.name, dist.import_names, dist.sdist.project_urls if dist.sdist is not None else (), providers, data
         )
         source = source_needs(
-            dist.name, dist.sdist, knowledge=knowledge, virtuals=virtuals, table=table, environment=environment,
-            alpine=alpine, makedepends=makedepends, providers=providers, version=dist.pin.version,
+            dist.name, dist.sdist, virtuals=virtuals, table=table, environment=environment,
+            alpine=alpine, data=data, providers=providers, version=dist.pin.version,
         )
         unknown = source.basis == "unknown"
         needs = list(source.needs)
@@ -291,7 +288,6 @@ def _build_system(sdist) -> str:
 
 _SOURCE_SUMMARY = {
     "pep725": "sdist; needs from its PEP 725 [external]",
-    "knowledge": "sdist; needs from build-knowledge.toml",
     "alpine": "sdist; needs from Alpine's own build",
     "inferred": "sdist; needs inferred from its build files",
     "pure": "sdist; pure Python, nothing from apk",

@@ -1,21 +1,27 @@
 """What a source build of one distribution needs from apk, and at run time.
 
 Pure: works on gathered evidence (:class:`~apkneed.plan.evidence.SdistEvidence`),
-the curated knowledge, the PEP 725 virtual table and the target index's
-provider table. Four sources, first that applies wins:
+Alpine's build data, the PEP 725 virtual table and the target index's
+provider table. Three sources, first that applies wins:
 
 1. **PEP 725**: the sdist's own ``pyproject.toml`` ``[external]`` table,
    mapped through the index (:func:`apkneed.plan.pep725.map_external`).
-2. **Knowledge**: ``data/build-knowledge.toml`` (each entry cites its source):
-   compilers by language through the virtual table, ``-dev`` libraries, tools,
-   optional libraries the default build picks up (``auto``), and sonames the
-   result needs at run time.
-3. **Alpine's own build** (:mod:`apkneed.plan.alpinebuilds`): the project's
-   ``py3-*`` package in the target index; the ``so:`` names its ``D:`` line
-   records give the run-time libraries and their ``-dev`` packages, the cited
-   makedepends (:mod:`apkneed.plan.makedepends`) the build tools. A library
-   nobody provides, or one without headers, makes the answer ``unknown``.
-4. **Inferred** (:mod:`apkneed.plan.sdist_inference`): the sdist's build
+2. **Alpine's own build** (:mod:`apkneed.plan.alpinebuilds`,
+   :mod:`apkneed.plan.alpinedata`): the project's ``py3-*`` package in the
+   target index, else the v3.21 record of it in ``alpine-builds.json``
+   re-found in the target. The ``so:`` names its ``D:`` line records give the
+   run-time libraries and their ``-dev`` packages (compiler libraries give
+   compilers); the aport's cited makedepends give the build tools and
+   libraries the index cannot tell, every name checked against the target
+   (found through what it provides when renamed, else reported and left out);
+   ``build-overrides.toml``'s row, where the project has one, says what a
+   plain pip build does differently (options Alpine switches on, tools it
+   does not name). A library nobody provides, or one without headers, makes
+   the answer ``unknown``. A C/C++ project's aport with a py3-* binding
+   subpackage (``kind = "bindings"``: apache-arrow, gdal) lists what builds
+   the whole project: those makedepends are shown as information only; the
+   binding's own ``D:`` libraries (and their ``-dev`` packages) answer.
+3. **Inferred** (:mod:`apkneed.plan.sdist_inference`): the sdist's build
    files and sources, read for pkg-config names, linked libraries, config
    scripts, CMake packages, headers and run-time loads, mapped through the
    index. A clue nothing maps, or headers nothing explains, make the answer
@@ -25,15 +31,15 @@ provider table. Four sources, first that applies wins:
 ``unknown`` answers keep what was found; the planner warns and the plan
 exits 1.
 
-Run-time packages of a ``-dev`` package are the library packages it stands
-for (:func:`apkneed.plan.pep725.library_of_dev`). ``python3-dev`` is
-not decided here: the planner adds it for compiled builds on an
-Alpine-python base (``SourceNeeds.compiled``).
+Run-time packages: the libraries of ``D:``; for a makedepends ``-dev``, its
+library when Alpine's package depends on it by name (``openblas`` of
+py3-scipy). ``python3-dev`` is not decided here: the planner adds it for
+compiled builds on an Alpine-python base (``SourceNeeds.compiled``).
 
 API::
 
-    source_needs(dist, sdist, *, knowledge, virtuals, table, environment,
-                 alpine=None, makedepends=None, providers=None, version=None) -> SourceNeeds
+    source_needs(dist, sdist, *, virtuals, table, environment,
+                 alpine=None, data=None, providers=None, version=None) -> SourceNeeds
 """
 
 from __future__ import annotations
@@ -46,8 +52,7 @@ from apkneed.errors import InputError
 from apkneed.plan.alpinebuilds import BuildMatch
 from apkneed.plan.apkmatch import apk_upstream
 from apkneed.plan.evidence_records import SdistEvidence
-from apkneed.plan.makedepends import AportMakedepends, makedepends_for, resolve_name
-from apkneed.plan.knowledge import BuildKnowledge, compiler_virtual, knowledge_for, pick_available
+from apkneed.plan.alpinedata import AlpineData, absent_repository, makedepends_for, resolve_name
 from apkneed.plan.model import BUILD, RUNTIME, Need
 from apkneed.plan.pep725 import (
     AlpineMapping,
@@ -75,28 +80,24 @@ def source_needs(
     dist: str,
     sdist: SdistEvidence | None,
     *,
-    knowledge: Mapping[str, BuildKnowledge],
     virtuals: Mapping[str, VirtualEntry],
     table: ProviderTable,
     environment: Mapping[str, str],
     alpine: BuildMatch | None = None,
-    makedepends: Mapping[str, AportMakedepends] | None = None,
+    data: AlpineData | None = None,
     providers: ProviderMap | None = None,
     version: str | None = None,
 ) -> SourceNeeds:
     if sdist is not None and sdist.external is not None:
         return _from_pep725(dist, sdist, virtuals, table, environment)
-    entry = knowledge_for(knowledge, dist)
-    if entry is not None:
-        return _from_knowledge(dist, entry, virtuals, table)
     if alpine is not None and alpine.build is not None and providers is not None:
-        found = _from_alpine(dist, alpine, makedepends or {}, virtuals, table, providers, version)
+        found = _from_alpine(dist, alpine, data or AlpineData(), virtuals, table, providers, version)
         if found is not None:
             return found
     if sdist is None:
         return SourceNeeds(
             "unknown", (), False,
-            (f"unknown: no sdist evidence and no build knowledge for {dist}",),
+            (f"unknown: no sdist evidence and no Alpine build of {dist}",),
         )
     found = _from_observation(dist, sdist, virtuals, table)
     if alpine is not None and alpine.build is None and alpine.unconfirmed:
@@ -150,43 +151,7 @@ def _mapping_needs(dist: str, mapping: AlpineMapping, chain_root: tuple[str, ...
     return needs
 
 
-# ----------------------------------------------------------- knowledge ----
-
-
-def _from_knowledge(
-    dist: str, entry: BuildKnowledge, virtuals: Mapping[str, VirtualEntry], table: ProviderTable
-) -> SourceNeeds:
-    citation = "; ".join(source.citation for source in entry.sources[:1])
-    origin = f"build-knowledge.toml: {entry.project} ({citation})"
-    needs: list[Need] = []
-    problems: list[str] = []
-    for language in entry.languages:
-        needs += _virtual_needs(dist, compiler_virtual(language), (f"languages: {language}", origin), virtuals, table)
-    for field_name, items in (("libraries", entry.libraries), ("tools", entry.tools), ("optional", entry.optional)):
-        for item in items:
-            if field_name == "optional" and not item.auto:
-                continue  # only used when the user switches it on
-            chosen = pick_available(item, lambda name: name in table)
-            label = f"{field_name}: {item.name}" + (" (picked up when installed)" if field_name == "optional" else "")
-            if chosen is None:
-                needs.append(Need(item.name, BUILD, dist, (label, origin), missing=True))
-                where = f" (Alpine {item.repository})" if item.repository != "main" else ""
-                problems.append(f"{dist}: {item.name}{where} is not in the index; its run-time libraries are unknown here")
-                continue
-            needs.append(Need(chosen, BUILD, dist, (label, origin)))
-            if field_name != "tools":
-                needs += _runtime_of_dev(dist, chosen, (label, origin), table)
-    for soname in entry.runtime_sonames:
-        found = table.get(f"so:{soname}", ())
-        if found:
-            needs.append(Need(found[0].name, RUNTIME, dist, (f"so:{soname}", f"runtime_sonames: {soname}", origin)))
-        else:
-            problems.append(f"{dist}: no package in the index provides so:{soname}")
-    reasons = [f"build needs from {origin}"]
-    if entry.notes:
-        reasons.append(entry.notes)
-    compiled = bool(entry.languages)
-    return SourceNeeds("knowledge", tuple(_unique(needs)), compiled, tuple(reasons), tuple(problems))
+# ------------------------------------------------------------- helpers ----
 
 
 def _runtime_of_dev(dist: str, dev_name: str, chain: tuple[str, ...], table: ProviderTable) -> list[Need]:
@@ -212,34 +177,50 @@ def _virtual_needs(
 # ------------------------------------------------------ Alpine's build ----
 
 
+#: compiler virtual -> the package a makedepends or override names it by
+_COMPILER_PACKAGES = {"compiler/rust": "cargo", "compiler/fortran": "gfortran"}
+
+
 def _from_alpine(
-    dist: str, match: BuildMatch, makedepends: Mapping[str, AportMakedepends],
+    dist: str, match: BuildMatch, data: AlpineData,
     virtuals: Mapping[str, VirtualEntry], table: ProviderTable, providers: ProviderMap, version: str | None,
 ) -> SourceNeeds | None:
-    """Needs from what Alpine's own build of the project links (``D:``) and its cited makedepends.
+    """Needs from what Alpine's own build of the project links (``D:``), its cited makedepends and overrides.
 
-    None when Alpine's package has no compiled code and no makedepends are
-    known: the sdist itself is then the better witness.
+    None when Alpine's package has no compiled code and nothing else names a
+    system package: the sdist itself is then the better witness.
     """
     build = match.build
     assert build is not None
-    # An aport that is a C library's (apache-arrow, gdal) lists what builds the library, not its binding.
-    aport = makedepends_for(makedepends, build.repository, build.origin) if build.origin == build.package else None
-    if not build.compiled and aport is None:
+    override = data.override_for(dist)
+    aport = makedepends_for(data.aports, build.repository, build.origin)
+    bindings = aport is not None and aport.kind == "bindings"
+    used = aport if aport is not None and not bindings and not aport.missing else None
+    if not build.compiled and (used is None or not used.system) and (override is None or not override.add):
         return None
     origin = f"Alpine's build: {build.citation}, matched by {match.how}"
+    overrides = f"build-overrides.toml: {dist}" + (f" ({override.sources[0]})" if override and override.sources else "")
+    left_out = override.left_out() if override else {}
+    picked_up = override.picked_up() if override else {}
     needs: list[Need] = []
     problems: list[str] = []
     unknown: list[str] = []
     devs: list[str] = []
+    skipped: list[str] = []
     #: compiler virtual -> what says the build needs it
     languages: dict[str, str] = {"compiler/c": f"compiled code (D: links so: names) of {origin}"} if build.compiled else {}
     for library in build.libraries:
         link = f"so:{library.soname}"
+        if library.dev is not None and library.dev in left_out:
+            skipped.append(f"{library.dev} and {library.library or link} ({left_out[library.dev]})")
+            continue
         if library.library is None:
             unknown.append(f"{link} (no package of the index provides it)")
             continue
         if library.virtual is not None:
+            if _COMPILER_PACKAGES.get(library.virtual) in left_out:
+                skipped.append(f"{_COMPILER_PACKAGES[library.virtual]} ({left_out[_COMPILER_PACKAGES[library.virtual]]})")
+                continue
             languages.setdefault(library.virtual, f"{link} (from the compiler) in D: of {origin}")
             continue
         chain = (link, f"D: of {origin}")
@@ -248,18 +229,29 @@ def _from_alpine(
             unknown.append(f"the headers of {library.library} ({link}: its origin has no -dev package in the index)")
             continue
         devs.append(library.dev)
-        needs.append(Need(library.dev, BUILD, dist, (f"-dev of {library.library}", *chain)))
+        label = f"-dev of {library.library}" + (" (picked up when installed)" if library.dev in picked_up else "")
+        needs.append(Need(library.dev, BUILD, dist, (label, *chain)))
     extra: list[str] = []
-    if aport is not None:
-        cited = f"makedepends of {aport.citation}"
-        for item in aport.system:
+    if used is not None:
+        cited = f"makedepends of {used.citation}"
+        for item in used.system:
+            if item.name in left_out:
+                skipped.append(f"{item.name} ({left_out[item.name]})")
+                continue
             chosen = resolve_name(item.name, item.provides, providers)
             label = f"makedepends: {item.name}" + (f" (through {item.via})" if item.via else "")
+            if chosen is None and absent_repository(item.repository, providers):
+                # v3.21 has it in a repository this target was given without: a negative answer, said by the planner
+                needs.append(Need(item.name, BUILD, dist, (label + f" (Alpine {item.repository})", cited), missing=True))
+                continue
             if chosen is None:
                 problems.append(
                     f"{dist}: Alpine's makedepends name {item.name}, which the target index does not have "
                     f"under that name or through {', '.join(item.provides[:3]) or 'anything it provided'}; left out"
                 )
+                continue
+            if chosen in left_out:
+                skipped.append(f"{item.name} ({left_out[chosen]})")
                 continue
             if chosen in devs or _covers(chosen, devs, providers):
                 continue  # mariadb-dev stands for mariadb-connector-c-dev, already derived from D:
@@ -268,16 +260,41 @@ def _from_alpine(
                 languages.setdefault(key, f"{label}, {cited}")
                 continue
             renamed = f" (named {item.name} in the APKBUILD)" if chosen != item.name else ""
-            needs.append(Need(chosen, BUILD, dist, (label + renamed, cited)))
-        if aport.python:
+            picked = " (picked up when installed)" if chosen in picked_up or item.name in picked_up else ""
+            needs.append(Need(chosen, BUILD, dist, (label + renamed + picked, cited)))
+            needs += _runtime_named_by(dist, chosen, build, (label + renamed + picked, cited), table)
+        if used.python:
             extra.append(
                 "Python build tools in Alpine's makedepends (pip's build isolation supplies them, not apk): "
-                + ", ".join(aport.python)
+                + ", ".join(used.python)
             )
-        if aport.note:
-            extra.append(f"aports note: {aport.note}")
-        if aport.commit != build.commit and build.commit:
-            extra.append(f"makedepends read at aports {aport.commit[:12]}; the target's {build.package} was built at {build.commit[:12]}")
+        if used.note:
+            extra.append(f"aports note: {used.note}")
+        if used.commit != build.commit and build.commit:
+            extra.append(f"makedepends read at aports {used.commit[:12]}; the target's {build.package} was built at {build.commit[:12]}")
+    elif bindings and aport is not None:
+        extra.append(
+            f"{build.package} is a Python binding subpackage of {aport.aport}, a C/C++ project: its makedepends "
+            f"({len(aport.makedepends.split())} names) build the whole project and are not what a pip build of "
+            f"{dist} needs; only the libraries the binding itself links (D:) are used"
+        )
+    if override is not None:
+        for item in override.add:
+            chosen = resolve_name(item.name, item.provides, providers)
+            if chosen is None and absent_repository(item.repository, providers):
+                needs.append(Need(item.name, BUILD, dist, (f"added: {item.name} (Alpine {item.repository}): {item.text}", overrides), missing=True))
+                continue
+            if chosen is None:
+                problems.append(f"{dist}: {item.name} ({item.text}) is not in the target index, nor anything it provided; left out")
+                continue
+            renamed = f" (named {item.name} in build-overrides.toml)" if chosen != item.name else ""
+            needs.append(Need(chosen, BUILD, dist, (f"added: {item.name}{renamed}: {item.text}", overrides)))
+        if skipped or override.add:
+            extra.append(f"{overrides}: {override.why}")
+        if override.note:
+            extra.append(override.note)
+    if skipped:
+        extra.append("left out (Alpine's build uses them, a plain pip build does not): " + "; ".join(skipped))
     for key, why in sorted(languages.items()):
         needs += _virtual_needs(dist, key, (key, why), virtuals, table)
     reasons = [f"build needs from {origin}"]
@@ -292,6 +309,16 @@ def _from_alpine(
         basis = "unknown"
         reasons.insert(0, f"unknown: Alpine's build of {dist} links what no package explains: {'; '.join(unknown)}")
     return SourceNeeds(basis, tuple(_unique(needs)), bool(languages), tuple(reasons), tuple(problems))
+
+
+def _runtime_named_by(dist: str, dev_name: str, build, chain: tuple[str, ...], table: ProviderTable) -> list[Need]:
+    """A makedepends -dev's library at run time, when Alpine's package depends on it by name (openblas)."""
+    if not build.depends_by_name:
+        return []
+    return [
+        need for need in _runtime_of_dev(dist, dev_name, chain, table)
+        if need.apk in build.depends_by_name
+    ]
 
 
 def _covers(name: str, devs: list[str], providers: ProviderMap) -> bool:
