@@ -95,3 +95,12 @@ def test_checksums_compare_decoded_like_apk():
 )
 def test_murmur3(data, seed, expected):
     assert murmur3_32(data, seed) == expected
+
+
+def test_name_hash_is_the_reference_murmur3_on_real_names(v316):
+    # name_hash (mmh3, in C) and murmur3_32 (Python, the reference) agree on
+    # every name of an index, whatever its length modulo 4
+    names = list(v316.names())
+    assert len({len(n.encode()) % 4 for n in names}) == 4
+    for name in names:
+        assert name_hash(name) == murmur3_32(name.encode(), 5381), name

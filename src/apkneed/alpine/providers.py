@@ -379,8 +379,18 @@ _new = tuple.__new__
 
 
 def name_hash(name: str) -> int:
-    """apk's name-table hash (``apk_blob_hash``): murmur3 with seed 5381."""
-    return murmur3_32(name.encode(), NAME_HASH_SEED)
+    """apk's name-table hash (``apk_blob_hash``): murmur3 with seed 5381.
+
+    Computed by mmh3 (C); :func:`murmur3_32` is the same function in Python,
+    kept as the reference the tests hold mmh3 to.
+    """
+    global _mmh3_hash
+    if _mmh3_hash is None:
+        from mmh3 import hash as _mmh3_hash  # loaded when an order is first asked
+    return _mmh3_hash(name.encode(), NAME_HASH_SEED, signed=False)
+
+
+_mmh3_hash = None
 
 
 def murmur3_32(data: bytes, seed: int) -> int:

@@ -265,11 +265,22 @@ class _Pkg:
         "priority", "repos", "seen", "conflicts", "pinning_allowed",
         "pinning_preferred", "available", "selectable", "tag_ok", "tag_preferred",
         "dependencies_used", "dependencies_merged", "in_changeset",
-        "iif_triggered", "iif_failed", "error", "marked", "state",
+        "iif_triggered", "iif_failed", "error", "marked", "state", "solver", "number",
     )
+
+    def __getattr__(self, attr: str):
+        # depends, provides and install_if are made on first use: most packages
+        # a solve touches are only looked at (selectable? install_if failed?)
+        if attr in _PKG_LINKS:
+            self.solver.link(self)
+            return object.__getattribute__(self, attr)
+        raise AttributeError(attr)
 
     def __repr__(self) -> str:
         return f"<pkg {self.package.nv}>"
+
+
+_PKG_LINKS = frozenset(("depends", "provides", "install_if"))
 
 
 class _Prov:
@@ -464,8 +475,7 @@ class _Solver:
             if i is None:
                 i = self.extra_keys[key] = len(self.by_id)
                 self.by_id.append(None)
-        name = self.by_id[i]
-        return name if name is not None else self.new_name(i)
+        return self.by_id[i] or self.new_name(i)
 
     def name_at(self, i: int) -> _Name:
         name = self.by_id[i]
@@ -550,19 +560,11 @@ class _Solver:
             return pkg
         package = self.map.packages[k]
         pkg = self.pkgs[k] = _Pkg()
+        pkg.solver = self
+        pkg.number = k
         pkg.package = package
         pkg.name = self.name(package.name)
         pkg.version = package.version
-        pkg.depends = [self.dep(d) for d in package.depends]
-        provides = []
-        for atom in package.provides:
-            provide = _Provide()
-            provide.name = self.name(atom.name)
-            provide.version = atom.version
-            provide.atom = atom
-            provides.append(provide)
-        pkg.provides = provides
-        pkg.install_if = [] if k in self.dropped_install_if else [self.dep(d) for d in package.install_if]
         pkg.priority = package.provider_priority or 0
         pkg.repos = repos = self.map.repository_bits(package)
         pkg.dependencies_used = pkg.dependencies_merged = pkg.in_changeset = False
@@ -573,13 +575,33 @@ class _Solver:
             pkg.seen = pkg.available = True  # every repository is a local, available one
             pkg.pinning_allowed = pkg.pinning_preferred = 1  # the default tag
             pkg.selectable = k not in self.broken
-            pkg.iif_failed = not pkg.install_if
+            pkg.iif_failed = not package.install_if or k in self.dropped_install_if
             pkg.tag_preferred = pkg.tag_ok = package.installed_size == 0 or bool(repos & self.default_repos)
         else:
             pkg.seen = pkg.available = pkg.selectable = pkg.tag_ok = pkg.tag_preferred = False
             pkg.iif_failed = False
             pkg.pinning_allowed = pkg.pinning_preferred = 0
         return pkg
+
+    def link(self, pkg: _Pkg) -> None:
+        """Give a package its depends, provides and install_if (as _Dep, _Provide)."""
+        package = pkg.package
+        dep = self.dep
+        pkg.depends = [dep(d) for d in package.depends]
+        provides = []
+        if package.provides:
+            name = self.name
+            for atom in package.provides:
+                provide = _Provide()
+                provide.name = name(atom.name)
+                provide.version = atom.version
+                provide.atom = atom
+                provides.append(provide)
+        pkg.provides = provides
+        pkg.install_if = (
+            [dep(d) for d in package.install_if]
+            if package.install_if and pkg.number not in self.dropped_install_if else []
+        )
 
     def dep(self, atom: Dependency) -> _Dep:
         dep = self.deps.get(id(atom))
@@ -588,10 +610,11 @@ class _Solver:
             dep.atom = atom
             dep.name = self.name(atom.name)
             dep.version = atom.version
-            dep.mask = op_mask(atom.op)
+            op = atom.op
+            dep.mask = ANY if op is None else op_mask(op)
             dep.conflict = atom.conflict
-            dep.fuzzy = atom.op is not None and "~" in atom.op
-            dep.tag = self.tag_id(atom.tag)
+            dep.fuzzy = op is not None and "~" in op
+            dep.tag = self.tag_id(atom.tag) if atom.tag else 0
         return dep
 
     def mask_repos(self, pinning_mask: int) -> int:
@@ -1243,6 +1266,7 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
         tables.name_providers, tables.pkg_name, tables.pkg_depends, tables.pkg_provides,
     )
     iif_dependents = pmap.install_if_dependent_ids
+    has_iif = tables.install_if_by  # most names have no install_if dependents: ask only for the others
     world_names = len(tables.names)
     seen = bytearray(total)
     seen_pkgs = bytearray(len(pkg_name))
@@ -1268,7 +1292,8 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 for k in reversed(numbers):
                     if pkg_provides[k]:
                         push(_PROVIDES + k)
-                    extend(reversed(iif_dependents(pkg_name[k])))
+                    if pkg_name[k] in has_iif:
+                        extend(reversed(iif_dependents(pkg_name[k])))
                 # the first loop: each provider's dependencies
                 if len(numbers) == 1:
                     push(_PKG + numbers[0])
@@ -1290,12 +1315,23 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 if position < end:
                     name = provides[position]
                     push(item)
-                    extend(reversed(iif_dependents(name)))
+                    if name in has_iif:
+                        extend(reversed(iif_dependents(name)))
                     push(name)
             else:
                 counter += 1
                 order[item - _NUMBER] = counter
     return seen, seen_pkgs, order
+
+
+def _really_named(pmap: ProviderMap, tables) -> bytearray:
+    """name id -> 1 when some package is called so (not only provides it); once per map."""
+    found = pmap._memo.get("really_named")
+    if found is None:
+        found = pmap._memo["really_named"] = bytearray(len(tables.names))
+        for i in tables.pkg_name:
+            found[i] = 1
+    return found
 
 
 def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped: frozenset[int]):
@@ -1308,6 +1344,8 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
         tables.pkg_install_if,
     )
     iif_dependents = pmap.install_if_dependent_ids
+    has_iif = tables.install_if_by  # most names have no install_if dependents: ask only for the others
+    really_named = _really_named(pmap, tables)
     world_names = len(tables.names)
     requested = set(roots)
     seen = bytearray(total)
@@ -1340,7 +1378,8 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                         push(_PROVIDES + k)
                     extend(reversed(iif_dependents(pkg_name[k])))
                 # the name's own install_if dependents
-                extend(reversed(iif_dependents(item)))
+                if item in has_iif:
+                    extend(reversed(iif_dependents(item)))
                 # the first loop: each provider's dependencies
                 if len(numbers) == 1:
                     push(_PKG + numbers[0])
@@ -1367,7 +1406,7 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 flags = 0
                 if name not in requested:
                     flags |= 1 << 31
-                if name < world_names and any(pkg_name[k] == name for k in name_providers[name]):
+                if name < world_names and really_named[name]:
                     flags |= 1 << 30
                 counter += 1
                 order[name] = flags | counter
