@@ -52,11 +52,18 @@ def test_usage_counts_every_area(tree: Path) -> None:
     assert areas["pypi"].oldest < areas["pypi"].newest
 
 
-def test_clean_older_than_spares_recent_files_and_uv(tree: Path) -> None:
+def test_clean_older_than_spares_recent_files(tree: Path) -> None:
     removed = clean(tree, older_than=30 * DAY)
-    assert (removed.files, removed.bytes) == (1, 5000)
-    assert names(tree) == {"pypi/pages/page", "plan/evidence/e1.json", "alpine/parsed/copy", "uv/archive-v0/x/lib.so"}
-    assert not (tree / "pypi" / "files").exists()  # emptied directories go too
+    # the 40-day wheel, and uv's directory whole: none of it used for 90 days (apkneed no longer writes it)
+    assert (removed.files, removed.bytes) == (2, 5700)
+    assert names(tree) == {"pypi/pages/page", "plan/evidence/e1.json", "alpine/parsed/copy"}
+    assert not (tree / "pypi" / "files").exists() and not (tree / "uv").exists()  # emptied directories go too
+
+
+def test_uvs_directory_goes_whole_or_not_at_all(tree: Path) -> None:
+    put(tree, "uv/simple-v28/pypi/six.rkyv", 300, 0)  # one recent file: the whole directory is in use
+    assert clean(tree, older_than=30 * DAY).bytes == 5000
+    assert {"uv/archive-v0/x/lib.so", "uv/simple-v28/pypi/six.rkyv"} <= names(tree)
 
 
 def test_clean_all_removes_everything_uv_included(tree: Path) -> None:
@@ -79,11 +86,18 @@ def test_a_link_is_removed_as_a_link_never_followed(tree: Path, tmp_path: Path) 
 
 
 def test_evict_removes_least_recently_used_first_down_to_the_limit(tree: Path) -> None:
-    # 9,900 bytes in all; uv's 700 count but are not evicted.
+    # 9,900 bytes in all; uv's directory is one unit, last used 90 days ago: it goes first, whole.
     removed = evict(tree, 4000)
-    assert removed.files == 3  # the 40-day wheel, the 10-day evidence, the 1-day page
-    assert names(tree) == {"alpine/parsed/copy", "uv/archive-v0/x/lib.so"}
+    assert removed.files == 3  # uv's 700, the 40-day wheel, the 10-day evidence: 4,000 left
+    assert names(tree) == {"alpine/parsed/copy", "pypi/pages/page"}
     assert evict(tree, 0).files == 0  # 0: no limit
+
+
+def test_a_recent_uv_directory_is_evicted_in_its_turn_whole(tree: Path) -> None:
+    put(tree, "uv/simple-v28/pypi/six.rkyv", 300, 0.5)  # uv's unit: newer than the 1-day page
+    removed = evict(tree, 1500)
+    assert names(tree) == {"alpine/parsed/copy"}
+    assert removed.files == 5 and removed.bytes == 9200
 
 
 def test_eviction_runs_at_most_once_an_hour(tree: Path) -> None:
@@ -132,7 +146,7 @@ def test_cli_info_and_clean(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None
     text = runner.invoke(main, ["cache", "info"]).output
     assert str(tree) in text and "pypi" in text and "limit 500.0 MiB" in text
     result = runner.invoke(main, ["cache", "clean", "--older-than", "30d", "--json"])
-    assert json.loads(result.output) == {"root": str(tree), "removed_files": 1, "removed_bytes": 5000}
+    assert json.loads(result.output) == {"root": str(tree), "removed_files": 2, "removed_bytes": 5700}  # uv whole
     result = runner.invoke(main, ["cache", "clean"])
     assert result.exit_code == 2 and "apkneed: error: say what to clean" in result.output
     result = runner.invoke(main, ["cache", "clean", "--older-than", "soon"])

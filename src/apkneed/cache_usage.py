@@ -15,7 +15,12 @@ suffix; ``0`` switches eviction off). The files used longest ago go first
 (last use is the later of a file's access and modification times, so a
 cache on a ``noatime`` mount falls back to when a file was written). uv's
 directory is never evicted or cleaned file by file (uv keeps its own
-layout and locks in it): ``--all`` removes it whole, and its size is shown.
+layout and locks in it): it is one unit, last used when its newest file
+was, removed whole by ``--all``, by ``--older-than`` when all of it is
+older, and by eviction in its turn among the files. apkneed no longer
+writes it (uv resolves through :mod:`apkneed.python.local_index` with
+``--no-cache``), so a ``uv/`` left by an earlier version goes the same way
+as any file not used since.
 
 Symbolic links are never followed: a link is removed as a link.
 """
@@ -152,10 +157,27 @@ class Removal:
     bytes: int
 
 
+def _opaque_units(root: Path, files: list[CachedFile]) -> list[CachedFile]:
+    """Each opaque area as one unit: its path, total size and newest use (uv's own files are never picked apart)."""
+    units = []
+    for area in sorted(OPAQUE_AREAS):
+        members = [f for f in files if f.area == area]
+        if members:
+            units.append(CachedFile(root / area, area, sum(f.size for f in members), max(f.last_use for f in members)))
+    return units
+
+
+def _remove_opaque(root: Path, unit: CachedFile, files: list[CachedFile]) -> Removal:
+    members = [f for f in files if f.area == unit.area]
+    shutil.rmtree(root / unit.area, ignore_errors=True)
+    gone = [f for f in members if not os.path.lexists(f.path)]
+    return Removal(len(gone), sum(f.size for f in gone))
+
+
 def clean(root: Path, *, older_than: float | None = None, everything: bool = False, now: float | None = None) -> Removal:
     """Remove files not used for ``older_than`` seconds, or (``everything``) the whole cache.
 
-    uv's directory is only removed by ``everything``.
+    uv's directory goes whole: with ``everything``, or when none of it was used for ``older_than``.
     """
     if older_than is None and not everything:
         raise InputError("say what to clean: --older-than AGE or --all")
@@ -163,29 +185,35 @@ def clean(root: Path, *, older_than: float | None = None, everything: bool = Fal
     removed = Removal(0, 0)
     files = cached_files(root)
     for file in files:
-        if file.area in OPAQUE_AREAS and not everything:
+        if file.area in OPAQUE_AREAS:
             continue
         if everything or file.last_use < now - older_than:
             if _remove(file):
                 removed = Removal(removed.files + 1, removed.bytes + file.size)
-    if everything:
-        for area in OPAQUE_AREAS:
-            shutil.rmtree(root / area, ignore_errors=True)
+    for unit in _opaque_units(root, files):
+        if everything or unit.last_use < now - older_than:
+            gone = _remove_opaque(root, unit, files)
+            removed = Removal(removed.files + gone.files, removed.bytes + gone.bytes)
     _prune_empty_dirs(root)
     return removed
 
 
 def evict(root: Path, limit: int) -> Removal:
-    """Remove the files used longest ago until the cache is at most ``limit`` bytes (uv's counted, not touched)."""
+    """Remove what was used longest ago until the cache is at most ``limit`` bytes (uv's directory as one unit)."""
     files = cached_files(root)
     total = sum(f.size for f in files)
     removed = Removal(0, 0)
     if limit <= 0 or total <= limit:
         return removed
-    for file in sorted((f for f in files if f.area not in OPAQUE_AREAS), key=lambda f: f.last_use):
+    candidates = [f for f in files if f.area not in OPAQUE_AREAS] + _opaque_units(root, files)
+    for file in sorted(candidates, key=lambda f: f.last_use):
         if total <= limit:
             break
-        if _remove(file):
+        if file.area in OPAQUE_AREAS:
+            gone = _remove_opaque(root, file, files)
+            total -= gone.bytes
+            removed = Removal(removed.files + gone.files, removed.bytes + gone.bytes)
+        elif _remove(file):
             total -= file.size
             removed = Removal(removed.files + 1, removed.bytes + file.size)
     _prune_empty_dirs(root)
