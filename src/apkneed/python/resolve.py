@@ -94,11 +94,13 @@ class Pin:
     extras: tuple[str, ...] = ()
 
 
-#: seconds uv may wait on one silent read (apkneed's own limit, net.http)
-UV_READ_TIMEOUT = 15
 #: the whole `uv pip compile` run: a cold resolution of a large tree takes
 #: tens of seconds; a trickling index must not hold a plan for longer
 UV_DEADLINE = 300.0
+#: seconds uv may wait on one silent read of the local server: as long as the
+#: whole run, since the server's answer waits on apkneed's client, which has
+#: its own deadlines (see uv_environment)
+UV_READ_TIMEOUT = int(UV_DEADLINE)
 
 
 def resolve_requirements(
@@ -183,11 +185,12 @@ def resolve_requirements(
 def uv_environment(environ: Mapping[str, str], verify: str | bool) -> dict[str, str]:
     """The environment for uv: the caller's, without uv settings, with the CA bundle.
 
-    uv reaches the index only through the local server (apkneed's client, with
-    net.http's deadlines); its silent-read limit is still set to apkneed's
-    instead of uv's 30 s (the server waits on the index while uv waits on it),
-    the CA bundle stays for a build backend uv runs, and the whole run is
-    bounded by ``UV_DEADLINE``.
+    uv reaches the index only through the local server, whose answers wait
+    on apkneed's client (net.http's deadlines: 30 s a request, longer for a
+    body still arriving fast enough). uv's own silent-read limit must not cut
+    that wait short and report a working index as unreachable, so it is
+    ``UV_READ_TIMEOUT``, as long as the whole run (``UV_DEADLINE``). The CA
+    bundle stays for a build backend uv runs.
     """
     clean = {k: v for k, v in environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
     clean["UV_HTTP_TIMEOUT"] = str(UV_READ_TIMEOUT)
