@@ -6,6 +6,12 @@ Repeat runs (bytecode and parsed copies warm) and first runs (an empty
 apkneed cache each time), interleaved with apk so that all see the same
 machine load; apk gets the two signed indexes through a repositories file
 and Alpine's keys, on an empty root, as the oracle answers were made.
+
+Then the solve alone, in this process (``--in-process-runs``, 0 to skip), as
+each apk-tools generation's rules: on a fresh map (what a ``resolve``
+process pays: the solver tables built, apk's name-hash order computed for
+the names asked, discovery, the solve), the solver tables alone, and again
+on the same map.
 """
 
 from __future__ import annotations
@@ -40,9 +46,46 @@ def apk_env(apk: str) -> dict[str, str]:
     return env
 
 
+def in_process(runs: int) -> None:
+    import gc
+
+    from apkneed.alpine.providers import build_provider_map
+    from apkneed.alpine.solver import solve
+    from apkneed.alpine.solver_rules import APK_TOOLS_2, APK_TOOLS_3
+    from apkneed.alpine.sources.parsed import ParsedIndexes
+    from apkneed.cache import default_cache_root
+
+    parsed = ParsedIndexes(Path(default_cache_root()) / "alpine" / "parsed")
+    indexes = [parsed.read_file(V321 / repo / "x86_64" / "APKINDEX.tar.gz") for repo in ("main", "community")]
+
+    def ms(func) -> float:
+        gc.collect()
+        gc.disable()  # as apkneed resolve runs
+        try:
+            start = time.perf_counter()
+            func()
+            return (time.perf_counter() - start) * 1000
+        finally:
+            gc.enable()
+
+    print(f"\n{'in process, v3.21 main+community':<52}{'median ms':>10}{'min ms':>9}")
+    for rules in (APK_TOOLS_2, APK_TOOLS_3):
+        first, tables, again = [], [], []
+        for _ in range(runs):
+            fresh = build_provider_map(indexes)
+            first.append(ms(lambda: solve(fresh, REQUEST, rules)))
+            again.append(ms(lambda: solve(fresh, REQUEST, rules)))
+            tables.append(ms(build_provider_map(indexes).solver_tables))
+        for label, samples in ((f"solve, fresh map ({rules.label})", first),
+                               ("  of which solver tables", tables),
+                               (f"solve, same map again ({rules.label})", again)):
+            print(f"{label:<52}{statistics.median(samples):>10.1f}{min(samples):>9.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--in-process-runs", type=int, default=5)
     args = parser.parse_args()
     script = Path(sys.executable).parent / "apkneed"
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,6 +125,8 @@ def main() -> None:
         for label, _, _, samples in rows:
             median = statistics.median(samples)
             print(f"{label:<44}{median:>10.1f}{min(samples):>9.1f}" + "".join(f"{median / m:>11.2f}x" for _, m in peers))
+    if args.in_process_runs:
+        in_process(args.in_process_runs)
 
 
 if __name__ == "__main__":

@@ -1303,7 +1303,8 @@ def _discover_2(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 k = item - _PKG
                 if not seen_pkgs[k]:
                     seen_pkgs[k] = 1
-                    extend(reversed(pkg_depends[k]))
+                    # a name seen now is seen when its turn comes: leave it out
+                    extend([d for d in reversed(pkg_depends[k]) if not seen[d]])
             elif item < _NUMBER:
                 k = item - _PROVIDES
                 provides = pkg_provides[k]
@@ -1389,7 +1390,8 @@ def _discover_3(pmap: ProviderMap, tables, roots: list[int], total: int, dropped
                 k = item - _PKG
                 if not seen_pkgs[k]:
                     seen_pkgs[k] = 1
-                    extend(reversed(pkg_depends[k]))
+                    # a name seen now is seen when its turn comes: leave it out
+                    extend([d for d in reversed(pkg_depends[k]) if not seen[d]])
             elif item < _NUMBER:
                 k = item - _PROVIDES
                 provides = pkg_provides[k]
