@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from apkneed.alpine.index import ApkIndex, read_index_bytes
@@ -96,6 +96,14 @@ class SnapshotEntry:
 
 
 def bundled_snapshot_dir() -> Traversable:
+    """The embedded indexes: the directory beside the package when installed as files (as
+    signature.bundled_keys_dir finds the keys: importlib.resources would import zipfile and
+    tempfile for its readers on every offline run), else through importlib.resources."""
+    beside = Path(__file__).parent.parent.parent / "data" / "snapshot"  # apkneed/data/snapshot
+    if beside.is_dir():
+        return beside
+    from importlib import resources
+
     return resources.files("apkneed") / "data" / "snapshot"
 
 
