@@ -200,3 +200,63 @@ def test_the_data_names_its_generator_and_inputs():
         "src/apkneed/plan/data/aports-makedepends.toml", "src/apkneed/plan/data/build-overrides.toml",
         "v3.21/main/x86_64/APKINDEX.tar.gz", "v3.21/community/x86_64/APKINDEX.tar.gz",
     }
+
+
+# ------------------------------------------------------------ bad input ----
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, body in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "build_files, problem",
+    [
+        # a setup.py no parser reads (unbalanced, NUL bytes): clues or nothing, then a verdict
+        ({"q-1/setup.py": b"from setuptools import setup\nsetup(ext_modules=[(((\x00\xff" + b"(" * 5000}, None),
+        # an enormous setup.py: not read whole, said in the problems
+        ({"q-1/setup.py": b"x = 1\n" * 400_000}, "setup.py: larger than"),
+        # meson and CMake macros: a name built at configure time is no clue
+        ({"q-1/meson.build": b"project('q', 'c')\ndep = dependency(get_option('backend'))\n",
+          "q-1/CMakeLists.txt": b"find_package(${BACKEND} REQUIRED)\npkg_check_modules(X ${MODS})\n"}, None),
+    ],
+)
+def test_bad_build_files_give_an_honest_unknown_never_a_traceback(worlds, build_files, problem):
+    from apkneed.plan.evidence import read_sdist
+
+    members = {
+        "q-1/PKG-INFO": b"Metadata-Version: 2.1\nName: q\nVersion: 1\n\n",
+        "q-1/src/q.c": b"#include <Python.h>\n#include <qlib_nobody_ships.h>\n",
+        **build_files,
+    }
+    evidence = read_sdist(_tar(members), "q-1.tar.gz")
+    assert not any(c.name.startswith(("$", "get_option")) for c in evidence.clues)
+    if problem:
+        assert any(problem in p for p in evidence.problems)
+    v321 = worlds["v3.21"]
+    needs = source_needs("q", evidence, virtuals=load_virtual_table(), table=provider_table(v321), environment={},
+                         alpine=match_build("q", ("q",), (), v321, load_alpine_data()), data=load_alpine_data(),
+                         providers=v321)
+    assert needs.basis == "unknown" and needs.compiled
+    assert "<qlib_nobody_ships.h>" in needs.reasons[0]
+
+
+def test_a_recorded_build_whose_libraries_the_target_lacks_is_unknown(data, worlds):
+    # v3.16 main has no Arrow C++: py3-pyarrow's D: names libraries nothing there provides
+    v316 = worlds["v3.16"]
+    match = match_build("pyarrow", ("pyarrow",), (), v316, data)
+    assert match.build.recorded and match.build.unresolved
+    needs = source_needs("pyarrow", _sdist("pyarrow"), virtuals=load_virtual_table(), table=provider_table(v316),
+                         environment={}, alpine=match, data=data, providers=v316)
+    assert needs.basis == "unknown"
+    assert needs.reasons[0].startswith("unknown: Alpine's build of pyarrow links what no package explains: so:libarrow")
+    assert "apache-arrow-dev" not in {n.apk for n in needs.needs}  # a v3.21 name is never printed here
