@@ -85,3 +85,33 @@ def test_a_pure_wheel_that_loads_a_library_needs_it_at_run_time(make_run, shared
     assert package.runtime_apk == ("libmagic",) and package.build_apk == ()
     need = next(n for n in run.plan.needs if n.apk == "libmagic")
     assert need.chain[0].startswith("so:libmagic.so") and need.chain[1] == "loaded at run time (magic/loader.py:9)"
+
+
+@pytest.mark.parametrize(
+    "build_requires, backend, cargo",
+    [
+        (("setuptools>=77.0.0",), "setuptools.build_meta", False),  # an optional Rust extension pip cannot build
+        (("setuptools", "setuptools-rust>=1.11"), "setuptools.build_meta", True),
+        (("maturin>=1,<2",), "maturin", True),
+    ],
+)
+def test_rust_sources_need_cargo_only_with_a_rust_build_tool(table321, build_requires, backend, cargo):
+    from apkneed.plan.evidence import SdistEvidence
+
+    evidence = SdistEvidence("r-1.0.tar.gz", None, None, backend, build_requires, (("rust", 3), ("c", 2)),
+                             ("setup.py ext_modules", "Cargo.toml"), ())
+    inference = infer_needs("r", evidence, table=table321, virtuals=load_virtual_table())
+    assert ("cargo" in {n.apk for n in inference.needs}) is cargo
+    assert "build-base" in {n.apk for n in inference.needs}
+
+
+def test_a_config_script_is_its_own_projects(table321):
+    # cmd:krb5-config is provided by heimdal-dev (first in the index) and krb5-dev: krb5-config is krb5's
+    from apkneed.plan.evidence import SdistEvidence
+    from apkneed.python.clue import Clue
+
+    assert [p.name for p in table321["cmd:krb5-config"]][0] == "heimdal-dev"
+    evidence = SdistEvidence("k-1.0.tar.gz", None, None, None, (), (("c", 2),), ("setup.py ext_modules",), (),
+                             clues=(Clue("config-script", "krb5-config", "setup.py", 72),))
+    inference = infer_needs("k", evidence, table=table321, virtuals=load_virtual_table())
+    assert "krb5-dev" in {n.apk for n in inference.needs} and "heimdal-dev" not in {n.apk for n in inference.needs}

@@ -199,3 +199,27 @@ def test_fuzz_sdist_reader(data, as_zip):
 def test_fuzz_clue_reader(text, name):
     clues = read_clues({f"p-1/{name}": text.encode("utf-8", "surrogatepass")}, [f"p-1/{name}"], "p-1")
     assert all(c.line >= 1 and c.file == name for c in clues)
+
+
+def test_branches_only_another_platform_compiles_give_no_clue():
+    # C: #ifdef _WIN32 / defined(__APPLE__) branches and the #else of #ifndef _WIN32 are not Alpine's
+    c_source = (
+        b"#include <Python.h>\n#ifdef _WIN32\n#include <vcruntime.h>\n#else\n#include <zlib.h>\n#endif\n"
+        b"#ifndef __APPLE__\n#include <bzlib.h>\n#else\n#include <TargetConditionals.h>\n#endif\n"
+        b"#if defined(_WIN32) || defined(__linux__)\n#include <lzma.h>\n#endif\n"
+    )
+    # Python build files: another platform's if/elif bodies, functions named for it, opt-in options
+    setup = (
+        b"import sys\nlibraries = ['ldap']\nif sys.platform == 'win32':\n    libraries += ['ws2_32', 'iconv']\n"
+        b"elif 'sunos' in sys.platform:\n    libraries = ['sendfile']\nelse:\n    libraries.append('lber')\n"
+        b"def finalize_darwin(self):\n    self.libraries.append('ssl')\n"
+        b"for arg in sys.argv:\n    if arg == '--with-sasl2':\n        libraries.append('sasl2')\n"
+        b"if sys.platform != 'win32':\n    libraries.append('m')\n"
+        b"from setuptools import Extension\nExtension('p', ['p.c'], libraries=libraries)\n"
+    )
+    evidence = read_sdist(_tar({**SEED, "p-1/p.c": c_source, "p-1/setup.py": setup}), "p-1.tar.gz")
+    found = {(c.kind, c.name) for c in evidence.clues}
+    assert {("header", "zlib.h"), ("header", "bzlib.h"), ("header", "lzma.h")} <= found
+    assert not {("header", "vcruntime.h"), ("header", "TargetConditionals.h")} & found
+    assert {("library", "ldap"), ("library", "lber")} <= found
+    assert not {("library", n) for n in ("ws2_32", "iconv", "sendfile", "ssl", "sasl2")} & found

@@ -16,7 +16,9 @@ table of package names:
 * ``rust-sys`` foo-sys    -> ``foo`` as a library (``openssl-sys`` -> ``openssl-dev``)
 * ``openmp``              -> the ``interface/openmp`` virtual
 * languages               -> the compiler virtuals (C, Cython: build-base; Fortran:
-                             gfortran; Rust: cargo, also for setuptools-rust/maturin)
+                             gfortran; Rust: cargo, only when [build-system].requires
+                             names a Rust build tool, setuptools-rust or maturin:
+                             pip's isolated build compiles no crate without one)
 
 **Unknown** (the plan warns and exits 1) when a required clue maps to
 nothing, or when the sources include headers the sdist does not ship and
@@ -102,8 +104,11 @@ def infer_needs(
     runtime_tried: list[Clue] = []
     runtime_found = False
     soft: list[str] = []  # unmapped library names: unknown only if no library-like clue maps
+    rust_built = rust_tool_declared(sdist)
     for clue in sdist.clues:
         chain_root = (f"{clue.kind} {clue.name} at {clue.where}", origin)
+        if clue.kind == "rust-sys" and not rust_built:
+            continue  # no Rust build tool in [build-system].requires: pip's build compiles no crate
         if clue.kind == "header":
             if linux_header(clue.name) and "linux-headers" in table:
                 needs.append(Need("linux-headers", BUILD, dist, (f"#include <{clue.name}> at {clue.where}", origin)))
@@ -172,13 +177,26 @@ def _is_python_package(name: str, table: ProviderTable) -> bool:
     return name.startswith("py3-") or any(d.name == "python3" for d in package.depends) and not name.endswith("-dev")
 
 
-def _languages(sdist: SdistEvidence) -> list[str]:
-    languages = [language for language, _ in sdist.languages]
-    rusty = any("Cargo.toml" == m for m in sdist.markers) or any(
+def rust_tool_declared(sdist: SdistEvidence) -> bool:
+    """Can pip's isolated build compile Rust? Only with a Rust build tool among [build-system].requires.
+
+    setuptools alone cannot: an optional Rust extension (dulwich's, zstandard's)
+    is skipped when ``setuptools_rust`` cannot be imported.
+    """
+    backend = (sdist.build_backend or "").lower()
+    return backend.startswith(("maturin", "puccinialin")) or any(
         r.lower().startswith(_RUST_BUILD_REQUIRES) for r in sdist.build_requires
     )
-    if rusty and "rust" not in languages:
-        languages.append("rust")
+
+
+def _languages(sdist: SdistEvidence) -> list[str]:
+    languages = [language for language, _ in sdist.languages]
+    rusty = any("Cargo.toml" == m for m in sdist.markers) or "rust" in languages
+    if not rust_tool_declared(sdist):
+        languages = [language for language in languages if language != "rust"]
+    elif rusty or rust_tool_declared(sdist):
+        if "rust" not in languages:
+            languages.append("rust")
     if not languages and sdist.markers:
         languages = ["c"]  # a compiled build with no recognisable sources still runs a C compiler
     return languages
@@ -228,13 +246,20 @@ def _map(name: str, role: str, table: ProviderTable, virtuals, *, only_cmd: bool
         if not found:
             return None
         requirement = parse_external_requirement("dep:generic/tool")
-        return AlpineMapping(requirement, role, build=(found[0].name,), rule=f"cmd:{name}")
+        return AlpineMapping(requirement, role, build=(_own_provider(name, found).name,), rule=f"cmd:{name}")
     try:
         requirement = parse_external_requirement(f"dep:generic/{name}")
     except InputError:
         return None  # a name no DepURL can hold: not a package name
     mapping = map_requirement(requirement, role, table, virtuals)
     return mapping if mapping.mapped else None
+
+
+def _own_provider(command: str, found):
+    """``krb5-config`` is krb5's own script: among several providers (heimdal-dev, krb5-dev) the
+    one whose origin the script is named after, else the index's first."""
+    stem = re.sub(r"[-_]config$", "", command)
+    return next((p for p in found if p.origin == stem), found[0])
 
 
 def _mapping_needs(dist: str, mapping: AlpineMapping, chain_root: tuple[str, ...]) -> list[Need]:

@@ -31,13 +31,16 @@ false``, CMake ``find_package`` without ``REQUIRED``, ``QUIET``) carries
 
 Files from other platforms (paths naming win/osx/darwin/bsd/sunos/aix...),
 tests, docs, examples and vendored third-party trees are not read for
-headers: what they include is not what an Alpine build compiles.
+headers, nor are the preprocessor branches only another platform compiles
+(``#ifdef _WIN32``, ``#if defined(__APPLE__)``, the ``#else`` of
+``#ifndef _WIN32``): what they include is not what an Alpine build compiles.
 
 API::
 
     build_member_cap(name, root) -> int          # 0: not worth reading
     in_build_tree(name, root) -> bool            # not another platform's, a test's or vendored
     read_clues(texts, member_names, root) -> tuple[Clue, ...]
+    other_platform_spans(text) -> list[tuple[int, int]]
 """
 
 from __future__ import annotations
@@ -176,8 +179,9 @@ def read_clues(texts: Mapping[str, bytes], member_names: Iterable[str], root: st
         base = posixpath.basename(name)
         suffix = posixpath.splitext(base)[1].lower()
         if base in ("setup.py", "setup.cfg") or (suffix == ".py" and _looks_like_build_code(relative, text)):
+            skipped = python_branches_not_built(text) if base != "setup.cfg" else frozenset()
             clues += [c for c in _python_build_clues(relative, text, cfg=base == "setup.cfg")
-                      if c.kind != "header" or not _is_shipped(c.name, shipped)]
+                      if (c.kind != "header" or not _is_shipped(c.name, shipped)) and c.line not in skipped]
         if suffix == ".py":
             clues += _runtime_clues(relative, text)
         if base == "meson.build":
@@ -199,6 +203,60 @@ def read_clues(texts: Mapping[str, bytes], member_names: Iterable[str], root: st
 
 
 # ----------------------------------------------------------------- Python files ----
+
+#: a condition or function name that selects another platform (sys.platform == 'win32',
+#: os.name == 'nt', platform.system() == 'Darwin', def finalize_darwin)
+_OTHER_PLATFORM_WORDS = re.compile(
+    r"(win32|win64|windows|cygwin|mingw|msvc|darwin|macos|osx|freebsd|openbsd|netbsd|bsd|sunos|solaris|aix|"
+    r"haiku|emscripten|android|os\.name\s*==\s*['\"]nt['\"])",
+    re.IGNORECASE,
+)
+_THIS_PLATFORM_WORDS = re.compile(r"linux|posix|unix", re.IGNORECASE)
+#: an option the user passes to switch a library on (--with-sasl2): not the default build
+_OPT_IN = re.compile(r"""['"]--(with|enable|use)-[A-Za-z0-9_-]+['"]""")
+_BLOCK = re.compile(r"^(\s*)(if|elif|else|def)\b(.*)$")
+
+
+def python_branches_not_built(text: str) -> frozenset[int]:
+    """Line numbers of a Python build file that a default build on Linux does not run.
+
+    The body of an ``if``/``elif`` whose condition names another platform
+    (``sys.platform == 'win32'``, ``'sunos' in sys.platform``,
+    ``platform.uname().system == 'FreeBSD'``) or an opt-in option
+    (``arg == '--with-sasl2'``), and of a function named for another platform
+    (``def finalize_darwin``). Nested blocks inherit; a condition that also
+    names Linux, POSIX or Unix, or negates (``!=``, ``not``), is not such a branch.
+    """
+    lines: set[int] = set()
+    stack: list[tuple[int, bool]] = []  # (indent of the block's header, its body is not built)
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        while stack and indent <= stack[-1][0]:
+            stack.pop()
+        inherited = bool(stack) and stack[-1][1]
+        if inherited:
+            lines.add(number)
+        header = _BLOCK.match(line)
+        if header is None or not stripped.endswith(":") and header.group(2) != "def":
+            continue
+        keyword, rest = header.group(2), header.group(3)
+        if keyword == "else":
+            selected = False  # the else of a platform test is this platform's
+        elif keyword == "def":
+            name = rest.strip().split("(", 1)[0]
+            selected = bool(_OTHER_PLATFORM_WORDS.search(name))
+        else:
+            negated = "!=" in rest or re.search(r"\bnot\b", rest) is not None
+            selected = not negated and (
+                bool(_OTHER_PLATFORM_WORDS.search(rest)) and not _THIS_PLATFORM_WORDS.search(rest)
+                or bool(_OPT_IN.search(rest))
+            )
+        stack.append((indent, inherited or selected))
+    return frozenset(lines)
+
 
 
 def _looks_like_build_code(relative: str, text: str) -> bool:
@@ -378,12 +436,56 @@ def _shipped_headers(member_names: Iterable[str], root: str) -> frozenset[str]:
     return frozenset(shipped)
 
 
+#: macros only another platform's compiler defines: a branch they select is not compiled on Alpine
+_OTHER_PLATFORM_MACROS = re.compile(
+    r"\b(_WIN32|_WIN64|WIN32|_WINDOWS|_MSC_VER|__MINGW32__|__MINGW64__|__CYGWIN__|MS_WINDOWS|__APPLE__|__MACH__|"
+    r"__FreeBSD__|__NetBSD__|__OpenBSD__|__DragonFly__|__sun|__sun__|_AIX|__hpux|__HAIKU__|__ANDROID__|"
+    r"__EMSCRIPTEN__|__wasi__|__OS2__|__VMS)\b"
+)
+#: a condition naming one of these also selects Linux: not another platform's branch
+_THIS_PLATFORM_MACROS = re.compile(r"\b(__linux__|__linux|linux|__unix__|__unix|__GLIBC__|__gnu_linux__|__MUSL__)\b")
+_DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.MULTILINE)
+
+
+def other_platform_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of preprocessor branches that only another platform compiles.
+
+    ``#ifdef _WIN32`` / ``#if defined(__APPLE__)`` branches, and the ``#else``
+    of ``#ifndef _WIN32``: what they include is not what an Alpine build
+    compiles (greenlet's <TargetConditionals.h>, fastText's <vcruntime.h>).
+    A condition that also names Linux or Unix, or negates, is not such a branch.
+    """
+    spans: list[tuple[int, int]] = []
+    #: per open #if: (this branch is another platform's, its #else would be, start of the branch)
+    stack: list[tuple[bool, bool, int]] = []
+    for match in _DIRECTIVE.finditer(text):
+        directive, condition = match.group(1), match.group(2).split("//", 1)[0].split("/*", 1)[0]
+        other_named = bool(_OTHER_PLATFORM_MACROS.search(condition)) and not _THIS_PLATFORM_MACROS.search(condition)
+        negated = directive == "ifndef" or "!" in condition
+        if directive in ("if", "ifdef", "ifndef"):
+            stack.append((other_named and not negated, other_named and negated and "&&" not in condition, match.end()))
+            continue
+        if not stack:
+            continue  # an unbalanced #else/#endif: nothing to close
+        branch_other, else_other, start = stack.pop()
+        if branch_other:
+            spans.append((start, match.start()))
+        if directive == "elif":
+            stack.append((other_named and not negated, False, match.end()))
+        elif directive == "else":
+            stack.append((else_other, False, match.end()))
+    return spans
+
+
 def _header_clues(file: str, text: str, pattern: re.Pattern[str], shipped: frozenset[str]) -> list[Clue]:
     clues = []
+    spans = other_platform_spans(text) if "#" in text else []
     for match in pattern.finditer(text):
         header = match.group(1) or match.group(match.lastindex or 1)
         if _is_shipped(header, shipped):
             continue
+        if any(start <= match.start() < end for start, end in spans):
+            continue  # another platform's branch (#ifdef _WIN32, __APPLE__)
         if header == "omp.h":
             if "Generated by Cython" in text[:300]:
                 continue  # Cython guards it with #ifdef _OPENMP: used only when the build asks for OpenMP
