@@ -61,3 +61,16 @@ def test_fuzz_damaged_facts(facts: dict, key: str, position: int, value, drop: b
             assert isinstance(file.filename, str) and isinstance(file.url, str)
             assert file.size is None or (isinstance(file.size, int) and not isinstance(file.size, bool))
             assert all(isinstance(v, str) for v in file.hashes.values())
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_kept_metadata(tmp_path_factory, data: st.DataObject) -> None:
+    """Kept unverified METADATA, damaged: its bytes, or None (and the file gone), never an exception."""
+    from apkneed.python.pypi import MAX_METADATA_BYTES, _pack_metadata, _read_unverified
+
+    seed = _pack_metadata(b"Metadata-Version: 2.1\nName: psycopg2\nVersion: 2.9.10\n\n" + b"long text " * 200)
+    path = tmp_path_factory.mktemp("kept") / "x.METADATA"
+    path.write_bytes(mutate(data, seed, [28]))
+    read = _read_unverified(path)
+    assert read is None and not path.exists() or isinstance(read, bytes) and len(read) <= max(MAX_METADATA_BYTES, len(seed))

@@ -106,10 +106,20 @@ def test_wheel_metadata_without_downloading_the_wheel(pypi: PyPIClient, real_fil
     # An 18 MB wheel, read for its METADATA: a few hundred KB at most.
     assert 0 < fresh.bytes_downloaded < 1_000_000 < wheel.size
     # The range-read METADATA is cached apart from verified files, and reused.
-    assert list((tmp_path / "pypi" / "unverified-metadata").iterdir())
+    (kept,) = (tmp_path / "pypi" / "unverified-metadata").iterdir()
     assert not (tmp_path / "pypi" / "files").exists()
     before = fresh.bytes_downloaded
     assert fresh.metadata(wheel).name == "numpy" and fresh.bytes_downloaded == before
+    # kept deflated: smaller than the METADATA, the same bytes back, without a request
+    whole = fresh.metadata_bytes(wheel)
+    assert kept.read_bytes().startswith(b"apkneed-deflated-metadata 1\n") and kept.stat().st_size < len(whole) / 2
+    again = PyPIClient("https://pypi.org/simple", cache_root=tmp_path / "pypi")
+    assert again.metadata_bytes(wheel) == whole and again.bytes_downloaded == 0
+    kept.write_bytes(whole)  # as an older version kept it: read as it is
+    assert again.metadata_bytes(wheel) == whole and again.bytes_downloaded == 0
+    kept.write_bytes(b"apkneed-deflated-metadata 1\n" + zlib.compress(whole)[:-9])  # damaged: read again
+    assert again.metadata_bytes(wheel) == whole and again.bytes_downloaded > 0
+    assert kept.read_bytes().startswith(b"apkneed-deflated-metadata 1\n")
 
 
 def test_sdist_metadata_comes_from_pkg_info(pypi: PyPIClient, real_file) -> None:

@@ -47,7 +47,7 @@ Where things come from and go (``cache_root`` defaults to
   from ``PKG-INFO`` in the downloaded sdist (whose ``Dynamic`` fields say
   what a build could change). Metadata that could not be hash-checked (a
   range read, or a ``.metadata`` file without a hash) is cached apart, in
-  ``<cache_root>/unverified-metadata``, keyed by the distribution's sha256,
+  ``<cache_root>/unverified-metadata`` (deflated), keyed by the distribution's sha256,
   and never enters the content store.
 * :meth:`PyPIClient.open` returns the cached file when there is one, else a
   :class:`RangeFile`; if a range-read file ends up complete and matches its
@@ -685,8 +685,10 @@ class PyPIClient:
             if cached is not None:
                 return cached
         unverified_path = self._unverified / f"{file.sha256 or hashlib.sha256(file.url.encode()).hexdigest()}.METADATA"
-        if not verified_sha and unverified_path.is_file():
-            return unverified_path.read_bytes()
+        if not verified_sha:
+            kept = _read_unverified(unverified_path)
+            if kept is not None:
+                return kept
 
         if file.core_metadata:
             response = self._request(file.url + ".metadata", None, max_bytes=MAX_METADATA_BYTES)
@@ -696,12 +698,12 @@ class PyPIClient:
                     _check_hashes(data, file.core_metadata_hashes, file.url + ".metadata")
                     self._store.put(data)
                 else:
-                    atomic_write(unverified_path, data)
+                    atomic_write(unverified_path, _pack_metadata(data))
                 return data
             self._warning(f"{file.url}.metadata: HTTP {response.status_code}; reading the file instead")
         if file.is_wheel:
             data = self._metadata_by_range(file)
-            atomic_write(unverified_path, data)
+            atomic_write(unverified_path, _pack_metadata(data))
             return data
         return self._metadata_from_whole(file, self.download(file))
 
@@ -749,6 +751,33 @@ def _check_hashes(data: bytes, hashes: Mapping[str, str], url: str) -> None:
     expected = hashes.get("sha256")
     if expected:
         check_sha256(data, expected, url)
+
+
+#: unverified METADATA is kept deflated (a third of its size: long descriptions compress well)
+_METADATA_MAGIC = b"apkneed-deflated-metadata 1\n"
+
+
+def _pack_metadata(data: bytes) -> bytes:
+    return _METADATA_MAGIC + zlib.compress(data, 6)
+
+
+def _read_unverified(path: Path) -> bytes | None:
+    """Kept unverified METADATA (deflated, or as an older version kept it); None if absent or damaged."""
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        return None
+    if not stored.startswith(_METADATA_MAGIC):
+        return stored
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(stored[len(_METADATA_MAGIC):], MAX_METADATA_BYTES + 1)
+    except zlib.error:
+        data = None
+    if data is None or len(data) > MAX_METADATA_BYTES or not inflater.eof:
+        path.unlink(missing_ok=True)  # damaged (or not ours): read again from the index
+        return None
+    return data
 
 
 def _stored_project(stored: bytes, url: str, name: str) -> Project:
