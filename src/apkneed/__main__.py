@@ -95,7 +95,7 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         out(json.dumps(data, indent=2, sort_keys=False) + "\n")
 
     was_enabled = gc.isenabled()
-    gc.disable()  # as resolve's _no_gc_pauses: see there
+    gc.disable()  # as cli.common.no_gc_pauses: see there
     try:
         from apkneed.alpine.providers import build_provider_map
         from apkneed.alpine.solver import SolverError, parse_request, solve

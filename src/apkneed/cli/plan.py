@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, verbose, warn
+from apkneed.cli.common import emit_json, json_option, no_gc_pauses, reports_errors, verbose, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
@@ -198,9 +198,21 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
         sys.exit(1)
 
 
-def compute_plan(
+def compute_plan(requirements: tuple[str, ...], **options: Any):
+    """Check the inputs (before any network), load the world, run the pipeline.
+
+    Without the cyclic garbage collector's pauses until the plan opens a
+    network client (:func:`apkneed.cli.common.no_gc_pauses`): a warm plan
+    only reads, and the world it loads is tens of thousands of objects.
+    """
+    with no_gc_pauses() as resume:
+        return _compute_plan(requirements, resume=resume, **options)
+
+
+def _compute_plan(
     requirements: tuple[str, ...],
     *,
+    resume: Callable[[], None],
     requirement_files: tuple[Path, ...],
     alpine: AlpineOptions,
     base_text: str | None,
@@ -211,7 +223,6 @@ def compute_plan(
     extras: tuple[str, ...] = (),
     groups: tuple[str, ...] = (),
 ):
-    """Check the inputs (before any network), load the world, run the pipeline."""
     from apkneed.python.inputs import input_kind
 
     from apkneed.alpine.sources.world import validate_arch
@@ -248,10 +259,15 @@ def compute_plan(
     show = verbose() or first_sighting(config.ignored)  # once per configuration, or every time with -v
     for ignored in config.ignored:
         warn(ignored, on_stderr=show)
+
+    def open_client():
+        resume()  # network work (threads, HTTP clients, uv) runs with the collector, as it always did
+        return _pypi_client(config.index_url, alpine.offline)
+
     with _pin_progress() as progress:
         run = run_plan(
             request, world=world, target=target, index_url=config.index_url,
-            open_client=lambda: _pypi_client(config.index_url, alpine.offline), warn=warn,
+            open_client=open_client, warn=warn,
             on_pin_done=progress.on_pin_done, on_resolved=progress.on_resolved, notes=notes,
         )
     for line in run.plan.warnings:

@@ -12,13 +12,11 @@ the network).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
 
 import click
 
-from apkneed.cli.common import emit_json, json_option, reports_errors, warn
+from apkneed.cli.common import emit_json, json_option, no_gc_pauses, reports_errors, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
 from apkneed.errors import InputError
 
@@ -73,7 +71,7 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
     request_world = parse_request(request)  # bad atoms fail before any index is read
-    with _no_gc_pauses():
+    with no_gc_pauses():
         world, providers = _provider_map(alpine)
         _require_tags(request_world, providers)
         try:
@@ -116,7 +114,7 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
     if not atoms:
         raise InputError("nothing to look up: give at least one name, e.g. `apkneed provides libz.so.1`")
     wanted = {atom: parse_dependency(provides_query(atom)) for atom in atoms}
-    with _no_gc_pauses():
+    with no_gc_pauses():
         world, providers = _provider_map(alpine)
         found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
     if as_json:
@@ -170,28 +168,6 @@ def _require_tags(request_world, providers) -> None:
         if atom.tag and atom.tag not in known:
             have = ", ".join(f"@{t}" for t in sorted(known)) or "none (tag one with --index @TAG=PATH)"
             raise InputError(f"{atom}: no repository is tagged @{atom.tag} (tagged: {have})")
-
-
-@contextlib.contextmanager
-def _no_gc_pauses():
-    """Reading an index allocates tens of thousands of objects and frees none
-    (no cycles): the cyclic garbage collector would only walk them, again and
-    again (~10% of the command's time). It is switched back on afterwards,
-    with everything alive then frozen (:func:`gc.freeze`): the command ends
-    soon, and otherwise the first collection would walk the whole index
-    again (allocated while paused, it was never promoted) and the
-    interpreter's collections at exit the whole program: ~12 ms together.
-    Frozen objects are still freed by reference counting (the index has no
-    cycles); an in-process caller's (a test's) cycles alive at that moment
-    are left to the end of its process."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
 
 
 def provides_query(atom: str) -> str:
