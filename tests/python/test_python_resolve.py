@@ -212,5 +212,15 @@ def test_uv_failure_keeps_the_cause_and_drops_warnings() -> None:
 def test_uv_gets_apkneeds_read_limit_and_none_of_the_callers_uv_settings():
     from apkneed.python.resolve import UV_READ_TIMEOUT, uv_environment
 
-    env = uv_environment({"PATH": "/bin", "UV_HTTP_TIMEOUT": "3600", "UV_INDEX_URL": "http://x", "VIRTUAL_ENV": "/v"}, "/ca.pem")
-    assert env == {"PATH": "/bin", "UV_HTTP_TIMEOUT": str(UV_READ_TIMEOUT), "SSL_CERT_FILE": "/ca.pem"}
+    env = uv_environment({"PATH": "/bin", "UV_HTTP_TIMEOUT": "3600", "UV_INDEX_URL": "http://x", "VIRTUAL_ENV": "/v",
+                          "no_proxy": "corp.example"}, "/ca.pem")
+    assert env == {"PATH": "/bin", "UV_HTTP_TIMEOUT": str(UV_READ_TIMEOUT), "SSL_CERT_FILE": "/ca.pem",
+                   "NO_PROXY": "127.0.0.1", "no_proxy": "corp.example,127.0.0.1"}
+
+
+def test_a_proxy_for_http_does_not_stand_between_uv_and_the_local_index(pypi: PyPIClient, monkeypatch) -> None:
+    """uv talks plain HTTP to 127.0.0.1: a caller's HTTP_PROXY (here a dead one) must not carry it away."""
+    for key in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(key, "http://127.0.0.1:9")
+    assert resolve_requirements(["six"], python_version="3.12", arch="x86_64", index_url=PYPI,
+                                client=pypi) == [Pin("six", "1.17.0", (), True)]

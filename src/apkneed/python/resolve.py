@@ -190,10 +190,14 @@ def uv_environment(environ: Mapping[str, str], verify: str | bool) -> dict[str, 
     body still arriving fast enough). uv's own silent-read limit must not cut
     that wait short and report a working index as unreachable, so it is
     ``UV_READ_TIMEOUT``, as long as the whole run (``UV_DEADLINE``). The CA
-    bundle stays for a build backend uv runs.
+    bundle stays for a build backend uv runs. A proxy the caller sets
+    (``HTTP_PROXY``, ``ALL_PROXY``) cannot reach this machine's loopback, so
+    127.0.0.1 is added to ``NO_PROXY`` (and ``no_proxy``).
     """
     clean = {k: v for k, v in environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
     clean["UV_HTTP_TIMEOUT"] = str(UV_READ_TIMEOUT)
+    for key in ("NO_PROXY", "no_proxy"):
+        clean[key] = ",".join(part for part in (clean.get(key, ""), "127.0.0.1") if part)
     if isinstance(verify, str):
         clean["SSL_CERT_FILE"] = verify
     return clean
