@@ -14,8 +14,8 @@ Measured, in one run:
 * **cold**: ``apkneed plan ... --json`` with a fresh, empty APKNEED_CACHE_DIR
   (no PyPI page, no wheel, no uv cache, no resolution): the bytes it
   downloaded are its own count (``stats.bytes_downloaded``: index pages,
-  range requests into wheels, sdists; uv's own metadata requests are not in
-  it);
+  range requests into wheels, sdists, and uv's requests, which it makes
+  through apkneed's client: :mod:`apkneed.python.local_index`);
 * **warm**: the same command again, ``--repeat`` times (median and min);
 * **by hand**, the peer: ``pip download --only-binary=:all: --platform
   musllinux_1_2_<arch> --python-version X.Y`` of the same set into an empty
