@@ -130,6 +130,33 @@ def read_private(path: Path, *, limit: int) -> bytes | None:
         return None
 
 
+def map_private(path: Path, *, limit: int):
+    """Like :func:`read_private`, but the file mapped read-only (an ``mmap``; ``b""`` when empty).
+
+    For large cache files of which a run reads a few parts (a parsed
+    index's copy): nothing is read until a part is touched. The file is
+    replaced only by renames (:func:`atomic_write`), so a mapping keeps
+    seeing the file it opened.
+    """
+    import mmap
+
+    try:
+        if not _private(os.lstat(path.parent), stat.S_IFDIR):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            info = os.fstat(fd)
+            if not _private(info, stat.S_IFREG) or info.st_size > limit:
+                return None
+            if not info.st_size:
+                return b""
+            return mmap.mmap(fd, info.st_size, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError):
+        return None
+
+
 def private_dir(path: Path) -> bool:
     """Make ``path`` a directory for :func:`write_private` (0700 when new); False if it cannot be."""
     try:

@@ -1,15 +1,21 @@
-"""Parsed copies of --index files: the same packages as a parse, or not used at all."""
+"""Parsed copies of --index files: the same packages (and provider table) as a parse, or not used at all."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import marshal
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from apkneed.alpine.sources import parsed
+from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.package import Package
+from apkneed.alpine.providers import build_provider_map
+from apkneed.alpine.sources import parsed
 from apkneed.alpine.sources.parsed import ParsedIndexes
 from apkneed.alpine.sources.world import load_world
 from apkneed.errors import InputError
@@ -46,8 +52,24 @@ def forbid_parsing(monkeypatch):
 
 
 def copy_file(store):
-    (path,) = store.root.iterdir()
+    (path,) = [p for p in store.root.iterdir() if not p.name.startswith("tables-")]
     return path
+
+
+def tables_file(store):
+    (path,) = [p for p in store.root.iterdir() if p.name.startswith("tables-")]
+    return path
+
+
+def same_map(a, b):
+    """Two provider maps with the same names, providers (in order), versions and repositories."""
+    assert list(a.names()) == list(b.names())
+    for name in a.names():
+        pairs = [(p.package.nv, p.package.repository, p.version) for p in a.providers(name)]
+        assert pairs == [(p.package.nv, p.package.repository, p.version) for p in b.providers(name)], name
+    assert [p.nv for p in a.packages] == [p.nv for p in b.packages]
+    assert [a.repository_bits(p) for p in a.packages] == [b.repository_bits(p) for p in b.packages]
+    assert [p.nv for p in a._install_if_packages] == [p.nv for p in b._install_if_packages]
 
 
 @pytest.mark.parametrize("fixture", ["v316_index_path", "v317_index_path"])
@@ -61,6 +83,53 @@ def test_a_copy_reads_exactly_like_the_file(request, store, fixture, monkeypatch
     same_index(again, fresh)
     assert again.signed_data is not None and again.signatures  # the signature is checked on the file's bytes
     assert store.read_file(path, repository="other").packages[0].repository == "other"
+
+
+def _shared_worlds():
+    return [
+        ("v3.16/main/x86_64",),
+        ("v3.17/main/aarch64",),
+        ("v3.21/main/x86_64", "v3.21/community/x86_64"),
+        ("v3.23/main/x86_64",),
+    ]
+
+
+@pytest.mark.parametrize("world", _shared_worlds(), ids=lambda w: "+".join(w))
+def test_copies_and_their_provider_table_equal_a_fresh_parse(shared_dir, store, world, monkeypatch):
+    """Every field of every package, and the whole provider table, on the real shared indexes."""
+    paths = [shared_dir / "alpine" / part / "APKINDEX.tar.gz" for part in world]
+    fresh = [read_index_file(path) for path in paths]
+    fresh_map = build_provider_map(fresh)
+    first = [store.read_file(path) for path in paths]  # parsed, copies written
+    same_map(build_provider_map(first), fresh_map)  # the table is made from the fresh parse, and kept
+    assert tables_file(store).stat().st_mode & 0o777 == 0o600
+    forbid_parsing(monkeypatch)
+    again = [store.read_file(path) for path in paths]
+    assert all(isinstance(index.packages, LazyPackages) for index in again)
+    kept_map = build_provider_map(again)
+    assert not any(index.packages._positions for index in again)  # the kept table built no package
+    assert type(kept_map.tables.first) is memoryview  # read in place from the kept table
+    same_map(kept_map, fresh_map)
+    for copy, parse in zip(again, fresh):
+        same_index(copy, parse)
+        assert copy.arches == parse.arches and list(copy.package_names()) == [p.name for p in parse.packages]
+    # one package is one object, whether reached through the index or the map
+    for index in again:
+        for package in index.packages[:: max(1, len(index.packages) // 50)]:
+            assert kept_map.packages[kept_map.number_of(package)] is package
+            assert index.repository in kept_map.repositories_of(package)
+
+
+def test_packages_are_built_one_by_one_and_stay_the_same_objects(v316_index_path, store, monkeypatch):
+    store.read_file(v316_index_path)
+    forbid_parsing(monkeypatch)
+    index = store.read_file(v316_index_path)
+    fresh = read_index_file(v316_index_path)
+    some = index.packages[10]
+    assert index.packages[10] is some and index.packages[-1].nv == fresh.packages[-1].nv
+    assert len(index.packages._positions) == 2  # only what was asked for was built
+    assert list(index.packages)[10] is some  # building the rest keeps what was handed out
+    assert [p.nv for p in index.packages[3:6]] == [p.nv for p in fresh.packages[3:6]]
 
 
 def test_a_plain_text_index_with_every_field(tmp_path, store, monkeypatch):
@@ -94,9 +163,10 @@ def test_a_changed_file_replaces_its_copy(tmp_path, store):
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda copy: copy[:-1] + bytes([copy[-1] ^ 1]),  # a payload byte flipped
+        lambda copy: copy[:-1] + bytes([copy[-1] ^ 1]),  # a byte of the last section flipped
+        lambda copy: copy[:300] + bytes([copy[300] ^ 1]) + copy[301:],  # a byte of the table of contents
         lambda copy: copy[: len(copy) // 2],  # torn
-        lambda copy: copy.replace(b"apkneed-parsed-index 1 ", b"apkneed-parsed-index 2 ", 1),
+        lambda copy: copy.replace(b"apkneed-parsed-index 2 ", b"apkneed-parsed-index 1 ", 1),  # an older layout
         lambda copy: copy.replace(parsed.__version__.encode(), b"0.0.0", 1),  # another apkneed
         lambda copy: b"",
         lambda copy: b"\x00" * 100,
@@ -112,17 +182,129 @@ def test_a_damaged_or_foreign_copy_is_not_used(v316_index_path, store, damage):
     assert path.read_bytes() == good  # parsed again and rewritten
 
 
-def test_a_copy_with_a_valid_digest_but_the_wrong_shape_is_not_used(v316_index_path, store):
-    import marshal
+def _sections(copy: bytes):
+    """(header, table of contents, sections) of a layout-2 copy."""
+    header, _, rest = copy.partition(b"\n")
+    toc_length = int(header.split()[-2])
+    meta, names, places = marshal.loads(rest[:toc_length])
+    sections, offset = [], toc_length
+    for length, _digest in places:
+        sections.append(rest[offset : offset + length])
+        offset += length
+    return header, meta, names, sections
 
+
+def _assemble(data: bytes, meta, names, sections) -> bytes:
+    """A copy with valid digests around whatever sections it is given."""
+    toc = marshal.dumps((meta, names, tuple((len(s), hashlib.sha256(s).hexdigest()) for s in sections)))
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{parsed._prefix(digest)} {len(toc)} {hashlib.sha256(toc).hexdigest()}\n".encode() + toc + b"".join(sections)
+
+
+def test_a_column_with_a_valid_digest_but_the_wrong_shape_makes_a_parse(v316_index_path, store):
     fresh = read_index_file(v316_index_path)
     store.read_file(v316_index_path)
     path = copy_file(store)
     data = v316_index_path.read_bytes()
-    for payload in [(1, 2, 3), ("d", (), None, (("a",),), ((),) * len(FIELDS)), "not a tuple"]:
-        body = marshal.dumps(payload)
-        path.write_bytes(parsed._header(data, body) + body)
+    good = path.read_bytes()
+    _, meta, names, sections = _sections(good)
+    depends = names.index("depends")
+    for payload in [(1, 2, 3), "not a column", ((10**6,),) * meta[3], ((-1,),) * meta[3]]:
+        damaged = list(sections)
+        damaged[depends] = marshal.dumps(payload)
+        path.write_bytes(_assemble(data, meta, names, damaged))
+        same_index(store.read_file(v316_index_path), fresh)  # the column fails when used: the file is parsed
+        assert path.read_bytes() == good  # and the copy rewritten
+    for meta_payload in [(None, (), None, -1), (None, (("k", "RSA", "not bytes"),), None, 1), "meta"]:
+        path.write_bytes(_assemble(data, meta_payload, names, sections))
         same_index(store.read_file(v316_index_path), fresh)
+
+
+def test_a_damaged_or_foreign_provider_table_is_made_again(shared_dir, store):
+    paths = [shared_dir / "alpine" / "v3.21" / repo / "x86_64" / "APKINDEX.tar.gz" for repo in ("main", "community")]
+    fresh_map = build_provider_map([read_index_file(path) for path in paths])
+    for _ in range(2):
+        build_provider_map([store.read_file(path) for path in paths])
+    path = tables_file(store)
+    good = path.read_bytes()
+    header, _, body = good.partition(b"\n")
+    for damaged in [
+        good[:-1] + bytes([good[-1] ^ 1]),
+        good[: len(good) // 2],
+        header.replace(b"tables 2", b"tables 1") + b"\n" + body,
+        b"",
+        # digests that hold over a directory that does not fit its parts
+        _retable(header, marshal.dumps((("B", 3),)) + body),
+    ]:
+        path.write_bytes(damaged)
+        again = build_provider_map([store.read_file(path) for path in paths])
+        same_map(again, fresh_map)
+        assert path.read_bytes() == good
+
+
+def _retable(header: bytes, body: bytes) -> bytes:
+    words = header.split(b" ")
+    words[-2] = str(len(marshal.dumps((("B", 3),)))).encode()
+    words[-1] = hashlib.sha256(body).hexdigest().encode()
+    return b" ".join(words) + b"\n" + body
+
+
+FUZZ = settings(max_examples=80, deadline=4000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(position=st.integers(min_value=0), value=st.integers(min_value=0, max_value=255), cut=st.booleans())
+def test_fuzz_the_copy_decoder(v316_small, position, value, cut):
+    """Any change to a copy: it is refused (None), or it reads as the file does."""
+    data, copy, fresh_rows = v316_small
+    position %= len(copy)
+    damaged = copy[:position] if cut else copy[:position] + bytes([value]) + copy[position + 1 :]
+    index = parsed.decode(damaged, data, source="f", repository="main")
+    if index is not None:
+        assert rows(index) == fresh_rows
+
+
+@FUZZ
+@given(column=st.sampled_from(parsed.SECTIONS), payload=st.recursive(
+    st.none() | st.integers(-3, 10**6) | st.text(max_size=5) | st.binary(max_size=5),
+    lambda inner: st.lists(inner, max_size=4).map(tuple), max_leaves=12))
+def test_fuzz_the_column_decoder(v316_small, column, payload):
+    """A column of any shape, with valid digests: the packages still read as the file's (parsed again)."""
+    data, copy, fresh_rows = v316_small
+    _, meta, names, sections = _sections(copy)
+    sections = list(sections)
+    sections[names.index(column)] = marshal.dumps(payload)
+    index = parsed.decode(_assemble(data, meta, names, sections), data, source="f", repository="main")
+    assert rows(index) == fresh_rows
+
+
+@pytest.fixture(scope="module")
+def v316_small(v316_index_path):
+    """The first 40 records of v3.16 main as a plain APKINDEX, its copy, and the packages a parse gives."""
+    import gzip
+    import io
+    import tarfile
+
+    members = gzip.decompress(v316_index_path.read_bytes())
+    text = None
+    with tarfile.open(fileobj=io.BytesIO(members)) as tar:  # the signature's tar, then the index's
+        for member in tar:
+            if member.name == "APKINDEX":
+                text = tar.extractfile(member).read().decode()
+    if text is None:  # the index's tar follows the signature's stream
+        from apkneed.alpine.index import split_gzip_members
+
+        for _, raw in split_gzip_members(v316_index_path.read_bytes(), "v3.16"):
+            with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+                for member in tar:
+                    if member.name == "APKINDEX":
+                        text = tar.extractfile(member).read().decode()
+    data = ("\n\n".join(text.split("\n\n")[:40]) + "\n\n").encode()
+    from apkneed.alpine.index import read_index_bytes
+
+    fresh = read_index_bytes(data, source="f", repository="main")
+    assert len(fresh.packages) == 40
+    return data, parsed.encode(fresh, data), rows(fresh)
 
 
 def test_a_copy_others_could_have_written_is_not_used(v316_index_path, store, monkeypatch):

@@ -21,11 +21,12 @@ import io
 import os
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from apkneed.alpine.atom import dependencies_of_line, parse_dependencies, parse_provides, provides_of_line
+from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
 
@@ -53,19 +54,40 @@ class IndexSignature:
 
 @dataclass(frozen=True)
 class ApkIndex:
-    """One repository's index, as read from one file or URL."""
+    """One repository's index, as read from one file or URL.
 
-    packages: tuple[Package, ...]
+    ``packages`` is a tuple for an index just parsed, and a
+    :class:`~apkneed.alpine.columns.LazyPackages` (built on access) for one
+    read from its parsed copy; both are sequences of the same packages.
+    """
+
+    packages: Sequence[Package]
     source: str
     repository: str
     description: str | None = None
     signatures: tuple[IndexSignature, ...] = ()
     #: the compressed bytes the signatures cover (None for plain-text indexes)
     signed_data: bytes | None = None
+    #: where this index's parsed copy is kept, when it has one: an object with
+    #: ``key`` (the copy's key), ``digest`` (sha256 of the index file) and
+    #: ``store`` (which can keep the provider tables of a world of such
+    #: indexes: see :func:`apkneed.alpine.providers.build_provider_map`)
+    kept: object = field(default=None, compare=False, repr=False)
 
     @property
     def arches(self) -> frozenset[str]:
-        return frozenset(p.arch for p in self.packages if p.arch and p.arch != "noarch")
+        return frozenset(a for a in set(self.column("arch")) if a and a != "noarch")
+
+    def package_names(self) -> Sequence[str]:
+        """Every package's name (from the copy's column, building no package, when there is one)."""
+        return self.column("name")
+
+    def column(self, name: str) -> Sequence:
+        """One scalar field (name, version, arch, checksum...) of every package, in order."""
+        packages = self.packages
+        if isinstance(packages, LazyPackages):
+            return packages.column(name)
+        return [getattr(p, name) for p in packages]
 
 
 def split_gzip_members(data: bytes, source: str) -> list[tuple[bytes, bytes]]:

@@ -53,10 +53,14 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
+from array import array
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, NamedTuple, Sequence
+from itertools import accumulate
+from zlib import crc32
+from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
 
 from apkneed.alpine.atom import Dependency, parse_dependency
+from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.index import ApkIndex
 from apkneed.alpine.package import Package
 from apkneed.alpine.version import satisfies
@@ -88,19 +92,22 @@ class ProviderMap:
     repositories: tuple[str, ...]
     #: per repository: "" (untagged) or the tag without its "@"
     tags: tuple[str, ...]
-    #: every distinct package, in load order
-    packages: tuple[Package, ...]
+    #: every distinct package, in load order (built on access from the indexes)
+    packages: Sequence[Package]
     reverse_order: ReverseOrder
     #: name -> [(package, version)]: plain pairs, made Provider tuples when handed out
-    _providers: dict[str, list[tuple[Package, str | None]]] = field(repr=False)
-    _repos: dict[Package, int] = field(repr=False)
+    _providers: _ProviderLists = field(repr=False)
+    #: package -> apk's repository bits
+    _repos: _RepositoryBits = field(repr=False)
     #: the packages with an ``i:`` line (a small minority)
-    _install_if_packages: tuple[Package, ...] = field(repr=False)
+    _install_if_packages: Sequence[Package] = field(repr=False)
     # Filled on first use, per map: derived data that most commands never need.
     _memo: dict = field(default_factory=dict, repr=False)
     #: the apk-tools generation that solves in this world (a SolverRules;
     #: None: 2.14's), chosen once where the world is loaded
     solver_rules: object = None
+    #: the same table as integer arrays (package numbers are positions in ``packages``)
+    tables: ProviderTables | None = field(default=None, repr=False)
 
     def __contains__(self, name: str) -> bool:
         return name in self._providers
@@ -128,6 +135,25 @@ class ProviderMap:
     def repositories_of(self, package: Package) -> tuple[str, ...]:
         bits = self._repos[package]
         return tuple(label for i, label in enumerate(self.repositories) if bits & (1 << (i + 1)))
+
+    # -- the integer view: package numbers are positions in ``packages`` --
+
+    def name_id(self, name: str) -> int | None:
+        return self._providers.name_id(name)
+
+    def name_of(self, name_id: int) -> str:
+        return self.tables.names[name_id]
+
+    def provider_numbers(self, name: str) -> Sequence[int]:
+        """The numbers of the packages that are or provide ``name``, in apk's order."""
+        return self._providers.numbers(name)
+
+    def package(self, number: int) -> Package:
+        return self.packages[number]
+
+    def number_of(self, package: Package) -> int:
+        """The position of ``package`` in ``packages`` (KeyError: not one of this map's packages)."""
+        return self.packages.number_of(package)
 
     def dependents(self, name: str) -> tuple[str, ...]:
         """Names with a provider that depends on ``name`` (apk's ``rdepends``), in apk's order."""
@@ -287,28 +313,215 @@ def _reverse_index(packages: Sequence[Package], field_name: str) -> dict[str, di
     return reverse
 
 
+class NameTable(Sequence[str]):
+    """Names by number and numbers by name, from a list or from a parsed copy's blob.
+
+    A copy keeps the names as one UTF-8 blob with their offsets and an
+    open-addressing hash table (CRC-32 of the name, linear probing): turning
+    60,000 names back into a list and a dict costs ~10 ms, while a command
+    looks up a few hundred, each found with one C hash and a comparison.
+    """
+
+    __slots__ = ("_list", "_ids", "blob", "offsets", "slots")
+
+    def __init__(self, names: list[str] | None = None, *, blob: bytes = b"", offsets: array | None = None,
+                 slots: array | None = None):
+        self._list = names
+        self._ids: dict[str, int] | None = None
+        self.blob = blob
+        self.offsets = offsets
+        self.slots = slots
+
+    @classmethod
+    def stored(cls, blob: bytes, offsets: array, slots: array) -> NameTable:
+        if len(slots) & (len(slots) - 1) or len(slots) < len(offsets) or not offsets or offsets[-1] != len(blob):
+            raise ValueError("not a name table")
+        return cls(blob=blob, offsets=offsets, slots=slots)
+
+    def packed(self) -> tuple[bytes, array, array]:
+        """(blob, offsets, slots): what a copy keeps."""
+        if self.offsets is not None:
+            return self.blob, self.offsets, self.slots
+        encoded = [name.encode("utf-8", "surrogateescape") for name in self]
+        offsets = array("I", accumulate(map(len, encoded), initial=0))
+        size = 1 << max(4, (2 * len(encoded)).bit_length())
+        mask = size - 1
+        slots = array("I", bytes(4 * size))
+        for number, key in enumerate(encoded, 1):
+            at = crc32(key) & mask
+            while slots[at]:
+                at = (at + 1) & mask
+            slots[at] = number
+        return b"".join(encoded), offsets, slots
+
+    def __len__(self) -> int:
+        return len(self._list) if self._list is not None else len(self.offsets) - 1
+
+    def __getitem__(self, number):
+        if self._list is not None or isinstance(number, slice):
+            return self.names()[number]
+        offsets = self.offsets
+        if number < 0:
+            number += len(offsets) - 1
+        return str(self.blob[offsets[number] : offsets[number + 1]], "utf-8", "surrogateescape")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def names(self) -> list[str]:
+        if self._list is None:
+            blob = self.blob
+            offsets = self.offsets
+            text = str(blob, "utf-8", "surrogateescape")
+            if len(text) == len(blob):  # ASCII (every real name): cut the text where the bytes are cut
+                self._list = [text[a:b] for a, b in zip(offsets, offsets[1:])]
+            else:
+                self._list = [str(blob[a:b], "utf-8", "surrogateescape") for a, b in zip(offsets, offsets[1:])]
+        return self._list
+
+    def id(self, name: str) -> int | None:
+        """The number of ``name``; None if the table has no such name."""
+        if self._ids is not None:
+            return self._ids.get(name)
+        if self.slots is None:
+            names = self._list
+            self._ids = dict(zip(names, range(len(names))))
+            return self._ids.get(name)
+        key = name.encode("utf-8", "surrogateescape")
+        slots, offsets, blob = self.slots, self.offsets, self.blob
+        mask = len(slots) - 1
+        at = crc32(key) & mask
+        while True:
+            number = slots[at]
+            if not number:
+                return None
+            if blob[offsets[number - 1] : offsets[number]] == key:
+                return number - 1
+            at = (at + 1) & mask
+
+
+class ProviderTables(NamedTuple):
+    """A world's name table as flat arrays: what a parsed copy keeps, so that
+    a map over copies is ready without looking at a single package.
+
+    Package numbers count the world's distinct packages in load order.
+    """
+
+    #: every name, in the order apk's table meets them (a package's name, then its provides)
+    names: NameTable
+    #: ``names[n]``'s providers are entries ``first[n]`` to ``first[n + 1]`` of the next two
+    first: array
+    provider_package: array
+    #: 0: the package's own name (at its version); k: its k-th provide (at the provide's version)
+    provider_slot: array
+    #: package number -> position of its index in the world, and its position in that index
+    package_index: array
+    package_local: array
+    #: package number -> apk's ``pkg->repos`` (bit ``i + 1`` for index ``i``)
+    repo_bits: array
+    #: numbers of the packages with an ``i:`` line
+    install_if: array
+
+    def check(self, counts: Sequence[int]) -> None:
+        """ValueError unless the arrays fit together and fit indexes of ``counts`` packages.
+
+        Only checks that cost no Python loop (this runs on every load): the
+        copy's digest already says it is what was written.
+        """
+        packages = len(self.package_index)
+        pairs = len(self.provider_package)
+        if (
+            len(self.first) != len(self.names) + 1 or self.first[0] != 0 or self.first[-1] != pairs
+            or len(self.provider_slot) != pairs or len(self.package_local) != packages
+            or len(self.repo_bits) != packages or packages > sum(counts)
+            or max(self.install_if, default=-1) >= packages or max(self.package_index, default=-1) >= len(counts)
+        ):
+            raise ValueError("provider tables that do not fit their indexes")
+
+
 def build_provider_map(
     indexes: Sequence[ApkIndex],
     tags: Sequence[str | None] | None = None,
     reverse_order: ReverseOrder = "hash",
     solver_rules: object = None,
 ) -> ProviderMap:
-    """The name table of ``indexes`` (in apk repository order)."""
+    """The name table of ``indexes`` (in apk repository order).
+
+    When every index was read through a parsed copy (``index.kept``), the
+    table comes ready from the copies' store (kept there the first time this
+    list of index files was loaded together), and no package is built until
+    someone asks for it.
+    """
     if tags is None:
         tags = [None] * len(indexes)
     if len(tags) != len(indexes):
         raise ValueError("one tag (or None) per index")
-    providers: dict[str, list[tuple[Package, str | None]]] = {}
-    repos: dict[Package, int] = {}
-    by_checksum: dict[bytes | str, Package] = {}
-    packages: list[Package] = []
-    install_if_packages: list[Package] = []
-    get = providers.get
+    tables = _kept_tables(indexes)
+    if tables is None:
+        tables = provider_tables(indexes)
+        kept = [index.kept for index in indexes]
+        if indexes and all(kept):
+            kept[0].store.keep_tables(kept, tables)
+    packages = _WorldPackages(indexes, tables)
+    return ProviderMap(
+        repositories=tuple(index.repository for index in indexes),
+        tags=tuple((tag or "").lstrip("@") for tag in tags),
+        packages=packages,
+        reverse_order=reverse_order,
+        _providers=_ProviderLists(tables, packages),
+        _repos=_RepositoryBits(tables, packages),
+        _install_if_packages=_Numbered(packages, tables.install_if),
+        solver_rules=solver_rules,
+        tables=tables,
+    )
+
+
+def _kept_tables(indexes: Sequence[ApkIndex]) -> ProviderTables | None:
+    kept = [index.kept for index in indexes]
+    if not indexes or not all(kept):
+        return None
+    tables = kept[0].store.kept_tables(kept)
+    if tables is None:
+        return None
+    try:
+        tables.check([len(index.packages) for index in indexes])
+    except (ValueError, TypeError, IndexError):
+        return None  # not what provider_tables() makes: make them again
+    return tables
+
+
+def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
+    """The name table of ``indexes`` from their columns (no package is built for an index read from a copy).
+
+    A package present in several indexes (same decoded ``C:`` checksum) is
+    one package, numbered where it first appears, with one repository bit
+    per index that has it.
+    """
+    ids: dict[str, int] = {}
+    pair_name = array("I")
+    pair_package = array("I")
+    pair_slot = array("I")
+    package_index = array("I")
+    package_local = array("I")
+    repo_bits: list[int] = []
+    install_if = array("I")
+    by_checksum: dict[bytes | str, int] = {}
     cleared = _B64_CLEARED
+    add_name, add_package, add_slot = pair_name.append, pair_package.append, pair_slot.append
     for position, index in enumerate(indexes):
         bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
-        for package in index.packages:
-            checksum = package.checksum
+        packages = index.packages
+        if isinstance(packages, LazyPackages):
+            names, checksums, provides, iifs = map(packages.column, ("name", "checksum", "provides", "install_if"))
+            provides = [flat[::2] for flat in provides]
+        else:
+            names = [p.name for p in packages]
+            checksums = [p.checksum for p in packages]
+            provides = [[provide.name for provide in p.provides] for p in packages]
+            iifs = [p.install_if for p in packages]
+        for local, name in enumerate(names):
+            checksum = checksums[local]
+            number = len(repo_bits)
             if checksum:
                 # checksum_key(), inlined for the usual base64 SHA-1: this loop is hot
                 last = checksum[28] if len(checksum) == 30 and checksum[29] == "=" else None
@@ -318,36 +531,160 @@ def build_provider_map(
                     key = checksum_key(checksum)
                 known = by_checksum.get(key)
                 if known is not None:
-                    repos[known] |= bit
+                    repo_bits[known] |= bit
                     continue
-                by_checksum[key] = package
-            repos[package] = bit
-            packages.append(package)
-            if package.install_if:
-                install_if_packages.append(package)
-            name = package.name
-            entry = get(name)
-            if entry is None:
-                providers[name] = [(package, package.version)]
-            else:
-                entry.append((package, package.version))
-            for provide in package.provides:
-                name = provide.name
-                entry = get(name)
-                if entry is None:
-                    providers[name] = [(package, provide.version)]
-                else:
-                    entry.append((package, provide.version))
-    return ProviderMap(
-        repositories=tuple(index.repository for index in indexes),
-        tags=tuple((tag or "").lstrip("@") for tag in tags),
-        packages=tuple(packages),
-        reverse_order=reverse_order,
-        _providers=providers,
-        _repos=repos,
-        _install_if_packages=tuple(install_if_packages),
-        solver_rules=solver_rules,
+                by_checksum[key] = number
+            repo_bits.append(bit)
+            package_index.append(position)
+            package_local.append(local)
+            if iifs[local]:
+                install_if.append(number)
+            for slot, provided in enumerate((name, *provides[local])):
+                found = ids.get(provided)
+                if found is None:
+                    found = ids[provided] = len(ids)
+                add_name(found)
+                add_package(number)
+                add_slot(slot)
+    order = sorted(range(len(pair_name)), key=pair_name.__getitem__)  # stable: load order within a name
+    counts = [0] * (len(ids) + 1)
+    for name_id in pair_name:
+        counts[name_id + 1] += 1
+    return ProviderTables(
+        names=NameTable(list(ids)),
+        first=array("I", accumulate(counts)),
+        provider_package=array("I", map(pair_package.__getitem__, order)),
+        provider_slot=array("I", map(pair_slot.__getitem__, order)),
+        package_index=package_index,
+        package_local=package_local,
+        repo_bits=array("Q", repo_bits) if len(indexes) < 63 else repo_bits,  # apk has at most 32
+        install_if=install_if,
     )
+
+
+class _WorldPackages(Sequence[Package]):
+    """The world's distinct packages by number: the indexes' own objects, built when first asked for."""
+
+    __slots__ = ("indexes", "tables", "_numbers", "_positions")
+
+    def __init__(self, indexes: Sequence[ApkIndex], tables: ProviderTables):
+        self.indexes = [index.packages for index in indexes]
+        self.tables = tables
+        self._numbers: list[dict[int, int]] | None = None
+        self._positions: dict[int, dict[Package, int]] = {}  # for indexes held as plain tuples
+
+    def __len__(self) -> int:
+        return len(self.tables.package_index)
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return tuple(self[i] for i in range(*number.indices(len(self))))
+        return self.indexes[self.tables.package_index[number]][self.tables.package_local[number]]
+
+    def __iter__(self) -> Iterator[Package]:
+        indexes = self.indexes
+        for position, local in zip(self.tables.package_index, self.tables.package_local):
+            yield indexes[position][local]
+
+    def number_of(self, package: Package) -> int:
+        """The package's number (KeyError: not one of the world's distinct packages)."""
+        for position, packages in enumerate(self.indexes):
+            if isinstance(packages, LazyPackages):
+                local = packages.position_of(package)
+            else:
+                positions = self._positions.get(position)
+                if positions is None:
+                    positions = self._positions[position] = {p: i for i, p in enumerate(packages)}
+                local = positions.get(package)
+            if local is not None and packages[local] is package:
+                number = self._numbers_of(position).get(local)
+                if number is not None:
+                    return number
+        raise KeyError(package)
+
+    def _numbers_of(self, position: int) -> dict[int, int]:
+        if self._numbers is None:
+            self._numbers = [{} for _ in self.indexes]
+            for number, (index, local) in enumerate(zip(self.tables.package_index, self.tables.package_local)):
+                self._numbers[index][local] = number
+        return self._numbers[position]
+
+
+class _Numbered(Sequence[Package]):
+    """Some of the world's packages, by number."""
+
+    __slots__ = ("packages", "numbers")
+
+    def __init__(self, packages: _WorldPackages, numbers: Sequence[int]):
+        self.packages = packages
+        self.numbers = numbers
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self.packages[n] for n in self.numbers[i])
+        return self.packages[self.numbers[i]]
+
+
+class _ProviderLists:
+    """name -> [(package, version)], built per name on first lookup from the tables."""
+
+    __slots__ = ("tables", "packages", "_lists")
+
+    def __init__(self, tables: ProviderTables, packages: _WorldPackages):
+        self.tables = tables
+        self.packages = packages
+        self._lists: dict[str, list[tuple[Package, str | None]]] = {}
+
+    def name_id(self, name: str) -> int | None:
+        return self.tables.names.id(name)
+
+    def numbers(self, name: str) -> Sequence[int]:
+        found = self.name_id(name)
+        if found is None:
+            return ()
+        return self.tables.provider_package[self.tables.first[found] : self.tables.first[found + 1]]
+
+    def get(self, name: str, default=None):
+        found = self._lists.get(name)
+        if found is not None:
+            return found
+        name_id = self.name_id(name)
+        if name_id is None:
+            return default
+        tables = self.tables
+        start, end = tables.first[name_id], tables.first[name_id + 1]
+        package = self.packages.__getitem__
+        found = []
+        for number, slot in zip(tables.provider_package[start:end], tables.provider_slot[start:end]):
+            owner = package(number)
+            found.append((owner, owner.provides[slot - 1].version if slot else owner.version))
+        self._lists[name] = found
+        return found
+
+    def __contains__(self, name: str) -> bool:
+        return self.name_id(name) is not None
+
+    def keys(self) -> Sequence[str]:
+        return self.tables.names
+
+    def __len__(self) -> int:
+        return len(self.tables.names)
+
+
+class _RepositoryBits:
+    """package -> its repository bits."""
+
+    __slots__ = ("tables", "packages")
+
+    def __init__(self, tables: ProviderTables, packages: _WorldPackages):
+        self.tables = tables
+        self.packages = packages
+
+    def __getitem__(self, package: Package) -> int:
+        return self.tables.repo_bits[self.packages.number_of(package)]
 
 
 def checksum_key(checksum: str) -> bytes | str:

@@ -14,9 +14,10 @@ copy rewritten:
 * it is of these bytes: its header names the sha256 of the file's content
   as read now, this apkneed version and this Python (marshal's format is
   Python's);
-* it is intact: its payload hashes to the sha256 in its header, so a torn
-  or corrupted copy is never unmarshalled, and it unpacks to the expected
-  shape;
+* it is intact: its table of contents hashes to the sha256 in its header,
+  and each section to the sha256 the table gives it, checked before that
+  section is unmarshalled, so a torn or corrupted copy is never
+  unmarshalled; and it unpacks to the expected shape;
 * it is private to the user (:func:`apkneed.cache.read_private`), as a
   verified-index record must be (see :mod:`apkneed.alpine.sources.signature`).
 
@@ -30,12 +31,34 @@ the embedded snapshot (files of the user's own installation, whose sha256
 the manifest pins) use copies, and bodies from the mirror or its cache are
 always parsed.
 
-Layout: one header line, ``apkneed-parsed-index 1 <apkneed version>
-<Python cache tag> <sha256 of the file> <sha256 of the payload>``, then the
-marshal payload ``(description, signatures, signed span, atoms, columns)``:
-the dependency atoms once each (``D:``/``i:``/``r:`` lists refer to them by
-number), and one column per :class:`Package` field, equal strings shared so
-that marshal writes each once.
+Since layout 2 nothing in a copy is turned into objects before it is
+needed: reading 25,000 packages' worth of copies must take a few
+milliseconds, and building that many :class:`Package` objects takes tens.
+The packages are columns (:mod:`apkneed.alpine.columns`), each column a
+section of its own, checked against its own sha256 and unmarshalled the first
+time a package (or the provider table's builder) needs it; a column that
+does not check out makes the index parse its file again (a damaged copy costs
+a parse, never a wrong package) and the copy is rewritten.
+
+Layout 2: one header line, ``apkneed-parsed-index 2 <apkneed version>
+<Python cache tag> <sha256 of the file> <length of the table of contents>
+<sha256 of the table of contents>``, then the table of contents (marshal:
+``(meta, section names, ((length, sha256), ...))`` with ``meta =
+(description, signatures, signed span, package count)``), then the
+sections one after another (marshal, one column each, see
+:mod:`apkneed.alpine.columns` for their encoding).
+
+The provider table of a world (:class:`apkneed.alpine.providers.ProviderTables`,
+flat arrays that need no per-package work) is kept beside the copies, one
+file per ordered list of index files read together (``main`` + ``community``
+is one world), under the sha256 of their keys: header ``apkneed-provider-tables 2
+<apkneed version> <Python cache tag> <byte order> <sha256 of the files'
+sha256s, in order> <length of the directory> <sha256 of the rest>``, then a marshal directory ``((array type, length), ...)`` and
+the parts it lists, raw: the names as one UTF-8 blob, their offsets in it and
+their hash table (:class:`apkneed.alpine.providers.NameTable`), then the
+table's arrays, used in place (memory views of the mapped file). Same rules: of
+these very files, intact, private; else made again from the indexes and
+rewritten.
 """
 
 from __future__ import annotations
@@ -43,100 +66,192 @@ from __future__ import annotations
 import hashlib
 import marshal
 import sys
-from dataclasses import dataclass, fields
-from itertools import chain, repeat
-from operator import attrgetter
+from array import array
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple, Sequence
 
 from apkneed import __version__
-from apkneed.alpine.atom import Dependency, Provide
+from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_of
 from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_bytes, read_index_data, repository_label
-from apkneed.alpine.package import Package
-from apkneed.cache import private_dir, read_private, write_private
+from apkneed.alpine.providers import NameTable, ProviderTables
+from apkneed.cache import map_private, private_dir, write_private
 
-FORMAT = "apkneed-parsed-index 1"
-#: a copy is ~2x the compressed index; anything far larger is not one of ours
+FORMAT = "apkneed-parsed-index 2"
+TABLES_FORMAT = "apkneed-provider-tables 2"
+#: a copy is ~2-3x the compressed index; anything far larger is not one of ours
 MAX_COPY = 256 * 1024 * 1024
 
-FIELDS = tuple(f.name for f in fields(Package))
-_ATOM_LISTS = tuple(FIELDS.index(name) for name in ("depends", "install_if", "replaces"))
-_PROVIDES = FIELDS.index("provides")
-_REPOSITORY = FIELDS.index("repository")
-_STRINGS = frozenset(i for i, f in enumerate(fields(Package)) if f.type == "str")
-_new = tuple.__new__
+SECTIONS = (*COLUMNS, "atoms")
+_STRING_COLUMNS = frozenset(
+    {"name", "version", "arch", "checksum", "description", "url", "license", "origin", "maintainer", "commit"}
+)
 
 
-def _header(data: bytes, payload: bytes) -> bytes:
-    tag = sys.implementation.cache_tag
-    digests = f"{hashlib.sha256(data).hexdigest()} {hashlib.sha256(payload).hexdigest()}"
-    return f"{FORMAT} {__version__} {tag} {digests}\n".encode()
+def _sha256(data) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def encode(index: ApkIndex, data: bytes) -> bytes:
-    """The copy of ``index``, read from ``data`` (the file's bytes).
+def _prefix(digest: str) -> str:
+    return f"{FORMAT} {__version__} {sys.implementation.cache_tag} {digest}"
 
-    Written once per file (~30 ms, against ~37 ms saved by every later
-    read): the loops are map() and zip() over C functions, with no Python
-    code run per value.
+
+def encode(index: ApkIndex, data: bytes, digest: str | None = None) -> bytes:
+    """The copy of ``index``, read from ``data`` (the file's bytes, whose sha256 ``digest`` is).
+
+    Written once per file (~60 ms for a 20,000-package index, against the
+    parse saved by every later read).
     """
-    columns = list(zip(*map(attrgetter(*FIELDS), index.packages))) or [()] * len(FIELDS)
-    share = {}.setdefault  # equal strings become one object, which marshal writes once
-    # every dependency atom once, numbered in order of appearance
-    lists = [columns[position] for position in _ATOM_LISTS]
-    numbers = {atom: n for n, atom in enumerate(dict.fromkeys(chain.from_iterable(chain(*lists))))}
-    number = numbers.__getitem__
-    for position in range(len(FIELDS)):
-        values = columns[position]
-        if position in _ATOM_LISTS:
-            columns[position] = tuple(tuple(map(number, deps)) for deps in values)
-        elif position == _PROVIDES:
-            columns[position] = tuple(tuple(map(tuple, provides)) for provides in values)
-        elif position in _STRINGS:
-            columns[position] = tuple(map(share, values, values))
+    columns = columns_of(index.packages)
+    sections = []
+    for name in SECTIONS:
+        values = columns[name]
+        if name in _STRING_COLUMNS:
+            share = {}.setdefault  # equal strings become one object, which marshal writes once
+            values = list(map(share, values, values))
+        sections.append(marshal.dumps(values))
     span = None
     if index.signed_data is not None:
         start = data.find(index.signed_data)
         span = (start, start + len(index.signed_data))
     signatures = tuple((s.key_name, s.algorithm, s.signature) for s in index.signatures)
-    atoms = tuple(map(tuple, numbers))
-    payload = marshal.dumps((index.description, signatures, span, atoms, tuple(columns)))
-    return _header(data, payload) + payload
+    meta = (index.description, signatures, span, len(index.packages))
+    toc = marshal.dumps((meta, SECTIONS, tuple((len(section), _sha256(section)) for section in sections)))
+    header = f"{_prefix(digest or _sha256(data))} {len(toc)} {_sha256(toc)}\n".encode()
+    return b"".join([header, toc, *sections])
 
 
-def decode(copy: bytes, data: bytes, *, source: str, repository: str) -> ApkIndex | None:
-    """The index a copy holds, for the file whose bytes are ``data``; None if it is not usable."""
-    header, newline, payload = copy.partition(b"\n")
-    if not newline or header + newline != _header(data, payload):
+class KeptCopy(NamedTuple):
+    """Where an index's copy is kept (``ApkIndex.kept``): the store, the copy's key, the file's sha256."""
+
+    store: ParsedIndexes
+    key: str
+    digest: str
+
+
+def decode(copy: bytes, data: bytes, *, source: str, repository: str, digest: str | None = None,
+           kept: KeptCopy | None = None) -> ApkIndex | None:
+    """The index a copy holds, for the file whose bytes are ``data``; None if it is not usable.
+
+    Only the table of contents is read here; the columns are checked and
+    read when first needed (and parsed from ``data`` if one is damaged).
+    """
+    end = copy.find(b"\n", 0, 1024)
+    header = copy[:end]
+    prefix = _prefix(digest or _sha256(data)).encode()
+    if end < 0 or not header.startswith(prefix + b" "):
         return None
     try:
-        description, signatures, span, atoms, columns = marshal.loads(payload)
-        count = len(columns[0])
-        if len(columns) != len(FIELDS) or any(len(column) != count for column in columns):
+        toc_length, toc_digest = header[len(prefix) + 1 :].split(b" ")
+        toc_length = int(toc_length)
+        view = memoryview(copy)[end + 1 :]  # a copy is mapped, not read: a section is read when used
+        rest = view
+        toc = view[:toc_length]
+        if len(toc) != toc_length or _sha256(toc).encode() != toc_digest:
             return None
-        provides = chain.from_iterable(columns[_PROVIDES])
-        if not {len(a) for a in atoms} <= {5} or not {len(p) for p in provides} <= {2}:
+        (description, signatures, span, count), names, sections = marshal.loads(toc)
+        if tuple(names) != SECTIONS or len(sections) != len(SECTIONS) or not isinstance(count, int) or count < 0:
             return None
-        table = [_new(Dependency, atom) for atom in atoms]
-        atom = table.__getitem__
-        columns = list(columns)
-        for position in _ATOM_LISTS:
-            columns[position] = [tuple(map(atom, ids)) if ids else () for ids in columns[position]]
-        columns[_PROVIDES] = [
-            tuple([_new(Provide, p) for p in provides]) if provides else () for provides in columns[_PROVIDES]
-        ]
-        columns[_REPOSITORY] = repeat(repository, count)
-        packages = tuple(map(Package, *columns))
-        signed_data = data[span[0] : span[1]] if span is not None else None
-        return ApkIndex(
-            packages=packages,
-            source=source,
-            repository=repository,
-            description=description,
-            signatures=tuple(IndexSignature(key, algorithm, signature) for key, algorithm, signature in signatures),
-            signed_data=signed_data,
-        )
-    except (ValueError, EOFError, TypeError, IndexError):
+        places = {}
+        offset = toc_length
+        for name, (length, section_digest) in zip(SECTIONS, sections):
+            places[name] = (offset, offset + length, section_digest)
+            offset += length
+        if offset != len(rest) or not (description is None or isinstance(description, str)):
+            return None
+        signatures = tuple(IndexSignature(key, algorithm, signature) for key, algorithm, signature in signatures)
+        if not all(isinstance(s.key_name, str) and isinstance(s.algorithm, str) and isinstance(s.signature, bytes)
+                   for s in signatures):
+            return None
+        signed_data = None
+        if span is not None:
+            start, end = span
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(data)):
+                return None
+            signed_data = data[start:end]
+    except (ValueError, EOFError, TypeError):
         return None  # not what encode() writes: parse the file instead
+
+    def load(name: str):
+        start, end, section_digest = places[name]
+        section = view[start:end]
+        if _sha256(section) != section_digest:
+            raise ValueError(f"section {name} does not match its digest")
+        return marshal.loads(section)
+
+    def parse_again() -> dict:
+        fresh = read_index_bytes(data, source=source, repository=repository)
+        if kept is not None:  # the copy is damaged: replace it
+            kept.store.rewrite(kept, fresh, data)
+        return columns_of(fresh.packages)
+
+    packages = LazyPackages(IndexColumns(count, load, parse_again), repository)
+    return ApkIndex(
+        packages=packages,
+        source=source,
+        repository=repository,
+        description=description,
+        signatures=signatures,
+        signed_data=signed_data,
+        kept=kept,
+    )
+
+
+def _header_line(copy) -> tuple[bytes, memoryview] | None:
+    end = copy.find(b"\n", 0, 1024)
+    return None if end < 0 else (copy[:end], memoryview(copy)[end + 1 :])
+
+
+def _tables_prefix(kept: Sequence[KeptCopy]) -> str:
+    inputs = _sha256(" ".join(k.digest for k in kept).encode())
+    return f"{TABLES_FORMAT} {__version__} {sys.implementation.cache_tag} {sys.byteorder} {inputs}"
+
+
+_TABLE_ARRAYS = ProviderTables._fields[1:]
+
+
+def encode_tables(kept: Sequence[KeptCopy], tables: ProviderTables) -> bytes:
+    parts = [*tables.names.packed(), *(getattr(tables, name) for name in _TABLE_ARRAYS)]
+    raw = [bytes(parts[0])]
+    layout = [("B", len(raw[0]))]
+    for values in parts[1:]:
+        if isinstance(values, list):
+            values = array("Q", values)  # only for a world of more indexes than apk allows
+        typecode = getattr(values, "typecode", None) or values.format
+        raw.append(values.tobytes())
+        layout.append((typecode, len(raw[-1])))
+    directory = marshal.dumps(tuple(layout))
+    body = b"".join([directory, *raw])
+    return f"{_tables_prefix(kept)} {len(directory)} {_sha256(body)}\n".encode() + body
+
+
+def decode_tables(copy, kept: Sequence[KeptCopy]) -> ProviderTables | None:
+    """The tables a copy holds (arrays are views of the mapped file: nothing is copied); None if not usable."""
+    split = _header_line(copy)
+    if split is None:
+        return None
+    header, body = split
+    prefix = _tables_prefix(kept).encode()
+    try:
+        directory_length, body_digest = header[len(prefix) + 1 :].split(b" ")
+        if not header.startswith(prefix + b" ") or _sha256(body).encode() != body_digest:
+            return None
+        directory_length = int(directory_length)
+        layout = marshal.loads(body[:directory_length])
+        if len(layout) != len(_TABLE_ARRAYS) + 3:
+            return None
+        parts = []
+        offset = directory_length
+        for typecode, length in layout:
+            part = body[offset : offset + length]
+            parts.append(part if typecode == "B" else part.cast(typecode))
+            offset += length
+        if offset != len(body):
+            return None
+        blob, offsets, slots, *columns = parts
+        return ProviderTables(NameTable.stored(blob, offsets, slots), *columns)
+    except (ValueError, EOFError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -154,11 +269,36 @@ class ParsedIndexes:
 
     def read_bytes(self, data: bytes, *, key: str, source: str, repository: str) -> ApkIndex:
         """The index ``data`` holds, through the copy kept under ``key`` (a file's absolute path)."""
-        copy_path = self.root / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-        copy = read_private(copy_path, limit=MAX_COPY)
-        index = decode(copy, data, source=source, repository=repository) if copy is not None else None
+        digest = _sha256(data)
+        kept = KeptCopy(self, key, digest)
+        copy = map_private(self._path(key), limit=MAX_COPY)
+        index = None
+        if copy is not None:
+            index = decode(copy, data, source=source, repository=repository, digest=digest, kept=kept)
         if index is None:
             index = read_index_bytes(data, source=source, repository=repository)
-            if private_dir(self.root):  # else (a read-only cache) spare the encoding: no copy can be kept
-                write_private(copy_path, encode(index, data))
+            if self.rewrite(kept, index, data):
+                index = replace(index, kept=kept)
         return index
+
+    def rewrite(self, kept: KeptCopy, index: ApkIndex, data: bytes) -> bool:
+        """Write the copy of ``index`` (a fresh parse of ``data``); False if it cannot be kept."""
+        if not private_dir(self.root):  # a read-only cache: spare the encoding, no copy can be kept
+            return False
+        return write_private(self._path(kept.key), encode(index, data, kept.digest))
+
+    def kept_tables(self, kept: Sequence[KeptCopy]) -> ProviderTables | None:
+        """The provider tables kept for this list of index files, if they still are theirs."""
+        copy = map_private(self._tables_path(kept), limit=MAX_COPY)
+        return decode_tables(copy, kept) if copy is not None else None
+
+    def keep_tables(self, kept: Sequence[KeptCopy], tables: ProviderTables) -> None:
+        if private_dir(self.root):
+            write_private(self._tables_path(kept), encode_tables(kept, tables))
+
+    def _path(self, key: str) -> Path:
+        return self.root / _sha256(key.encode("utf-8", "surrogateescape"))
+
+    def _tables_path(self, kept: Sequence[KeptCopy]) -> Path:
+        keys = "\n".join(k.key for k in kept)
+        return self.root / ("tables-" + _sha256(keys.encode("utf-8", "surrogateescape")))

@@ -336,7 +336,7 @@ def _require_main(indexes: Sequence[ApkIndex], arch: str) -> None:
     """
     libc = f"so:libc.musl-{arch}.so.1"
     releases = [i for i in indexes if release_from_description(i.description)]
-    if not releases or any(p.name == "musl" for index in indexes for p in index.packages):
+    if not releases or any("musl" in index.package_names() for index in indexes):
         return
     needing = next((i for i in releases if any(d.name == libc for p in i.packages for d in p.depends)), None)
     if needing is not None:
