@@ -4,6 +4,7 @@ Kept apart like apk-tools keeps them apart:
 
 * ``atom``       dependency and provide atoms (``so:libz.so.1>=1.2``, ``!foo``)
 * ``package``    one package record with every APKINDEX field
+* ``columns``    an index's packages as columns, each built on first access
 * ``index``      reading APKINDEX.tar.gz, plain APKINDEX and lib/apk/db/installed
 * ``version``    apk's version ordering
 * ``providers``  who provides a name, as apk's name table has it
