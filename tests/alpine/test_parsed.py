@@ -107,7 +107,7 @@ def test_copies_and_their_provider_table_equal_a_fresh_parse(shared_dir, store, 
     again = [store.read_file(path) for path in paths]
     assert all(isinstance(index.packages, LazyPackages) for index in again)
     kept_map = build_provider_map(again)
-    assert not any(index.packages._positions for index in again)  # the kept table built no package
+    assert not any(index.packages.built() for index in again)  # the kept table built no package
     assert type(kept_map.tables.first) is memoryview  # read in place from the kept table
     same_map(kept_map, fresh_map)
     for copy, parse in zip(again, fresh):
@@ -127,8 +127,10 @@ def test_packages_are_built_one_by_one_and_stay_the_same_objects(v316_index_path
     fresh = read_index_file(v316_index_path)
     some = index.packages[10]
     assert index.packages[10] is some and index.packages[-1].nv == fresh.packages[-1].nv
-    assert len(index.packages._positions) == 2  # only what was asked for was built
+    assert index.packages.built() == 2  # only what was asked for was built
+    assert some.depends == fresh.packages[10].depends and some.description == fresh.packages[10].description
     assert list(index.packages)[10] is some  # building the rest keeps what was handed out
+    assert index.packages.built() == len(fresh.packages)
     assert [p.nv for p in index.packages[3:6]] == [p.nv for p in fresh.packages[3:6]]
 
 

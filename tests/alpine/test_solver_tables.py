@@ -15,12 +15,21 @@ from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import NAME_HASH_BUCKETS, build_provider_map, name_hash
 
 
-@pytest.fixture(scope="module", params=["v3.16 main", "v3.21 main+community"])
-def world(request, shared_dir):
+@pytest.fixture(scope="module", params=["v3.16 main", "v3.21 main+community", "v3.21 main+community, parsed copies"])
+def world(request, shared_dir, tmp_path_factory):
     if request.param == "v3.16 main":
         paths = [shared_dir / "alpine/v3.16/main/x86_64/APKINDEX.tar.gz"]
     else:
         paths = [shared_dir / f"alpine/v3.21/{repo}/x86_64/APKINDEX.tar.gz" for repo in ("main", "community")]
+    if request.param.endswith("parsed copies"):
+        # the tables a parsed copy keeps (alpine.sources.parsed), read back as a later run reads them
+        from apkneed.alpine.sources.parsed import ParsedIndexes
+
+        store = ParsedIndexes(tmp_path_factory.mktemp("parsed"))
+        build_provider_map([store.read_file(p) for p in paths])
+        kept = build_provider_map([store.read_file(p) for p in paths])
+        assert type(kept.tables.first) is memoryview  # from the copy, not made again
+        return kept
     return build_provider_map([read_index_file(p) for p in paths])
 
 

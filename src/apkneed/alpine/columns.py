@@ -131,23 +131,21 @@ def columns_of(packages: Sequence[Package]) -> dict[str, Sequence]:
 class LazyPackages(Sequence[Package]):
     """An index's packages, each built from the columns on first access and kept.
 
-    Built one by one while a command touches a few; once it has touched an
-    eighth of them (apk-tools 2's solver discovers most of an index), the
-    rest are built at once, which costs ~4x less per package.
+    A package built one by one is a :class:`ColumnPackage`: its name,
+    version and sizes are filled when it is built, every other field (atoms,
+    texts) the first time it is read, so a command pays only for the columns
+    it reads. Iterating builds every package at once, with every field.
     """
 
-    __slots__ = ("columns", "repository", "_built", "_positions", "_all", "_values", "_atoms", "_made")
+    __slots__ = ("columns", "repository", "_built", "_positions", "_all")
 
     def __init__(self, columns: IndexColumns, repository: str):
         self.columns = columns
         self.repository = repository
         self._built: list[Package | None] = [None] * columns.count
-        #: package -> its position, for what was built (ProviderMap asks where a package lives)
+        #: package -> its position, for packages built all at once (a ColumnPackage knows its own)
         self._positions: dict[Package, int] = {}
         self._all = False
-        self._values: list[Sequence] | None = None
-        self._atoms: list[Dependency] | None = None
-        self._made = 0
 
     def __len__(self) -> int:
         return self.columns.count
@@ -159,12 +157,7 @@ class LazyPackages(Sequence[Package]):
         if package is None:
             if position < 0:
                 position += self.columns.count
-            self._made += 1
-            if self._made > 64 and self._made * 8 > self.columns.count:
-                self._build_all()
-                return self._built[position]
             package = self._built[position] = self._make(position)
-            self._positions[package] = position
         return package
 
     def __iter__(self) -> Iterator[Package]:
@@ -175,8 +168,14 @@ class LazyPackages(Sequence[Package]):
     def __repr__(self) -> str:
         return f"<LazyPackages {self.repository}: {self.columns.count} packages>"
 
+    def built(self) -> int:
+        """How many packages were built so far."""
+        return self.columns.count - self._built.count(None)
+
     def position_of(self, package: Package) -> int | None:
         """Where a package built here sits (None: not one of these)."""
+        if type(package) is ColumnPackage and package._packages is self:
+            return package._position
         return self._positions.get(package)
 
     def names(self) -> Sequence[str]:
@@ -186,40 +185,38 @@ class LazyPackages(Sequence[Package]):
     def column(self, name: str) -> Sequence:
         return self.columns.column(name)
 
-    def _load(self) -> list[Sequence]:
-        columns = self.columns
-        while True:  # again if a damaged column replaced them all halfway
-            generation = columns.generation
-            atoms = columns.atoms()
-            values = [columns.column(name) for name in COLUMNS]
-            if columns.generation == generation:
-                break
-        self._atoms = atoms
-        self._values = values
-        return values
-
     def _make(self, i: int) -> Package:
-        (name, version, arch, checksum, size, installed_size, description, url, license, origin, maintainer,
-         build_time, commit, depends, provides, install_if, provider_priority, replaces, replaces_priority,
-         files) = self._values or self._load()
-        atoms = self._atoms
-        depends, flat, install_if, replaces = depends[i], provides[i], install_if[i], replaces[i]
-        return Package(
-            name[i], version[i], arch[i], checksum[i], size[i], installed_size[i], description[i], url[i],
-            license[i], origin[i], maintainer[i], build_time[i], commit[i],
-            tuple([atoms[n] for n in depends]) if depends else (),
-            tuple([_new(Provide, flat[j : j + 2]) for j in range(0, len(flat), 2)]) if flat else (),
-            tuple([atoms[n] for n in install_if]) if install_if else (),
-            provider_priority[i],
-            tuple([atoms[n] for n in replaces]) if replaces else (),
-            replaces_priority[i], self.repository, files[i],
-        )
+        column = self.columns.column
+        package = _new_package(ColumnPackage)
+        for name in EAGER:
+            _set[name](package, column(name)[i])
+        package.repository = self.repository
+        package._packages = self
+        package._position = i
+        return package
+
+    def field(self, name: str, i: int):
+        """Field ``name`` of package ``i``, as a Package holds it."""
+        value = self.columns.column(name)[i]
+        if name in ATOM_COLUMNS:
+            if not value:
+                return ()
+            atoms = self.columns.atoms()
+            return tuple([atoms[n] for n in value])
+        if name == "provides":
+            return tuple([_new(Provide, value[j : j + 2]) for j in range(0, len(value), 2)]) if value else ()
+        return value
 
     def _build_all(self) -> None:
-        """Every package at once (map() over the columns: ~4x cheaper per package than one by one)."""
+        """Every package at once, every field (map() over the columns: cheaper per package than one by one)."""
         count = self.columns.count
-        atom = (self._atoms if self._values else (self._load(), self._atoms)[1]).__getitem__
-        columns: list = list(self._values)
+        columns_ = self.columns
+        while True:  # again if a damaged column replaced them all halfway
+            generation = columns_.generation
+            atom = columns_.atoms().__getitem__
+            columns: list = [columns_.column(name) for name in COLUMNS]
+            if columns_.generation == generation:
+                break
         for position in _ATOM_POSITIONS:
             columns[position] = [tuple(map(atom, numbers)) if numbers else () for numbers in columns[position]]
         columns[_PROVIDES] = [
@@ -228,14 +225,33 @@ class LazyPackages(Sequence[Package]):
         ]
         columns.insert(_REPOSITORY, [self.repository] * count)
         fresh = list(map(Package, *columns))
-        if self._positions:  # keep the objects handed out already: a package is one object
-            for package, position in self._positions.items():
+        for position, package in enumerate(self._built):  # keep the objects handed out: a package is one object
+            if package is not None:
                 fresh[position] = package
         self._built = fresh
         self._positions = {package: position for position, package in enumerate(fresh)}
         self._all = True
 
 
+class ColumnPackage(Package):
+    """A :class:`Package` built from an index's columns; a field not filled yet is read when first asked for."""
+
+    __slots__ = ("_packages", "_position")
+
+    def __getattr__(self, name: str):
+        # only reached for a slot not filled yet (or a name that is no field)
+        if name not in LAZY:
+            raise AttributeError(name)
+        value = self._packages.field(name, self._position)
+        setattr(self, name, value)
+        return value
+
+
+#: the fields a package built one by one gets at once (cheap columns every command reads)
+EAGER = ("name", "version", "arch", "checksum", "size", "installed_size", "provider_priority")
+LAZY = frozenset(COLUMNS) - frozenset(EAGER)
+_new_package = object.__new__
+_set = {name: getattr(Package, name).__set__ for name in EAGER}
 _FIELDS = (*COLUMNS[:19], "repository", COLUMNS[19])
 _ATOM_POSITIONS = tuple(COLUMNS.index(name) for name in ("depends", "install_if", "replaces"))
 _PROVIDES = COLUMNS.index("provides")

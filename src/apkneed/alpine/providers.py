@@ -54,10 +54,11 @@ import base64
 import binascii
 import struct
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from zlib import crc32
-from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, Literal, NamedTuple, Sequence
 
 from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.columns import LazyPackages
@@ -379,6 +380,13 @@ class NameTable(Sequence[str]):
                 self._list = [str(blob[a:b], "utf-8", "surrogateescape") for a, b in zip(offsets, offsets[1:])]
         return self._list
 
+    def __eq__(self, other) -> bool:
+        if isinstance(other, NameTable):
+            other = other.names()
+        return isinstance(other, (list, tuple)) and self.names() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def id(self, name: str) -> int | None:
         """The number of ``name``; None if the table has no such name."""
         if self._ids is not None:
@@ -404,16 +412,21 @@ class ProviderTables(NamedTuple):
     """A world's name table as flat arrays: what a parsed copy keeps, so that
     a map over copies is ready without looking at a single package.
 
-    Package numbers count the world's distinct packages in load order.
+    Package numbers count the world's distinct packages in load order; name
+    ids count every name in the order apk-tools creates them while reading
+    the indexes (each record's ``P:``, then ``D:``, ``p:``, ``i:`` names),
+    as :class:`SolverTables` numbers them.
     """
 
-    #: every name, in the order apk's table meets them (a package's name, then its provides)
+    #: every name (provided or only depended on), by name id
     names: NameTable
-    #: ``names[n]``'s providers are entries ``first[n]`` to ``first[n + 1]`` of the next two
+    #: name id ``n``'s providers are entries ``first[n]`` to ``first[n + 1]`` of the next two
     first: array
     provider_package: array
     #: 0: the package's own name (at its version); k: its k-th provide (at the provide's version)
     provider_slot: array
+    #: the ids of the names something provides, in the order they were first provided
+    provided: array
     #: package number -> position of its index in the world, and its position in that index
     package_index: array
     package_local: array
@@ -421,6 +434,11 @@ class ProviderTables(NamedTuple):
     repo_bits: array
     #: numbers of the packages with an ``i:`` line
     install_if: array
+    #: package number -> name id of its ``P:``
+    pkg_name: array
+    #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, depended_by,
+    #: install_if_by) as :class:`SolverTables` has them (read from a copy when first asked for)
+    solver: Callable[[], tuple]
 
     def check(self, counts: Sequence[int]) -> None:
         """ValueError unless the arrays fit together and fit indexes of ``counts`` packages.
@@ -433,8 +451,9 @@ class ProviderTables(NamedTuple):
         if (
             len(self.first) != len(self.names) + 1 or self.first[0] != 0 or self.first[-1] != pairs
             or len(self.provider_slot) != pairs or len(self.package_local) != packages
-            or len(self.repo_bits) != packages or packages > sum(counts)
+            or len(self.repo_bits) != packages or packages > sum(counts) or len(self.pkg_name) != packages
             or max(self.install_if, default=-1) >= packages or max(self.package_index, default=-1) >= len(counts)
+            or max(self.provided, default=-1) >= len(self.names)
         ):
             raise ValueError("provider tables that do not fit their indexes")
 
@@ -471,6 +490,7 @@ def build_provider_map(
         _providers=_ProviderLists(tables, packages),
         _repos=_RepositoryBits(tables, packages),
         _install_if_packages=_Numbered(packages, tables.install_if),
+        _memo={"solver_tables": _TableSolverTables(tables)},
         solver_rules=solver_rules,
         tables=tables,
     )
@@ -490,6 +510,28 @@ def _kept_tables(indexes: Sequence[ApkIndex]) -> ProviderTables | None:
     return tables
 
 
+def _index_rows(index: ApkIndex):
+    """(names, checksums, depends names, provide names, install_if names) per package of one index."""
+    packages = index.packages
+    if isinstance(packages, LazyPackages):
+        column = packages.column
+        atom_names = [atom[0] for atom in column("atoms")]
+        of = atom_names.__getitem__
+
+        def names_of(numbers_column):
+            return [[of(n) for n in numbers] if numbers else () for numbers in numbers_column]
+
+        provides = [flat[::2] for flat in column("provides")]
+        return column("name"), column("checksum"), names_of(column("depends")), provides, names_of(column("install_if"))
+    return (
+        [p.name for p in packages],
+        [p.checksum for p in packages],
+        [[a.name for a in p.depends] for p in packages],
+        [[a.name for a in p.provides] for p in packages],
+        [[a.name for a in p.install_if] for p in packages],
+    )
+
+
 def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
     """The name table of ``indexes`` from their columns (no package is built for an index read from a copy).
 
@@ -498,27 +540,27 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
     per index that has it.
     """
     ids: dict[str, int] = {}
+    number_name = ids.setdefault
     pair_name = array("I")
     pair_package = array("I")
     pair_slot = array("I")
+    provided: dict[int, None] = {}
     package_index = array("I")
     package_local = array("I")
     repo_bits: list[int] = []
     install_if = array("I")
+    pkg_name = array("I")
+    pkg_depends: list[tuple[int, ...]] = []
+    pkg_provides: list[tuple[int, ...]] = []
+    pkg_install_if: list[tuple[int, ...]] = []
+    depended_by: dict[int, list[int]] = {}
+    install_if_by: dict[int, list[int]] = {}
     by_checksum: dict[bytes | str, int] = {}
     cleared = _B64_CLEARED
-    add_name, add_package, add_slot = pair_name.append, pair_package.append, pair_slot.append
+    empty: tuple[int, ...] = ()
     for position, index in enumerate(indexes):
         bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
-        packages = index.packages
-        if isinstance(packages, LazyPackages):
-            names, checksums, provides, iifs = map(packages.column, ("name", "checksum", "provides", "install_if"))
-            provides = [flat[::2] for flat in provides]
-        else:
-            names = [p.name for p in packages]
-            checksums = [p.checksum for p in packages]
-            provides = [[provide.name for provide in p.provides] for p in packages]
-            iifs = [p.install_if for p in packages]
+        names, checksums, depends, provides, iifs = _index_rows(index)
         for local, name in enumerate(names):
             checksum = checksums[local]
             number = len(repo_bits)
@@ -537,28 +579,53 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
             repo_bits.append(bit)
             package_index.append(position)
             package_local.append(local)
-            if iifs[local]:
+            # name ids in apk's creation order: P:, then D:, p:, i:
+            own = number_name(name, len(ids))
+            row_depends = tuple([number_name(n, len(ids)) for n in depends[local]]) if depends[local] else empty
+            row_provides = tuple([number_name(n, len(ids)) for n in provides[local]]) if provides[local] else empty
+            row_iif = tuple([number_name(n, len(ids)) for n in iifs[local]]) if iifs[local] else empty
+            pkg_name.append(own)
+            pkg_depends.append(row_depends)
+            pkg_provides.append(row_provides)
+            pkg_install_if.append(row_iif)
+            if row_iif:
                 install_if.append(number)
-            for slot, provided in enumerate((name, *provides[local])):
-                found = ids.get(provided)
-                if found is None:
-                    found = ids[provided] = len(ids)
-                add_name(found)
-                add_package(number)
-                add_slot(slot)
+            for target, row in ((depended_by, row_depends), (install_if_by, row_iif)):
+                for name_id in row:
+                    entry = target.get(name_id)
+                    if entry is None:
+                        target[name_id] = [number]
+                    elif entry[-1] != number:  # a name twice in one line: once
+                        entry.append(number)
+            for slot, name_id in enumerate((own, *row_provides)):
+                provided[name_id] = None
+                pair_name.append(name_id)
+                pair_package.append(number)
+                pair_slot.append(slot)
     order = sorted(range(len(pair_name)), key=pair_name.__getitem__)  # stable: load order within a name
     counts = [0] * (len(ids) + 1)
     for name_id in pair_name:
         counts[name_id + 1] += 1
+    first = array("I", accumulate(counts))
+    provider_package = array("I", map(pair_package.__getitem__, order))
+    name_providers = [tuple(provider_package[a:b]) for a, b in zip(first, first[1:])]
+    solver = (
+        pkg_depends, pkg_provides, pkg_install_if, name_providers,
+        {i: tuple(entry) for i, entry in depended_by.items()},
+        {i: tuple(entry) for i, entry in install_if_by.items()},
+    )
     return ProviderTables(
         names=NameTable(list(ids)),
-        first=array("I", accumulate(counts)),
-        provider_package=array("I", map(pair_package.__getitem__, order)),
+        first=first,
+        provider_package=provider_package,
         provider_slot=array("I", map(pair_slot.__getitem__, order)),
+        provided=array("I", provided),
         package_index=package_index,
         package_local=package_local,
         repo_bits=array("Q", repo_bits) if len(indexes) < 63 else repo_bits,  # apk has at most 32
         install_if=install_if,
+        pkg_name=pkg_name,
+        solver=lambda: solver,
     )
 
 
@@ -656,6 +723,8 @@ class _ProviderLists:
             return default
         tables = self.tables
         start, end = tables.first[name_id], tables.first[name_id + 1]
+        if start == end:  # a name only depended on: not in the table, as in apk's providers list
+            return default
         package = self.packages.__getitem__
         found = []
         for number, slot in zip(tables.provider_package[start:end], tables.provider_slot[start:end]):
@@ -665,13 +734,16 @@ class _ProviderLists:
         return found
 
     def __contains__(self, name: str) -> bool:
-        return self.name_id(name) is not None
+        name_id = self.name_id(name)
+        return name_id is not None and self.tables.first[name_id] != self.tables.first[name_id + 1]
 
-    def keys(self) -> Sequence[str]:
-        return self.tables.names
+    def keys(self) -> list[str]:
+        """The provided names, in the order they were first provided."""
+        names = self.tables.names
+        return [names[i] for i in self.tables.provided]
 
     def __len__(self) -> int:
-        return len(self.tables.names)
+        return len(self.tables.provided)
 
 
 class _RepositoryBits:
@@ -858,3 +930,55 @@ def solver_tables_of(pmap: ProviderMap) -> SolverTables:
     tables.depended_by = {i: tuple(entry) for i, entry in depended_by.items()}
     tables.install_if_by = {i: tuple(entry) for i, entry in install_if_by.items()}
     return tables
+
+
+class _NameIds(Mapping):
+    """name -> name id, as :attr:`SolverTables.ids`, answered by a :class:`NameTable`."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: NameTable):
+        self.table = table
+
+    def get(self, name, default=None):
+        found = self.table.id(name)
+        return default if found is None else found
+
+    def __getitem__(self, name: str) -> int:
+        found = self.table.id(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name) -> bool:
+        return self.table.id(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+class _TableSolverTables(SolverTables):
+    """:class:`SolverTables` handed over from the world's :class:`ProviderTables` (which a
+    parsed copy keeps): names, ids and ``pkg_name`` are the table's own; the
+    rest is read on first use."""
+
+    __slots__ = ("_source",)
+
+    def __init__(self, source: ProviderTables):
+        self._source = source
+        self.names = source.names
+        self.ids = _NameIds(source.names)
+        self.pkg_name = source.pkg_name
+
+    def __getattr__(self, name: str):
+        if name in _SOLVER_PARTS:
+            for part, value in zip(_SOLVER_PARTS, self._source.solver()):
+                setattr(self, part, value)
+            return getattr(self, name)
+        raise AttributeError(name)
+
+
+_SOLVER_PARTS = ("pkg_depends", "pkg_provides", "pkg_install_if", "name_providers", "depended_by", "install_if_by")

@@ -207,13 +207,13 @@ def _tables_prefix(kept: Sequence[KeptCopy]) -> str:
     return f"{TABLES_FORMAT} {__version__} {sys.implementation.cache_tag} {sys.byteorder} {inputs}"
 
 
-_TABLE_ARRAYS = ProviderTables._fields[1:]
+_TABLE_ARRAYS = ProviderTables._fields[1:-1]  # then "solver": a marshal part, read when the solver asks
 
 
 def encode_tables(kept: Sequence[KeptCopy], tables: ProviderTables) -> bytes:
     parts = [*tables.names.packed(), *(getattr(tables, name) for name in _TABLE_ARRAYS)]
-    raw = [bytes(parts[0])]
-    layout = [("B", len(raw[0]))]
+    raw = [bytes(parts[0]), marshal.dumps(tables.solver())]
+    layout = [("B", len(raw[0])), ("marshal", len(raw[1]))]
     for values in parts[1:]:
         if isinstance(values, list):
             values = array("Q", values)  # only for a world of more indexes than apk allows
@@ -238,20 +238,32 @@ def decode_tables(copy, kept: Sequence[KeptCopy]) -> ProviderTables | None:
             return None
         directory_length = int(directory_length)
         layout = marshal.loads(body[:directory_length])
-        if len(layout) != len(_TABLE_ARRAYS) + 3:
+        if len(layout) != len(_TABLE_ARRAYS) + 4:
             return None
         parts = []
         offset = directory_length
         for typecode, length in layout:
             part = body[offset : offset + length]
-            parts.append(part if typecode == "B" else part.cast(typecode))
+            parts.append(part if typecode in ("B", "marshal") else part.cast(typecode))
             offset += length
-        if offset != len(body):
+        if offset != len(body) or layout[1][0] != "marshal":
             return None
-        blob, offsets, slots, *columns = parts
-        return ProviderTables(NameTable.stored(blob, offsets, slots), *columns)
+        blob, solver, offsets, slots, *columns = parts
+        return ProviderTables(NameTable.stored(blob, offsets, slots), *columns, solver=_solver_part(solver))
     except (ValueError, EOFError, TypeError):
         return None
+
+
+def _solver_part(part: memoryview):
+    """The solver's lists, unmarshalled when first asked for (they were checked with the rest)."""
+
+    def load() -> tuple:
+        found = marshal.loads(part)
+        if not (isinstance(found, tuple) and len(found) == 6):
+            raise ValueError("not the solver's tables")
+        return found
+
+    return load
 
 
 @dataclass(frozen=True)
