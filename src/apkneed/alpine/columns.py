@@ -72,23 +72,70 @@ class IndexColumns:
             self._cache[name] = found
         return found
 
-    def atoms(self) -> list[Dependency]:
-        """The atom table as Dependency objects (built once: the solver keys atoms by identity)."""
+    def atoms(self) -> list[Dependency | None]:
+        """The atom table: a Dependency per number, built when first used (the solver keys atoms by identity)."""
         if self._atoms is None:
-            try:
-                self._atoms = self._checked_atoms()
-            except _UNUSABLE:
-                self._recover()
-                self._atoms = self._checked_atoms()
+            self._atoms = [None] * len(self.column("atoms"))
         return self._atoms
 
-    def _checked_atoms(self) -> list[Dependency]:
-        raw = self.column("atoms")
-        limit = len(raw)
-        for name in ATOM_COLUMNS:  # numbers out of range would fail later, in some command
-            if max(chain.from_iterable(self.column(name)), default=-1) >= limit:
+    def atom(self, number: int) -> Dependency:
+        found = self.atoms()[number]
+        if found is None:
+            raw = self.column("atoms")[number]
+            if not isinstance(raw, tuple) or len(raw) != 5:
+                try:
+                    raise ColumnError("atoms are 5-tuples")
+                except ColumnError:
+                    self._recover()
+                    return self.atom(number)
+            found = self._atoms[number] = _new(Dependency, raw)
+        return found
+
+    def atoms_of(self, name: str, position: int) -> tuple[Dependency, ...]:
+        """Column ``name`` (depends, install_if, replaces) of one package, as atoms."""
+        numbers = self.column(name)[position]
+        if not numbers:
+            return ()
+        try:
+            if min(numbers) < 0 or max(numbers) >= len(self.atoms()):
                 raise ColumnError(f"{name} refers past the atom table")
-        return [_new(Dependency, atom) for atom in raw]
+        except _UNUSABLE:
+            self._recover()
+            return self.atoms_of(name, position)
+        atoms = self._atoms
+        return tuple([atoms[n] or self.atom(n) for n in numbers])
+
+    def all_atoms(self) -> list[Dependency]:
+        """Every atom, checked against every atom column (for building every package at once)."""
+        try:
+            raw = self.column("atoms")
+            limit = len(raw)
+            if any(not isinstance(atom, tuple) or len(atom) != 5 for atom in raw):
+                raise ColumnError("atoms are 5-tuples")
+            for name in ATOM_COLUMNS:
+                numbers = list(chain.from_iterable(self.column(name)))
+                if numbers and (min(numbers) < 0 or max(numbers) >= limit):
+                    raise ColumnError(f"{name} refers past the atom table")
+        except _UNUSABLE:
+            self._recover()
+            return self.all_atoms()
+        atoms = self.atoms()
+        for number, atom in enumerate(atoms):
+            if atom is None:
+                atoms[number] = _new(Dependency, raw[number])
+        return atoms
+
+    def provides_of(self, position: int) -> tuple[Provide, ...]:
+        flat = self.column("provides")[position]
+        if not flat:
+            return ()
+        if not isinstance(flat, tuple) or len(flat) % 2:
+            try:
+                raise ColumnError("provides are name/version pairs")
+            except ColumnError:
+                self._recover()
+                return self.provides_of(position)
+        return tuple([_new(Provide, flat[j : j + 2]) for j in range(0, len(flat), 2)])
 
     def _recover(self) -> None:
         """Every column from the fallback (consistent with each other), or the error goes on."""
@@ -104,16 +151,15 @@ _UNUSABLE = (ValueError, TypeError, EOFError, IndexError, KeyError)  # ColumnErr
 
 
 def _check(name: str, column: Sequence, count: int) -> None:
+    """What can be checked without a loop over the column (the rest is checked where a value is used)."""
+    if not isinstance(column, (tuple, list)):
+        raise ColumnError(f"column {name} is not a list")
     if name == "atoms":
-        if not isinstance(column, (tuple, list)) or not {len(a) for a in column} <= {5}:
+        if column and len(column[0]) != 5:
             raise ColumnError("atoms are 5-tuples")
         return
-    if not isinstance(column, (tuple, list)) or len(column) != count:
+    if len(column) != count:
         raise ColumnError(f"column {name} is not {count} long")
-    if name in ATOM_COLUMNS and min(chain.from_iterable(column), default=0) < 0:
-        raise ColumnError(f"negative atom number in {name}")
-    if name == "provides" and any(len(flat) % 2 for flat in column):
-        raise ColumnError("provides are name/version pairs")
 
 
 def columns_of(packages: Sequence[Package]) -> dict[str, Sequence]:
@@ -197,15 +243,11 @@ class LazyPackages(Sequence[Package]):
 
     def field(self, name: str, i: int):
         """Field ``name`` of package ``i``, as a Package holds it."""
-        value = self.columns.column(name)[i]
         if name in ATOM_COLUMNS:
-            if not value:
-                return ()
-            atoms = self.columns.atoms()
-            return tuple([atoms[n] for n in value])
+            return self.columns.atoms_of(name, i)
         if name == "provides":
-            return tuple([_new(Provide, value[j : j + 2]) for j in range(0, len(value), 2)]) if value else ()
-        return value
+            return self.columns.provides_of(i)
+        return self.columns.column(name)[i]
 
     def _build_all(self) -> None:
         """Every package at once, every field (map() over the columns: cheaper per package than one by one)."""
@@ -213,8 +255,12 @@ class LazyPackages(Sequence[Package]):
         columns_ = self.columns
         while True:  # again if a damaged column replaced them all halfway
             generation = columns_.generation
-            atom = columns_.atoms().__getitem__
+            atom = columns_.all_atoms().__getitem__
             columns: list = [columns_.column(name) for name in COLUMNS]
+            odd = next((i for i, f in enumerate(columns[_PROVIDES]) if f and (not isinstance(f, tuple) or len(f) % 2)), None)
+            if odd is not None:
+                columns_.provides_of(odd)  # parses the file again (or raises)
+                continue
             if columns_.generation == generation:
                 break
         for position in _ATOM_POSITIONS:

@@ -133,6 +133,10 @@ class ProviderMap:
     def repository_bits(self, package: Package) -> int:
         return self._repos[package]
 
+    def repository_bits_of(self, number: int) -> int:
+        """``repository_bits`` of package number ``number`` (no lookup of the package)."""
+        return self.tables.repo_bits[number]
+
     def repositories_of(self, package: Package) -> tuple[str, ...]:
         bits = self._repos[package]
         return tuple(label for i, label in enumerate(self.repositories) if bits & (1 << (i + 1)))
@@ -289,7 +293,11 @@ class ProviderMap:
         keys = self._memo.setdefault("hash_order_key", {})
         key = keys.get(name_id)
         if key is None:
-            key = keys[name_id] = (name_hash(self.solver_tables().names[name_id]) % NAME_HASH_BUCKETS, -name_id)
+            buckets = self.tables.name_bucket if self.tables is not None else ()
+            if name_id < len(buckets):  # pre-computed with the world's table (a parsed copy keeps it)
+                key = keys[name_id] = (buckets[name_id], -name_id)
+            else:
+                key = keys[name_id] = (name_hash(self.solver_tables().names[name_id]) % NAME_HASH_BUCKETS, -name_id)
         return key
 
 
@@ -436,6 +444,10 @@ class ProviderTables(NamedTuple):
     install_if: array
     #: package number -> name id of its ``P:``
     pkg_name: array
+    #: per index in turn, per package of that index: its package number (-1: a copy of an earlier index's)
+    local_number: array
+    #: name id -> apk's name-table bucket (``name_hash(name) % NAME_HASH_BUCKETS``)
+    name_bucket: array
     #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, depended_by,
     #: install_if_by) as :class:`SolverTables` has them (read from a copy when first asked for)
     solver: Callable[[], tuple]
@@ -454,6 +466,7 @@ class ProviderTables(NamedTuple):
             or len(self.repo_bits) != packages or packages > sum(counts) or len(self.pkg_name) != packages
             or max(self.install_if, default=-1) >= packages or max(self.package_index, default=-1) >= len(counts)
             or max(self.provided, default=-1) >= len(self.names)
+            or len(self.local_number) != sum(counts) or len(self.name_bucket) != len(self.names)
         ):
             raise ValueError("provider tables that do not fit their indexes")
 
@@ -547,6 +560,7 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
     provided: dict[int, None] = {}
     package_index = array("I")
     package_local = array("I")
+    local_number = array("i")
     repo_bits: list[int] = []
     install_if = array("I")
     pkg_name = array("I")
@@ -574,8 +588,10 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
                 known = by_checksum.get(key)
                 if known is not None:
                     repo_bits[known] |= bit
+                    local_number.append(-1)
                     continue
                 by_checksum[key] = number
+            local_number.append(number)
             repo_bits.append(bit)
             package_index.append(position)
             package_local.append(local)
@@ -614,8 +630,9 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
         {i: tuple(entry) for i, entry in depended_by.items()},
         {i: tuple(entry) for i, entry in install_if_by.items()},
     )
+    names = list(ids)
     return ProviderTables(
-        names=NameTable(list(ids)),
+        names=NameTable(names),
         first=first,
         provider_package=provider_package,
         provider_slot=array("I", map(pair_slot.__getitem__, order)),
@@ -625,6 +642,9 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
         repo_bits=array("Q", repo_bits) if len(indexes) < 63 else repo_bits,  # apk has at most 32
         install_if=install_if,
         pkg_name=pkg_name,
+        local_number=local_number,
+        # murmur3 in Python: ~6 us a name, paid once per world here instead of in every solve
+        name_bucket=array("H", [name_hash(name) % NAME_HASH_BUCKETS for name in names]),
         solver=lambda: solver,
     )
 
@@ -632,12 +652,11 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
 class _WorldPackages(Sequence[Package]):
     """The world's distinct packages by number: the indexes' own objects, built when first asked for."""
 
-    __slots__ = ("indexes", "tables", "_numbers", "_positions")
+    __slots__ = ("indexes", "tables", "_positions")
 
     def __init__(self, indexes: Sequence[ApkIndex], tables: ProviderTables):
         self.indexes = [index.packages for index in indexes]
         self.tables = tables
-        self._numbers: list[dict[int, int]] | None = None
         self._positions: dict[int, dict[Package, int]] = {}  # for indexes held as plain tuples
 
     def __len__(self) -> int:
@@ -655,6 +674,7 @@ class _WorldPackages(Sequence[Package]):
 
     def number_of(self, package: Package) -> int:
         """The package's number (KeyError: not one of the world's distinct packages)."""
+        start = 0
         for position, packages in enumerate(self.indexes):
             if isinstance(packages, LazyPackages):
                 local = packages.position_of(package)
@@ -664,17 +684,11 @@ class _WorldPackages(Sequence[Package]):
                     positions = self._positions[position] = {p: i for i, p in enumerate(packages)}
                 local = positions.get(package)
             if local is not None and packages[local] is package:
-                number = self._numbers_of(position).get(local)
-                if number is not None:
+                number = self.tables.local_number[start + local]
+                if number >= 0:
                     return number
+            start += len(packages)
         raise KeyError(package)
-
-    def _numbers_of(self, position: int) -> dict[int, int]:
-        if self._numbers is None:
-            self._numbers = [{} for _ in self.indexes]
-            for number, (index, local) in enumerate(zip(self.tables.package_index, self.tables.package_local)):
-                self._numbers[index][local] = number
-        return self._numbers[position]
 
 
 class _Numbered(Sequence[Package]):
