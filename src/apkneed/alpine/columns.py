@@ -183,11 +183,12 @@ class LazyPackages(Sequence[Package]):
     it reads. Iterating builds every package at once, with every field.
     """
 
-    __slots__ = ("columns", "repository", "_built", "_positions", "_all")
+    __slots__ = ("columns", "repository", "_built", "_positions", "_all", "_eager")
 
     def __init__(self, columns: IndexColumns, repository: str):
         self.columns = columns
         self.repository = repository
+        self._eager: tuple[int, list[Sequence]] | None = None
         self._built: list[Package | None] = [None] * columns.count
         #: package -> its position, for packages built all at once (a ColumnPackage knows its own)
         self._positions: dict[Package, int] = {}
@@ -232,10 +233,14 @@ class LazyPackages(Sequence[Package]):
         return self.columns.column(name)
 
     def _make(self, i: int) -> Package:
-        column = self.columns.column
+        eager = self._eager
+        if eager is None or eager[0] != self.columns.generation:
+            column = self.columns.column
+            columns = [column(name) for name in EAGER]
+            eager = self._eager = (self.columns.generation, columns)
         package = _new_package(ColumnPackage)
-        for name in EAGER:
-            _set[name](package, column(name)[i])
+        for setter, values in zip(_SETTERS, eager[1]):
+            setter(package, values[i])
         package.repository = self.repository
         package._packages = self
         package._position = i
@@ -297,7 +302,7 @@ class ColumnPackage(Package):
 EAGER = ("name", "version", "arch", "checksum", "size", "installed_size", "provider_priority")
 LAZY = frozenset(COLUMNS) - frozenset(EAGER)
 _new_package = object.__new__
-_set = {name: getattr(Package, name).__set__ for name in EAGER}
+_SETTERS = tuple(getattr(Package, name).__set__ for name in EAGER)
 _FIELDS = (*COLUMNS[:19], "repository", COLUMNS[19])
 _ATOM_POSITIONS = tuple(COLUMNS.index(name) for name in ("depends", "install_if", "replaces"))
 _PROVIDES = COLUMNS.index("provides")

@@ -398,11 +398,19 @@ class NameTable(Sequence[str]):
     def id(self, name: str) -> int | None:
         """The number of ``name``; None if the table has no such name."""
         if self._ids is not None:
-            return self._ids.get(name)
-        if self.slots is None:
+            found = self._ids.get(name, -1)
+            if found != -1 or self.slots is None:
+                return None if found == -1 else found
+        elif self.slots is None:
             names = self._list
             self._ids = dict(zip(names, range(len(names))))
             return self._ids.get(name)
+        else:
+            self._ids = {}  # what was looked up (solvers ask for the same names again and again)
+        self._ids[name] = found = self._probe(name)
+        return found
+
+    def _probe(self, name: str) -> int | None:
         key = name.encode("utf-8", "surrogateescape")
         slots, offsets, blob = self.slots, self.offsets, self.blob
         mask = len(slots) - 1
