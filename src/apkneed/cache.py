@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,13 @@ def default_cache_root() -> Path:
     env = os.environ.get("APKNEED_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    import platformdirs  # the per-user cache directory, right on every OS (imported when it is asked)
+    if sys.platform.startswith("linux"):
+        # platformdirs' rule on Linux (XDG base directories), without its import
+        # (platformdirs, tempfile, random, shutil: milliseconds of every run);
+        # tests/test_cache_root.py holds it to platformdirs' answer
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        return Path(xdg if xdg.strip() else os.path.expanduser("~/.cache")) / "apkneed"
+    import platformdirs  # the per-user cache directory, right on every other OS (imported when it is asked)
 
     return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
 

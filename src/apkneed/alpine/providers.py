@@ -50,9 +50,6 @@ appends in load order instead (``reverse_order="load"``).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import struct
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -793,6 +790,9 @@ def checksum_key(checksum: str) -> bytes | str:
         last = _B64_CLEARED.get(checksum[28])
         if last is not None:
             return checksum[:28] + last
+    import base64  # only for a checksum in an unusual spelling
+    import binascii
+
     try:
         if checksum[:2] == "Q1":
             return base64.b64decode(checksum[2:])
@@ -826,6 +826,8 @@ _mmh3_hash = None
 
 def murmur3_32(data: bytes, seed: int) -> int:
     """MurmurHash3, x86 32-bit variant, blocks read little-endian (as on x86_64/aarch64)."""
+    import struct  # the reference implementation (mmh3 computes it in C)
+
     length = len(data)
     h = seed & _M32
     nblocks = length // 4

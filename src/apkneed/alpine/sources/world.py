@@ -37,6 +37,7 @@ of the cache or the snapshot: the CLI passes it for a ``--mirror`` the user name
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -66,10 +67,15 @@ _MACHINE_TO_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i686": "x86", "i386"
 
 
 def host_arch() -> str:
+    # os.uname() is what platform.machine() reads on POSIX (the platform module costs an import)
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else _platform_machine()
+    return _MACHINE_TO_ARCH.get(machine, machine)
+
+
+def _platform_machine() -> str:
     import platform
 
-    machine = platform.machine().lower()
-    return _MACHINE_TO_ARCH.get(machine, machine)
+    return platform.machine().lower()
 
 
 #: the repositories a world is asked for when nothing says otherwise, as apk's
