@@ -1212,21 +1212,28 @@ def _strict_reading(providers: ProviderMap) -> tuple[frozenset[int], frozenset[i
     if found is None:
         broken, dropped, odd_provides = set(), set(), False
         readable: dict[str, bool] = {}  # versions repeat: read each once
-
-        def unreadable(version: str) -> bool:
-            ok = readable.get(version)
-            if ok is None:
-                ok = readable[version] = is_valid_apk3(version)
-            return not ok
-
         for number, package in enumerate(providers.packages):
-            if any(d.version is not None and d.op != "><" and unreadable(d.version) for d in package.depends):
-                broken.add(number)
-            if any(d.version is not None and d.op != "><" and unreadable(d.version) for d in package.install_if):
-                dropped.add(number)
-            odd_provides = odd_provides or any(
-                p.version is not None and unreadable(p.version) for p in package.provides
-            )
+            for atoms, found in ((package.depends, broken), (package.install_if, dropped)):
+                for d in atoms:
+                    version = d.version
+                    if version is None or d.op == "><":
+                        continue
+                    ok = readable.get(version)
+                    if ok is None:
+                        ok = readable[version] = is_valid_apk3(version)
+                    if not ok:
+                        found.add(number)
+                        break
+            if not odd_provides:
+                for p in package.provides:
+                    version = p.version
+                    if version is not None:
+                        ok = readable.get(version)
+                        if ok is None:
+                            ok = readable[version] = is_valid_apk3(version)
+                        if not ok:
+                            odd_provides = True
+                            break
         warning = ""
         if broken or dropped or odd_provides:
             warning = "The indexes contain broken packages which " + (
