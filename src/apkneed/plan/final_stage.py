@@ -11,7 +11,7 @@ The graph, for an SBOM:
   package that satisfies each (by name or by a provided name such as
   ``so:libz.so.1``);
 * distribution -> apk: the plan's run-time needs (an ELF ``NEEDED`` soname's
-  provider, a knowledge entry, a PEP 725 line), each with its first link;
+  provider, an Alpine build record, a PEP 725 line), each with its first link;
 * distribution -> distribution: the resolver's ``requested_by``.
 
 API::
