@@ -260,3 +260,13 @@ def test_a_recorded_build_whose_libraries_the_target_lacks_is_unknown(data, worl
     assert needs.basis == "unknown"
     assert needs.reasons[0].startswith("unknown: Alpine's build of pyarrow links what no package explains: so:libarrow")
     assert "apache-arrow-dev" not in {n.apk for n in needs.needs}  # a v3.21 name is never printed here
+
+
+def test_makedepends_build_base_brings_are_not_named_again(data, worlds):
+    # py3-setproctitle's APKBUILD names musl-dev, which build-base (libc-dev) already installs
+    v321 = worlds["v3.21"]
+    assert "musl-dev" in data.aports["community/py3-setproctitle"].makedepends.split()
+    match = match_build("setproctitle", ("setproctitle",), (), v321, data)
+    needs = source_needs("setproctitle", _sdist("setproctitle"), virtuals=load_virtual_table(),
+                         table=provider_table(v321), environment={}, alpine=match, data=data, providers=v321)
+    assert {n.apk for n in needs.needs if n.kind == "build"} == {"build-base"}

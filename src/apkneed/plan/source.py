@@ -255,6 +255,8 @@ def _from_alpine(
                 continue
             if chosen in devs or _covers(chosen, devs, providers):
                 continue  # mariadb-dev stands for mariadb-connector-c-dev, already derived from D:
+            if languages and chosen in _compiler_brings(virtuals, table):
+                continue  # musl-dev, file: build-base, which every compiled build gets, depends on them
             if chosen in ("cargo", "gfortran"):
                 key = "compiler/rust" if chosen == "cargo" else "compiler/fortran"
                 languages.setdefault(key, f"{label}, {cited}")
@@ -309,6 +311,19 @@ def _from_alpine(
         basis = "unknown"
         reasons.insert(0, f"unknown: Alpine's build of {dist} links what no package explains: {'; '.join(unknown)}")
     return SourceNeeds(basis, tuple(_unique(needs)), bool(languages), tuple(reasons), tuple(problems))
+
+
+def _compiler_brings(virtuals: Mapping[str, VirtualEntry], table: ProviderTable) -> frozenset[str]:
+    """What the C compiler's package (build-base) brings, two steps deep (libc-dev -> musl-dev): never named again."""
+    found: set[str] = set()
+    frontier = [n.apk for n in _virtual_needs("", "compiler/c", (), virtuals, table) if n.kind == BUILD]
+    for _ in range(2):
+        frontier = [
+            dependency.name for name in frontier for package in table.get(name, ())[:1]
+            for dependency in package.depends if not dependency.conflict and dependency.name not in found
+        ]
+        found.update(frontier)
+    return frozenset(found)
 
 
 def _runtime_named_by(dist: str, dev_name: str, build, chain: tuple[str, ...], table: ProviderTable) -> list[Need]:
