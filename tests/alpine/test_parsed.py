@@ -348,3 +348,33 @@ def test_a_cache_that_cannot_keep_copies_costs_no_encoding(tmp_path, v316_index_
 
     monkeypatch.setattr(parsed, "encode", encode)
     same_index(store.read_file(v316_index_path), read_index_file(v316_index_path))
+
+
+@pytest.mark.parametrize("world", _shared_worlds(), ids=lambda w: "+".join(w))
+def test_the_kept_apk3_reading_is_the_solvers_own(shared_dir, store, world):
+    """apk-tools 3's reading of the versions, kept with the table, equals what the solver reads from the packages."""
+    from apkneed.alpine.solver import _strict_reading
+
+    paths = [shared_dir / "alpine" / part / "APKINDEX.tar.gz" for part in world]
+    plain = build_provider_map([read_index_file(path) for path in paths])
+    assert "apk3_reading" not in plain._memo  # a map of plain indexes leaves it to the solver
+    expected = _strict_reading(plain)
+    for _ in range(2):  # made with the table, then read back from the copy
+        kept = build_provider_map([store.read_file(path) for path in paths])
+        assert kept._memo["apk3_reading"] == expected
+
+
+def test_the_apk3_reading_finds_unreadable_versions(tmp_path, store):
+    from apkneed.alpine.solver import _strict_reading
+
+    path = tmp_path / "APKINDEX"
+    path.write_text(
+        "P:a\nV:1.0-r0\nD:b>=6.8.0p2-r4\n\n"  # a version apk-tools 3 cannot read: a is broken
+        "P:b\nV:1\ni:a>=v2.4 c\np:x=v1\n\n"  # its install_if is dropped; an unreadable provide
+        "P:c\nV:2\nD:b><Q1abc=\n\n"  # a checksum is not a version
+    )
+    plain = build_provider_map([read_index_file(path)])
+    expected = _strict_reading(plain)
+    assert expected[0] == frozenset({0}) and expected[1] == frozenset({1}) and expected[2]
+    for _ in range(2):
+        assert build_provider_map([store.read_file(path)])._memo["apk3_reading"] == expected

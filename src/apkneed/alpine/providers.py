@@ -61,7 +61,7 @@ from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.index import ApkIndex
 from apkneed.alpine.package import Package
-from apkneed.alpine.version import satisfies
+from apkneed.alpine.version import is_valid_apk3, satisfies
 
 #: apk-tools' name table size (``apk_hash_init(&db->available.names, ..., 20000)``)
 NAME_HASH_BUCKETS = 20000
@@ -453,6 +453,10 @@ class ProviderTables(NamedTuple):
     local_number: array
     #: name id -> apk's name-table bucket (``name_hash(name) % NAME_HASH_BUCKETS``)
     name_bucket: array
+    #: apk-tools 3's reading of the world's versions (the solver's ``_strict_reading``:
+    #: broken package numbers, those whose ``i:`` it drops, whether a provide is unreadable),
+    #: made with the tables a parsed copy keeps; None: the solver reads the packages itself
+    apk3_reading: tuple | None
     #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, depended_by,
     #: install_if_by) as :class:`SolverTables` has them (read from a copy when first asked for)
     solver: Callable[[], tuple]
@@ -495,11 +499,16 @@ def build_provider_map(
         raise ValueError("one tag (or None) per index")
     tables = _kept_tables(indexes)
     if tables is None:
-        tables = provider_tables(indexes)
         kept = [index.kept for index in indexes]
-        if indexes and all(kept):
+        keep = bool(indexes) and all(kept)
+        tables = provider_tables(indexes, apk3_reading=keep)
+        if keep:
             kept[0].store.keep_tables(kept, tables)
     packages = _WorldPackages(indexes, tables)
+    memo: dict = {"solver_tables": _TableSolverTables(tables)}
+    if tables.apk3_reading is not None:
+        broken, dropped, odd_provides = tables.apk3_reading
+        memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), apk3_warning(broken, dropped, odd_provides))
     return ProviderMap(
         repositories=tuple(index.repository for index in indexes),
         tags=tuple((tag or "").lstrip("@") for tag in tags),
@@ -508,7 +517,7 @@ def build_provider_map(
         _providers=_ProviderLists(tables, packages),
         _repos=_RepositoryBits(tables, packages),
         _install_if_packages=_Numbered(packages, tables.install_if),
-        _memo={"solver_tables": _TableSolverTables(tables)},
+        _memo=memo,
         solver_rules=solver_rules,
         tables=tables,
     )
@@ -550,7 +559,62 @@ def _index_rows(index: ApkIndex):
     )
 
 
-def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
+def apk3_warning(broken, dropped, odd_provides: bool) -> str:
+    """apk-tools 3's warning about versions it cannot read ("" when there is none)."""
+    if not (broken or dropped or odd_provides):
+        return ""
+    return "The indexes contain broken packages which " + (
+        "are not installable." if broken else "might not function properly."
+    )
+
+
+def _apk3_reading(indexes: Sequence[ApkIndex], local_number: Sequence[int]) -> tuple:
+    """(broken package numbers, numbers whose ``i:`` is dropped, an unreadable provide?) as
+    apk-tools 3 reads the versions (the solver's ``_strict_reading``, from the columns:
+    each distinct atom's version is checked once)."""
+    readable: dict[str, bool] = {}
+
+    def unreadable(version: str) -> bool:
+        ok = readable.get(version)
+        if ok is None:
+            ok = readable[version] = is_valid_apk3(version)
+        return not ok
+
+    def bad_atom(atom) -> bool:
+        return atom[2] is not None and atom[1] != "><" and unreadable(atom[2])
+
+    broken: list[int] = []
+    dropped: list[int] = []
+    odd_provides = False
+    start = 0
+    for index in indexes:
+        packages = index.packages
+        count = len(packages)
+        numbers = local_number[start : start + count]
+        start += count
+        if isinstance(packages, LazyPackages):
+            atoms = packages.column("atoms")
+            bad = {n for n, atom in enumerate(atoms) if bad_atom(atom)}
+            depends, iifs = packages.column("depends"), packages.column("install_if")
+            versions = [flat[1::2] for flat in packages.column("provides")]
+        else:
+            bad = {atom for p in packages for atoms in (p.depends, p.install_if) for atom in atoms if bad_atom(atom)}
+            depends = [p.depends for p in packages]
+            iifs = [p.install_if for p in packages]
+            versions = [[provide.version for provide in p.provides] for p in packages]
+        for local, number in enumerate(numbers):
+            if number < 0:
+                continue
+            if bad and depends[local] and not bad.isdisjoint(depends[local]):
+                broken.append(number)
+            if bad and iifs[local] and not bad.isdisjoint(iifs[local]):
+                dropped.append(number)
+            if not odd_provides and versions[local]:
+                odd_provides = any(v is not None and unreadable(v) for v in versions[local])
+    return tuple(broken), tuple(dropped), odd_provides
+
+
+def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) -> ProviderTables:
     """The name table of ``indexes`` from their columns (no package is built for an index read from a copy).
 
     A package present in several indexes (same decoded ``C:`` checksum) is
@@ -650,6 +714,7 @@ def provider_tables(indexes: Sequence[ApkIndex]) -> ProviderTables:
         local_number=local_number,
         # murmur3 in Python: ~6 us a name, paid once per world here instead of in every solve
         name_bucket=array("H", [name_hash(name) % NAME_HASH_BUCKETS for name in names]),
+        apk3_reading=_apk3_reading(indexes, local_number) if apk3_reading else None,
         solver=lambda: solver,
     )
 

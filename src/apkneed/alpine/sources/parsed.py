@@ -208,13 +208,13 @@ def _tables_prefix(kept: Sequence[KeptCopy]) -> str:
     return f"{TABLES_FORMAT} {__version__} {sys.implementation.cache_tag} {sys.byteorder} {inputs}"
 
 
-_TABLE_ARRAYS = ProviderTables._fields[1:-1]  # then "solver": a marshal part, read when the solver asks
+_TABLE_ARRAYS = ProviderTables._fields[1:-2]  # then apk3_reading and "solver", marshal parts
 
 
 def encode_tables(kept: Sequence[KeptCopy], tables: ProviderTables) -> bytes:
     parts = [*tables.names.packed(), *(getattr(tables, name) for name in _TABLE_ARRAYS)]
-    raw = [bytes(parts[0]), marshal.dumps(tables.solver())]
-    layout = [("B", len(raw[0])), ("marshal", len(raw[1]))]
+    raw = [bytes(parts[0]), marshal.dumps(tables.solver()), marshal.dumps(tables.apk3_reading)]
+    layout = [("B", len(raw[0])), ("marshal", len(raw[1])), ("marshal", len(raw[2]))]
     for values in parts[1:]:
         if isinstance(values, list):
             values = array("Q", values)  # only for a world of more indexes than apk allows
@@ -239,7 +239,7 @@ def decode_tables(copy, kept: Sequence[KeptCopy]) -> ProviderTables | None:
             return None
         directory_length = int(directory_length)
         layout = marshal.loads(body[:directory_length])
-        if len(layout) != len(_TABLE_ARRAYS) + 4:
+        if len(layout) != len(_TABLE_ARRAYS) + 5:
             return None
         parts = []
         offset = directory_length
@@ -247,10 +247,14 @@ def decode_tables(copy, kept: Sequence[KeptCopy]) -> ProviderTables | None:
             part = body[offset : offset + length]
             parts.append(part if typecode in ("B", "marshal") else part.cast(typecode))
             offset += length
-        if offset != len(body) or layout[1][0] != "marshal":
+        if offset != len(body) or layout[1][0] != "marshal" or layout[2][0] != "marshal":
             return None
-        blob, solver, offsets, slots, *columns = parts
-        return ProviderTables(NameTable.stored(blob, offsets, slots), *columns, solver=_solver_part(solver))
+        blob, solver, apk3, offsets, slots, *columns = parts
+        apk3 = marshal.loads(apk3)  # a few package numbers
+        if apk3 is not None and not (isinstance(apk3, tuple) and len(apk3) == 3):
+            return None
+        return ProviderTables(NameTable.stored(blob, offsets, slots), *columns, apk3_reading=apk3,
+                              solver=_solver_part(solver))
     except (ValueError, EOFError, TypeError):
         return None
 
