@@ -13,13 +13,13 @@ put first on ``PYTHONPATH``, so that two versions of apkneed run in one
 bench, interleaved run by run: the ratio between them is what load cannot
 move. By default, only this checkout's own ``src``.
 
-One private cache is primed first by each tree, online (PyPI only; the Alpine
+A private cache per tree is primed first, online (PyPI only; the Alpine
 indexes are the shared copies): ``apkneed plan <scientific set> --index <v3.16 main>
 --base python:3.10 --json`` and ``apkneed plan numpy --index <v3.23 main>``
 (the index the embedded snapshot has for x86_64). The timed commands are then
 warm: ``apkneed plan <set> ... --json`` (bench/bench_plan.py's command) and
-``apkneed numpy --offline -q`` (bench/bench_offline.py's). Their answers must
-be the same in every tree.
+``apkneed numpy --offline -q`` (bench/bench_offline.py's). A note says when
+the trees' answers differ (trees far apart may rightly answer differently).
 """
 
 from __future__ import annotations
@@ -69,14 +69,17 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], metavar="LABEL=SRC_DIR")
     args = parser.parse_args()
     trees = dict(t.split("=", 1) for t in args.tree) or {"this": str(ROOT / "src")}
-    with tempfile.TemporaryDirectory(prefix="apkneed-bench-warm-") as cache:
-        environ = clean_environ(APKNEED_CACHE_DIR=cache)
+    with tempfile.TemporaryDirectory(prefix="apkneed-bench-warm-") as temp:
+        environ = clean_environ()
         # pip compiles an installed apkneed's bytecode at install time: a run that compiles
         # every module from source (PYTHONDONTWRITEBYTECODE in this shell) times the compiler
         environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        for src in trees.values():  # each tree: its evidence and facts are keyed by its own inspector
-            run(SCI_ARGS, dict(environ, PYTHONPATH=src))
-            run(["plan", "numpy", "--index", str(V323), "--arch", "x86_64", "-q"], dict(environ, PYTHONPATH=src))
+        # one cache per tree: versions may differ in what they keep (evidence keys, parsed-copy layouts)
+        environs = {tree: dict(environ, PYTHONPATH=src, APKNEED_CACHE_DIR=str(Path(temp) / tree))
+                    for tree, src in trees.items()}
+        for tree_environ in environs.values():
+            run(SCI_ARGS, tree_environ)
+            run(["plan", "numpy", "--index", str(V323), "--arch", "x86_64", "-q"], tree_environ)
         print(f"{sys.platform}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat {args.repeat}, "
               f"load average before {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print("| command | tree | wall median (min) | CPU median (min) |")
@@ -86,14 +89,14 @@ def main() -> None:
             cpus = {tree: [] for tree in trees}
             answers = {}
             for number in range(args.repeat + 1):  # the first round warms each tree (bytecode, parsed copies)
-                for tree, src in trees.items():
-                    wall, cpu, done = run(command, dict(environ, PYTHONPATH=src))
+                for tree in trees:
+                    wall, cpu, done = run(command, environs[tree])
                     answers.setdefault(tree, done.stdout)
                     if number:
                         walls[tree].append(wall)
                         cpus[tree].append(cpu)
-            if len(set(answers.values())) > 1:
-                raise SystemExit(f"{label}: the trees answer differently")
+            if len(set(answers.values())) > 1:  # trees apart by other work may rightly differ: said, not hidden
+                print(f"note: the trees answer {label} differently")
             for tree in trees:
                 print(f"| {label} | {tree} | {statistics.median(walls[tree]):.3f} s ({min(walls[tree]):.3f}) | "
                       f"{statistics.median(cpus[tree]):.3f} s ({min(cpus[tree]):.3f}) |")
