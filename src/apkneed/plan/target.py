@@ -204,11 +204,19 @@ def _toolchain_packages(world) -> tuple:
     The facts of a target (python3's and musl's versions, the toolchain's) are
     each a scan of every package by name: eight scans of 25,392 packages on
     v3.21 main + community. Scanning once for the names they read gives them the
-    same packages in the same order, so the same answers.
+    same packages in the same order, so the same answers. Found by each index's
+    name column, so that a world read from its parsed copies builds these few
+    packages and not all of them (iterating ``world.packages`` builds every one).
     """
     names = frozenset(TOOLCHAIN)
-    packages = getattr(world, "packages", world)
-    return tuple(package for package in packages if package.name in names)
+    indexes = getattr(world, "indexes", None)
+    if indexes is None:  # any iterable of packages
+        return tuple(package for package in getattr(world, "packages", world) if package.name in names)
+    found = []
+    for index in indexes:  # by the name column: a parsed copy builds only the packages found
+        packages = index.packages
+        found += [packages[position] for position, name in enumerate(index.package_names()) if name in names]
+    return tuple(found)
 
 
 def _python3_version(world) -> str:
