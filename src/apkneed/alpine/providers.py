@@ -53,7 +53,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, chain
 from zlib import crc32
 from typing import Callable, Iterable, Iterator, Literal, NamedTuple, Sequence
 
@@ -598,7 +598,9 @@ def _apk3_reading(indexes: Sequence[ApkIndex], local_number: Sequence[int]) -> t
             depends, iifs = packages.column("depends"), packages.column("install_if")
             versions = [flat[1::2] for flat in packages.column("provides")]
         else:
-            bad = {atom for p in packages for atoms in (p.depends, p.install_if) for atom in atoms if bad_atom(atom)}
+            every = set(chain.from_iterable(p.depends for p in packages))
+            every.update(chain.from_iterable(p.install_if for p in packages))
+            bad = {atom for atom in every if bad_atom(atom)}  # each distinct atom once
             depends = [p.depends for p in packages]
             iifs = [p.install_if for p in packages]
             versions = [[provide.version for provide in p.provides] for p in packages]
