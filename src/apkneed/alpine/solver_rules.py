@@ -50,10 +50,24 @@ class SolverRules:
     #: names, then the rest, each by a discovery number that puts names the
     #: request does not name, then names a real package carries, first.
     ordered_queues: bool
-    #: Discovery order (3.0): a name's install_if dependents before its
-    #: providers' ones, and the names in its providers' ``i:`` lines after
-    #: the name is numbered (2.14 never walks ``i:`` names while discovering).
+    #: Discovery (``src/solver.c``, ``discover_name``: the walk that numbers
+    #: the names a request reaches; ``solver._discover`` follows these four).
+    #: 3.0 walks the name's own install_if dependents (``name->rinstall_if``)
+    #: before its providers' loop; 2.14 reaches them only through that loop,
+    #: as the dependents of each provider's package name.
+    discovers_own_install_if_dependents_first: bool
+    #: 2.14, in the providers' loop: each provided name not seen yet, then
+    #: that name's install_if dependents (``dep->name->rinstall_if``); 3.0
+    #: discovers the provided name alone.
+    discovers_provided_names_install_if_dependents: bool
+    #: 3.0: after the name is numbered, the names of its providers' ``i:``
+    #: lines are discovered too (2.14 never walks ``i:`` names while discovering).
     discovers_install_if_names: bool
+    #: 3.0: the discovery number (``order_id``) carries two flags above the
+    #: count: bit 31 for a name the request does not name (``!solver_flags_set``),
+    #: bit 30 for a name some package really has, not only provides
+    #: (``providers != num_virtual``); 2.14's is the bare count.
+    flags_discovery_order: bool
     #: 3.0: a ``!name`` term of an ``i:`` line is a constraint: the name is
     #: decided (queued even with no requirer), the package installed by
     #: install_if applies the term as a conflict, and the install order does
@@ -81,7 +95,10 @@ APK_TOOLS_2 = SolverRules(
     unversioned_provides_lowest=False,
     fuzzy_needs_prefix=False,
     ordered_queues=False,
+    discovers_own_install_if_dependents_first=False,
+    discovers_provided_names_install_if_dependents=True,
     discovers_install_if_names=False,
+    flags_discovery_order=False,
     install_if_conflict_terms=False,
     strict_index_versions=False,
     report_sorted_matches=False,
@@ -95,7 +112,10 @@ APK_TOOLS_3 = SolverRules(
     unversioned_provides_lowest=True,
     fuzzy_needs_prefix=True,
     ordered_queues=True,
+    discovers_own_install_if_dependents_first=True,
+    discovers_provided_names_install_if_dependents=False,
     discovers_install_if_names=True,
+    flags_discovery_order=True,
     install_if_conflict_terms=True,
     strict_index_versions=True,
     report_sorted_matches=True,
