@@ -21,8 +21,9 @@ import re
 import stat
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from apkneed.records import Frozen, set_field
 
 
 def default_cache_root() -> Path:
@@ -184,15 +185,19 @@ def write_private(path: Path, data: bytes) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class ContentStore:
+class ContentStore(Frozen):
     """Blobs stored by their sha256, so a cached file is its own checksum.
 
     A blob whose content no longer hashes to its name (a torn or corrupted
     file) is removed and reported missing, never returned.
     """
 
+    __slots__ = ("root",)
+
     root: Path
+
+    def __init__(self, root: Path) -> None:
+        set_field(self, "root", root)
 
     def path_for(self, sha256: str) -> Path:
         sha256 = sha256.lower()

@@ -59,10 +59,12 @@ def test_same_answers_on_two_repositories(shared_dir, env):
 
 
 #: what a repeat resolve from parsed copies never needs: click, the network, the platform
-#: probes (platformdirs and tempfile, platform), the index readers (tarfile: the copy is read)
+#: probes (platformdirs and tempfile, platform), the index readers (tarfile: the copy is read),
+#: dataclasses with the inspect it loads (apkneed.records' classes instead)
 _NEVER_ON_THE_FAST_PATH = (
     "click", "httpx", "rich", "ssl", "apkneed.cli", "apkneed.net.http", "apkneed.alpine.sources.mirror",
     "apkneed.alpine.sources.snapshot", "platformdirs", "tempfile", "platform", "base64", "struct",
+    "dataclasses", "inspect",
 )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import marshal
 import shutil
@@ -20,7 +19,7 @@ from apkneed.alpine.sources.parsed import ParsedIndexes
 from apkneed.alpine.sources.world import load_world
 from apkneed.errors import InputError
 
-FIELDS = [f.name for f in dataclasses.fields(Package)]
+FIELDS = list(Package.__slots__)
 
 
 def rows(index):
@@ -334,7 +333,7 @@ def test_load_world_reads_index_files_through_their_copies(tmp_path, v317_index_
     first = load_world(index_paths=[tmp_path], arch="aarch64")
     assert list((isolated_cache / "alpine" / "parsed").iterdir())
     second = load_world(index_paths=[tmp_path], arch="aarch64")
-    assert second == dataclasses.replace(first, indexes=second.indexes)
+    assert second == first.replace(indexes=second.indexes)
     assert [rows(i) for i in second.indexes] == [rows(i) for i in first.indexes]
     assert second.release == "v3.17" and second.indexes[0].repository == "main"
 

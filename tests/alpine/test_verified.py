@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -118,8 +117,8 @@ def test_a_record_applies_only_to_the_same_bytes_and_keys(tmp_path, v316_index_p
     # another index: no record
     assert records.lookup(read_index_file(v317_index_path), keys) is None
     # the same signed bytes under other signatures (one relabelled to another algorithm)
-    relabelled = dataclasses.replace(
-        index, signatures=tuple(dataclasses.replace(s, algorithm="RSA256") for s in index.signatures)
+    relabelled = index.replace(
+        signatures=tuple(s.replace(algorithm="RSA256") for s in index.signatures)
     )
     assert records.lookup(relabelled, keys) is None
     # a key set that changed (a key removed, or a key file's bytes changed)

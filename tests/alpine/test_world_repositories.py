@@ -6,7 +6,6 @@ and community) and the embedded snapshot.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -27,7 +26,7 @@ def v321(shared_dir):
 
 
 def rows(index):
-    return [tuple(getattr(p, f.name) for f in dataclasses.fields(Package)) for p in index.packages]
+    return [tuple(getattr(p, name) for name in Package.__slots__) for p in index.packages]
 
 
 def run(*args):

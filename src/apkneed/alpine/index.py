@@ -21,7 +21,6 @@ import io
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,6 +28,7 @@ from apkneed.alpine.atom import dependencies_of_line, parse_dependencies, parse_
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
+from apkneed.records import Frozen, set_field
 
 #: an index larger than this once decompressed is refused (a real one is ~2-3 MiB)
 MAX_DECOMPRESSED = 256 * 1024 * 1024
@@ -45,15 +45,16 @@ INSTALLED_FIELDS = frozenset("FMRaZsf")
 LIST_FIELDS = frozenset("Dpir")
 
 
-@dataclass(frozen=True)
-class IndexSignature:
-    key_name: str  # e.g. "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"
-    algorithm: str  # "RSA" (SHA-1) or "RSA256" (SHA-256)
-    signature: bytes
+class IndexSignature(Frozen):
+    __slots__ = ("key_name", "algorithm", "signature")
+
+    def __init__(self, key_name: str, algorithm: str, signature: bytes) -> None:
+        set_field(self, "key_name", key_name)  # e.g. "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"
+        set_field(self, "algorithm", algorithm)  # "RSA" (SHA-1) or "RSA256" (SHA-256)
+        set_field(self, "signature", signature)
 
 
-@dataclass(frozen=True)
-class ApkIndex:
+class ApkIndex(Frozen):
     """One repository's index, as read from one file or URL.
 
     ``packages`` is a tuple for an index just parsed, and a
@@ -61,18 +62,32 @@ class ApkIndex:
     read from its parsed copy; both are sequences of the same packages.
     """
 
+    __slots__ = ("packages", "source", "repository", "description", "signatures", "signed_data", "kept")
+    _compared = __slots__[:-1]  # ``kept`` is neither compared nor shown
+
     packages: Sequence[Package]
     source: str
     repository: str
-    description: str | None = None
-    signatures: tuple[IndexSignature, ...] = ()
+    description: str | None
+    signatures: tuple[IndexSignature, ...]
     #: the compressed bytes the signatures cover (None for plain-text indexes)
-    signed_data: bytes | None = None
+    signed_data: bytes | None
     #: where this index's parsed copy is kept, when it has one: an object with
     #: ``key`` (the copy's key), ``digest`` (sha256 of the index file) and
     #: ``store`` (which can keep the provider tables of a world of such
     #: indexes: see :func:`apkneed.alpine.providers.build_provider_map`)
-    kept: object = field(default=None, compare=False, repr=False)
+    kept: object
+
+    def __init__(self, packages: Sequence[Package], source: str, repository: str, description: str | None = None,
+                 signatures: tuple[IndexSignature, ...] = (), signed_data: bytes | None = None,
+                 kept: object = None) -> None:
+        set_field(self, "packages", packages)
+        set_field(self, "source", source)
+        set_field(self, "repository", repository)
+        set_field(self, "description", description)
+        set_field(self, "signatures", signatures)
+        set_field(self, "signed_data", signed_data)
+        set_field(self, "kept", kept)
 
     @property
     def arches(self) -> frozenset[str]:

@@ -21,37 +21,73 @@ kept as ``files`` (paths relative to the root).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable
 
 from apkneed.alpine.atom import Dependency, Provide
 
 
-@dataclass(slots=True, eq=False)
 class Package:
+    """One package record. Compared by identity (packages are dict keys); ``__slots__`` names the fields in order."""
+
+    __slots__ = (
+        "name", "version", "arch", "checksum", "size", "installed_size", "description", "url", "license", "origin",
+        "maintainer", "build_time", "commit", "depends", "provides", "install_if", "provider_priority", "replaces",
+        "replaces_priority", "repository", "files",
+    )
+
     name: str
     version: str
-    arch: str = ""
-    checksum: str = ""
-    size: int = 0
-    installed_size: int = 0
-    description: str = ""
-    url: str = ""
-    license: str = ""
-    origin: str = ""
-    maintainer: str = ""
-    build_time: int | None = None
-    commit: str = ""
-    depends: tuple[Dependency, ...] = ()
-    provides: tuple[Provide, ...] = ()
-    install_if: tuple[Dependency, ...] = ()
-    provider_priority: int | None = None
-    replaces: tuple[Dependency, ...] = ()
-    replaces_priority: int | None = None
+    arch: str
+    checksum: str
+    size: int
+    installed_size: int
+    description: str
+    url: str
+    license: str
+    origin: str
+    maintainer: str
+    build_time: int | None
+    commit: str
+    depends: tuple[Dependency, ...]
+    provides: tuple[Provide, ...]
+    install_if: tuple[Dependency, ...]
+    provider_priority: int | None
+    replaces: tuple[Dependency, ...]
+    replaces_priority: int | None
     #: which repository this record came from ("main", "community", "installed", a path)
-    repository: str = ""
+    repository: str
     #: installed database only: every file and directory the package owns
-    files: tuple[str, ...] = field(default=())
+    files: tuple[str, ...]
+
+    def __init__(
+        self, name: str, version: str, arch: str = "", checksum: str = "", size: int = 0, installed_size: int = 0,
+        description: str = "", url: str = "", license: str = "", origin: str = "", maintainer: str = "",
+        build_time: int | None = None, commit: str = "", depends: tuple[Dependency, ...] = (),
+        provides: tuple[Provide, ...] = (), install_if: tuple[Dependency, ...] = (),
+        provider_priority: int | None = None, replaces: tuple[Dependency, ...] = (),
+        replaces_priority: int | None = None, repository: str = "", files: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.arch = arch
+        self.checksum = checksum
+        self.size = size
+        self.installed_size = installed_size
+        self.description = description
+        self.url = url
+        self.license = license
+        self.origin = origin
+        self.maintainer = maintainer
+        self.build_time = build_time
+        self.commit = commit
+        self.depends = depends
+        self.provides = provides
+        self.install_if = install_if
+        self.provider_priority = provider_priority
+        self.replaces = replaces
+        self.replaces_priority = replaces_priority
+        self.repository = repository
+        self.files = files
 
     @property
     def nv(self) -> str:

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from itertools import accumulate, chain
 from zlib import crc32
 from typing import Callable, Iterable, Iterator, Literal, NamedTuple, Sequence
@@ -82,9 +81,11 @@ class Provider(NamedTuple):
         return self.version is None
 
 
-@dataclass(frozen=True, eq=False)
 class ProviderMap:
-    """The name table of one set of repositories. Build with :func:`build_provider_map`."""
+    """The name table of one set of repositories. Build with :func:`build_provider_map`.
+
+    Immutable, and compared by identity (one map per world).
+    """
 
     #: repository labels ("main", "community", a path), in apk's priority order
     repositories: tuple[str, ...]
@@ -94,18 +95,45 @@ class ProviderMap:
     packages: Sequence[Package]
     reverse_order: ReverseOrder
     #: name -> [(package, version)]: plain pairs, made Provider tuples when handed out
-    _providers: _ProviderLists = field(repr=False)
+    _providers: _ProviderLists
     #: package -> apk's repository bits
-    _repos: _RepositoryBits = field(repr=False)
+    _repos: _RepositoryBits
     #: the packages with an ``i:`` line (a small minority)
-    _install_if_packages: Sequence[Package] = field(repr=False)
+    _install_if_packages: Sequence[Package]
     # Filled on first use, per map: derived data that most commands never need.
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: dict
     #: the apk-tools generation that solves in this world (a SolverRules;
     #: None: 2.14's), chosen once where the world is loaded
-    solver_rules: object = None
+    solver_rules: object
     #: the same table as integer arrays (package numbers are positions in ``packages``)
-    tables: ProviderTables | None = field(default=None, repr=False)
+    tables: ProviderTables | None
+
+    def __init__(self, repositories: tuple[str, ...], tags: tuple[str, ...], packages: Sequence[Package],
+                 reverse_order: ReverseOrder, _providers: _ProviderLists, _repos: _RepositoryBits,
+                 _install_if_packages: Sequence[Package], _memo: dict | None = None, solver_rules: object = None,
+                 tables: ProviderTables | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "repositories", repositories)
+        set_field(self, "tags", tags)
+        set_field(self, "packages", packages)
+        set_field(self, "reverse_order", reverse_order)
+        set_field(self, "_providers", _providers)
+        set_field(self, "_repos", _repos)
+        set_field(self, "_install_if_packages", _install_if_packages)
+        set_field(self, "_memo", {} if _memo is None else _memo)
+        set_field(self, "solver_rules", solver_rules)
+        set_field(self, "tables", tables)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(repositories={self.repositories!r}, tags={self.tags!r}, "
+                f"packages={self.packages!r}, reverse_order={self.reverse_order!r}, "
+                f"solver_rules={self.solver_rules!r})")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
 
     def __contains__(self, name: str) -> bool:
         return name in self._providers

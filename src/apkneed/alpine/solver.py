@@ -61,7 +61,6 @@ API::
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from itertools import compress
 from typing import Iterator, Sequence
 
@@ -71,6 +70,7 @@ from apkneed.alpine.providers import ProviderMap, checksum_key
 from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
 from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, is_valid_apk3, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError
+from apkneed.records import Frozen, set_field
 
 #: apk caps its exit status here
 MAX_EXIT_STATUS = 99
@@ -79,22 +79,32 @@ MAX_EXIT_STATUS = 99
 REFUSED_EXIT_STATUS = 99
 
 
-@dataclass(frozen=True)
-class InstallStep:
+class InstallStep(Frozen):
     """One ``(i/N) Installing NAME[@tag] (VERSION)`` line."""
+
+    __slots__ = ("package", "tag")
 
     package: Package
     #: "" or the repository tag the package was chosen under, e.g. "@edge"
-    tag: str = ""
+    tag: str
+
+    def __init__(self, package: Package, tag: str = "") -> None:
+        set_field(self, "package", package)
+        set_field(self, "tag", tag)
 
     def __str__(self) -> str:
         return f"{self.package.name}{self.tag} ({self.package.version})"
 
 
-@dataclass(frozen=True)
-class Solution:
+class Solution(Frozen):
+    __slots__ = ("request", "steps")
+
     request: tuple[Dependency, ...]
     steps: tuple[InstallStep, ...]
+
+    def __init__(self, request: tuple[Dependency, ...], steps: tuple[InstallStep, ...]) -> None:
+        set_field(self, "request", request)
+        set_field(self, "steps", steps)
 
     @property
     def installs(self) -> tuple[Package, ...]:
@@ -110,8 +120,7 @@ class Solution:
         return sum(step.package.installed_size for step in self.steps)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Frozen):
     """One entry of apk's error report.
 
     ``subject`` is what apk names: ``"gcc-11.2.1_git20220219-r2"`` (a
@@ -120,10 +129,18 @@ class Problem:
     ``(("provided by", ("busybox",)), ("required by", ("bash-5.1.16-r2[/bin/sh]",)))``.
     """
 
+    __slots__ = ("kind", "name", "subject", "sections")
+
     kind: str  # "virtual", "missing", "package", "tag"
     name: str  # the name (or package name) concerned
     subject: str
     sections: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __init__(self, kind: str, name: str, subject: str, sections: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "name", name)
+        set_field(self, "subject", subject)
+        set_field(self, "sections", sections)
 
     def items(self, label: str) -> tuple[str, ...]:
         for section, items in self.sections:

@@ -16,15 +16,22 @@ installed package, ``--upgrade``/``--latest``/removal preferences, layers,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from apkneed.records import Frozen, set_field
 
 Generation = Literal["2", "3"]
 
 
-@dataclass(frozen=True)
-class SolverRules:
+class SolverRules(Frozen):
     """The rules in which apk-tools' solver generations differ."""
+
+    __slots__ = (
+        "label", "self_conflict_ignored", "unversioned_provides_lowest", "fuzzy_needs_prefix", "ordered_queues",
+        "discovers_own_install_if_dependents_first", "discovers_provided_names_install_if_dependents",
+        "discovers_install_if_names", "flags_discovery_order", "install_if_conflict_terms", "strict_index_versions",
+        "report_sorted_matches", "report_world_tags", "missing_tag_hint",
+    )
 
     #: what ``apk --version`` says: the generation these rules reproduce
     label: str
@@ -87,6 +94,38 @@ class SolverRules:
     report_sorted_matches: bool
     report_world_tags: bool
     missing_tag_hint: str
+
+    def __init__(
+        self,
+        label: str,
+        self_conflict_ignored: bool,
+        unversioned_provides_lowest: bool,
+        fuzzy_needs_prefix: bool,
+        ordered_queues: bool,
+        discovers_own_install_if_dependents_first: bool,
+        discovers_provided_names_install_if_dependents: bool,
+        discovers_install_if_names: bool,
+        flags_discovery_order: bool,
+        install_if_conflict_terms: bool,
+        strict_index_versions: bool,
+        report_sorted_matches: bool,
+        report_world_tags: bool,
+        missing_tag_hint: str,
+    ) -> None:
+        set_field(self, "label", label)
+        set_field(self, "self_conflict_ignored", self_conflict_ignored)
+        set_field(self, "unversioned_provides_lowest", unversioned_provides_lowest)
+        set_field(self, "fuzzy_needs_prefix", fuzzy_needs_prefix)
+        set_field(self, "ordered_queues", ordered_queues)
+        set_field(self, "discovers_own_install_if_dependents_first", discovers_own_install_if_dependents_first)
+        set_field(self, "discovers_provided_names_install_if_dependents", discovers_provided_names_install_if_dependents)
+        set_field(self, "discovers_install_if_names", discovers_install_if_names)
+        set_field(self, "flags_discovery_order", flags_discovery_order)
+        set_field(self, "install_if_conflict_terms", install_if_conflict_terms)
+        set_field(self, "strict_index_versions", strict_index_versions)
+        set_field(self, "report_sorted_matches", report_sorted_matches)
+        set_field(self, "report_world_tags", report_world_tags)
+        set_field(self, "missing_tag_hint", missing_tag_hint)
 
 
 APK_TOOLS_2 = SolverRules(

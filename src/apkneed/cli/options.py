@@ -143,7 +143,7 @@ def world_from_options(
     for message in world.warnings:
         warn(message)
     if options.apk_tools is not None:
-        world = dataclasses.replace(world, apk_tools=options.apk_tools)
+        world = world.replace(apk_tools=options.apk_tools)
     return world
 
 

@@ -68,7 +68,6 @@ import hashlib
 import marshal
 import sys
 from array import array
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -77,6 +76,7 @@ from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_
 from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_bytes, read_index_data, repository_label
 from apkneed.alpine.providers import NameTable, ProviderTables
 from apkneed.cache import map_private, private_dir, write_private
+from apkneed.records import Frozen, set_field
 
 FORMAT = "apkneed-parsed-index 2"
 TABLES_FORMAT = "apkneed-provider-tables 2"
@@ -271,11 +271,15 @@ def _solver_part(part: memoryview):
     return load
 
 
-@dataclass(frozen=True)
-class ParsedIndexes:
+class ParsedIndexes(Frozen):
     """Copies under ``root``; a copy that cannot be read or written is simply not used."""
 
+    __slots__ = ("root",)
+
     root: Path
+
+    def __init__(self, root: Path) -> None:
+        set_field(self, "root", root)
 
     def read_file(self, path: Path, *, repository: str | None = None) -> ApkIndex:
         """Like :func:`apkneed.alpine.index.read_index_file`, through the copy when there is one."""
@@ -295,7 +299,7 @@ class ParsedIndexes:
         if index is None:
             index = read_index_bytes(data, source=source, repository=repository)
             if self.rewrite(kept, index, data):
-                index = replace(index, kept=kept)
+                index = index.replace(kept=kept)
         return index
 
     def rewrite(self, kept: KeptCopy, index: ApkIndex, data: bytes) -> bool:

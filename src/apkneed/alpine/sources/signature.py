@@ -69,13 +69,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from apkneed.alpine.index import ApkIndex
 from apkneed.errors import IntegrityError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
     from importlib.resources.abc import Traversable
@@ -95,15 +95,30 @@ DIGESTS: Mapping[str, str] = {
 KEY_SUFFIX = ".rsa.pub"
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(Frozen):
     """What checking one index's signatures found."""
+
+    __slots__ = ("source", "trusted", "key_name", "algorithm", "problem")
 
     source: str
     trusted: bool
-    key_name: str | None = None  # the key whose signature verified
-    algorithm: str | None = None
-    problem: str | None = None  # why it is not trusted, one phrase
+    key_name: str | None  # the key whose signature verified
+    algorithm: str | None
+    problem: str | None  # why it is not trusted, one phrase
+
+    def __init__(
+        self,
+        source: str,
+        trusted: bool,
+        key_name: str | None = None,
+        algorithm: str | None = None,
+        problem: str | None = None,
+    ) -> None:
+        set_field(self, "source", source)
+        set_field(self, "trusted", trusted)
+        set_field(self, "key_name", key_name)
+        set_field(self, "algorithm", algorithm)
+        set_field(self, "problem", problem)
 
     def describe(self) -> str:
         if self.trusted:
@@ -128,15 +143,19 @@ def bundled_keys_dir() -> Traversable:
     return resources.files("apkneed") / "data" / "keys"
 
 
-@dataclass(frozen=True)
-class TrustSettings:
+class TrustSettings(Frozen):
     """What makes an index acceptable: the keys, and whether untrusted ones pass."""
 
+    __slots__ = ("keys", "allow_untrusted")
+
     keys: Mapping[str, RSAPublicKey]
-    allow_untrusted: bool = False
+    allow_untrusted: bool
+
+    def __init__(self, keys: Mapping[str, RSAPublicKey], allow_untrusted: bool = False) -> None:
+        set_field(self, "keys", keys)
+        set_field(self, "allow_untrusted", allow_untrusted)
 
 
-@dataclass(frozen=True, eq=False)
 class KeyRing(Mapping):
     """The trusted key files, read as bytes and parsed only when used.
 
@@ -147,6 +166,18 @@ class KeyRing(Mapping):
     """
 
     files: tuple[tuple[str, bytes], ...]  # (file name, PEM bytes), sorted by name
+
+    def __init__(self, files: tuple[tuple[str, bytes], ...]) -> None:
+        set_field(self, "files", files)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(files={self.files!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
 
     @cached_property
     def parsed(self) -> dict[str, RSAPublicKey]:

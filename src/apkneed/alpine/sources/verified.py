@@ -20,13 +20,13 @@ in hand and the key files; anything else is a miss, never an error.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from apkneed import __version__
 from apkneed.alpine.index import ApkIndex
 from apkneed.alpine.sources.signature import KeyRing, Verification
 from apkneed.cache import read_private, write_private
+from apkneed.records import Frozen, set_field
 
 RECORD_FORMAT = "apkneed-verified-index 1"
 #: a record is a few hundred bytes; reading more would only read garbage
@@ -92,11 +92,15 @@ def verification_from_record(
     return Verification(index.source, True, key_name, algorithm)
 
 
-@dataclass(frozen=True)
-class VerifiedRecords:
+class VerifiedRecords(Frozen):
     """The records under ``root``; every failure to read or write one is a miss."""
 
+    __slots__ = ("root",)
+
     root: Path
+
+    def __init__(self, root: Path) -> None:
+        set_field(self, "root", root)
 
     def lookup(self, index: ApkIndex, keys: KeyRing) -> Verification | None:
         signed = signed_digest(index)

@@ -38,7 +38,6 @@ of the cache or the snapshot: the CLI passes it for a ``--mirror`` the user name
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -54,6 +53,7 @@ from apkneed.alpine.sources.signature import TrustSettings, read_key_ring, requi
 from apkneed.alpine.sources.verified import VerifiedRecords
 from apkneed.cache import default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.records import Frozen, set_field
 
 # The mirror client (HTTP, TLS), the embedded snapshot and the platform probe
 # are imported by the functions that use them: a world read from --index
@@ -83,19 +83,23 @@ def _platform_machine() -> str:
 DEFAULT_REPOSITORIES = ("main", "community")
 
 
-@dataclass(frozen=True)
-class AbsentRepository:
+class AbsentRepository(Frozen):
     """A repository the world was asked for but does not hold, and why."""
+
+    __slots__ = ("name", "reason")
 
     name: str  # "community"
     reason: str  # completes "<name> ...": "is not in the offline snapshot for v3.16"
+
+    def __init__(self, name: str, reason: str) -> None:
+        set_field(self, "name", name)
+        set_field(self, "reason", reason)
 
     def describe(self) -> str:
         return f"{self.name} {self.reason}"
 
 
-@dataclass(frozen=True)
-class AlpineWorld:
+class AlpineWorld(Frozen):
     """Indexes for one (release, arch), and where they came from.
 
     A world knows which repositories it holds (``repositories``, in search
@@ -104,18 +108,42 @@ class AlpineWorld:
     what was not (:meth:`scope`).
     """
 
+    __slots__ = ("release", "arch", "indexes", "origin", "warnings", "repositories", "absent", "tags", "apk_tools")
+
     release: str | None  # "v3.16", "edge"; None when unknown (plain --index files)
     arch: str
     indexes: tuple[ApkIndex, ...]
     origin: str  # human-readable: "mirror https://...", "embedded snapshot ...", "--index ..."
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...]
     #: the repositories searched, in order ("main", "community"); empty: read from the indexes
-    repositories: tuple[str, ...] = field(default=())
-    absent: tuple[AbsentRepository, ...] = field(default=())
+    repositories: tuple[str, ...]
+    absent: tuple[AbsentRepository, ...]
     #: per index: None, or the repository tag it was given (``--index @community=PATH``)
-    tags: tuple[str | None, ...] = field(default=())
+    tags: tuple[str | None, ...]
     #: "2" or "3": the apk-tools generation asked for (--apk-tools); None: the release's
-    apk_tools: str | None = None
+    apk_tools: str | None
+
+    def __init__(
+        self,
+        release: str | None,
+        arch: str,
+        indexes: tuple[ApkIndex, ...],
+        origin: str,
+        warnings: tuple[str, ...] = (),
+        repositories: tuple[str, ...] = (),
+        absent: tuple[AbsentRepository, ...] = (),
+        tags: tuple[str | None, ...] = (),
+        apk_tools: str | None = None,
+    ) -> None:
+        set_field(self, "release", release)
+        set_field(self, "arch", arch)
+        set_field(self, "indexes", indexes)
+        set_field(self, "origin", origin)
+        set_field(self, "warnings", warnings)
+        set_field(self, "repositories", repositories)
+        set_field(self, "absent", absent)
+        set_field(self, "tags", tags)
+        set_field(self, "apk_tools", apk_tools)
 
     @property
     def index_tags(self) -> tuple[str | None, ...]:

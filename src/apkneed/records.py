@@ -1,0 +1,59 @@
+"""Frozen value classes that cost no import: the :mod:`dataclasses` semantics the resolve path relies on.
+
+``apkneed resolve`` is timed as a whole process against apk-tools
+(docs/benchmarks.md), and importing :mod:`dataclasses` loads :mod:`inspect`
+(with ast, dis, tokenize, enum): several milliseconds of every run, for
+classes that only need an ``__init__``, equality, a hash and a repr. A
+:class:`Frozen` subclass names its fields in ``__slots__`` (in order) and
+writes its own ``__init__`` with :data:`set_field`; it then compares, hashes
+and prints like a ``@dataclass(frozen=True)`` with the same fields: equal
+only to an instance of the very same class with equal fields, hashed as the
+tuple of its fields, shown as ``Name(field=value, ...)``, and refusing
+assignment. ``_compared`` (default: every field) and ``_shown`` (default:
+the compared ones) leave out a field as ``field(compare=False, repr=False)``
+did.
+"""
+
+from __future__ import annotations
+
+#: how a :class:`Frozen` ``__init__`` sets a field (assignment itself is refused)
+set_field = object.__setattr__
+
+
+class Frozen:
+    __slots__ = ()
+    _compared: tuple[str, ...] | None = None
+    _shown: tuple[str, ...] | None = None
+
+    def _fields(self) -> tuple[str, ...]:
+        return type(self).__slots__
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, name) for name in (self._compared or self._fields()))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        shown = self._shown or self._compared or self._fields()
+        return f"{type(self).__qualname__}({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def replace(self, **changes):
+        """A copy with ``changes`` (as :func:`dataclasses.replace`)."""
+        values = {name: getattr(self, name) for name in self._fields()}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"{type(self).__qualname__} has no field {sorted(unknown)[0]!r}")
+        values.update(changes)
+        return type(self)(**values)
