@@ -65,8 +65,9 @@ _NEVER_ON_THE_FAST_PATH = (
     "apkneed.alpine.sources.snapshot", "platformdirs", "tempfile", "platform", "base64", "struct",
 )
 #: and what a repeat run does not load either (the first run checks the index's signature with
-#: cryptography, which imports dataclasses): apkneed's own value classes are apkneed.records'
-_NOT_ON_A_REPEAT_RUN = ("dataclasses", "inspect")
+#: cryptography, which imports dataclasses and typing): apkneed's own value classes are apkneed.records',
+#: its named tuples collections.namedtuple's, and its annotations need typing only when type-checked
+_NOT_ON_A_REPEAT_RUN = ("dataclasses", "inspect", "typing")
 
 
 @pytest.mark.parametrize("arch", [["--arch", "x86_64"], []], ids=["--arch", "host arch"])

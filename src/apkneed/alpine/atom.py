@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from collections import namedtuple
 
 from apkneed.errors import InputError
 
@@ -24,18 +24,21 @@ _DEP_RE = re.compile(r"^(?P<conflict>!?)(?P<name>[^<>=~@!\s]+)(?:@(?P<tag>[^<>=~
 VALID_OPS = frozenset({"=", "<", "<=", ">", ">=", "~", "<~", ">~", "=~", "~=", "><"})
 
 
-class Dependency(NamedTuple):
+class Dependency(namedtuple("Dependency", ("name", "op", "version", "conflict", "tag"),
+                            defaults=(None, None, False, None))):
     """One dependency atom. ``op``/``version`` are None for "any version".
 
-    A NamedTuple, not a dataclass: an index holds tens of thousands and
+    A named tuple, not a dataclass: an index holds tens of thousands and
     tuples are the cheapest immutable records CPython builds.
     """
 
+    __slots__ = ()
+
     name: str
-    op: str | None = None
-    version: str | None = None
-    conflict: bool = False
-    tag: str | None = None
+    op: str | None
+    version: str | None
+    conflict: bool
+    tag: str | None
 
     def __str__(self) -> str:
         text = ("!" if self.conflict else "") + self.name
@@ -50,11 +53,13 @@ class Dependency(NamedTuple):
         return self.op is not None and "~" in self.op
 
 
-class Provide(NamedTuple):
+class Provide(namedtuple("Provide", ("name", "version"), defaults=(None,))):
     """One provided name, with the version it is provided at (or None)."""
 
+    __slots__ = ()
+
     name: str
-    version: str | None = None
+    version: str | None
 
     def __str__(self) -> str:
         return self.name if self.version is None else f"{self.name}={self.version}"

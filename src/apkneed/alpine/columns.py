@@ -21,10 +21,14 @@ Column encoding (what :mod:`apkneed.alpine.sources.parsed` stores):
 from __future__ import annotations
 
 from itertools import chain
-from typing import Callable, Iterator, Sequence
+from collections.abc import Sequence
 
 from apkneed.alpine.atom import Dependency, Provide
 from apkneed.alpine.package import Package
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 #: the stored columns, in Package field order ("repository" is not stored)
 COLUMNS = (

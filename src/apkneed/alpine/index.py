@@ -22,13 +22,16 @@ import os
 import re
 import zlib
 from pathlib import Path
-from typing import Callable, Sequence
 
 from apkneed.alpine.atom import dependencies_of_line, parse_dependencies, parse_provides, provides_of_line
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
 from apkneed.records import Frozen, set_field
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 #: an index larger than this once decompressed is refused (a real one is ~2-3 MiB)
 MAX_DECOMPRESSED = 256 * 1024 * 1024

@@ -21,9 +21,11 @@ kept as ``files`` (paths relative to the root).
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from apkneed.alpine.atom import Dependency, Provide
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class Package:

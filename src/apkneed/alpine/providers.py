@@ -51,10 +51,10 @@ appends in load order instead (``reverse_order="load"``).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain
 from zlib import crc32
-from typing import Callable, Iterable, Iterator, Literal, NamedTuple, Sequence
 
 from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.columns import LazyPackages
@@ -66,11 +66,18 @@ from apkneed.alpine.version import is_valid_apk3, satisfies
 NAME_HASH_BUCKETS = 20000
 NAME_HASH_SEED = 5381
 
-ReverseOrder = Literal["hash", "load"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Literal
+
+    ReverseOrder = Literal["hash", "load"]
 
 
-class Provider(NamedTuple):
+class Provider(namedtuple("Provider", ("package", "version"))):
     """A package that is, or provides, a name, and at which version."""
+
+    __slots__ = ()
 
     package: Package
     #: None for an unversioned (virtual) provide
@@ -449,7 +456,10 @@ class NameTable(Sequence[str]):
             at = (at + 1) & mask
 
 
-class ProviderTables(NamedTuple):
+class ProviderTables(namedtuple("ProviderTables", (
+    "names", "first", "provider_package", "provider_slot", "provided", "package_index", "package_local", "repo_bits",
+    "install_if", "pkg_name", "local_number", "name_bucket", "apk3_reading", "solver",
+))):
     """A world's name table as flat arrays: what a parsed copy keeps, so that
     a map over copies is ready without looking at a single package.
 
@@ -460,6 +470,8 @@ class ProviderTables(NamedTuple):
     """
 
     #: every name (provided or only depended on), by name id
+    __slots__ = ()
+
     names: NameTable
     #: name id ``n``'s providers are entries ``first[n]`` to ``first[n + 1]`` of the next two
     first: array

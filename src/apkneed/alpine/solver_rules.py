@@ -16,11 +16,13 @@ installed package, ``--upgrade``/``--latest``/removal preferences, layers,
 
 from __future__ import annotations
 
-from typing import Literal
-
 from apkneed.records import Frozen, set_field
 
-Generation = Literal["2", "3"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Generation = Literal["2", "3"]
 
 
 class SolverRules(Frozen):

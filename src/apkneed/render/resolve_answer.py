@@ -8,7 +8,9 @@ bytes; kept free of heavy imports for the fast path.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def not_found_lines(exc, world) -> list[str]:

@@ -69,7 +69,7 @@ import marshal
 import sys
 from array import array
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from collections import namedtuple
 
 from apkneed import __version__
 from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_of
@@ -77,6 +77,10 @@ from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_bytes, rea
 from apkneed.alpine.providers import NameTable, ProviderTables
 from apkneed.cache import map_private, private_dir, write_private
 from apkneed.records import Frozen, set_field
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 FORMAT = "apkneed-parsed-index 2"
 TABLES_FORMAT = "apkneed-provider-tables 2"
@@ -122,8 +126,10 @@ def encode(index: ApkIndex, data: bytes, digest: str | None = None) -> bytes:
     return b"".join([header, toc, *sections])
 
 
-class KeptCopy(NamedTuple):
+class KeptCopy(namedtuple("KeptCopy", ("store", "key", "digest"))):
     """Where an index's copy is kept (``ApkIndex.kept``): the store, the copy's key, the file's sha256."""
+
+    __slots__ = ()
 
     store: ParsedIndexes
     key: str

@@ -71,13 +71,15 @@ import hashlib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
 
 from apkneed.alpine.index import ApkIndex
 from apkneed.errors import IntegrityError
 from apkneed.records import Frozen, set_field
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
+    from collections.abc import Iterator
     from importlib.resources.abc import Traversable
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
 
 from apkneed.alpine.index import ApkIndex, check_arch
 from apkneed.alpine.sources.parsed import ParsedIndexes
@@ -55,10 +54,14 @@ from apkneed.cache import default_cache_root
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
 from apkneed.records import Frozen, set_field
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+
 # The mirror client (HTTP, TLS), the embedded snapshot and the platform probe
 # are imported by the functions that use them: a world read from --index
 # files, the common case in scripts and benchmarks, never needs them.
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from apkneed.alpine.sources.mirror import FetchPolicy, MirrorRelease
     from apkneed.net.http import ProgressCallback, RevalidatingCache
 
