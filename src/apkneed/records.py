@@ -25,6 +25,18 @@ class Frozen:
     _compared: tuple[str, ...] | None = None
     _shown: tuple[str, ...] | None = None
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # A field written dataclass-style (an annotation in the class body) but
+        # left out of ``__slots__`` would be silently missing from the instance:
+        # refuse the class at import instead (costs a set comparison per class).
+        super().__init_subclass__(**kwargs)
+        annotated = [name for name in cls.__dict__.get("__annotations__", {}) if not name.startswith("_")]
+        slots = cls.__dict__.get("__slots__", ())
+        if annotated and list(slots) != annotated:
+            raise TypeError(
+                f"{cls.__qualname__}: __slots__ {tuple(slots)} must list the annotated fields {tuple(annotated)}, in order"
+            )
+
     def _fields(self) -> tuple[str, ...]:
         return type(self).__slots__
 
