@@ -282,16 +282,13 @@ class ProviderMap:
         return {n: memo[n] for n in names}
 
     # -- Solver tables -----------------------------------------------------
-    # Static per world, computed on first use (the world's parsed copy may
-    # hand them over pre-built: see SolverTables). The solver walks these
+    # Static per world, part of the world's provider table (built with it, or
+    # read from the parsed copy; see build_provider_map). The solver walks these
     # integer tables instead of building an object per name and package.
 
     def solver_tables(self) -> SolverTables:
         """The integer view of this world the solver walks (see :class:`SolverTables`)."""
-        tables = self._memo.get("solver_tables")
-        if tables is None:
-            tables = self._memo["solver_tables"] = solver_tables_of(self)
-        return tables
+        return self._memo["solver_tables"]
 
     def install_if_dependent_ids(self, name_id: int) -> tuple[int, ...]:
         """Name ids with a provider whose install_if mentions ``name_id``, in apk's order
@@ -1007,67 +1004,6 @@ class SolverTables:
     depended_by: dict[int, tuple[int, ...]]
     #: name id -> package numbers with it in ``i:``, in load order (names that have some)
     install_if_by: dict[int, tuple[int, ...]]
-
-
-def solver_tables_of(pmap: ProviderMap) -> SolverTables:
-    """Build :class:`SolverTables` from the packages of ``pmap`` (one pass over them)."""
-    ids: dict[str, int] = {}
-    names: list[str] = []
-    pkg_name: list[int] = []
-    pkg_depends: list[tuple[int, ...]] = []
-    pkg_provides: list[tuple[int, ...]] = []
-    pkg_install_if: list[tuple[int, ...]] = []
-    get = ids.get
-
-    def name_ids(atoms) -> tuple[int, ...]:
-        out = []
-        for atom in atoms:
-            key = atom.name
-            i = get(key)
-            if i is None:
-                i = ids[key] = len(names)
-                names.append(key)
-            out.append(i)
-        return tuple(out)
-
-    empty: tuple[int, ...] = ()
-    for package in pmap.packages:
-        key = package.name
-        i = get(key)
-        if i is None:
-            i = ids[key] = len(names)
-            names.append(key)
-        pkg_name.append(i)
-        pkg_depends.append(name_ids(package.depends) if package.depends else empty)
-        pkg_provides.append(name_ids(package.provides) if package.provides else empty)
-        pkg_install_if.append(name_ids(package.install_if) if package.install_if else empty)
-
-    providers: list[list[int]] = [[] for _ in names]
-    depended_by: dict[int, list[int]] = {}
-    install_if_by: dict[int, list[int]] = {}
-    for number, own in enumerate(pkg_name):
-        providers[own].append(number)
-        for i in pkg_provides[number]:
-            providers[i].append(number)
-        for target, atoms in ((depended_by, pkg_depends[number]), (install_if_by, pkg_install_if[number])):
-            for i in atoms:
-                entry = target.get(i)
-                if entry is None:
-                    target[i] = [number]
-                elif entry[-1] != number:  # a name twice in one line: once
-                    entry.append(number)
-
-    tables = SolverTables()
-    tables.names = names
-    tables.ids = ids
-    tables.pkg_name = pkg_name
-    tables.pkg_depends = pkg_depends
-    tables.pkg_provides = pkg_provides
-    tables.pkg_install_if = pkg_install_if
-    tables.name_providers = [tuple(p) for p in providers]
-    tables.depended_by = {i: tuple(entry) for i, entry in depended_by.items()}
-    tables.install_if_by = {i: tuple(entry) for i, entry in install_if_by.items()}
-    return tables
 
 
 class _NameIds(Mapping):
