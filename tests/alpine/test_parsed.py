@@ -115,7 +115,7 @@ def test_copies_and_their_provider_table_equal_a_fresh_parse(shared_dir, store, 
     # one package is one object, whether reached through the index or the map
     for index in again:
         for package in index.packages[:: max(1, len(index.packages) // 50)]:
-            assert kept_map.packages[kept_map.number_of(package)] is package
+            assert kept_map.packages[kept_map.packages.number_of(package)] is package
             assert index.repository in kept_map.repositories_of(package)
 
 

@@ -165,32 +165,9 @@ class ProviderMap:
     def repository_bits(self, package: Package) -> int:
         return self._repos[package]
 
-    def repository_bits_of(self, number: int) -> int:
-        """``repository_bits`` of package number ``number`` (no lookup of the package)."""
-        return self.tables.repo_bits[number]
-
     def repositories_of(self, package: Package) -> tuple[str, ...]:
         bits = self._repos[package]
         return tuple(label for i, label in enumerate(self.repositories) if bits & (1 << (i + 1)))
-
-    # -- the integer view: package numbers are positions in ``packages`` --
-
-    def name_id(self, name: str) -> int | None:
-        return self._providers.name_id(name)
-
-    def name_of(self, name_id: int) -> str:
-        return self.tables.names[name_id]
-
-    def provider_numbers(self, name: str) -> Sequence[int]:
-        """The numbers of the packages that are or provide ``name``, in apk's order."""
-        return self._providers.numbers(name)
-
-    def package(self, number: int) -> Package:
-        return self.packages[number]
-
-    def number_of(self, package: Package) -> int:
-        """The position of ``package`` in ``packages`` (KeyError: not one of this map's packages)."""
-        return self.packages.number_of(package)
 
     def dependents(self, name: str) -> tuple[str, ...]:
         """Names with a provider that depends on ``name`` (apk's ``rdepends``), in apk's order."""
@@ -222,13 +199,6 @@ class ProviderMap:
             memo = self._memo[kind] = _reverse_index(packages, field_name)
         entry = memo.get(name)
         return tuple(entry) if entry else ()
-
-    def load_rank(self, package: Package) -> int:
-        """The package's position in load order (apk-tools' test harness orders by it)."""
-        ranks = self._memo.get("load_rank")
-        if ranks is None:
-            ranks = self._memo["load_rank"] = {p: i for i, p in enumerate(self.packages)}
-        return ranks[package]
 
     def order_names(self, names: Sequence[str]) -> tuple[str, ...]:
         """Put names (from one reverse list) in the order apk walks them."""
@@ -837,12 +807,6 @@ class _ProviderLists:
 
     def name_id(self, name: str) -> int | None:
         return self.tables.names.id(name)
-
-    def numbers(self, name: str) -> Sequence[int]:
-        found = self.name_id(name)
-        if found is None:
-            return ()
-        return self.tables.provider_package[self.tables.first[found] : self.tables.first[found + 1]]
 
     def get(self, name: str, default=None):
         found = self._lists.get(name)
