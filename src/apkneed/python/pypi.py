@@ -612,8 +612,10 @@ class PyPIClient:
             self._warning(f"{exc}; using the page of {name} cached at {age}")
             return dataclasses.replace(cached_project, stale=True)
         if response.status_code == 304 and cached is not None:
-            # Still current: store again so the freshness window restarts (an older cache's page as facts).
-            self._pages.store(url, pack_project(cached_project), _validators(cached[1]))
+            # Still current: store again so the freshness window restarts (kept facts as they are,
+            # an older cache's page as facts).
+            stored = cached[0] if cached[0].startswith(_FACTS_MAGIC) else pack_project(cached_project)
+            self._pages.store(url, stored, _validators(cached[1]))
             return cached_project
         if response.status_code == 404:
             raise InputError(f"no such project on {redact(self.index_url)}: {name}")
