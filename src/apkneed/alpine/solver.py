@@ -65,7 +65,7 @@ from itertools import compress
 
 from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.package import Package
-from apkneed.alpine.providers import ProviderMap, checksum_key
+from apkneed.alpine.providers import ProviderMap, apk3_warning, checksum_key
 from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
 from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, is_valid_apk3, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError
@@ -1254,11 +1254,7 @@ def _strict_reading(providers: ProviderMap) -> tuple[frozenset[int], frozenset[i
                         if not ok:
                             odd_provides = True
                             break
-        warning = ""
-        if broken or dropped or odd_provides:
-            warning = "The indexes contain broken packages which " + (
-                "are not installable." if broken else "might not function properly."
-            )
+        warning = apk3_warning(broken, dropped, odd_provides)
         found = providers._memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), warning)
     return found
 
