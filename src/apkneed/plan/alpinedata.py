@@ -271,11 +271,11 @@ def resolve_name(name: str, provides: tuple[str, ...], providers: ProviderMap) -
     ``so:`` names stand for a library: its headers are in its same-origin
     ``-dev`` package, which is what a build needs.
     """
-    exact = [p for p in providers.providers(name) if p.package.name == name]
-    if exact:
+    own = providers.providers(name)
+    if any(p.package.name == name for p in own):
         return name
-    if providers.providers(name):
-        return providers.providers(name)[0].package.name  # a provided name (an alias of a rename)
+    if own:
+        return own[0].package.name  # a provided name (an alias of a rename)
     for provided in provides:
         found = providers.providers(provided)
         if not found:
