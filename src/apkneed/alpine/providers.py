@@ -175,12 +175,7 @@ class ProviderMap:
 
     def install_if_dependents(self, name: str) -> tuple[str, ...]:
         """Names with a provider whose install_if mentions ``name`` (apk's ``rinstall_if``)."""
-        # remembered: apk-tools 3's discovery asks for every name it meets
-        ordered = self._memo.setdefault("rinstall_if_ordered", {})
-        found = ordered.get(name)
-        if found is None:
-            found = ordered[name] = self.order_names(self.reverse_install_if_names(name))
-        return found
+        return self.order_names(self.reverse_install_if_names(name))
 
     # Callers that need only a few of these (the solver) filter the unordered
     # lists before ordering them: sorting the thousands of dependents of
