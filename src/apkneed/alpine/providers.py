@@ -287,11 +287,8 @@ class ProviderMap:
         keys = self._memo.setdefault("hash_order_key", {})
         key = keys.get(name_id)
         if key is None:
-            buckets = self.tables.name_bucket if self.tables is not None else ()
-            if name_id < len(buckets):  # pre-computed with the world's table (a parsed copy keeps it)
-                key = keys[name_id] = (buckets[name_id], -name_id)
-            else:
-                key = keys[name_id] = (name_hash(self.solver_tables().names[name_id]) % NAME_HASH_BUCKETS, -name_id)
+            # pre-computed for every name with the world's table (a parsed copy keeps it)
+            key = keys[name_id] = (self.tables.name_bucket[name_id], -name_id)
         return key
 
 
