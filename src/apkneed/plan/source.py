@@ -232,6 +232,7 @@ def _from_alpine(
         label = f"-dev of {library.library}" + (" (picked up when installed)" if library.dev in picked_up else "")
         needs.append(Need(library.dev, BUILD, dist, (label, *chain)))
     extra: list[str] = []
+    brought: frozenset[str] | None = None  # what build-base brings: worked out once, when first asked
     if used is not None:
         cited = f"makedepends of {used.citation}"
         for item in used.system:
@@ -255,8 +256,11 @@ def _from_alpine(
                 continue
             if chosen in devs or _covers(chosen, devs, providers):
                 continue  # mariadb-dev stands for mariadb-connector-c-dev, already derived from D:
-            if languages and chosen in _compiler_brings(virtuals, table):
-                continue  # musl-dev, file: build-base, which every compiled build gets, depends on them
+            if languages:
+                if brought is None:
+                    brought = _compiler_brings(virtuals, table)
+                if chosen in brought:
+                    continue  # musl-dev, file: build-base, which every compiled build gets, depends on them
             if chosen in ("cargo", "gfortran"):
                 key = "compiler/rust" if chosen == "cargo" else "compiler/fortran"
                 languages.setdefault(key, f"{label}, {cited}")
