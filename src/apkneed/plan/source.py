@@ -179,6 +179,8 @@ def _virtual_needs(
 
 #: compiler virtual -> the package a makedepends or override names it by
 _COMPILER_PACKAGES = {"compiler/rust": "cargo", "compiler/fortran": "gfortran"}
+#: ... and back: a makedepends naming the package asks for the compiler
+_COMPILER_VIRTUALS = {package: virtual for virtual, package in _COMPILER_PACKAGES.items()}
 
 
 def _from_alpine(
@@ -261,9 +263,8 @@ def _from_alpine(
                     brought = _compiler_brings(virtuals, table)
                 if chosen in brought:
                     continue  # musl-dev, file: build-base, which every compiled build gets, depends on them
-            if chosen in ("cargo", "gfortran"):
-                key = "compiler/rust" if chosen == "cargo" else "compiler/fortran"
-                languages.setdefault(key, f"{label}, {cited}")
+            if chosen in _COMPILER_VIRTUALS:
+                languages.setdefault(_COMPILER_VIRTUALS[chosen], f"{label}, {cited}")
                 continue
             renamed = f" (named {item.name} in the APKBUILD)" if chosen != item.name else ""
             picked = " (picked up when installed)" if chosen in picked_up or item.name in picked_up else ""
