@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from plan_helpers import cli_env, invoke
+from terminal_helpers import on_a_terminal
 
 REQS = ("pillow==12.3.0", "psycopg2==2.9.13")
 TARGET = ("--alpine", "v3.16", "--arch", "x86_64")
@@ -118,24 +115,9 @@ def test_a_terminal_sees_uv_resolving_then_a_total(plan_cache, resolved_once, tm
     env = {k: v for k, v in cli_env(cache).items() if v is not None}
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}, **env}
     env["COLUMNS"] = "120"
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "apkneed"), "plan", *REQS, "--index", str(v316_index_path),
-         "--arch", "x86_64", "-q"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal, env=env,
+    status, shown = on_a_terminal(
+        ["plan", *REQS, "--index", str(v316_index_path), "--arch", "x86_64", "-q"], env
     )
-    os.close(terminal)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-    os.close(controller)
-    assert process.wait(timeout=300) == 0, screen.decode(errors="replace")
-    shown = screen.decode(errors="replace")
+    assert status == 0, shown
     assert "resolving the requirements with uv" in shown
     assert "2/2" in shown
