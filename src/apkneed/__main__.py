@@ -69,7 +69,6 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
     """``apkneed resolve`` as :func:`apkneed.cli.resolve.resolve_command` answers it, without click."""
     import gc
     import os
-    from pathlib import Path
 
     from apkneed.errors import ApkneedError
 
@@ -102,7 +101,7 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         from apkneed.alpine.sources.world import load_world
 
         request_world = parse_request(request)
-        world = load_world(index_paths=[Path(p) for p in indexes], release=release, arch=arch, offline=offline)
+        world = load_world(index_paths=indexes, release=release, arch=arch, offline=offline)
         for message in world.warnings:
             warnings.append(message)
             sys.stderr.write(f"apkneed: warning: {message}\n")

@@ -11,6 +11,10 @@ old part is never a live writer's).
 
 The cache root comes from ``$APKNEED_CACHE_DIR`` when set (tests, CI), else
 from platformdirs, which knows each OS's per-user cache location.
+
+Paths are taken as ``str`` or any ``os.PathLike`` and handled with
+:mod:`os.path`: a repeat ``apkneed resolve`` reads its copies through this
+module and never imports pathlib (see :mod:`apkneed.pathtext`).
 """
 
 from __future__ import annotations
@@ -21,24 +25,39 @@ import re
 import stat
 import sys
 import time
-from pathlib import Path
 
+from apkneed.pathtext import path_text
 from apkneed.records import Frozen, set_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from os import PathLike
+    from pathlib import Path
+
+    StrPath = str | PathLike[str]
 
 
 def default_cache_root() -> Path:
+    """The cache root, as a ``Path``."""
+    from pathlib import Path
+
+    return Path(default_cache_dir())
+
+
+def default_cache_dir() -> str:
+    """The cache root, as text (what :func:`default_cache_root` is, without importing pathlib)."""
     env = os.environ.get("APKNEED_CACHE_DIR")
     if env:
-        return Path(env).expanduser()
+        return os.path.expanduser(env)
     if sys.platform.startswith("linux"):
         # platformdirs' rule on Linux (XDG base directories), without its import
         # (platformdirs, tempfile, random, shutil: milliseconds of every run);
         # tests/test_cache_root.py holds it to platformdirs' answer
         xdg = os.environ.get("XDG_CACHE_HOME", "")
-        return Path(xdg if xdg.strip() else os.path.expanduser("~/.cache")) / "apkneed"
+        return os.path.join(xdg if xdg.strip() else os.path.expanduser("~/.cache"), "apkneed")
     import platformdirs  # the per-user cache directory, right on every other OS (imported when it is asked)
 
-    return Path(platformdirs.user_cache_dir("apkneed", appauthor=False))
+    return platformdirs.user_cache_dir("apkneed", appauthor=False)
 
 
 #: an atomic_write temporary file older than this (seconds) belongs to a dead writer
@@ -49,7 +68,7 @@ _PART_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$")
 _SWEPT: set[str] = set()
 
 
-def sweep_stale_parts(directory: Path, *, max_age: float = STALE_PART_AGE) -> list[str]:
+def sweep_stale_parts(directory: StrPath, *, max_age: float = STALE_PART_AGE) -> list[str]:
     """Remove the temporary files of dead atomic_write calls in ``directory`` (not below it).
 
     Only names atomic_write makes, only regular files, only those whose last
@@ -74,7 +93,7 @@ def sweep_stale_parts(directory: Path, *, max_age: float = STALE_PART_AGE) -> li
     return removed
 
 
-def sweep_once(directory: Path) -> None:
+def sweep_once(directory: StrPath) -> None:
     """:func:`sweep_stale_parts` the first time this process touches ``directory``."""
     key = os.path.abspath(directory)
     if key not in _SWEPT:
@@ -82,7 +101,7 @@ def sweep_once(directory: Path) -> None:
         sweep_stale_parts(directory)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through a temp file and a rename.
 
     mkstemp creates its file 0600; ``mode`` restores the permissions an
@@ -90,11 +109,12 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     Stale temporary files of dead writers in the directory are removed first
     (see the module docstring).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sweep_once(path.parent)
+    directory = _directory_of(path)
+    os.makedirs(directory, exist_ok=True)
+    sweep_once(directory)
     import tempfile  # imported by the first write: a warm run that only reads never pays for it
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".part")
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
@@ -110,6 +130,11 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
+def _directory_of(path: StrPath) -> str:
+    """``Path(path).parent``, as text: ``"."`` for a bare file name, ``..`` kept as pathlib keeps it."""
+    return os.path.dirname(path_text(path)) or "."
+
+
 def _private(info: os.stat_result, kind: int) -> bool:
     """Of the expected kind, owned by this user, writable by no one else."""
     if stat.S_IFMT(info.st_mode) != kind or info.st_mode & 0o022:
@@ -118,7 +143,7 @@ def _private(info: os.stat_result, kind: int) -> bool:
     return geteuid is None or info.st_uid == geteuid()
 
 
-def read_private(path: Path, *, limit: int) -> bytes | None:
+def read_private(path: StrPath, *, limit: int) -> bytes | None:
     """``path``'s bytes, only if it and its directory are this user's alone; else None.
 
     For cache files that stand in for a check (a verified signature, a
@@ -126,7 +151,7 @@ def read_private(path: Path, *, limit: int) -> bytes | None:
     link, one larger than ``limit`` or one that cannot be read is not used.
     """
     try:
-        if not _private(os.lstat(path.parent), stat.S_IFDIR):
+        if not _private(os.lstat(_directory_of(path)), stat.S_IFDIR):
             return None
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as file:
@@ -138,7 +163,7 @@ def read_private(path: Path, *, limit: int) -> bytes | None:
         return None
 
 
-def map_private(path: Path, *, limit: int):
+def map_private(path: StrPath, *, limit: int):
     """Like :func:`read_private`, but the file mapped read-only (an ``mmap``; ``b""`` when empty).
 
     For large cache files of which a run reads a few parts (a parsed
@@ -149,7 +174,7 @@ def map_private(path: Path, *, limit: int):
     import mmap
 
     try:
-        if not _private(os.lstat(path.parent), stat.S_IFDIR):
+        if not _private(os.lstat(_directory_of(path)), stat.S_IFDIR):
             return None
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
@@ -165,18 +190,18 @@ def map_private(path: Path, *, limit: int):
         return None
 
 
-def private_dir(path: Path) -> bool:
+def private_dir(path: StrPath) -> bool:
     """Make ``path`` a directory for :func:`write_private` (0700 when new); False if it cannot be."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(path, mode=0o700, exist_ok=True)  # parents get the default mode, as Path.mkdir gives them
     except OSError:
         return False
-    return path.is_dir()
+    return os.path.isdir(path)
 
 
-def write_private(path: Path, data: bytes) -> bool:
+def write_private(path: StrPath, data: bytes) -> bool:
     """Write a file :func:`read_private` accepts (0600 in a 0700 directory); False if it cannot."""
-    if not private_dir(path.parent):
+    if not private_dir(_directory_of(path)):
         return False
     try:
         atomic_write(path, data, mode=0o600)

@@ -66,8 +66,9 @@ _NEVER_ON_THE_FAST_PATH = (
 )
 #: and what a repeat run does not load either (the first run checks the index's signature with
 #: cryptography, which imports dataclasses and typing): apkneed's own value classes are apkneed.records',
-#: its named tuples collections.namedtuple's, and its annotations need typing only when type-checked
-_NOT_ON_A_REPEAT_RUN = ("dataclasses", "inspect", "typing")
+#: its named tuples collections.namedtuple's, and its annotations need typing only when type-checked;
+#: paths are text (apkneed.pathtext), so no pathlib and what it imports (urllib.parse with ipaddress, fnmatch)
+_NOT_ON_A_REPEAT_RUN = ("dataclasses", "inspect", "typing", "pathlib", "urllib.parse", "ipaddress", "fnmatch")
 
 
 @pytest.mark.parametrize("arch", [["--arch", "x86_64"], []], ids=["--arch", "host arch"])

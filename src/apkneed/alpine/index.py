@@ -21,17 +21,20 @@ import io
 import os
 import re
 import zlib
-from pathlib import Path
 
 from apkneed.alpine.atom import dependencies_of_line, parse_dependencies, parse_provides, provides_of_line
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.package import Package
 from apkneed.errors import InputError
+from apkneed.pathtext import path_parts
 from apkneed.records import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from os import PathLike
+
+    StrPath = str | PathLike[str]  # a path as str or Path: the repeat run's path never imports pathlib
 
 #: an index larger than this once decompressed is refused (a real one is ~2-3 MiB)
 MAX_DECOMPRESSED = 256 * 1024 * 1024
@@ -224,11 +227,11 @@ def read_index_bytes(data: bytes, *, source: str, repository: str) -> ApkIndex:
     )
 
 
-def read_index_file(path: Path, *, repository: str | None = None) -> ApkIndex:
+def read_index_file(path: StrPath, *, repository: str | None = None) -> ApkIndex:
     return read_index_bytes(read_index_data(path), source=str(path), repository=repository or repository_label(path))
 
 
-def read_index_data(path: Path, *, limit: int = MAX_INDEX_FILE_BYTES) -> bytes:
+def read_index_data(path: StrPath, *, limit: int = MAX_INDEX_FILE_BYTES) -> bytes:
     """The bytes of an index file; InputError naming it when it cannot be read
     or holds more than ``limit`` bytes (checked before reading, and while
     reading for a file whose size is not known up front: a pipe, a device)."""
@@ -245,10 +248,10 @@ def read_index_data(path: Path, *, limit: int = MAX_INDEX_FILE_BYTES) -> bytes:
     return data
 
 
-def repository_label(path: Path) -> str:
+def repository_label(path: StrPath) -> str:
     """``.../v3.16/main/x86_64/APKINDEX.tar.gz`` is repository "main"."""
-    parts = path.parts
-    if len(parts) >= 3 and path.name.startswith("APKINDEX"):
+    parts = path_parts(path)
+    if len(parts) >= 3 and parts[-1].startswith("APKINDEX"):
         return parts[-3]
     return str(path)
 

@@ -66,9 +66,9 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import sys
 from array import array
-from pathlib import Path
 from collections import namedtuple
 
 from apkneed import __version__
@@ -76,11 +76,15 @@ from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_
 from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_bytes, read_index_data, repository_label
 from apkneed.alpine.providers import NameTable, ProviderTables
 from apkneed.cache import map_private, private_dir, write_private
+from apkneed.pathtext import absolute_text, path_text
 from apkneed.records import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from os import PathLike
+
+    StrPath = str | PathLike[str]
 
 FORMAT = "apkneed-parsed-index 2"
 TABLES_FORMAT = "apkneed-provider-tables 2"
@@ -282,16 +286,17 @@ class ParsedIndexes(Frozen):
 
     __slots__ = ("root",)
 
-    root: Path
+    root: StrPath
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: StrPath) -> None:
         set_field(self, "root", root)
 
-    def read_file(self, path: Path, *, repository: str | None = None) -> ApkIndex:
+    def read_file(self, path: StrPath, *, repository: str | None = None) -> ApkIndex:
         """Like :func:`apkneed.alpine.index.read_index_file`, through the copy when there is one."""
-        data = read_index_data(path)
+        text = path_text(path)  # spelled as pathlib spells it, however it came (see apkneed.pathtext)
+        data = read_index_data(text)
         return self.read_bytes(
-            data, key=str(path.absolute()), source=str(path), repository=repository or repository_label(path)
+            data, key=absolute_text(text), source=text, repository=repository or repository_label(text)
         )
 
     def read_bytes(self, data: bytes, *, key: str, source: str, repository: str) -> ApkIndex:
@@ -323,9 +328,9 @@ class ParsedIndexes(Frozen):
         if private_dir(self.root):
             write_private(self._tables_path(kept), encode_tables(kept, tables))
 
-    def _path(self, key: str) -> Path:
-        return self.root / _sha256(key.encode("utf-8", "surrogateescape"))
+    def _path(self, key: str) -> str:
+        return os.path.join(self.root, _sha256(key.encode("utf-8", "surrogateescape")))
 
-    def _tables_path(self, kept: Sequence[KeptCopy]) -> Path:
+    def _tables_path(self, kept: Sequence[KeptCopy]) -> str:
         keys = "\n".join(k.key for k in kept)
-        return self.root / ("tables-" + _sha256(keys.encode("utf-8", "surrogateescape")))
+        return os.path.join(self.root, "tables-" + _sha256(keys.encode("utf-8", "surrogateescape")))

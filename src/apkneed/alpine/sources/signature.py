@@ -68,9 +68,10 @@ signature must really be checked. Why that is sound:
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
+import functools
 from functools import cached_property
-from pathlib import Path
 
 from apkneed.alpine.index import ApkIndex
 from apkneed.errors import IntegrityError
@@ -79,7 +80,7 @@ from apkneed.records import Frozen, set_field
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
 
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from importlib.resources.abc import Traversable
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -128,17 +129,19 @@ class Verification(Frozen):
         return self.problem or "not trusted"
 
 
-def bundled_keys_dir() -> Traversable:
+def bundled_keys_dir() -> str | Traversable:
     """Alpine's public keys shipped inside apkneed.
 
     Installed as files (any wheel install), that is the directory beside
-    this package, which is what :mod:`importlib.resources` would return,
-    after importing zipfile for its readers (~3 ms of every run: the keys
-    are read by every command that loads an index). Anything else (a zip
-    import) goes through importlib.resources.
+    this package (as text: no pathlib on a repeat run, see
+    :mod:`apkneed.pathtext`), which is what :mod:`importlib.resources` would
+    return, after importing zipfile for its readers (~3 ms of every run: the
+    keys are read by every command that loads an index). Anything else (a
+    zip import) goes through importlib.resources.
     """
-    beside = Path(__file__).parent.parent.parent / "data" / "keys"  # apkneed/data/keys, from alpine/sources/
-    if beside.is_dir():
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    beside = os.path.join(package, "data", "keys")  # apkneed/data/keys, from alpine/sources/
+    if os.path.isdir(beside):
         return beside
     from importlib import resources
 
@@ -210,23 +213,37 @@ class KeyRing(Mapping):
         return len(self.files)
 
 
-def read_key_ring(directory: Traversable | None = None) -> KeyRing:
+def read_key_ring(directory: str | Traversable | None = None) -> KeyRing:
     """Every ``*.rsa.pub`` in ``directory``, read but not parsed (see :class:`KeyRing`)."""
     directory = bundled_keys_dir() if directory is None else directory
     files = []
-    for entry in sorted(directory.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(KEY_SUFFIX):
+    for name, read in sorted(_directory_files(directory), key=lambda entry: entry[0]):
+        if not name.endswith(KEY_SUFFIX):
             continue
         try:
-            files.append((entry.name, entry.read_bytes()))
+            files.append((name, read()))
         except OSError as exc:
-            raise IntegrityError(f"trusted key {entry.name} cannot be read ({exc.strerror or exc})") from None
+            raise IntegrityError(f"trusted key {name} cannot be read ({exc.strerror or exc})") from None
     if not files:
         raise IntegrityError(f"no trusted Alpine keys found in {directory}")
     return KeyRing(tuple(files))
 
 
-def load_keys(directory: Traversable | None = None) -> dict[str, RSAPublicKey]:
+def _directory_files(directory: str | Traversable) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(name, reader of its bytes) for each entry of ``directory``: a path as text, or a Traversable."""
+    if not isinstance(directory, str):
+        yield from ((entry.name, entry.read_bytes) for entry in directory.iterdir())
+        return
+    for name in os.listdir(directory):
+        yield name, functools.partial(_read_bytes, os.path.join(directory, name))
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def load_keys(directory: str | Traversable | None = None) -> dict[str, RSAPublicKey]:
     """Key file name -> RSA public key, for every ``*.rsa.pub`` in ``directory``.
 
     The file name is what ``.SIGN.RSA.<name>`` refers to, as in

@@ -20,13 +20,19 @@ in hand and the key files; anything else is a miss, never an error.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+import os
 
 from apkneed import __version__
 from apkneed.alpine.index import ApkIndex
 from apkneed.alpine.sources.signature import KeyRing, Verification
 from apkneed.cache import read_private, write_private
 from apkneed.records import Frozen, set_field
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
+if TYPE_CHECKING:
+    from os import PathLike
+
+    StrPath = str | PathLike[str]  # a repeat resolve never imports pathlib (apkneed.pathtext)
 
 RECORD_FORMAT = "apkneed-verified-index 1"
 #: a record is a few hundred bytes; reading more would only read garbage
@@ -97,14 +103,14 @@ class VerifiedRecords(Frozen):
 
     __slots__ = ("root",)
 
-    root: Path
+    root: StrPath
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: StrPath) -> None:
         set_field(self, "root", root)
 
     def lookup(self, index: ApkIndex, keys: KeyRing) -> Verification | None:
         signed = signed_digest(index)
-        data = read_private(self.root / signed, limit=MAX_RECORD) if signed else None
+        data = read_private(os.path.join(self.root, signed), limit=MAX_RECORD) if signed else None
         if data is None or not data.isascii():
             return None
         return verification_from_record(data.decode("ascii"), index, keys, signed)
@@ -114,4 +120,4 @@ class VerifiedRecords(Frozen):
         signed = signed_digest(index)
         text = record_text(index, keys, verification, signed)
         if text is not None and text.isascii():
-            write_private(self.root / signed, text.encode("ascii"))
+            write_private(os.path.join(self.root, signed), text.encode("ascii"))

@@ -38,7 +38,6 @@ of the cache or the snapshot: the CLI passes it for a ``--mirror`` the user name
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from apkneed.alpine.index import ApkIndex, check_arch
 from apkneed.alpine.sources.parsed import ParsedIndexes
@@ -50,8 +49,9 @@ from apkneed.alpine.sources.release import (
 )
 from apkneed.alpine.sources.signature import TrustSettings, read_key_ring, require_trusted, untrusted_warning
 from apkneed.alpine.sources.verified import VerifiedRecords
-from apkneed.cache import default_cache_root
+from apkneed.cache import default_cache_dir
 from apkneed.errors import EnvironmentFailure, InputError, IntegrityError
+from apkneed.pathtext import path_text
 from apkneed.records import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
@@ -61,6 +61,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (millisec
 # files, the common case in scripts and benchmarks, never needs them.
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from os import PathLike
+    from pathlib import Path
+
+    StrPath = str | PathLike[str]  # paths as text on a repeat run: pathlib is not imported (apkneed.pathtext)
 
     from apkneed.alpine.sources.mirror import FetchPolicy, MirrorRelease
     from apkneed.net.http import ProgressCallback, RevalidatingCache
@@ -193,12 +197,16 @@ def validate_arch(arch: str) -> str:
     return arch
 
 
-def find_index_files(path: Path, release: str | None, arch: str) -> list[Path]:
-    """The index files an ``--index`` path stands for."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise InputError(f"--index {path}: no such file or directory")
+def find_index_files(path: StrPath, release: str | None, arch: str) -> list[str | Path]:
+    """The index files an ``--index`` path stands for (a file as text, spelled as pathlib spells it)."""
+    text = path_text(path)
+    if os.path.isfile(text):
+        return [text]
+    if not os.path.isdir(text):
+        raise InputError(f"--index {text}: no such file or directory")
+    from pathlib import Path  # a directory is searched with glob patterns
+
+    path = Path(text)
     candidates: list[Path] = []
     for pattern in (
         f"{release}/*/{arch}/APKINDEX.tar.gz" if release else f"*/*/{arch}/APKINDEX.tar.gz",
@@ -220,14 +228,14 @@ def find_index_files(path: Path, release: str | None, arch: str) -> list[Path]:
 
 
 def load_world(
-    index_paths: Sequence[Path] = (),
+    index_paths: Sequence[StrPath] = (),
     release: str | None = None,
     arch: str | None = None,
     mirror: str = DEFAULT_MIRROR,
     repositories: Sequence[str] = ("main", "community"),
     allow_untrusted: bool = False,
     offline: bool = False,
-    cache_root: Path | None = None,
+    cache_root: StrPath | None = None,
     progress: ProgressCallback | None = None,
     *,
     policy: FetchPolicy | None = None,
@@ -241,19 +249,19 @@ def load_world(
     if not repositories:
         raise InputError("no Alpine repository asked for (expected main, community, ...)")
     trust = TrustSettings(read_key_ring(), allow_untrusted)
-    root = cache_root or default_cache_root()
+    root = cache_root or default_cache_dir()
     # --index files and the snapshot are not the cache's own copies: a
     # verified-index record may spare them cryptography, a parsed copy the
     # parse (see alpine.sources.signature and alpine.sources.parsed).
-    records = VerifiedRecords(root / "alpine" / "verified")
-    parsed = ParsedIndexes(root / "alpine" / "parsed")
+    records = VerifiedRecords(os.path.join(root, "alpine", "verified"))
+    parsed = ParsedIndexes(os.path.join(root, "alpine", "parsed"))
     if index_paths:
         return _world_from_paths(index_paths, release, arch, trust, records, parsed)
     from apkneed.alpine.sources.mirror import FetchPolicy, alpine_cache, fetch_release, normalize_mirror
     from apkneed.net.http import make_client
 
     mirror = normalize_mirror(mirror)
-    cache = alpine_cache(root)
+    cache = alpine_cache(cache_root)  # a Path: the mirror and its cache use pathlib
     if offline:
         return _world_without_network(
             cache, mirror, release, arch, repositories, trust, records, parsed,
@@ -282,7 +290,7 @@ def load_world(
 
 
 def _world_from_paths(
-    index_paths: Sequence[Path],
+    index_paths: Sequence[StrPath],
     release: str | None,
     arch: str,
     trust: TrustSettings,
@@ -293,8 +301,8 @@ def _world_from_paths(
     tags: list[str | None] = []
     warnings: list[str] = []
     for path in index_paths:
-        tag, path = split_tagged_index(str(path))
-        for file in find_index_files(Path(path), release, arch):
+        tag, path = split_tagged_index(path_text(path))
+        for file in find_index_files(path, release, arch):
             tags.append(tag)
             index = parsed.read_file(file)
             check_arch(index, arch)
@@ -319,7 +327,7 @@ def _world_from_paths(
         release=release,
         arch=arch,
         indexes=tuple(indexes),
-        origin="--index " + " ".join(str(p) for p in index_paths),
+        origin="--index " + " ".join(path_text(p) for p in index_paths),
         warnings=tuple(warnings),
         repositories=held,
         absent=absent,
