@@ -97,7 +97,8 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
     gc.disable()  # as cli.common.no_gc_pauses: see there
     try:
         from apkneed.alpine.providers import build_provider_map
-        from apkneed.alpine.solver import SolverError, parse_request, solve
+        from apkneed.alpine.solver import SolverError, parse_request
+        from apkneed.alpine.sources.kept_answers import solve_kept
         from apkneed.alpine.sources.world import load_world
 
         request_world = parse_request(request)
@@ -110,7 +111,7 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
         # the apk-tools generation the indexes' release ships, as cli.resolve chooses it
         providers = build_provider_map(world.indexes, solver_rules=rules_for(None, world.release))
         try:
-            solution = solve(providers, request_world)
+            solution = solve_kept(providers, request_world)
         except SolverError as exc:
             from apkneed.render.resolve_answer import unsatisfiable_json, unsatisfiable_text
 

@@ -251,6 +251,14 @@ class ProviderMap:
     # read from the parsed copy; see build_provider_map). The solver walks these
     # integer tables instead of building an object per name and package.
 
+    @property
+    def kept_copies(self) -> tuple | None:
+        """The parsed copies (``ApkIndex.kept``) of the world's indexes, in order; None unless every index has one.
+
+        What answers in this world are kept under (:mod:`apkneed.alpine.sources.kept_answers`).
+        """
+        return self._memo.get("kept_copies")
+
     def solver_tables(self) -> SolverTables:
         """The integer view of this world the solver walks (see :class:`SolverTables`)."""
         return self._memo["solver_tables"]
@@ -504,7 +512,8 @@ def build_provider_map(
         if keep:
             kept[0].store.keep_tables(kept, tables)
     packages = _WorldPackages(indexes, tables)
-    memo: dict = {"solver_tables": _TableSolverTables(tables)}
+    kept = tuple(index.kept for index in indexes)
+    memo: dict = {"solver_tables": _TableSolverTables(tables), "kept_copies": kept if kept and all(kept) else None}
     if tables.apk3_reading is not None:
         broken, dropped, odd_provides = tables.apk3_reading
         memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), apk3_warning(broken, dropped, odd_provides))

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from apkneed.alpine.providers import ProviderMap, build_provider_map
-from apkneed.alpine.solver import solve
+from apkneed.alpine.sources.kept_answers import solve_kept
 from apkneed.check.dockerfile import Dockerfile, Stage
 from apkneed.check.model import CheckReport, Finding, StageReport, StageTarget
 from apkneed.check.target import platform_arch, stage_target
@@ -203,7 +203,7 @@ def _solve_closure(item: _Stage, atoms: Sequence[str]) -> frozenset[str] | None:
         return None  # the name may live in a repository not searched: decide by name only
     world = [a for a in dict.fromkeys((*item.base_atoms, *atoms)) if a in item.providers]
     try:
-        installs = solve(item.providers, world).installs if world else ()
+        installs = solve_kept(item.providers, world).installs if world else ()
     except ApkneedError:
         return None
     names: set[str] = set()

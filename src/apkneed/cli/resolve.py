@@ -66,7 +66,8 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     then the totals. When apk would refuse, print the problem in one line
     and apk's own explanation below it.
     """
-    from apkneed.alpine.solver import SolverError, parse_request, solve
+    from apkneed.alpine.solver import SolverError, parse_request
+    from apkneed.alpine.sources.kept_answers import solve_kept
 
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
@@ -75,7 +76,7 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
         world, providers = _provider_map(alpine)
         _require_tags(request_world, providers)
         try:
-            solution = solve(providers, request_world)
+            solution = solve_kept(providers, request_world)
         except SolverError as exc:
             _report_unsatisfiable(exc, world, as_json)
             sys.exit(exc.exit_code)

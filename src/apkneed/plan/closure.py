@@ -29,7 +29,8 @@ from typing import Sequence
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
-from apkneed.alpine.solver import SolverError, solve
+from apkneed.alpine.solver import SolverError
+from apkneed.alpine.sources.kept_answers import solve_kept
 from apkneed.errors import InputError
 from apkneed.plan.model import ClosureEntry, Layer
 
@@ -45,7 +46,7 @@ def layers(providers: ProviderMap, below: Sequence[str], *requests: Sequence[str
     def installs(world: tuple[str, ...]) -> tuple[Package, ...]:
         if world not in solved:
             try:
-                solved[world] = solve(providers, list(world)).installs if world else ()
+                solved[world] = solve_kept(providers, list(world)).installs if world else ()
             except (SolverError, InputError) as exc:
                 solved[world] = exc
         found = solved[world]

@@ -27,7 +27,7 @@ from typing import Iterable
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
-from apkneed.alpine.solver import solve
+from apkneed.alpine.sources.kept_answers import solve_kept
 from apkneed.plan.model import RUNTIME, Plan
 
 
@@ -42,7 +42,7 @@ class FinalImage:
 
 def final_image(plan: Plan, providers: ProviderMap) -> FinalImage:
     world = tuple(dict.fromkeys((*plan.runtime_layer.below, *plan.runtime_layer.request)))
-    installed = solve(providers, list(world)).installs if world else ()
+    installed = solve_kept(providers, list(world)).installs if world else ()
     edges: dict[str, list[tuple[str, str]]] = {}
     for need in plan.needs:
         if need.kind == RUNTIME and need.dist is not None:
