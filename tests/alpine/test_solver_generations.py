@@ -22,6 +22,9 @@ from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import build_provider_map
 from apkneed.alpine.solver import SolverError, solve
 from apkneed.alpine.solver_rules import APK_TOOLS_2, APK_TOOLS_3, rules_for, rules_for_release
+from apkneed.alpine.sources.parsed import ParsedIndexes
+
+from kept_route import answered_twice, kept_world_map
 
 DATA = Path(__file__).parent / "data"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -73,17 +76,25 @@ CASES = [
 _MAPS: dict[str, object] = {}
 
 
-def _provider_map(name: str):
-    """The repositories of one answer file, in its order, with its tags."""
-    key = "|".join(LOADED[name]["repositories"])
+def _provider_map(name: str, store: ParsedIndexes | None = None):
+    """The repositories of one answer file, in its order, with its tags (read through ``store``'s copies if given)."""
+    key = "|".join(LOADED[name]["repositories"]) + ("" if store is None else f"|kept in {store.root}")
     if key not in _MAPS:
-        indexes, tags = [], []
+        paths, tags = [], []
         for label in LOADED[name]["repositories"]:
             *tag, path = label.split()
-            indexes.append(read_index_file((PROJECT / path).resolve()))
+            paths.append((PROJECT / path).resolve())
             tags.append(tag[0].lstrip("@") if tag else None)
-        _MAPS[key] = build_provider_map(indexes, tags)
+        if store is None:
+            _MAPS[key] = build_provider_map([read_index_file(path) for path in paths], tags)
+        else:
+            _MAPS[key] = kept_world_map(store, paths, tags)
     return _MAPS[key]
+
+
+@pytest.fixture(scope="module")
+def kept_store(tmp_path_factory):
+    return ParsedIndexes(tmp_path_factory.mktemp("parsed"))
 
 
 def test_answer_files_say_how_they_were_made():
@@ -101,14 +112,34 @@ def test_same_answer_as_apk_tools(case_ref, shared_dir):
     providers = _provider_map(name)
     rules = ANSWERS[name]
     if case["exit"] == 0:
-        steps = solve(providers, request.split(), rules).steps
-        # apk prints NAME@TAG when the package came through a tag
-        assert [f"{s.package.name}{s.tag}-{s.package.version}" for s in steps] == case["installs_in_order"]
+        _same_steps(solve(providers, request.split(), rules), case)
     else:
         with pytest.raises(SolverError) as info:
             solve(providers, request.split(), rules)
-        assert info.value.apk_output == case["error"]
-        assert info.value.apk_exit_status == case["exit"]
+        _same_refusal(info.value, case)
+
+
+@pytest.mark.parametrize("case_ref", CASES, ids=[f"{name[:-5]}:{request}" for name, _, request in CASES])
+def test_same_answer_through_kept_answers(case_ref, shared_dir, kept_store):
+    """Answered twice, the second time from the kept answer: both are apk's."""
+    name, position, request = case_ref
+    case = LOADED[name]["results"][position]
+    for outcome in answered_twice(_provider_map(name, kept_store), request.split(), ANSWERS[name]):
+        if case["exit"] == 0:
+            _same_steps(outcome, case)
+        else:
+            assert isinstance(outcome, SolverError)
+            _same_refusal(outcome, case)
+
+
+def _same_steps(solution, case) -> None:
+    # apk prints NAME@TAG when the package came through a tag
+    assert [f"{s.package.name}{s.tag}-{s.package.version}" for s in solution.steps] == case["installs_in_order"]
+
+
+def _same_refusal(error, case) -> None:
+    assert error.apk_output == case["error"]
+    assert error.apk_exit_status == case["exit"]
 
 
 def test_the_generations_really_differ_on_v321():

@@ -150,35 +150,45 @@ def decode_answer(data: bytes, key_digest: str, providers: ProviderMap, world: t
         return None
     try:
         kept = marshal.loads(body)
-        if not isinstance(kept, tuple) or not kept:
-            return None
-        if kept[0] == "ok" and len(kept) == 2 and isinstance(kept[1], tuple):
-            packages = providers.packages
-            count = len(packages)
-            steps = []
-            for number, tag in kept[1]:
-                if not (type(number) is int and 0 <= number < count and isinstance(tag, str)):
-                    return None
-                steps.append(InstallStep(packages[number], tag))
-            return Solution(request=world, steps=tuple(steps))
-        if kept[0] == "error" and len(kept) == 6:
-            _, problems, explanation, error_count, header_text, warnings = kept
-            made = []
-            for kind, name, subject, sections in problems:
-                if not all(isinstance(text, str) for text in (kind, name, subject)):
-                    return None
-                for label, items in sections:
-                    if not (isinstance(label, str) and isinstance(items, tuple)
-                            and all(isinstance(item, str) for item in items)):
-                        return None
-                made.append(Problem(kind, name, subject, sections))
-            if not (isinstance(explanation, str) and type(error_count) is int and isinstance(header_text, str)
-                    and isinstance(warnings, tuple) and all(isinstance(w, str) for w in warnings)):
-                return None
-            return SolverError(made, explanation, error_count, header_text, warnings)
     except (ValueError, EOFError, TypeError):
         return None
+    if type(kept) is not tuple or not kept:
+        return None
+    if kept[0] == "ok" and len(kept) == 2 and type(kept[1]) is tuple:
+        packages = providers.packages
+        count = len(packages)
+        steps = []
+        for step in kept[1]:
+            if not (type(step) is tuple and len(step) == 2):
+                return None
+            number, tag = step
+            if not (type(number) is int and 0 <= number < count and type(tag) is str):
+                return None
+            steps.append(InstallStep(packages[number], tag))
+        return Solution(request=world, steps=tuple(steps))
+    if kept[0] == "error" and len(kept) == 6:
+        _, problems, explanation, error_count, header_text, warnings = kept
+        if not (type(problems) is tuple and type(explanation) is str and type(error_count) is int
+                and type(header_text) is str and _strings(warnings)):
+            return None
+        made = []
+        for problem in problems:
+            if not (type(problem) is tuple and len(problem) == 4 and _strings(problem[:3])):
+                return None
+            sections = problem[3]
+            if not (type(sections) is tuple and all(
+                type(section) is tuple and len(section) == 2 and type(section[0]) is str and _strings(section[1])
+                for section in sections
+            )):
+                return None
+            made.append(Problem(*problem))
+        return SolverError(made, explanation, error_count, header_text, warnings)
     return None
+
+
+def _strings(values) -> bool:
+    """A tuple of str, nothing else."""
+    return type(values) is tuple and all(type(value) is str for value in values)
 
 
 def _sha256(data) -> str:
