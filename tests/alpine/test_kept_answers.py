@@ -45,7 +45,7 @@ def v316(v316_index_path, cache):
 
 
 def answer_files(providers):
-    return sorted(answers_of(providers).root.iterdir())
+    return sorted(Path(answers_of(providers).root).iterdir())
 
 
 def the_answer_file(providers):
@@ -229,7 +229,7 @@ def test_a_world_without_parsed_copies_keeps_nothing(v316_index_path, isolated_c
 
 
 def test_a_cache_that_cannot_be_written_still_answers(v316, v316_index_path):
-    root = answers_of(v316).root
+    root = Path(answers_of(v316).root)
     root.parent.mkdir(parents=True, exist_ok=True)
     root.write_text("not a directory")
     first, again = answer(v316, REQUEST), answer(v316, REQUEST)
@@ -251,7 +251,7 @@ def test_kept_answers_count_in_cache_info(v316, cache):
 
 def _seed(v316, words):
     answer(v316, words)
-    path = answers_of(v316).root / hashlib.sha256(
+    path = Path(answers_of(v316).root) / hashlib.sha256(
         answer_key(v316, parse_request(words), APK_TOOLS_2).encode()).hexdigest()
     return path.name, path.read_bytes()
 

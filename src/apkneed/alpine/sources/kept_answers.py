@@ -57,12 +57,13 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import sys
 from collections import namedtuple
-from pathlib import Path
 
 from apkneed import __version__
 from apkneed.cache import read_private, write_private
+from apkneed.pathtext import path_text
 from apkneed.records import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (milliseconds of every resolve)
@@ -73,6 +74,8 @@ if TYPE_CHECKING:
     from apkneed.alpine.providers import ProviderMap
     from apkneed.alpine.solver import Solution, SolverError
     from apkneed.alpine.solver_rules import SolverRules
+
+    StrPath = str | os.PathLike[str]
 
 FORMAT = "apkneed-kept-answer 1"
 #: the largest answer read back: a solve of every package of a 25,000-package
@@ -87,11 +90,12 @@ _solver_digest: list[str | None] = []  # computed once per process
 def solver_digest() -> str | None:
     """sha256 of the solver's own source (None if it cannot be read: no answer is kept then)."""
     if not _solver_digest:
-        folder = Path(__file__).resolve().parent.parent
+        folder = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # apkneed/alpine
         digest = hashlib.sha256()
         try:
             for name in SOLVER_SOURCES:
-                data = (folder / name).read_bytes()
+                with open(os.path.join(folder, name), "rb") as file:
+                    data = file.read()
                 digest.update(f"{name} {len(data)}\n".encode())
                 digest.update(data)
             _solver_digest.append(digest.hexdigest())
@@ -210,13 +214,13 @@ class KeptAnswers(Frozen):
 
     __slots__ = ("root",)
 
-    root: Path
+    root: StrPath
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: StrPath) -> None:
         set_field(self, "root", root)
 
-    def path(self, key_digest: str) -> Path:
-        return self.root / key_digest
+    def path(self, key_digest: str) -> str:
+        return os.path.join(self.root, key_digest)
 
     def read(self, key_digest: str, providers: ProviderMap, world: tuple[Dependency, ...]):
         """The answer kept under this key, or None (absent, foreign, damaged, not private)."""
@@ -231,7 +235,7 @@ class KeptAnswers(Frozen):
 def answers_of(providers: ProviderMap) -> KeptAnswers | None:
     """Where this world's answers are kept: beside its parsed copies; None if it keeps none."""
     kept = providers.kept_copies
-    return KeptAnswers(kept[0].store.root.parent / "answers") if kept else None
+    return KeptAnswers(os.path.join(os.path.dirname(path_text(kept[0].store.root)), "answers")) if kept else None
 
 
 def answer(providers: ProviderMap, request: Sequence[str | Dependency], rules: SolverRules | None = None) -> Answer:
