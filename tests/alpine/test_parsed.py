@@ -47,7 +47,7 @@ def forbid_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise Parsed("parsed the file instead of using its copy")
 
-    monkeypatch.setattr(parsed, "read_index_bytes", refuse)
+    monkeypatch.setattr(parsed, "read_index_columns", refuse)
 
 
 def copy_file(store):
@@ -356,11 +356,14 @@ def test_the_kept_apk3_reading_is_the_solvers_own(shared_dir, store, world):
 
     paths = [shared_dir / "alpine" / part / "APKINDEX.tar.gz" for part in world]
     plain = build_provider_map([read_index_file(path) for path in paths])
-    assert "apk3_reading" not in plain._memo  # a map of plain indexes leaves it to the solver
+    assert plain.apk3_reading() is None  # a map of plain indexes leaves it to the solver
     expected = _strict_reading(plain)
-    for _ in range(2):  # made with the table, then read back from the copy
-        kept = build_provider_map([store.read_file(path) for path in paths])
-        assert kept._memo["apk3_reading"] == expected
+    first = build_provider_map([store.read_file(path) for path in paths])
+    assert first.tables.apk3_reading is None  # a first run with 2.x rules never makes it
+    assert first.apk3_reading() == expected == _strict_reading(first)  # made when first asked for, and kept
+    again = build_provider_map([store.read_file(path) for path in paths])
+    assert again.tables.apk3_reading is not None  # read back with the table
+    assert again.apk3_reading() == expected
 
 
 def test_the_apk3_reading_finds_unreadable_versions(tmp_path, store):
@@ -375,5 +378,5 @@ def test_the_apk3_reading_finds_unreadable_versions(tmp_path, store):
     plain = build_provider_map([read_index_file(path)])
     expected = _strict_reading(plain)
     assert expected[0] == frozenset({0}) and expected[1] == frozenset({1}) and expected[2]
-    for _ in range(2):
-        assert build_provider_map([store.read_file(path)])._memo["apk3_reading"] == expected
+    for _ in range(2):  # made from the columns, then read back from the table
+        assert build_provider_map([store.read_file(path)]).apk3_reading() == expected

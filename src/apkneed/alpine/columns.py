@@ -111,6 +111,7 @@ class IndexColumns:
 
     def all_atoms(self) -> list[Dependency]:
         """Every atom, checked against every atom column (for building every package at once)."""
+        generation = self.generation
         try:
             raw = self.column("atoms")
             limit = len(raw)
@@ -122,6 +123,10 @@ class IndexColumns:
                     raise ColumnError(f"{name} refers past the atom table")
         except _UNUSABLE:
             self._recover()
+            return self.all_atoms()
+        if self.generation != generation:
+            # an atom column was damaged: the columns are all the fallback's now, and so
+            # must the atoms be (its numbering need not be the copy's)
             return self.all_atoms()
         atoms = self.atoms()
         for number, atom in enumerate(atoms):

@@ -176,6 +176,21 @@ _TAR_REASONS = {
 
 def read_index_archive(data: bytes, *, source: str, repository: str) -> ApkIndex:
     """Read an ``APKINDEX.tar.gz`` (with or without its signature stream)."""
+    text, description, signatures, signed_data = unpack_index_archive(data, source=source)
+    return ApkIndex(
+        packages=tuple(parse_records(text, source=source, repository=repository)),
+        source=source,
+        repository=repository,
+        description=description,
+        signatures=signatures,
+        signed_data=signed_data,
+    )
+
+
+def unpack_index_archive(
+    data: bytes, *, source: str
+) -> tuple[str, str | None, tuple[IndexSignature, ...], bytes | None]:
+    """(APKINDEX text, description, signatures, the bytes they sign) of an ``APKINDEX.tar.gz``."""
     if data[:2] != b"\x1f\x8b":
         raise InputError(f"{source}: not gzip data (an APKINDEX.tar.gz starts with 1f 8b)")
     members = split_gzip_members(data, source)
@@ -201,30 +216,31 @@ def read_index_archive(data: bytes, *, source: str, repository: str) -> ApkIndex
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: APKINDEX is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     description = index_files.get("DESCRIPTION", b"").decode("utf-8", "replace").strip() or None
-    packages = parse_records(text, source=source, repository=repository)
-    return ApkIndex(
-        packages=tuple(packages),
-        source=source,
-        repository=repository,
-        description=description,
-        signatures=tuple(signatures),
-        signed_data=signed_data if signatures else None,
-    )
+    return text, description, tuple(signatures), signed_data if signatures else None
 
 
 def read_index_bytes(data: bytes, *, source: str, repository: str) -> ApkIndex:
     """Read an index that may be gzip'd (``APKINDEX.tar.gz``) or plain text."""
-    if data[:2] == b"\x1f\x8b":
-        return read_index_archive(data, source=source, repository=repository)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{source}: neither gzip nor UTF-8 text; not an APKINDEX") from None
+    text, description, signatures, signed_data = unpack_index(data, source=source)
     return ApkIndex(
         packages=tuple(parse_records(text, source=source, repository=repository)),
         source=source,
         repository=repository,
+        description=description,
+        signatures=signatures,
+        signed_data=signed_data,
     )
+
+
+def unpack_index(data: bytes, *, source: str) -> tuple[str, str | None, tuple[IndexSignature, ...], bytes | None]:
+    """(records text, description, signatures, signed bytes) of a gzip'd or plain-text index."""
+    if data[:2] == b"\x1f\x8b":
+        return unpack_index_archive(data, source=source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: neither gzip nor UTF-8 text; not an APKINDEX") from None
+    return text, None, (), None
 
 
 def read_index_file(path: StrPath, *, repository: str | None = None) -> ApkIndex:

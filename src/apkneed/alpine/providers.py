@@ -51,9 +51,9 @@ appends in load order instead (``reverse_order="load"``).
 from __future__ import annotations
 
 from array import array
-from collections import namedtuple
+from collections import Counter, namedtuple
 from collections.abc import Mapping, Sequence
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from zlib import crc32
 
 from apkneed.alpine.atom import Dependency, parse_dependency
@@ -245,6 +245,30 @@ class ProviderMap:
                 if name not in memo:
                     memo[name] = len(memo) + len(packages) * 64
         return {n: memo[n] for n in names}
+
+    def apk3_reading(self) -> tuple[frozenset[int], frozenset[int], str] | None:
+        """apk-tools 3's reading of this world's versions (see :func:`_apk3_reading`): the
+        package numbers it cannot install, those whose ``i:`` it drops, its warning.
+
+        For a world read through parsed copies only: made from the columns when first
+        asked for (a 2.x solve never asks) and then kept with the world's table, so
+        that later runs read it. None for any other world (the solver reads its packages).
+        """
+        found = self._memo.get("apk3_reading")
+        if found is None:
+            kept = self.kept_copies
+            if not kept:
+                return None
+            tables = self.tables
+            reading = tables.apk3_reading
+            if reading is None:
+                reading = _apk3_reading(self.packages.indexes, tables.local_number)
+                kept[0].store.keep_tables(kept, tables._replace(apk3_reading=reading))
+            broken, dropped, odd_provides = reading
+            found = self._memo["apk3_reading"] = (
+                frozenset(broken), frozenset(dropped), apk3_warning(broken, dropped, odd_provides)
+            )
+        return found
 
     # -- Solver tables -----------------------------------------------------
     # Static per world, part of the world's provider table (built with it, or
@@ -504,16 +528,16 @@ def build_provider_map(
         tags = [None] * len(indexes)
     if len(tags) != len(indexes):
         raise ValueError("one tag (or None) per index")
+    kept = [index.kept for index in indexes]
+    keep = bool(indexes) and all(kept)
     tables = _kept_tables(indexes)
     if tables is None:
-        kept = [index.kept for index in indexes]
-        keep = bool(indexes) and all(kept)
-        tables = provider_tables(indexes, apk3_reading=keep)
+        # apk-tools 3's reading is left out: only a 3.x solve reads it (see ProviderMap.apk3_reading)
+        tables = provider_tables(indexes)
         if keep:
             kept[0].store.keep_tables(kept, tables)
     packages = _WorldPackages(indexes, tables)
-    kept = tuple(index.kept for index in indexes)
-    memo: dict = {"solver_tables": _TableSolverTables(tables), "kept_copies": kept if kept and all(kept) else None}
+    memo: dict = {"solver_tables": _TableSolverTables(tables), "kept_copies": tuple(kept) if keep else None}
     if tables.apk3_reading is not None:
         broken, dropped, odd_provides = tables.apk3_reading
         memo["apk3_reading"] = (frozenset(broken), frozenset(dropped), apk3_warning(broken, dropped, odd_provides))
@@ -546,7 +570,8 @@ def _kept_tables(indexes: Sequence[ApkIndex]) -> ProviderTables | None:
 
 
 def _index_rows(index: ApkIndex):
-    """(names, checksums, depends names, provide names, install_if names) per package of one index."""
+    """(names, checksums, depends names, provide names, install_if names) per package of one index
+    (an index read through its columns: each atom's name found once, by its number)."""
     packages = index.packages
     if isinstance(packages, LazyPackages):
         column = packages.column
@@ -554,16 +579,16 @@ def _index_rows(index: ApkIndex):
         of = atom_names.__getitem__
 
         def names_of(numbers_column):
-            return [[of(n) for n in numbers] if numbers else () for numbers in numbers_column]
+            return [tuple(map(of, numbers)) for numbers in numbers_column]
 
         provides = [flat[::2] for flat in column("provides")]
         return column("name"), column("checksum"), names_of(column("depends")), provides, names_of(column("install_if"))
     return (
         [p.name for p in packages],
         [p.checksum for p in packages],
-        [[a.name for a in p.depends] for p in packages],
-        [[a.name for a in p.provides] for p in packages],
-        [[a.name for a in p.install_if] for p in packages],
+        [tuple([a.name for a in p.depends]) for p in packages],
+        [tuple([a.name for a in p.provides]) for p in packages],
+        [tuple([a.name for a in p.install_if]) for p in packages],
     )
 
 
@@ -576,7 +601,7 @@ def apk3_warning(broken, dropped, odd_provides: bool) -> str:
     )
 
 
-def _apk3_reading(indexes: Sequence[ApkIndex], local_number: Sequence[int]) -> tuple:
+def _apk3_reading(indexes: Sequence[Sequence[Package]], local_number: Sequence[int]) -> tuple:
     """(broken package numbers, numbers whose ``i:`` is dropped, an unreadable provide?) as
     apk-tools 3 reads the versions (the solver's ``_strict_reading``, from the columns:
     each distinct atom's version is checked once)."""
@@ -595,8 +620,7 @@ def _apk3_reading(indexes: Sequence[ApkIndex], local_number: Sequence[int]) -> t
     dropped: list[int] = []
     odd_provides = False
     start = 0
-    for index in indexes:
-        packages = index.packages
+    for packages in indexes:
         count = len(packages)
         numbers = local_number[start : start + count]
         start += count
@@ -630,32 +654,27 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
     A package present in several indexes (same decoded ``C:`` checksum) is
     one package, numbered where it first appears, with one repository bit
     per index that has it.
+
+    Built in whole-column passes (``zip``, ``map``, ``chain``, ``dict.fromkeys``
+    do the per-package work in C): a first run on v3.21 main + community
+    builds its table here, 25,000 packages and 60,000 names.
     """
-    ids: dict[str, int] = {}
-    number_name = ids.setdefault
-    pair_name = array("I")
-    pair_package = array("I")
-    pair_slot = array("I")
-    provided: dict[int, None] = {}
     package_index = array("I")
     package_local = array("I")
     local_number = array("i")
     repo_bits: list[int] = []
-    install_if = array("I")
-    pkg_name = array("I")
-    pkg_depends: list[tuple[int, ...]] = []
-    pkg_provides: list[tuple[int, ...]] = []
-    pkg_install_if: list[tuple[int, ...]] = []
-    depended_by: dict[int, list[int]] = {}
-    install_if_by: dict[int, list[int]] = {}
     by_checksum: dict[bytes | str, int] = {}
     cleared = _B64_CLEARED
-    empty: tuple[int, ...] = ()
+    # the world's distinct packages, per index: their rows (P name, D, p, i names)
+    names: list[str] = []
+    depends: list[tuple[str, ...]] = []
+    provides: list[tuple[str, ...]] = []
+    iifs: list[tuple[str, ...]] = []
     for position, index in enumerate(indexes):
         bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
-        names, checksums, depends, provides, iifs = _index_rows(index)
-        for local, name in enumerate(names):
-            checksum = checksums[local]
+        index_names, checksums, index_depends, index_provides, index_iifs = _index_rows(index)
+        distinct = []
+        for local, checksum in enumerate(checksums):
             number = len(repo_bits)
             if checksum:
                 # checksum_key(), inlined for the usual base64 SHA-1: this loop is hot
@@ -672,46 +691,49 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
                 by_checksum[key] = number
             local_number.append(number)
             repo_bits.append(bit)
-            package_index.append(position)
-            package_local.append(local)
-            # name ids in apk's creation order: P:, then D:, p:, i:
-            own = number_name(name, len(ids))
-            row_depends = tuple([number_name(n, len(ids)) for n in depends[local]]) if depends[local] else empty
-            row_provides = tuple([number_name(n, len(ids)) for n in provides[local]]) if provides[local] else empty
-            row_iif = tuple([number_name(n, len(ids)) for n in iifs[local]]) if iifs[local] else empty
-            pkg_name.append(own)
-            pkg_depends.append(row_depends)
-            pkg_provides.append(row_provides)
-            pkg_install_if.append(row_iif)
-            if row_iif:
-                install_if.append(number)
-            for target, row in ((depended_by, row_depends), (install_if_by, row_iif)):
-                for name_id in row:
-                    entry = target.get(name_id)
-                    if entry is None:
-                        target[name_id] = [number]
-                    elif entry[-1] != number:  # a name twice in one line: once
-                        entry.append(number)
-            for slot, name_id in enumerate((own, *row_provides)):
-                provided[name_id] = None
-                pair_name.append(name_id)
-                pair_package.append(number)
-                pair_slot.append(slot)
+            distinct.append(local)
+        package_index.extend([position] * len(distinct))
+        package_local.extend(distinct)
+        if len(distinct) == len(checksums):
+            names += index_names
+            depends += index_depends
+            provides += index_provides
+            iifs += index_iifs
+        else:
+            names += map(index_names.__getitem__, distinct)
+            depends += map(index_depends.__getitem__, distinct)
+            provides += map(index_provides.__getitem__, distinct)
+            iifs += map(index_iifs.__getitem__, distinct)
+    # name ids in apk's creation order: each record's P:, then D:, p:, i:
+    created = chain.from_iterable(chain.from_iterable(zip(zip(names), depends, provides, iifs)))
+    every_name = list(dict.fromkeys(created))
+    ids = dict(zip(every_name, range(len(every_name))))
+    id_of = ids.__getitem__
+    pkg_name = array("I", map(id_of, names))
+    pkg_depends = [tuple(map(id_of, row)) for row in depends]
+    pkg_provides = [tuple(map(id_of, row)) for row in provides]
+    pkg_install_if = [tuple(map(id_of, row)) for row in iifs]
+    install_if = array("I", [number for number, row in enumerate(pkg_install_if) if row])
+    # (name, package, slot) pairs: each package's own name (slot 0), then its provides
+    widths = [len(row) + 1 for row in pkg_provides]
+    pair_name = list(chain.from_iterable(chain.from_iterable(zip(zip(pkg_name), pkg_provides))))
+    pair_package = array("I", chain.from_iterable(map(repeat, range(len(widths)), widths)))
+    pair_slot = array("I", chain.from_iterable(map(range, widths)))
+    provided = dict.fromkeys(pair_name)
     order = sorted(range(len(pair_name)), key=pair_name.__getitem__)  # stable: load order within a name
-    counts = [0] * (len(ids) + 1)
-    for name_id in pair_name:
-        counts[name_id + 1] += 1
+    counts = [0] * (len(every_name) + 1)
+    for name_id, count in Counter(pair_name).items():
+        counts[name_id + 1] = count
     first = array("I", accumulate(counts))
     provider_package = array("I", map(pair_package.__getitem__, order))
     name_providers = [tuple(provider_package[a:b]) for a, b in zip(first, first[1:])]
     solver = (
         pkg_depends, pkg_provides, pkg_install_if, name_providers,
-        {i: tuple(entry) for i, entry in depended_by.items()},
-        {i: tuple(entry) for i, entry in install_if_by.items()},
+        _packages_by_name(pkg_depends), _packages_by_name([pkg_install_if[n] for n in install_if], install_if),
     )
-    names = list(ids)
+    hash_name = _mmh3()
     return ProviderTables(
-        names=NameTable(names),
+        names=NameTable(every_name),
         first=first,
         provider_package=provider_package,
         provider_slot=array("I", map(pair_slot.__getitem__, order)),
@@ -722,11 +744,26 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
         install_if=install_if,
         pkg_name=pkg_name,
         local_number=local_number,
-        # murmur3 in Python: ~6 us a name, paid once per world here instead of in every solve
-        name_bucket=array("H", [name_hash(name) % NAME_HASH_BUCKETS for name in names]),
-        apk3_reading=_apk3_reading(indexes, local_number) if apk3_reading else None,
+        # apk's name hash (murmur3, mmh3 in C) of every name, paid once per world here instead of in every solve
+        name_bucket=array("H", [h % NAME_HASH_BUCKETS for h in map(hash_name, every_name, repeat(NAME_HASH_SEED),
+                                                                    repeat(False))]),
+        apk3_reading=_apk3_reading([index.packages for index in indexes], local_number) if apk3_reading else None,
         solver=lambda: solver,
     )
+
+
+def _packages_by_name(rows: Sequence[tuple[int, ...]], numbers: Sequence[int] | None = None) -> dict[int, tuple[int, ...]]:
+    """name id -> the package numbers whose row (``numbers[i]``'s is ``rows[i]``) has it, each once, in order."""
+    found: dict[int, list[int]] = {}
+    get = found.get
+    for number, row in zip(range(len(rows)) if numbers is None else numbers, rows):
+        for name_id in row:
+            entry = get(name_id)
+            if entry is None:
+                found[name_id] = [number]
+            elif entry[-1] != number:  # a name twice in one line: once
+                entry.append(number)
+    return {name_id: tuple(entry) for name_id, entry in found.items()}
 
 
 class _WorldPackages(Sequence[Package]):
@@ -898,6 +935,14 @@ def name_hash(name: str) -> int:
 
 
 _mmh3_hash = None
+
+
+def _mmh3():
+    """mmh3's 32-bit hash (imported on first use): ``(name, seed, signed)``."""
+    global _mmh3_hash
+    if _mmh3_hash is None:
+        from mmh3 import hash as _mmh3_hash
+    return _mmh3_hash
 
 
 def murmur3_32(data: bytes, seed: int) -> int:

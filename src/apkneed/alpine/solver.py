@@ -1228,7 +1228,7 @@ def _owner_slot(tables, k: int, i: int) -> int:
 def _strict_reading(providers: ProviderMap) -> tuple[frozenset[int], frozenset[int], str]:
     """What apk-tools 3 makes of versions it cannot read (once per map): the
     package numbers it cannot install, those whose ``i:`` line it drops, its warning."""
-    found = providers._memo.get("apk3_reading")
+    found = providers.apk3_reading()  # a world of parsed copies: from their columns, kept with its table
     if found is None:
         broken, dropped, odd_provides = set(), set(), False
         readable: dict[str, bool] = {}  # versions repeat: read each once

@@ -73,7 +73,8 @@ from collections import namedtuple
 
 from apkneed import __version__
 from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_of
-from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_bytes, read_index_data, repository_label
+from apkneed.alpine.index import ApkIndex, IndexSignature, read_index_data, repository_label
+from apkneed.alpine.index_columns import read_index_columns
 from apkneed.alpine.providers import NameTable, ProviderTables
 from apkneed.cache import map_private, private_dir, write_private
 from apkneed.pathtext import absolute_text, path_text
@@ -105,13 +106,15 @@ def _prefix(digest: str) -> str:
     return f"{FORMAT} {__version__} {sys.implementation.cache_tag} {digest}"
 
 
-def encode(index: ApkIndex, data: bytes, digest: str | None = None) -> bytes:
+def encode(index: ApkIndex, data: bytes, digest: str | None = None, columns: dict | None = None) -> bytes:
     """The copy of ``index``, read from ``data`` (the file's bytes, whose sha256 ``digest`` is).
 
-    Written once per file (~60 ms for a 20,000-package index, against the
-    parse saved by every later read).
+    ``columns``: the index's columns when the reader made them (else they are
+    taken from its packages). Written once per file (~60 ms for a
+    20,000-package index, against the parse saved by every later read).
     """
-    columns = columns_of(index.packages)
+    if columns is None:
+        columns = columns_of(index.packages)
     sections = []
     for name in SECTIONS:
         values = columns[name]
@@ -191,10 +194,10 @@ def decode(copy: bytes, data: bytes, *, source: str, repository: str, digest: st
         return marshal.loads(section)
 
     def parse_again() -> dict:
-        fresh = read_index_bytes(data, source=source, repository=repository)
+        fresh, columns = read_index_columns(data, source=source, repository=repository)
         if kept is not None:  # the copy is damaged: replace it
-            kept.store.rewrite(kept, fresh, data)
-        return columns_of(fresh.packages)
+            kept.store.rewrite(kept, fresh, data, columns)
+        return columns
 
     packages = LazyPackages(IndexColumns(count, load, parse_again), repository)
     return ApkIndex(
@@ -308,16 +311,18 @@ class ParsedIndexes(Frozen):
         if copy is not None:
             index = decode(copy, data, source=source, repository=repository, digest=digest, kept=kept)
         if index is None:
-            index = read_index_bytes(data, source=source, repository=repository)
-            if self.rewrite(kept, index, data):
+            # parsed straight into the columns a copy keeps: the same packages, built on access
+            index, columns = read_index_columns(data, source=source, repository=repository)
+            if self.rewrite(kept, index, data, columns):
                 index = index.replace(kept=kept)
         return index
 
-    def rewrite(self, kept: KeptCopy, index: ApkIndex, data: bytes) -> bool:
-        """Write the copy of ``index`` (a fresh parse of ``data``); False if it cannot be kept."""
+    def rewrite(self, kept: KeptCopy, index: ApkIndex, data: bytes, columns: dict | None = None) -> bool:
+        """Write the copy of ``index`` (a fresh parse of ``data``, whose columns ``columns`` are,
+        when known); False if it cannot be kept."""
         if not private_dir(self.root):  # a read-only cache: spare the encoding, no copy can be kept
             return False
-        return write_private(self._path(kept.key), encode(index, data, kept.digest))
+        return write_private(self._path(kept.key), encode(index, data, kept.digest, columns))
 
     def kept_tables(self, kept: Sequence[KeptCopy]) -> ProviderTables | None:
         """The provider tables kept for this list of index files, if they still are theirs."""
