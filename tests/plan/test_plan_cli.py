@@ -151,9 +151,10 @@ def test_offline_reuses_what_was_planned(plan_cache, v316):
 #: what a warm plan (resolution and facts cached) never imports: the HTTP client, the PyPI
 #: client and the readers of wheels and sdists, the lock/project readers, uv's subprocess,
 #: packaging beyond its version class, the terminal UI (JSON on a pipe), the temporary-file
-#: and archive modules of the standard library; docs/benchmarks.md (issue 15) says what each costs
+#: and archive modules of the standard library; docs/benchmarks.md (issue 15) says what each costs;
+#: and click with the click commands, which the console script's fast path for `plan` does without
 WARM_PLAN_UNLOADED = (
-    "httpx", "rich", "ssl", "apkneed.net.http", "apkneed.python.pypi", "apkneed.python.local_index",
+    "click", "apkneed.cli.group", "apkneed.cli.plan", "apkneed.cli.common", "apkneed.cli.options", "httpx", "rich", "ssl", "apkneed.net.http", "apkneed.python.pypi", "apkneed.python.local_index",
     "apkneed.plan.gather", "apkneed.plan.evidence", "apkneed.binary.zipread", "apkneed.binary.wheel",
     "apkneed.python.sdist_build", "apkneed.plan.sdist_inference", "apkneed.python.locks",
     "apkneed.python.project", "apkneed.python.requirements", "packaging.utils", "packaging.tags",

@@ -112,7 +112,7 @@ def _world_loader(alpine: AlpineOptions):
 
 
 def _planner(alpine: AlpineOptions, index_url: str | None):
-    from apkneed.cli.plan import _pypi_client
+    from apkneed.cli.plan_answer import pypi_client
     from apkneed.plan.pipeline import PlanRequest, run_plan
     from apkneed.python.config import first_sighting, index_config
 
@@ -125,7 +125,7 @@ def _planner(alpine: AlpineOptions, index_url: str | None):
         request = PlanRequest(tuple(requirements), tuple(constraints), route_policy=route, offline=alpine.offline)
         return run_plan(
             request, world=world, target=target, index_url=config.index_url,
-            open_client=lambda: _pypi_client(config.index_url, alpine.offline), warn=warn,
+            open_client=lambda: pypi_client(config.index_url, alpine.offline), warn=warn,
         )
 
     return plan

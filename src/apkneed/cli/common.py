@@ -1,54 +1,39 @@
 """What every subcommand shares: --json, -q/-v, warnings, error reporting, exit statuses.
 
-Warnings go through :func:`warn`: one ``apkneed: warning: ...`` line on
-stderr (none with ``-q``), and every one of them is kept so that
-:func:`emit_json` puts it in the JSON answer's ``warnings`` (``-q`` never
-hides a warning from JSON). Usage errors (an unknown option, a missing or
-extra argument, a bad value) are reported by :func:`report_usage_error` in
-the same one-line voice as apkneed's own errors, exit 2.
+The run itself (its warnings, its JSON and error answers, exit statuses,
+:func:`no_gc_pauses`) is :mod:`apkneed.cli.run`, which needs no click (the
+console script's fast path for ``plan`` uses it); this module adds click's
+side: the options that set it, the decorator that reports a command's
+errors, and usage errors (an unknown option, a missing or extra argument,
+a bad value), reported by :func:`report_usage_error` in the same one-line
+voice as apkneed's own errors, exit 2.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import os
-import sys
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 
-from apkneed.errors import ApkneedError
+from apkneed.cli.run import answer_or_exit, emit_json, no_gc_pauses, quiet, report_error, run_state, verbose, warn
+
+__all__ = [
+    "emit_json", "json_option", "no_gc_pauses", "quiet", "quiet_option", "report_usage_error", "reports_errors",
+    "usage_error_message", "verbose", "verbose_option", "warn",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _run_state() -> dict[str, Any]:
-    """This invocation's -q/-v and warnings, kept in click's context (shared by group and command)."""
-    ctx = click.get_current_context(silent=True)
-    meta: dict[str, Any] = ctx.meta if ctx is not None else {}
-    return meta.setdefault("apkneed", {"quiet": False, "verbose": False, "warnings": []})
-
-
 def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        _run_state()["quiet"] = True
+        run_state()["quiet"] = True
 
 
 def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        _run_state()["verbose"] = True
-
-
-def quiet() -> bool:
-    """Whether -q was given: nothing but the answer and errors (progress lines included)."""
-    return bool(_run_state()["quiet"])
-
-
-def verbose() -> bool:
-    """Whether -v was given: warnings shown once per configuration are shown again."""
-    return bool(_run_state()["verbose"])
+        run_state()["verbose"] = True
 
 
 quiet_option = click.option(
@@ -69,62 +54,15 @@ def json_option(func: F) -> F:
     return _json_flag(quiet_option(verbose_option(func)))  # type: ignore[return-value]
 
 
-def emit_json(data: Any) -> None:
-    """Print ``data`` as JSON; a dict answer gets every warning of this run in ``warnings``."""
-    import json  # here, like traceback below: text output (most runs) needs neither
-
-    seen = _run_state()["warnings"]
-    if isinstance(data, dict) and seen:
-        data = dict(data)
-        data["warnings"] = list(dict.fromkeys([*data.get("warnings", ()), *seen]))
-    click.echo(json.dumps(data, indent=2, sort_keys=False))
-
-
-def warn(message: str, *, on_stderr: bool = True) -> None:
-    """One warning line on stderr (not with -q), never on stdout (stdout may be JSON).
-
-    Every warning is kept for the JSON answer; ``on_stderr=False`` keeps one
-    there without printing it (a warning already shown for this configuration).
-    """
-    state = _run_state()
-    state["warnings"].append(message)
-    if on_stderr and not state["quiet"]:
-        click.echo(f"apkneed: warning: {message}", err=True)
-
-
 def reports_errors(func: F) -> F:
-    """Turn ApkneedError into one line (or JSON) and its exit status.
-
-    Any other exception is a bug: say so in one line and exit 70, with the
-    traceback only when APKNEED_DEBUG is set.
-    """
+    """Turn ApkneedError into one line (or JSON) and its exit status (:func:`apkneed.cli.run.answer_or_exit`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            return func(*args, **kwargs)
-        except ApkneedError as exc:
-            _report(str(exc), as_json)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            _report("interrupted", as_json)
-            sys.exit(130)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except Exception as exc:  # noqa: BLE001 - last line of defence
-            if os.environ.get("APKNEED_DEBUG"):
-                import traceback
-
-                traceback.print_exc()
-            _report(
-                f"internal error: {type(exc).__name__}: {exc} (this is a bug in apkneed; "
-                "set APKNEED_DEBUG=1 for the traceback)",
-                as_json,
-            )
-            sys.exit(70)
+        return answer_or_exit(
+            lambda: func(*args, **kwargs), as_json=bool(kwargs.get("as_json")),
+            passing=(click.exceptions.Exit, click.ClickException),
+        )
 
     return wrapper  # type: ignore[return-value]
 
@@ -153,47 +91,4 @@ def report_usage_error(exc: click.ClickException, args: list[str]) -> None:
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         exc.show()
         return
-    _report(usage_error_message(exc), as_json="--json" in args[: args.index("--") if "--" in args else None])
-
-
-def _report(message: str, as_json: bool) -> None:
-    if as_json:
-        import json
-
-        answer: dict[str, Any] = {"error": message}
-        warnings = _run_state()["warnings"]
-        if warnings:  # what was warned before the failure stays in the JSON answer too
-            answer["warnings"] = list(dict.fromkeys(warnings))
-        click.echo(json.dumps(answer))
-    click.echo(f"apkneed: error: {message}", err=True)
-
-
-@contextlib.contextmanager
-def no_gc_pauses() -> Iterator[Callable[[], None]]:
-    """Reading an index allocates tens of thousands of objects and frees none
-    (no cycles): the cyclic garbage collector would only walk them, again and
-    again (~10% of a ``resolve``, ~8% of a warm ``plan``). It is switched back
-    on afterwards, with everything alive then frozen (:func:`gc.freeze`): the
-    command ends soon, and otherwise the first collection would walk the whole
-    index again (allocated while paused, it was never promoted) and the
-    interpreter's collections at exit the whole program: ~12 ms together.
-    Frozen objects are still freed by reference counting (the index has no
-    cycles); an in-process caller's (a test's) cycles alive at that moment
-    are left to the end of its process.
-
-    Yields ``resume()``, which switches the collector back on early: network
-    work (a plan's downloads, its threads and clients) runs with it as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-
-    def resume() -> None:
-        if was_enabled:
-            gc.enable()
-
-    try:
-        yield resume
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
+    report_error(usage_error_message(exc), as_json="--json" in args[: args.index("--") if "--" in args else None])
