@@ -442,6 +442,8 @@ class _Solver:
         # The world as integers (static, per map); a _Name or _Pkg is made
         # only for what the solve touches, from the discovery's results.
         self.tables = tables = providers.solver_tables()
+        #: the world's ProviderTables (providers of a name, repository bits), by package number and name id
+        self.world = providers.tables
         self.world_names = len(tables.names)
         #: name id -> _Name (None: not made yet); names only the request has are appended
         self.by_id: list[_Name | None] = [None] * self.world_names
@@ -567,12 +569,15 @@ class _Solver:
             if i >= self.world_names:
                 prov = name.prov = []
             else:
+                # the world table's entries of this name: package number, and where the
+                # name is in its row (0: its own name, at its version; j: its j-th provide)
                 pkg_at = self.pkg_at
-                pairs = self.map._providers.get(name.key, ())
-                prov = name.prov = [
-                    _Prov(pkg_at(k), version)
-                    for k, (_, version) in zip(self.tables.name_providers[i], pairs)
-                ]
+                first = self.world.first
+                start, end = first[i], first[i + 1]
+                prov = name.prov = []
+                for k, slot in zip(self.world.provider_package[start:end], self.world.provider_slot[start:end]):
+                    pkg = pkg_at(k)
+                    prov.append(_Prov(pkg, pkg.package.provides[slot - 1].version if slot else pkg.version))
         return prov
 
     def pkg_at(self, k: int) -> _Pkg:
@@ -584,10 +589,10 @@ class _Solver:
         pkg.solver = self
         pkg.number = k
         pkg.package = package
-        pkg.name = self.name(package.name)
+        pkg.name = self.name_at(self.tables.pkg_name[k])
         pkg.version = package.version
         pkg.priority = package.provider_priority or 0
-        pkg.repos = repos = self.map.repository_bits(package)
+        pkg.repos = repos = self.world.repo_bits[k]
         pkg.dependencies_used = pkg.dependencies_merged = pkg.in_changeset = False
         pkg.iif_triggered = pkg.error = pkg.marked = False
         pkg.conflicts = pkg.state = 0
@@ -607,29 +612,33 @@ class _Solver:
     def link(self, pkg: _Pkg) -> None:
         """Give a package its depends, provides and install_if (as _Dep, _Provide)."""
         package = pkg.package
+        k = pkg.number
+        tables = self.tables
         dep = self.dep
-        pkg.depends = [dep(d) for d in package.depends]
+        # the rows of the world table hold each atom's name id, in the package's order
+        pkg.depends = list(map(dep, package.depends, tables.pkg_depends[k])) if package.depends else []
         provides = []
         if package.provides:
-            name = self.name
-            for atom in package.provides:
+            name_at = self.name_at
+            for atom, name_id in zip(package.provides, tables.pkg_provides[k]):
                 provide = _Provide()
-                provide.name = name(atom.name)
+                provide.name = name_at(name_id)
                 provide.version = atom.version
                 provide.atom = atom
                 provides.append(provide)
         pkg.provides = provides
         pkg.install_if = (
-            [dep(d) for d in package.install_if]
-            if package.install_if and pkg.number not in self.dropped_install_if else []
+            list(map(dep, package.install_if, tables.pkg_install_if[k]))
+            if package.install_if and k not in self.dropped_install_if else []
         )
 
-    def dep(self, atom: Dependency) -> _Dep:
+    def dep(self, atom: Dependency, name_id: int | None = None) -> _Dep:
+        """The solver's form of ``atom`` (one per atom object); ``name_id``: its name's id, when known."""
         dep = self.deps.get(id(atom))
         if dep is None:
             dep = self.deps[id(atom)] = _Dep()
             dep.atom = atom
-            dep.name = self.name(atom.name)
+            dep.name = self.name(atom.name) if name_id is None else self.name_at(name_id)
             dep.version = atom.version
             op = atom.op
             dep.mask = ANY if op is None else op_mask(op)
