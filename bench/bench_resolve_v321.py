@@ -2,9 +2,12 @@
 
     APK=/path/to/apk-2.14 APK3=/path/to/apk-3.0 python bench/bench_resolve_v321.py [--runs 11]
 
-Repeat runs (bytecode and parsed copies warm) and first runs (an empty
-apkneed cache each time), interleaved with apk so that all see the same
-machine load; apk gets the two signed indexes through a repositories file
+Repeat runs (bytecode and parsed copies warm): of the same request, whose
+answer is kept (a repeat of an answer, not a solve: see
+``apkneed.alpine.sources.kept_answers``), and of a request new to the world
+(the kept answers removed before each run: parsed copies warm, the solve
+fresh); and first runs (an empty apkneed cache each time), interleaved with
+apk so that all see the same machine load; apk gets the two signed indexes through a repositories file
 and Alpine's keys, on an empty root, as the oracle answers were made.
 
 Then, in this process (``--in-process-runs``, 0 to skip): loading the world
@@ -12,8 +15,9 @@ from its parsed copies with the provider map (issue 15's in-process goal, wall
 and CPU time), and the solve alone, as
 each apk-tools generation's rules: on a fresh map (what a ``resolve``
 process pays: the solver tables built, apk's name-hash order computed for
-the names asked, discovery, the solve), the solver tables alone, and again
-on the same map.
+the names asked, discovery, the solve), the solver tables alone, again
+on the same map, and the request asked before (its kept answer read back on
+a fresh map: what a repeat ``resolve`` pays instead of the solve).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ def in_process(runs: int) -> None:
     from apkneed.alpine.providers import build_provider_map
     from apkneed.alpine.solver import solve
     from apkneed.alpine.solver_rules import APK_TOOLS_2, APK_TOOLS_3
+    from apkneed.alpine.sources.kept_answers import answer
     from apkneed.alpine.sources.parsed import ParsedIndexes
     from apkneed.cache import default_cache_root
 
@@ -92,17 +97,34 @@ def in_process(runs: int) -> None:
     print(f"{'world from parsed copies + provider map (goal < 25)':<52}{statistics.median(walls):>10.1f}"
           f"{min(walls):>9.1f}{statistics.median(cpus):>9.1f}")
     for rules in (APK_TOOLS_2, APK_TOOLS_3):
-        first, tables, again = [], [], []
+        first, tables, again, kept = [], [], [], []
+        answer(build_provider_map(indexes), REQUEST, rules)  # the request asked once: its answer kept
         for _ in range(runs):
             fresh = build_provider_map(indexes)
             first.append(ms(lambda: solve(fresh, REQUEST, rules)))
             again.append(ms(lambda: solve(fresh, REQUEST, rules)))
             # the attribute: tables kept in the parsed copy are unmarshalled when first read
             tables.append(ms(lambda: build_provider_map(indexes).solver_tables().pkg_depends))
+            fresh = build_provider_map(indexes)
+            kept.append(ms(lambda: _recalled(answer(fresh, REQUEST, rules))))
         for label, samples in ((f"solve, fresh map ({rules.label})", first),
                                ("  of which solver tables", tables),
-                               (f"solve, same map again ({rules.label})", again)):
+                               (f"solve, same map again ({rules.label})", again),
+                               (f"request asked before: kept answer ({rules.label})", kept)):
             print(f"{label:<52}{statistics.median(samples):>10.1f}{min(samples):>9.1f}")
+
+
+def _recalled(found):
+    if not found.recalled:
+        raise SystemExit("the kept answer was not read back: the bench would time a solve")
+    return found
+
+
+def drop_kept_answers(cache_dir: Path) -> None:
+    """Remove the kept answers (the parsed copies stay): the next run solves afresh."""
+    import shutil
+
+    shutil.rmtree(cache_dir / "alpine" / "answers", ignore_errors=True)
 
 
 def main() -> None:
@@ -115,11 +137,14 @@ def main() -> None:
         tmp_path = Path(tmp)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        cache_dir = tmp_path / "cache"
+        env["APKNEED_CACHE_DIR"] = str(cache_dir)
         ours = [str(script), "resolve", "--index", str(V321 / "main" / "x86_64" / "APKINDEX.tar.gz"),
                 "--index", str(V321 / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64", *REQUEST]
         for _ in range(2):
             once(ours, env)  # warm-up: bytecode, parsed copies, verified records
-        rows: list[tuple[str, list[str], dict[str, str], list[float]]] = [("apkneed resolve (repeat run)", ours, env, [])]
+        rows: list[tuple[str, list[str], dict[str, str], list[float]]] = [
+            ("apkneed resolve (repeat run, kept answer)", ours, env, [])]
         repositories = tmp_path / "repositories"
         repositories.write_text(f"{V321 / 'main'}\n{V321 / 'community'}\n")
         for label in ("APK", "APK3"):
@@ -134,11 +159,15 @@ def main() -> None:
             command = [*base, "--repositories-file", str(repositories), "add", "--simulate", *REQUEST]
             rows.append((version.split(",")[0].strip(), command, apk_env(apk), []))
         first: list[float] = []
+        new_request: list[float] = []
         for run in range(args.runs):
             for _, command, command_env, samples in rows:
                 samples.append(once(command, command_env))
+            drop_kept_answers(cache_dir)
+            new_request.append(once(ours, env))  # writes the answer again: the next repeat run finds it
             first.append(once(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-{run}")}))
-        rows.insert(1, ("apkneed resolve, first run (empty cache)", [], {}, first))
+        rows.insert(1, ("apkneed resolve (repeat run, new request)", [], {}, new_request))
+        rows.insert(2, ("apkneed resolve, first run (empty cache)", [], {}, first))
         for label, command, _, _ in rows:
             if command:
                 print("$ " + " ".join(command))
