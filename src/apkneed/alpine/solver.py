@@ -1317,7 +1317,15 @@ def _discover(
         tables.name_providers, tables.pkg_name, tables.pkg_depends, tables.pkg_provides,
         tables.pkg_install_if,
     )
-    iif_dependents = pmap.install_if_dependent_ids
+    # a name's install_if dependents in apk's order, reversed for the stack: looked up per
+    # discovered name (tens of thousands with 3.0's rules), so kept per map, ready to push
+    reversed_iif = pmap._memo.setdefault("install_if_dependents_reversed", {})
+    ordered_iif = pmap.install_if_dependent_ids
+
+    def iif_dependents(name_id: int) -> tuple[int, ...]:
+        found = reversed_iif[name_id] = ordered_iif(name_id)[::-1]
+        return found
+
     has_iif = tables.install_if_by  # most names have no install_if dependents: ask only for the others
     # a provided name's install_if dependents (2.14) are asked for the names in
     # this mapping: 2.14's one lookup per provided name, no rule test on top
@@ -1354,10 +1362,10 @@ def _discover(
                     if pkg_provides[k]:
                         push(_PROVIDES + k)
                     if pkg_name[k] in has_iif:
-                        extend(reversed(iif_dependents(pkg_name[k])))
+                        extend(reversed_iif.get(pkg_name[k]) or iif_dependents(pkg_name[k]))
                 if own_iif_first and item in has_iif:
                     # (3.0) the name's own install_if dependents, before the providers'
-                    extend(reversed(iif_dependents(item)))
+                    extend(reversed_iif.get(item) or iif_dependents(item))
                 # the first loop: each provider's dependencies
                 if len(numbers) == 1:
                     push(_PKG + numbers[0])
@@ -1382,7 +1390,7 @@ def _discover(
                     name = provides[position]
                     push(item)
                     if name in provided_iif_names:  # (2.14) then its install_if dependents
-                        extend(reversed(iif_dependents(name)))
+                        extend(reversed_iif.get(name) or iif_dependents(name))
                     push(name)
             else:
                 counter += 1
