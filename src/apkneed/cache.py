@@ -101,11 +101,15 @@ def sweep_once(directory: StrPath) -> None:
         sweep_stale_parts(directory)
 
 
-def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644) -> None:
+def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temp file and a rename.
 
     mkstemp creates its file 0600; ``mode`` restores the permissions an
     ordinary write would give (the build script writes package data with it).
+    ``sync=False`` skips the fsync before the rename, for a file that carries
+    its own sha256 and is checked against it on every read (a parsed copy):
+    a crash can then leave it torn on disk, which its reader notices and
+    makes again, and a first run does not wait for ~12 MB to reach the disk.
     Stale temporary files of dead writers in the directory are removed first
     (see the module docstring).
     """
@@ -120,7 +124,8 @@ def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -199,12 +204,14 @@ def private_dir(path: StrPath) -> bool:
     return os.path.isdir(path)
 
 
-def write_private(path: StrPath, data: bytes) -> bool:
-    """Write a file :func:`read_private` accepts (0600 in a 0700 directory); False if it cannot."""
+def write_private(path: StrPath, data: bytes, *, sync: bool = True) -> bool:
+    """Write a file :func:`read_private` accepts (0600 in a 0700 directory); False if it cannot.
+
+    ``sync``: as for :func:`atomic_write`."""
     if not private_dir(_directory_of(path)):
         return False
     try:
-        atomic_write(path, data, mode=0o600)
+        atomic_write(path, data, mode=0o600, sync=sync)
     except OSError:
         return False
     return True

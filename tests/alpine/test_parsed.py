@@ -380,3 +380,27 @@ def test_the_apk3_reading_finds_unreadable_versions(tmp_path, store):
     assert expected[0] == frozenset({0}) and expected[1] == frozenset({1}) and expected[2]
     for _ in range(2):  # made from the columns, then read back from the table
         assert build_provider_map([store.read_file(path)]).apk3_reading() == expected
+
+
+def test_copies_are_written_without_waiting_for_the_disk_and_a_torn_one_is_made_again(tmp_path, v316_index_path,
+                                                                                       store, monkeypatch):
+    """A copy carries its own sha256, so it is renamed into place without an fsync (a first run
+    does not wait for ~12 MB to reach the disk); what a crash could leave, a torn copy, is parsed again."""
+    import os
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    paths = [v316_index_path]
+    build_provider_map([store.read_file(path) for path in paths])  # a copy and a table written
+    assert len(list(store.root.iterdir())) == 2 and synced == []
+    from apkneed.cache import write_private
+
+    write_private(tmp_path / "other" / "file", b"x")  # other private files still reach the disk first
+    assert len(synced) == 1
+    copy = copy_file(store)
+    copy.write_bytes(copy.read_bytes()[: copy.stat().st_size // 2])  # what a crash before writeback can leave
+    same_index(store.read_file(v316_index_path), read_index_file(v316_index_path))
+    assert store.read_file(v316_index_path).kept is not None and copy.stat().st_size > 0
+    forbid_parsing(monkeypatch)
+    same_index(store.read_file(v316_index_path), read_index_file(v316_index_path))  # rewritten whole

@@ -23,7 +23,7 @@ copy), so an index read for its copy goes from text to columns directly:
 from __future__ import annotations
 
 import re
-from itertools import chain
+from itertools import accumulate, chain
 
 from apkneed.alpine.atom import _dependency_word, provides_of_line
 from apkneed.alpine.columns import COLUMNS, IndexColumns, LazyPackages, columns_of
@@ -81,12 +81,10 @@ def canonical_columns(text: str) -> dict[str, Sequence] | None:
                                     for values in strings):
         return None  # a line too long: refused, at its line, by parse_records
     atoms = _AtomNumbers()
-    lines = _AtomLines(atoms)
-    flat_provides = _FlatProvides()
     try:
-        depends = list(map(lines.__getitem__, deps))
-        install_if = list(map(lines.__getitem__, iif))
-        provides = list(map(flat_provides.__getitem__, provides))
+        depends = _atom_numbers(deps, atoms)
+        install_if = _atom_numbers(iif, atoms)
+        provides = _flat_provides(provides)
         size = list(map(int, size))
         isize = list(map(int, isize))
         btime = [int(t) if t else None for t in btime]
@@ -124,26 +122,33 @@ class _AtomNumbers(dict):
         return number
 
 
-class _AtomLines(dict):
-    """``D:``/``i:`` line (None: no such line) -> its atoms' numbers."""
+def _atom_numbers(lines: Sequence[str | None], atoms: _AtomNumbers) -> list[tuple[int, ...]]:
+    """Per ``D:``/``i:`` line (None: none), its atoms' numbers: each distinct line read once, all
+    their words looked up in one pass (a word seen before costs one dict lookup, in C)."""
+    distinct = dict.fromkeys(lines)
+    distinct.pop(None, None)
+    texts = list(distinct)
+    words = list(map(str.split, texts))
+    numbers = list(map(atoms.__getitem__, chain.from_iterable(words)))
+    ends = list(accumulate(map(len, words)))
+    table = dict(zip(texts, [tuple(numbers[a:b]) for a, b in zip([0, *ends], ends)]))
+    table[None] = ()
+    return list(map(table.__getitem__, lines))
 
-    __slots__ = ("atoms",)
 
-    def __init__(self, atoms: _AtomNumbers) -> None:
-        super().__init__({None: ()})
-        self.atoms = atoms
-
-    def __missing__(self, line: str) -> tuple[int, ...]:
-        numbers = self[line] = tuple(map(self.atoms.__getitem__, line.split()))
-        return numbers
+#: a ``p:`` line of versioned provides only, no ``=`` in a version, single spaces (nearly every one):
+#: its words, cut at their ``=``, are the flat column as they stand
+_SIMPLE_PROVIDES = re.compile(r"[^\s<>=~!]+=[^\s=]+(?: [^\s<>=~!]+=[^\s=]+)*")
 
 
-class _FlatProvides(dict):
-    """``p:`` line (None: no such line) -> ``(name, version, name, version...)``."""
-
-    def __init__(self) -> None:
-        super().__init__({None: ()})
-
-    def __missing__(self, line: str) -> tuple[str | None, ...]:
-        flat = self[line] = tuple(chain.from_iterable(provides_of_line(line)))
-        return flat
+def _flat_provides(lines: Sequence[str | None]) -> list[tuple[str | None, ...]]:
+    """Per ``p:`` line (None: none), ``(name, version, name, version...)``, each distinct line read once."""
+    distinct = dict.fromkeys(lines)
+    distinct.pop(None, None)
+    simple = _SIMPLE_PROVIDES.fullmatch
+    table = {
+        text: tuple(text.replace("=", " ").split()) if simple(text) else tuple(chain.from_iterable(provides_of_line(text)))
+        for text in distinct
+    }
+    table[None] = ()
+    return list(map(table.__getitem__, lines))

@@ -322,7 +322,8 @@ class ParsedIndexes(Frozen):
         when known); False if it cannot be kept."""
         if not private_dir(self.root):  # a read-only cache: spare the encoding, no copy can be kept
             return False
-        return write_private(self._path(kept.key), encode(index, data, kept.digest, columns))
+        # no fsync: a copy is checked against its own sha256 on every read (see cache.atomic_write)
+        return write_private(self._path(kept.key), encode(index, data, kept.digest, columns), sync=False)
 
     def kept_tables(self, kept: Sequence[KeptCopy]) -> ProviderTables | None:
         """The provider tables kept for this list of index files, if they still are theirs."""
@@ -330,8 +331,8 @@ class ParsedIndexes(Frozen):
         return decode_tables(copy, kept) if copy is not None else None
 
     def keep_tables(self, kept: Sequence[KeptCopy], tables: ProviderTables) -> None:
-        if private_dir(self.root):
-            write_private(self._tables_path(kept), encode_tables(kept, tables))
+        if private_dir(self.root):  # no fsync, as for a copy (see rewrite)
+            write_private(self._tables_path(kept), encode_tables(kept, tables), sync=False)
 
     def _path(self, key: str) -> str:
         return os.path.join(self.root, _sha256(key.encode("utf-8", "surrogateescape")))
