@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -101,12 +100,12 @@ def _world_loader(alpine: AlpineOptions):
 
     def load(release: str | None, arch: str):
         if alpine.index_paths:
-            world = world_from_options(dataclasses.replace(alpine, release=None, arch=arch), warn=warn)
+            world = world_from_options(alpine.replace(release=None, arch=arch), warn=warn)
             if release and world.release and world.release != release and (release, world.release) not in told:
                 told.add((release, world.release))
                 warn(f"a stage runs Alpine {release}, --index is {world.release}: its findings use --index")
             return world
-        return world_from_options(dataclasses.replace(alpine, release=release or alpine.release, arch=arch), warn=warn)
+        return world_from_options(alpine.replace(release=release or alpine.release, arch=arch), warn=warn)
 
     return load
 

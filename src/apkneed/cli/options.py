@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -65,7 +64,7 @@ def alpine_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def with_alpine(*args: Any, **kwargs: Any) -> Any:
         # the options' destinations are the field names
-        typed = {f.name: kwargs.pop(f.name) for f in fields(AlpineOptions) if f.name in kwargs}
+        typed = {name: kwargs.pop(name) for name in AlpineOptions.__slots__ if name in kwargs}
         ctx = click.get_current_context(silent=True)
         explicit = ctx is not None and ctx.get_parameter_source("mirror") not in (
             None, click.core.ParameterSource.DEFAULT

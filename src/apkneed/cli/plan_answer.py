@@ -9,7 +9,6 @@ differ only in how the command line is read.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -116,7 +115,7 @@ def _compute_plan(
         request, file_index_url = _read_requirements(
             requirements, requirement_files, route_policy, alpine.offline, prerelease, extras, groups
         )
-    world = world_from_options(dataclasses.replace(alpine, release=release_for(alpine.release, spec)), warn=warn)
+    world = world_from_options(alpine.replace(release=release_for(alpine.release, spec)), warn=warn)
     target, notes = plan_target(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
@@ -256,12 +255,15 @@ def pypi_client(index_url: str, offline: bool):
             warn(f"$APKNEED_CACHE_LIMIT: {exc}; the cache was not trimmed")
 
 
-@dataclasses.dataclass
 class PlanProgress:
     """The plan's progress callbacks: how many distributions uv resolved, then each one inspected."""
 
-    on_resolved: Callable[[int], None] | None = None
-    on_pin_done: Callable[[str], None] | None = None
+    __slots__ = ("on_resolved", "on_pin_done")
+
+    def __init__(self, on_resolved: Callable[[int], None] | None = None,
+                 on_pin_done: Callable[[str], None] | None = None) -> None:
+        self.on_resolved = on_resolved
+        self.on_pin_done = on_pin_done
 
 
 @contextlib.contextmanager

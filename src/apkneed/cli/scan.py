@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,9 +96,7 @@ def _with_providers(report: ScanReport, alpine: AlpineOptions) -> tuple[ScanRepo
     if not alpine.index_paths and not wanted:
         return report, None
     asked = bool(alpine.index_paths or alpine.release or alpine.arch)
-    alpine = dataclasses.replace(
-        alpine, release=alpine.release or report.system.release, arch=alpine.arch or report.system.arch
-    )
+    alpine = alpine.replace(release=alpine.release or report.system.release, arch=alpine.arch or report.system.arch)
     try:
         world = world_from_options(alpine, warn=warn)
     except ApkneedError as exc:

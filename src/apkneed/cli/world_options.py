@@ -13,7 +13,6 @@ pipes, CI logs and ``--json`` output stay clean).
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -21,26 +20,57 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 # terminal UI libraries are imported where they are used.
 from apkneed.alpine.sources.release import DEFAULT_MIRROR
 from apkneed.errors import EnvironmentFailure, IntegrityError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     from apkneed.alpine.sources.world import AlpineWorld
     from apkneed.net.http import ProgressCallback
 
 
-@dataclass(frozen=True)
-class AlpineOptions:
+class AlpineOptions(Frozen):
     """Which Alpine package world the command line asked for."""
 
-    index_paths: tuple[Path, ...] = ()
-    release: str | None = None
-    arch: str | None = None
-    mirror: str = DEFAULT_MIRROR
-    allow_untrusted: bool = False
-    offline: bool = False
+    __slots__ = (
+        "index_paths",
+        "release",
+        "arch",
+        "mirror",
+        "allow_untrusted",
+        "offline",
+        "apk_tools",
+        "mirror_explicit",
+    )
+
+    index_paths: tuple[Path, ...]
+    release: str | None
+    arch: str | None
+    mirror: str
+    allow_untrusted: bool
+    offline: bool
     #: "2" or "3": whose solver answers; None: the release's own apk-tools
-    apk_tools: str | None = None
+    apk_tools: str | None
     #: --mirror was typed: it must answer (or --offline be given); the default mirror falls back
-    mirror_explicit: bool = False
+    mirror_explicit: bool
+
+    def __init__(
+        self,
+        index_paths: tuple[Path, ...] = (),
+        release: str | None = None,
+        arch: str | None = None,
+        mirror: str = DEFAULT_MIRROR,
+        allow_untrusted: bool = False,
+        offline: bool = False,
+        apk_tools: str | None = None,
+        mirror_explicit: bool = False,
+    ) -> None:
+        set_field(self, "index_paths", index_paths)
+        set_field(self, "release", release)
+        set_field(self, "arch", arch)
+        set_field(self, "mirror", mirror)
+        set_field(self, "allow_untrusted", allow_untrusted)
+        set_field(self, "offline", offline)
+        set_field(self, "apk_tools", apk_tools)
+        set_field(self, "mirror_explicit", mirror_explicit)
 
 
 #: Docker's and Go's platform names for Alpine's arches (``docker --platform linux/arm64``,

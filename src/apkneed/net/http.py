@@ -37,7 +37,6 @@ import json
 import os
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
@@ -45,6 +44,7 @@ from urllib.parse import urlsplit
 from apkneed import __version__
 from apkneed.cache import atomic_write, sweep_once
 from apkneed.errors import EnvironmentFailure, IntegrityError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     import ssl
@@ -288,14 +288,21 @@ class HTTPStatusFailure(EnvironmentFailure):
         self.status = status
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(Frozen):
     """A body with where it came from."""
+
+    __slots__ = ("url", "content", "from_cache", "stale")
 
     url: str
     content: bytes
     from_cache: bool  # True when the network was not used or answered 304
-    stale: bool = False  # True when the network failed and an old copy was used
+    stale: bool  # True when the network failed and an old copy was used
+
+    def __init__(self, url: str, content: bytes, from_cache: bool, stale: bool = False) -> None:
+        set_field(self, "url", url)
+        set_field(self, "content", content)
+        set_field(self, "from_cache", from_cache)
+        set_field(self, "stale", stale)
 
 
 def revalidation_headers(meta: Mapping[str, str]) -> dict[str, str]:

@@ -47,12 +47,12 @@ from __future__ import annotations
 import re
 import weakref
 from collections import deque
-from dataclasses import dataclass
 from typing import Iterable
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
 from apkneed.python.names import canonical_name
+from apkneed.records import Frozen, set_field
 
 #: library package -> the PEP 725 virtual it stands for (from the compiler, not a -dev)
 COMPILER_LIBRARIES = {
@@ -67,18 +67,37 @@ _PY_MODULE_RE = re.compile(r"^py3\.[0-9]+:(.+)$")
 _AFFIXES = (re.compile(r"^python-"), re.compile(r"^py-?"), re.compile(r"-python$"), re.compile(r"^python"))
 
 
-@dataclass(frozen=True)
-class LinkedLibrary:
+class LinkedLibrary(Frozen):
     """One ``so:`` name a py3-* package links, and what it means for a build."""
+
+    __slots__ = ("soname", "library", "dev", "virtual")
 
     soname: str  # "libldap.so.2"
     library: str | None  # the package providing it ("libldap"); None: nothing provides it
-    dev: str | None = None  # its -dev package ("openldap-dev"); None for compiler libraries
-    virtual: str | None = None  # "compiler/cxx" for libstdc++
+    dev: str | None  # its -dev package ("openldap-dev"); None for compiler libraries
+    virtual: str | None  # "compiler/cxx" for libstdc++
+
+    def __init__(self, soname: str, library: str | None, dev: str | None = None, virtual: str | None = None) -> None:
+        set_field(self, "soname", soname)
+        set_field(self, "library", library)
+        set_field(self, "dev", dev)
+        set_field(self, "virtual", virtual)
 
 
-@dataclass(frozen=True)
-class AlpineBuild:
+class AlpineBuild(Frozen):
+    __slots__ = (
+        "package",
+        "version",
+        "origin",
+        "commit",
+        "repository",
+        "url",
+        "libraries",
+        "links_platform",
+        "depends_by_name",
+        "recorded",
+    )
+
     package: str
     version: str
     origin: str
@@ -87,12 +106,36 @@ class AlpineBuild:
     url: str
     libraries: tuple[LinkedLibrary, ...]
     #: it links libc.musl or libpython3 (compiled code with no other library)
-    links_platform: bool = False
+    links_platform: bool
     #: the packages D: names outright (``openblas`` of py3-numpy), not so: names
-    depends_by_name: tuple[str, ...] = ()
+    depends_by_name: tuple[str, ...]
     #: "" when read from the target index; else where the record comes from
     #: ("v3.21, recorded in alpine-builds.json: the target index has no py3-foo")
-    recorded: str = ""
+    recorded: str
+
+    def __init__(
+        self,
+        package: str,
+        version: str,
+        origin: str,
+        commit: str,
+        repository: str,
+        url: str,
+        libraries: tuple[LinkedLibrary, ...],
+        links_platform: bool = False,
+        depends_by_name: tuple[str, ...] = (),
+        recorded: str = "",
+    ) -> None:
+        set_field(self, "package", package)
+        set_field(self, "version", version)
+        set_field(self, "origin", origin)
+        set_field(self, "commit", commit)
+        set_field(self, "repository", repository)
+        set_field(self, "url", url)
+        set_field(self, "libraries", libraries)
+        set_field(self, "links_platform", links_platform)
+        set_field(self, "depends_by_name", depends_by_name)
+        set_field(self, "recorded", recorded)
 
     @property
     def citation(self) -> str:
@@ -116,14 +159,20 @@ class AlpineBuild:
         return tuple(lib for lib in self.libraries if lib.library and not lib.virtual and not lib.dev)
 
 
-@dataclass(frozen=True)
-class BuildMatch:
+class BuildMatch(Frozen):
     """The py3-* package matched to a distribution, or why none was used."""
 
+    __slots__ = ("build", "how", "unconfirmed")
+
     build: AlpineBuild | None
-    how: str = ""  # "py3.12:MySQLdb module", "U: URL https://...", "name py3-foo"
+    how: str  # "py3.12:MySQLdb module", "U: URL https://...", "name py3-foo"
     #: candidates found but not confirmed (reported, not used)
-    unconfirmed: tuple[str, ...] = ()
+    unconfirmed: tuple[str, ...]
+
+    def __init__(self, build: AlpineBuild | None, how: str = "", unconfirmed: tuple[str, ...] = ()) -> None:
+        set_field(self, "build", build)
+        set_field(self, "how", how)
+        set_field(self, "unconfirmed", unconfirmed)
 
 
 def match_alpine_build(
@@ -280,10 +329,13 @@ def modules_of(package: Package) -> set[str]:
     return {m.group(1) for p in package.provides if (m := _PY_MODULE_RE.match(p.name))}
 
 
-@dataclass
 class _Tables:
-    devs_by_origin: dict[str, tuple[Package, ...]]
-    module_providers: dict[str, tuple[Package, ...]]
+    __slots__ = ("devs_by_origin", "module_providers")
+
+    def __init__(self, devs_by_origin: dict[str, tuple[Package, ...]],
+                 module_providers: dict[str, tuple[Package, ...]]) -> None:
+        self.devs_by_origin = devs_by_origin
+        self.module_providers = module_providers
 
 
 _TABLES: "weakref.WeakKeyDictionary[ProviderMap, _Tables]" = weakref.WeakKeyDictionary()

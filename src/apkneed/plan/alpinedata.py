@@ -45,7 +45,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -65,21 +64,41 @@ from apkneed.plan.alpinebuilds import (
 )
 from apkneed.plan.knowledge import DATA_DIR
 from apkneed.plan.pep725 import library_of_dev, provider_table
+from apkneed.records import Frozen, set_field
 
 ALPINE_BUILDS_PATH = DATA_DIR / "alpine-builds.json"
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
-@dataclass(frozen=True)
-class SystemName:
+class SystemName(Frozen):
+    __slots__ = ("name", "provides", "via", "repository")
+
     name: str
-    provides: tuple[str, ...] = ()
-    via: str = ""  # the Python build tool it arrives through, if any
-    repository: str = ""  # its repository on v3.21 ("main", "community")
+    provides: tuple[str, ...]
+    via: str  # the Python build tool it arrives through, if any
+    repository: str  # its repository on v3.21 ("main", "community")
+
+    def __init__(self, name: str, provides: tuple[str, ...] = (), via: str = "", repository: str = "") -> None:
+        set_field(self, "name", name)
+        set_field(self, "provides", provides)
+        set_field(self, "via", via)
+        set_field(self, "repository", repository)
 
 
-@dataclass(frozen=True)
-class AportMakedepends:
+class AportMakedepends(Frozen):
+    __slots__ = (
+        "aport",
+        "commit",
+        "pkgver",
+        "makedepends",
+        "system",
+        "python",
+        "not_in_index",
+        "note",
+        "kind",
+        "missing",
+    )
+
     aport: str  # "community/py3-bcrypt"
     commit: str
     pkgver: str
@@ -87,27 +106,78 @@ class AportMakedepends:
     system: tuple[SystemName, ...]
     python: tuple[str, ...]
     not_in_index: tuple[str, ...]
-    note: str = ""
-    kind: str = "python"  # "python" | "bindings"
-    missing: str = ""  # why no makedepends were read (no APKBUILD stored at the commit)
+    note: str
+    kind: str  # "python" | "bindings"
+    missing: str  # why no makedepends were read (no APKBUILD stored at the commit)
+
+    def __init__(
+        self,
+        aport: str,
+        commit: str,
+        pkgver: str,
+        makedepends: str,
+        system: tuple[SystemName, ...],
+        python: tuple[str, ...],
+        not_in_index: tuple[str, ...],
+        note: str = "",
+        kind: str = "python",
+        missing: str = "",
+    ) -> None:
+        set_field(self, "aport", aport)
+        set_field(self, "commit", commit)
+        set_field(self, "pkgver", pkgver)
+        set_field(self, "makedepends", makedepends)
+        set_field(self, "system", system)
+        set_field(self, "python", python)
+        set_field(self, "not_in_index", not_in_index)
+        set_field(self, "note", note)
+        set_field(self, "kind", kind)
+        set_field(self, "missing", missing)
 
     @property
     def citation(self) -> str:
         return f"alpinelinux/aports {self.aport}/APKBUILD @{self.commit[:12]} (pkgver {self.pkgver}): makedepends={self.makedepends}"
 
 
-@dataclass(frozen=True)
-class RecordedLibrary:
+class RecordedLibrary(Frozen):
+    __slots__ = ("soname", "library", "dev", "virtual", "provides")
+
     soname: str
     library: str | None
     dev: str | None
     virtual: str | None
     provides: tuple[str, ...]  # the -dev package's pc:/cmd: names and its libraries' so: names on v3.21
 
+    def __init__(
+        self,
+        soname: str,
+        library: str | None,
+        dev: str | None,
+        virtual: str | None,
+        provides: tuple[str, ...],
+    ) -> None:
+        set_field(self, "soname", soname)
+        set_field(self, "library", library)
+        set_field(self, "dev", dev)
+        set_field(self, "virtual", virtual)
+        set_field(self, "provides", provides)
 
-@dataclass(frozen=True)
-class RecordedBuild:
+
+class RecordedBuild(Frozen):
     """A compiled py3-* package of v3.21, as the generator read it."""
+
+    __slots__ = (
+        "package",
+        "version",
+        "origin",
+        "repository",
+        "commit",
+        "url",
+        "modules",
+        "libraries",
+        "links_platform",
+        "depends_by_name",
+    )
 
     package: str
     version: str
@@ -120,28 +190,88 @@ class RecordedBuild:
     links_platform: bool
     depends_by_name: tuple[str, ...]
 
+    def __init__(
+        self,
+        package: str,
+        version: str,
+        origin: str,
+        repository: str,
+        commit: str,
+        url: str,
+        modules: tuple[str, ...],
+        libraries: tuple[RecordedLibrary, ...],
+        links_platform: bool,
+        depends_by_name: tuple[str, ...],
+    ) -> None:
+        set_field(self, "package", package)
+        set_field(self, "version", version)
+        set_field(self, "origin", origin)
+        set_field(self, "repository", repository)
+        set_field(self, "commit", commit)
+        set_field(self, "url", url)
+        set_field(self, "modules", modules)
+        set_field(self, "libraries", libraries)
+        set_field(self, "links_platform", links_platform)
+        set_field(self, "depends_by_name", depends_by_name)
 
-@dataclass(frozen=True)
-class OverrideItem:
+
+class OverrideItem(Frozen):
+    __slots__ = ("name", "text", "auto", "provides", "repository")
+
     name: str
     text: str  # its why (not_for_pip, add) or note (optional)
-    auto: bool = False
-    provides: tuple[str, ...] = ()
-    repository: str = ""
+    auto: bool
+    provides: tuple[str, ...]
+    repository: str
+
+    def __init__(
+        self,
+        name: str,
+        text: str,
+        auto: bool = False,
+        provides: tuple[str, ...] = (),
+        repository: str = "",
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "text", text)
+        set_field(self, "auto", auto)
+        set_field(self, "provides", provides)
+        set_field(self, "repository", repository)
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(Frozen):
     """build-overrides.toml's row for one PyPI project."""
+
+    __slots__ = ("project", "aport", "why", "note", "sources", "not_for_pip", "optional", "add")
 
     project: str
     aport: str
     why: str
     note: str
     sources: tuple[str, ...]
-    not_for_pip: tuple[OverrideItem, ...] = ()
-    optional: tuple[OverrideItem, ...] = ()
-    add: tuple[OverrideItem, ...] = ()
+    not_for_pip: tuple[OverrideItem, ...]
+    optional: tuple[OverrideItem, ...]
+    add: tuple[OverrideItem, ...]
+
+    def __init__(
+        self,
+        project: str,
+        aport: str,
+        why: str,
+        note: str,
+        sources: tuple[str, ...],
+        not_for_pip: tuple[OverrideItem, ...] = (),
+        optional: tuple[OverrideItem, ...] = (),
+        add: tuple[OverrideItem, ...] = (),
+    ) -> None:
+        set_field(self, "project", project)
+        set_field(self, "aport", aport)
+        set_field(self, "why", why)
+        set_field(self, "note", note)
+        set_field(self, "sources", sources)
+        set_field(self, "not_for_pip", not_for_pip)
+        set_field(self, "optional", optional)
+        set_field(self, "add", add)
 
     def left_out(self) -> dict[str, str]:
         """Names a plain pip build does not use -> why (not_for_pip, and optional ones it never picks up)."""
@@ -154,13 +284,28 @@ class Override:
         return {item.name: item.text for item in self.optional if item.auto}
 
 
-@dataclass(frozen=True)
-class AlpineData:
-    aports: Mapping[str, AportMakedepends] = field(default_factory=dict)
-    builds: Mapping[str, RecordedBuild] = field(default_factory=dict)
-    overrides: Mapping[str, Override] = field(default_factory=dict)
-    release: str = "v3.21"
-    source: str = "alpine-builds.json"
+class AlpineData(Frozen):
+    __slots__ = ("aports", "builds", "overrides", "release", "source")
+
+    aports: Mapping[str, AportMakedepends]
+    builds: Mapping[str, RecordedBuild]
+    overrides: Mapping[str, Override]
+    release: str
+    source: str
+
+    def __init__(
+        self,
+        aports: Mapping[str, AportMakedepends] | None = None,
+        builds: Mapping[str, RecordedBuild] | None = None,
+        overrides: Mapping[str, Override] | None = None,
+        release: str = "v3.21",
+        source: str = "alpine-builds.json",
+    ) -> None:
+        set_field(self, "aports", dict() if aports is None else aports)
+        set_field(self, "builds", dict() if builds is None else builds)
+        set_field(self, "overrides", dict() if overrides is None else overrides)
+        set_field(self, "release", release)
+        set_field(self, "source", source)
 
     def override_for(self, project: str) -> Override | None:
         return self.overrides.get(canonical_name(project))

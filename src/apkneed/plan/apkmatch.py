@@ -34,12 +34,12 @@ API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap
 from apkneed.python.names import canonical_name
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     from packaging.version import Version  # loaded by the first comparison (apk routes only)
@@ -49,14 +49,21 @@ _SUFFIX_RE = re.compile(r"_(alpha|beta|pre|rc|p)(\d*)")
 _PEP440_SUFFIX = {"alpha": "a", "beta": "b", "pre": "rc", "rc": "rc"}
 
 
-@dataclass(frozen=True)
-class AlpineCandidate:
+class AlpineCandidate(Frozen):
     """An Alpine package that installs (part of) a distribution."""
+
+    __slots__ = ("package", "version", "via", "modules")
 
     package: str  # "py3-yaml"
     version: str  # apk version "6.0-r0"
     via: str  # "named py3-markupsafe" | "provides py3.10:yaml"
-    modules: tuple[str, ...] = ()  # the py3.X: modules it provides
+    modules: tuple[str, ...]  # the py3.X: modules it provides
+
+    def __init__(self, package: str, version: str, via: str, modules: tuple[str, ...] = ()) -> None:
+        set_field(self, "package", package)
+        set_field(self, "version", version)
+        set_field(self, "via", via)
+        set_field(self, "modules", modules)
 
     @property
     def nv(self) -> str:

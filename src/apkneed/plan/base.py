@@ -27,13 +27,13 @@ API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import DATA_DIR
+from apkneed.records import Frozen, set_field
 from apkneed.tomlfile import read_toml
 
 BASE_IMAGES_PATH = DATA_DIR / "base-images.toml"
@@ -46,14 +46,21 @@ _PYTHON_RE = re.compile(
 _SONAME_VERSION_RE = re.compile(r"^so:(?P<stem>.+?\.so)(?P<version>(?:\.\d+)*)$")
 
 
-@dataclass(frozen=True)
-class BaseSpec:
+class BaseSpec(Frozen):
     """What ``--base`` said."""
+
+    __slots__ = ("kind", "text", "python_tag", "alpine")
 
     kind: str  # "alpine" | "python"
     text: str  # as given
-    python_tag: str | None = None  # "3.12" or "3.12.8" (python images only)
-    alpine: str | None = None  # "v3.22" when the tag names the release
+    python_tag: str | None  # "3.12" or "3.12.8" (python images only)
+    alpine: str | None  # "v3.22" when the tag names the release
+
+    def __init__(self, kind: str, text: str, python_tag: str | None = None, alpine: str | None = None) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "text", text)
+        set_field(self, "python_tag", python_tag)
+        set_field(self, "alpine", alpine)
 
     @property
     def python(self) -> str | None:
@@ -63,24 +70,45 @@ class BaseSpec:
         return ".".join(self.python_tag.split(".")[:2])
 
 
-@dataclass(frozen=True)
-class BaseImage:
+class BaseImage(Frozen):
+    __slots__ = ("kind", "world", "rundeps", "python", "source")
+
     kind: str
     world: tuple[str, ...]
     rundeps: tuple[str, ...]
     python: str
     source: str
 
+    def __init__(self, kind: str, world: tuple[str, ...], rundeps: tuple[str, ...], python: str, source: str) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "world", world)
+        set_field(self, "rundeps", rundeps)
+        set_field(self, "python", python)
+        set_field(self, "source", source)
 
-@dataclass(frozen=True)
-class BaseWorld:
+
+class BaseWorld(Frozen):
     """A base image's world as atoms of the target index."""
+
+    __slots__ = ("kind", "atoms", "notes", "sources")
 
     kind: str
     atoms: tuple[str, ...]
     #: why an atom differs from the data, or was left out (one line each)
-    notes: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def __init__(
+        self,
+        kind: str,
+        atoms: tuple[str, ...],
+        notes: tuple[str, ...] = (),
+        sources: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "atoms", atoms)
+        set_field(self, "notes", notes)
+        set_field(self, "sources", sources)
 
 
 def parse_base(text: str) -> BaseSpec:

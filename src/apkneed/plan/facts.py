@@ -8,29 +8,49 @@ planner separately as a provider map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from apkneed.plan.base import BaseWorld
 from apkneed.plan.evidence_records import SdistEvidence, WheelEvidence
 from apkneed.plan.resolution import pin_from_json, pin_to_json
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin
+from apkneed.records import Frozen, set_field
 
 
-@dataclass(frozen=True)
-class DistFacts:
+class DistFacts(Frozen):
+    __slots__ = ("pin", "file", "file_is_sdist", "selection_why", "wheel", "sdist", "has_sdist", "sdist_problem")
+
     pin: Pin
     #: the file pip would install (a wheel, or an sdist to build), None when none fits
     file: str | None
     file_is_sdist: bool
     selection_why: str  # select_file's reason, or why nothing fits
-    wheel: WheelEvidence | None = None
+    wheel: WheelEvidence | None
     #: the sdist read for a source route (the file itself, or the release's
     #: sdist when a wheel exists and the source route is forced)
-    sdist: SdistEvidence | None = None
+    sdist: SdistEvidence | None
     #: the release has an sdist (even when it was not read)
-    has_sdist: bool = False
-    sdist_problem: str | None = None  # why the sdist could not be read
+    has_sdist: bool
+    sdist_problem: str | None  # why the sdist could not be read
+
+    def __init__(
+        self,
+        pin: Pin,
+        file: str | None,
+        file_is_sdist: bool,
+        selection_why: str,
+        wheel: WheelEvidence | None = None,
+        sdist: SdistEvidence | None = None,
+        has_sdist: bool = False,
+        sdist_problem: str | None = None,
+    ) -> None:
+        set_field(self, "pin", pin)
+        set_field(self, "file", file)
+        set_field(self, "file_is_sdist", file_is_sdist)
+        set_field(self, "selection_why", selection_why)
+        set_field(self, "wheel", wheel)
+        set_field(self, "sdist", sdist)
+        set_field(self, "has_sdist", has_sdist)
+        set_field(self, "sdist_problem", sdist_problem)
 
     @property
     def name(self) -> str:
@@ -50,15 +70,32 @@ class DistFacts:
         return tuple(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class PlanFacts:
+class PlanFacts(Frozen):
+    __slots__ = ("target", "route_policy", "dists", "base", "apk_resolution_problem", "notes")
+
     target: PlanTarget
     route_policy: str
     dists: tuple[DistFacts, ...]
     base: BaseWorld
     #: why pins were not moved to Alpine's versions (uv's answer), if that was tried and failed
-    apk_resolution_problem: str | None = None
-    notes: tuple[str, ...] = ()
+    apk_resolution_problem: str | None
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        target: PlanTarget,
+        route_policy: str,
+        dists: tuple[DistFacts, ...],
+        base: BaseWorld,
+        apk_resolution_problem: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "target", target)
+        set_field(self, "route_policy", route_policy)
+        set_field(self, "dists", dists)
+        set_field(self, "base", base)
+        set_field(self, "apk_resolution_problem", apk_resolution_problem)
+        set_field(self, "notes", notes)
 
 
 # ------------------------------------------------------------- JSON form ----

@@ -18,11 +18,11 @@ Public API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from apkneed.errors import InputError
+from apkneed.records import Frozen, set_field
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REPOSITORIES = ("main", "community")
@@ -31,19 +31,26 @@ _ITEM_KEYS = frozenset({"name", "alternatives", "repository", "auto", "note"})
 _APK_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+._-]*$")
 
 
-@dataclass(frozen=True)
-class ApkRequirement:
+class ApkRequirement(Frozen):
     """One apk package the build needs, with the names it went by over releases.
 
     ``names[0]`` is the preferred name; the planner takes the first of
     ``names`` the target index has (see :func:`pick_available`).
     """
 
+    __slots__ = ("names", "repository", "auto", "note")
+
     names: tuple[str, ...]
-    repository: str = "main"
+    repository: str
     #: optional libraries only: the default build uses it when it is installed
-    auto: bool = False
-    note: str = ""
+    auto: bool
+    note: str
+
+    def __init__(self, names: tuple[str, ...], repository: str = "main", auto: bool = False, note: str = "") -> None:
+        set_field(self, "names", names)
+        set_field(self, "repository", repository)
+        set_field(self, "auto", auto)
+        set_field(self, "note", note)
 
     @property
     def name(self) -> str:

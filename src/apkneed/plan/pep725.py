@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import unquote
@@ -77,6 +76,7 @@ from apkneed.alpine.providers import ProviderMap
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import DATA_DIR, ApkRequirement, parse_apk_item, pick_available
 from apkneed.python.names import canonical_name
+from apkneed.records import Frozen, set_field
 from apkneed.tomlfile import read_toml
 
 if TYPE_CHECKING:
@@ -106,20 +106,43 @@ ProviderTable = Mapping[str, Sequence[Package]]
 # ------------------------------------------------------------ DepURLs ----
 
 
-@dataclass(frozen=True)
-class DepURL:
+class DepURL(Frozen):
     """One parsed DepURL. ``text`` is what was written."""
+
+    __slots__ = ("text", "scheme", "type", "namespace", "name", "version", "specifier", "qualifiers", "subpath")
 
     text: str
     scheme: str  # "dep", "pkg" or "virtual" (as written)
     type: str  # lower case: "generic", "virtual", "pypi", "github", ...
     namespace: str | None
     name: str
-    version: str | None = None  # after "@", percent-decoded
+    version: str | None  # after "@", percent-decoded
     #: the version as a range; None when absent or a literal (see ``version``)
-    specifier: SpecifierSet | None = None
-    qualifiers: tuple[tuple[str, str], ...] = ()
-    subpath: str | None = None
+    specifier: SpecifierSet | None
+    qualifiers: tuple[tuple[str, str], ...]
+    subpath: str | None
+
+    def __init__(
+        self,
+        text: str,
+        scheme: str,
+        type: str,
+        namespace: str | None,
+        name: str,
+        version: str | None = None,
+        specifier: SpecifierSet | None = None,
+        qualifiers: tuple[tuple[str, str], ...] = (),
+        subpath: str | None = None,
+    ) -> None:
+        set_field(self, "text", text)
+        set_field(self, "scheme", scheme)
+        set_field(self, "type", type)
+        set_field(self, "namespace", namespace)
+        set_field(self, "name", name)
+        set_field(self, "version", version)
+        set_field(self, "specifier", specifier)
+        set_field(self, "qualifiers", qualifiers)
+        set_field(self, "subpath", subpath)
 
     @property
     def is_virtual(self) -> bool:
@@ -134,13 +157,19 @@ class DepURL:
         return self.text
 
 
-@dataclass(frozen=True)
-class ExternalRequirement:
+class ExternalRequirement(Frozen):
     """An external dependency specifier: a DepURL and an optional marker."""
+
+    __slots__ = ("text", "depurl", "marker")
 
     text: str
     depurl: DepURL
-    marker: Marker | None = None
+    marker: Marker | None
+
+    def __init__(self, text: str, depurl: DepURL, marker: Marker | None = None) -> None:
+        set_field(self, "text", text)
+        set_field(self, "depurl", depurl)
+        set_field(self, "marker", marker)
 
     def applies(self, environment: Mapping[str, str]) -> bool:
         return self.marker is None or self.marker.evaluate(dict(environment))
@@ -248,19 +277,46 @@ def parse_external_requirement(text: str) -> ExternalRequirement:
 # ------------------------------------------------------ [external] table ----
 
 
-@dataclass(frozen=True)
-class ExternalDeps:
+class ExternalDeps(Frozen):
     """A parsed ``[external]`` table. Named groups are (name, requirements) pairs."""
 
-    build_requires: tuple[ExternalRequirement, ...] = ()
-    host_requires: tuple[ExternalRequirement, ...] = ()
-    dependencies: tuple[ExternalRequirement, ...] = ()
-    optional_build_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = ()
-    optional_host_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = ()
-    optional_dependencies: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = ()
+    __slots__ = (
+        "build_requires",
+        "host_requires",
+        "dependencies",
+        "optional_build_requires",
+        "optional_host_requires",
+        "optional_dependencies",
+        "dependency_groups",
+    )
+
+    build_requires: tuple[ExternalRequirement, ...]
+    host_requires: tuple[ExternalRequirement, ...]
+    dependencies: tuple[ExternalRequirement, ...]
+    optional_build_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...]
+    optional_host_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...]
+    optional_dependencies: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...]
     #: PEP 735-style groups, includes already resolved; their role is not
     #: stated by the PEP, so they are mapped as build requirements
-    dependency_groups: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = ()
+    dependency_groups: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...]
+
+    def __init__(
+        self,
+        build_requires: tuple[ExternalRequirement, ...] = (),
+        host_requires: tuple[ExternalRequirement, ...] = (),
+        dependencies: tuple[ExternalRequirement, ...] = (),
+        optional_build_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = (),
+        optional_host_requires: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = (),
+        optional_dependencies: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = (),
+        dependency_groups: tuple[tuple[str, tuple[ExternalRequirement, ...]], ...] = (),
+    ) -> None:
+        set_field(self, "build_requires", build_requires)
+        set_field(self, "host_requires", host_requires)
+        set_field(self, "dependencies", dependencies)
+        set_field(self, "optional_build_requires", optional_build_requires)
+        set_field(self, "optional_host_requires", optional_host_requires)
+        set_field(self, "optional_dependencies", optional_dependencies)
+        set_field(self, "dependency_groups", dependency_groups)
 
     def selected(self, extras: Iterable[str] = (), groups: Iterable[str] = ()) -> tuple[tuple[str, ExternalRequirement], ...]:
         """(role, requirement) pairs: the required ones plus the chosen extras and groups."""
@@ -392,16 +448,33 @@ def _resolve_group(
 # ------------------------------------------------------- virtual table ----
 
 
-@dataclass(frozen=True)
-class VirtualEntry:
+class VirtualEntry(Frozen):
     """What one PEP 725 virtual dependency means on Alpine."""
+
+    __slots__ = ("key", "packages", "runtime_sonames", "aliases", "note", "source")
 
     key: str  # "compiler/cxx"
     packages: tuple[ApkRequirement, ...]
-    runtime_sonames: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-    source: str = ""
+    runtime_sonames: tuple[str, ...]
+    aliases: tuple[str, ...]
+    note: str
+    source: str
+
+    def __init__(
+        self,
+        key: str,
+        packages: tuple[ApkRequirement, ...],
+        runtime_sonames: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+        note: str = "",
+        source: str = "",
+    ) -> None:
+        set_field(self, "key", key)
+        set_field(self, "packages", packages)
+        set_field(self, "runtime_sonames", runtime_sonames)
+        set_field(self, "aliases", aliases)
+        set_field(self, "note", note)
+        set_field(self, "source", source)
 
 
 def load_virtual_table(path: Path = VIRTUAL_PATH) -> dict[str, VirtualEntry]:
@@ -566,25 +639,48 @@ def _dev_of(library: Package, providers: ProviderTable) -> Package | None:
 # ------------------------------------------------------------- mapping ----
 
 
-@dataclass(frozen=True)
-class AlpineMapping:
+class AlpineMapping(Frozen):
     """What one external requirement means on Alpine, and how that was found."""
+
+    __slots__ = ("requirement", "role", "build", "runtime", "rule", "candidates", "missing", "version_ok", "problem")
 
     requirement: ExternalRequirement
     role: str  # "build", "host" or "run"
-    build: tuple[str, ...] = ()  # apk packages to install for the build
-    runtime: tuple[str, ...] = ()  # apk packages the result needs at run time
+    build: tuple[str, ...]  # apk packages to install for the build
+    runtime: tuple[str, ...]  # apk packages the result needs at run time
     #: the provide or table entry that matched: "pc:zlib", "so:libxml2.so.2",
     #: "cmd:cmake", "name:foo-dev", "virtual:compiler/c"
-    rule: str = ""
-    candidates: tuple[str, ...] = ()  # every provider of the matched name, chosen first
+    rule: str
+    candidates: tuple[str, ...]  # every provider of the matched name, chosen first
     #: names the mapping needs but the index lacks (e.g. community packages
     #: against a main-only index, or an unresolved so: name)
-    missing: tuple[str, ...] = ()
+    missing: tuple[str, ...]
     #: the matched version against the DepURL's range: None when there is no
     #: range, or the versions cannot be compared
-    version_ok: bool | None = None
-    problem: str | None = None  # set when nothing maps; then build/runtime are empty
+    version_ok: bool | None
+    problem: str | None  # set when nothing maps; then build/runtime are empty
+
+    def __init__(
+        self,
+        requirement: ExternalRequirement,
+        role: str,
+        build: tuple[str, ...] = (),
+        runtime: tuple[str, ...] = (),
+        rule: str = "",
+        candidates: tuple[str, ...] = (),
+        missing: tuple[str, ...] = (),
+        version_ok: bool | None = None,
+        problem: str | None = None,
+    ) -> None:
+        set_field(self, "requirement", requirement)
+        set_field(self, "role", role)
+        set_field(self, "build", build)
+        set_field(self, "runtime", runtime)
+        set_field(self, "rule", rule)
+        set_field(self, "candidates", candidates)
+        set_field(self, "missing", missing)
+        set_field(self, "version_ok", version_ok)
+        set_field(self, "problem", problem)
 
     @property
     def mapped(self) -> bool:

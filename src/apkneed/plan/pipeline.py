@@ -33,7 +33,6 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -53,31 +52,77 @@ from apkneed.plan.planner import make_plan
 from apkneed.plan.resolution import DEFAULT_MAX_AGE, ResolvedSet, pin_to_json, resolve_cached
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin
+from apkneed.records import Frozen, set_field
 
 
-@dataclass(frozen=True)
-class PlanRequest:
+class PlanRequest(Frozen):
+    __slots__ = (
+        "requirements",
+        "constraints",
+        "hashes",
+        "prerelease",
+        "route_policy",
+        "offline",
+        "locked",
+        "hash_origins",
+    )
+
     requirements: tuple[str, ...]
-    constraints: tuple[str, ...] = ()
+    constraints: tuple[str, ...]
     #: canonical name -> allowed sha256 values (``--hash`` in a requirements file)
-    hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    prerelease: bool = False
-    route_policy: str = "auto"
-    offline: bool = False
+    hashes: Mapping[str, frozenset[str]]
+    prerelease: bool
+    route_policy: str
+    offline: bool
     #: a lock's pins (uv.lock, pylock.toml): planned as they are, never resolved again
-    locked: tuple[Pin, ...] | None = None
+    locked: tuple[Pin, ...] | None
     #: canonical name -> where its allowed hashes come from ("uv.lock:1062"), for the answer's wording
-    hash_origins: Mapping[str, str] = field(default_factory=dict)
+    hash_origins: Mapping[str, str]
+
+    def __init__(
+        self,
+        requirements: tuple[str, ...],
+        constraints: tuple[str, ...] = (),
+        hashes: Mapping[str, frozenset[str]] | None = None,
+        prerelease: bool = False,
+        route_policy: str = "auto",
+        offline: bool = False,
+        locked: tuple[Pin, ...] | None = None,
+        hash_origins: Mapping[str, str] | None = None,
+    ) -> None:
+        set_field(self, "requirements", requirements)
+        set_field(self, "constraints", constraints)
+        set_field(self, "hashes", dict() if hashes is None else hashes)
+        set_field(self, "prerelease", prerelease)
+        set_field(self, "route_policy", route_policy)
+        set_field(self, "offline", offline)
+        set_field(self, "locked", locked)
+        set_field(self, "hash_origins", dict() if hash_origins is None else hash_origins)
 
 
-@dataclass(frozen=True)
-class PlanRun:
+class PlanRun(Frozen):
+    __slots__ = ("plan", "facts", "bytes_downloaded", "resolution_from_cache", "providers")
+
     plan: Plan
     facts: PlanFacts
     bytes_downloaded: int
     resolution_from_cache: bool
     #: the apk world the plan was made in (its SBOM solves the final stage in it)
-    providers: object = None
+    providers: object
+
+    def __init__(
+        self,
+        plan: Plan,
+        facts: PlanFacts,
+        bytes_downloaded: int,
+        resolution_from_cache: bool,
+        providers: object = None,
+    ) -> None:
+        set_field(self, "plan", plan)
+        set_field(self, "facts", facts)
+        set_field(self, "bytes_downloaded", bytes_downloaded)
+        set_field(self, "resolution_from_cache", resolution_from_cache)
+        set_field(self, "providers", providers)
 
 
 def run_plan(

@@ -24,7 +24,6 @@ API::
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable, Mapping
 
 from apkneed.alpine.providers import ProviderMap
@@ -121,7 +120,7 @@ def _with_blas_verdicts(packages: list[PackagePlan], facts: PlanFacts, providers
     """Each distribution that calls a BLAS gets the verdict of its route (plan.blas_verdict)."""
     wheels = {dist.name: dist.wheel.blas for dist in facts.dists if dist.wheel is not None}
     verdicts = blas_verdicts(packages, wheels, providers=providers, arch=facts.target.arch)
-    return [dataclasses.replace(p, blas=verdicts[p.name]) if p.name in verdicts else p for p in packages]
+    return [p.replace(blas=verdicts[p.name]) if p.name in verdicts else p for p in packages]
 
 
 def _is_runtime_need(name: str, needs: list[Need]) -> bool:

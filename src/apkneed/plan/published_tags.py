@@ -37,12 +37,12 @@ import bisect
 import functools
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from apkneed.errors import InputError
 from apkneed.plan.knowledge import DATA_DIR
+from apkneed.records import Frozen, set_field
 
 TAGS_PATH = DATA_DIR / "python-alpine-tags.json"
 
@@ -55,27 +55,41 @@ _PINNED_PYTHON_TAG_RE = re.compile(r"^(?P<version>(?P<minor>\d+\.\d+)(?:\.\d+)?)
 _OFFICIAL_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/", "library/")
 
 
-@dataclass(frozen=True)
-class PublishedImage:
+class PublishedImage(Frozen):
     """``python:X.Y-alpineR`` (or ``alpine:R``) as the manifests listed it."""
+
+    __slots__ = ("first", "removed", "versions", "arches")
 
     first: str  # YYYY-MM-DD
     removed: str | None  # None: still listed at the data's date
     versions: tuple[str, ...]  # the X.Y.Z builds it pointed at
     arches: tuple[str, ...]  # Docker arches of its last listing (empty when not recorded)
 
+    def __init__(self, first: str, removed: str | None, versions: tuple[str, ...], arches: tuple[str, ...]) -> None:
+        set_field(self, "first", first)
+        set_field(self, "removed", removed)
+        set_field(self, "versions", versions)
+        set_field(self, "arches", arches)
 
-@dataclass(frozen=True)
-class Meaning:
+
+class Meaning(Frozen):
     """From ``since``, a floating tag meant Python ``python`` on Alpine ``alpine`` (None: not said/listed)."""
+
+    __slots__ = ("python", "alpine", "since")
 
     python: str | None
     alpine: str | None
     since: str
 
+    def __init__(self, python: str | None, alpine: str | None, since: str) -> None:
+        set_field(self, "python", python)
+        set_field(self, "alpine", alpine)
+        set_field(self, "since", since)
 
-@dataclass(frozen=True)
-class PublishedTags:
+
+class PublishedTags(Frozen):
+    __slots__ = ("as_of", "source", "python", "python_floating", "alpine", "alpine_floating", "arches")
+
     as_of: str
     source: str  # one line: where the data comes from
     #: "3.12" -> "3.22" -> the python:3.12-alpine3.22 image
@@ -86,6 +100,24 @@ class PublishedTags:
     #: Alpine arch -> (Docker arch, OCI platform)
     arches: Mapping[str, tuple[str, str]]
 
+    def __init__(
+        self,
+        as_of: str,
+        source: str,
+        python: Mapping[str, Mapping[str, PublishedImage]],
+        python_floating: Mapping[str, tuple[Meaning, ...]],
+        alpine: Mapping[str, PublishedImage],
+        alpine_floating: Mapping[str, tuple[Meaning, ...]],
+        arches: Mapping[str, tuple[str, str]],
+    ) -> None:
+        set_field(self, "as_of", as_of)
+        set_field(self, "source", source)
+        set_field(self, "python", python)
+        set_field(self, "python_floating", python_floating)
+        set_field(self, "alpine", alpine)
+        set_field(self, "alpine_floating", alpine_floating)
+        set_field(self, "arches", arches)
+
     def pythons_on(self, number: str) -> list[str]:
         """The Python X.Y with a ``python:X.Y-alpine<number>`` image, oldest first."""
         return sorted((p for p, releases in self.python.items() if number in releases), key=_number_key)
@@ -94,15 +126,23 @@ class PublishedTags:
         return max(self.alpine, key=_number_key)
 
 
-@dataclass(frozen=True)
-class ImageIdentity:
+class ImageIdentity(Frozen):
     """What an image reference is, as far as the tag data knows."""
+
+    __slots__ = ("reference", "kind", "alpine", "python", "reason")
 
     reference: str
     kind: str | None  # "python" | "alpine" | None (not an official Alpine image)
     alpine: str | None  # "v3.22", "edge"; None: unknown
     python: str | None  # "3.12" for python images; None for alpine (apk's python3) or unknown
     reason: str  # how it was determined, or why it is unknown
+
+    def __init__(self, reference: str, kind: str | None, alpine: str | None, python: str | None, reason: str) -> None:
+        set_field(self, "reference", reference)
+        set_field(self, "kind", kind)
+        set_field(self, "alpine", alpine)
+        set_field(self, "python", python)
+        set_field(self, "reason", reason)
 
     @property
     def known(self) -> bool:

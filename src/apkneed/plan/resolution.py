@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
 import os
 from pathlib import Path
 from typing import Callable, Sequence
@@ -42,18 +41,34 @@ from typing import Callable, Sequence
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import EnvironmentFailure
 from apkneed.python.resolve import Pin, resolve_requirements
+from apkneed.records import Frozen, set_field
 
 DEFAULT_MAX_AGE = 600.0
 SCHEMA = 1
 
 
-@dataclass(frozen=True)
-class ResolvedSet:
+class ResolvedSet(Frozen):
+    __slots__ = ("pins", "from_cache", "age", "key", "fresh_until")
+
     pins: tuple[Pin, ...]
     from_cache: bool
     age: float  # seconds since uv answered
-    key: str = ""  # the cache key of this resolution
-    fresh_until: float = 0.0  # when it stops being reused (offline: reused anyway)
+    key: str  # the cache key of this resolution
+    fresh_until: float  # when it stops being reused (offline: reused anyway)
+
+    def __init__(
+        self,
+        pins: tuple[Pin, ...],
+        from_cache: bool,
+        age: float,
+        key: str = "",
+        fresh_until: float = 0.0,
+    ) -> None:
+        set_field(self, "pins", pins)
+        set_field(self, "from_cache", from_cache)
+        set_field(self, "age", age)
+        set_field(self, "key", key)
+        set_field(self, "fresh_until", fresh_until)
 
 
 def resolution_key(
@@ -132,7 +147,7 @@ def _load(path: Path) -> tuple[tuple[Pin, ...], float] | None:
 
 def pin_to_json(pin: Pin) -> dict:
     """A pin as plain data (also the form the facts cache keeps pins in)."""
-    return asdict(pin)
+    return {name: getattr(pin, name) for name in pin.__slots__}  # what dataclasses.asdict gave: its fields
 
 
 def pin_from_json(data: dict) -> Pin:

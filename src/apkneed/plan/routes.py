@@ -36,18 +36,30 @@ API::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from apkneed.plan.apkmatch import AlpineCandidate, apk_upstream, satisfies_pin
 from apkneed.plan.facts import DistFacts
+from apkneed.records import Frozen, set_field
 
 
-@dataclass(frozen=True)
-class RouteDecision:
+class RouteDecision(Frozen):
+    __slots__ = ("route", "reasons", "apk", "forced_failed")
+
     route: str | None
     reasons: tuple[str, ...]
-    apk: AlpineCandidate | None = None
-    forced_failed: bool = False
+    apk: AlpineCandidate | None
+    forced_failed: bool
+
+    def __init__(
+        self,
+        route: str | None,
+        reasons: tuple[str, ...],
+        apk: AlpineCandidate | None = None,
+        forced_failed: bool = False,
+    ) -> None:
+        set_field(self, "route", route)
+        set_field(self, "reasons", reasons)
+        set_field(self, "apk", apk)
+        set_field(self, "forced_failed", forced_failed)
 
 
 def decide_route(

@@ -44,7 +44,6 @@ API::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 from apkneed.alpine.providers import ProviderMap
@@ -64,16 +63,32 @@ from apkneed.plan.pep725 import (
     library_of_dev,
     read_external,
 )
+from apkneed.records import Frozen, set_field
 
 
 
-@dataclass(frozen=True)
-class SourceNeeds:
+class SourceNeeds(Frozen):
+    __slots__ = ("basis", "needs", "compiled", "reasons", "problems")
+
     basis: str  # "pep725" | "knowledge" | "alpine" | "inferred" | "pure" | "unknown"
     needs: tuple[Need, ...]
     compiled: bool  # the build compiles code (python3-dev on an Alpine-python base)
     reasons: tuple[str, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...]
+
+    def __init__(
+        self,
+        basis: str,
+        needs: tuple[Need, ...],
+        compiled: bool,
+        reasons: tuple[str, ...],
+        problems: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "basis", basis)
+        set_field(self, "needs", needs)
+        set_field(self, "compiled", compiled)
+        set_field(self, "reasons", reasons)
+        set_field(self, "problems", problems)
 
 
 def source_needs(

@@ -36,20 +36,35 @@ API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from apkneed.alpine.facts import TOOLCHAIN, musl_version, newest_version, python_version, toolchain_versions
 from apkneed.errors import InputError
 from apkneed.plan.pep668 import externally_managed
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
 from apkneed.plan.published_tags import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
+from apkneed.records import Frozen, set_field
 
 _PYTHON_OPTION_RE = re.compile(r"^3\.\d+$")
 
 
-@dataclass(frozen=True)
-class PlanTarget:
+class PlanTarget(Frozen):
     """Where the plan's packages will be installed."""
+
+    __slots__ = (
+        "alpine",
+        "arch",
+        "python",
+        "musl",
+        "base",
+        "image",
+        "python_origin",
+        "index_origin",
+        "platform",
+        "repositories",
+        "absent",
+        "toolchain",
+        "externally_managed",
+    )
 
     alpine: str | None  # "v3.16"; None when the index does not say
     arch: str  # Alpine arch: x86_64, aarch64
@@ -60,15 +75,45 @@ class PlanTarget:
     python_origin: str  # "apk python3-3.10.8-r0" | "image python:3.12-alpine3.16 (/usr/local)"
     index_origin: str  # where the apk index came from
     #: ``FROM --platform=`` value; None on x86_64 (see the module docstring)
-    platform: str | None = None
+    platform: str | None
     #: the repositories the plan searched, in order ("main", "community")
-    repositories: tuple[str, ...] = ()
+    repositories: tuple[str, ...]
     #: repositories asked for but absent, as (name, reason): ("community", "is not in the offline snapshot for v3.16")
-    absent: tuple[tuple[str, str], ...] = ()
+    absent: tuple[tuple[str, str], ...]
     #: versions from the target index: (("python3", "3.12.9-r0"), ("py3-pip", None), ("gcc", ...), ("musl", ...))
-    toolchain: tuple[tuple[str, str | None], ...] = ()
+    toolchain: tuple[tuple[str, str | None], ...]
     #: apk's python3 is externally managed (PEP 668, see plan.pep668); None when the release is unknown
-    externally_managed: bool | None = None
+    externally_managed: bool | None
+
+    def __init__(
+        self,
+        alpine: str | None,
+        arch: str,
+        python: str,
+        musl: tuple[int, ...],
+        base: str,
+        image: str,
+        python_origin: str,
+        index_origin: str,
+        platform: str | None = None,
+        repositories: tuple[str, ...] = (),
+        absent: tuple[tuple[str, str], ...] = (),
+        toolchain: tuple[tuple[str, str | None], ...] = (),
+        externally_managed: bool | None = None,
+    ) -> None:
+        set_field(self, "alpine", alpine)
+        set_field(self, "arch", arch)
+        set_field(self, "python", python)
+        set_field(self, "musl", musl)
+        set_field(self, "base", base)
+        set_field(self, "image", image)
+        set_field(self, "python_origin", python_origin)
+        set_field(self, "index_origin", index_origin)
+        set_field(self, "platform", platform)
+        set_field(self, "repositories", repositories)
+        set_field(self, "absent", absent)
+        set_field(self, "toolchain", toolchain)
+        set_field(self, "externally_managed", externally_managed)
 
     @property
     def python_from_apk(self) -> bool:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -40,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
 from apkneed.inputfile import read_input_text
+from apkneed.records import Frozen, set_field
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 
@@ -47,23 +47,43 @@ DEFAULT_INDEX_URL = "https://pypi.org/simple"
 _MULTI_VALUED = frozenset({"extra-index-url", "find-links"})
 
 
-@dataclass(frozen=True)
-class PipSetting:
+class PipSetting(Frozen):
     """One value and where it came from (``env PIP_INDEX_URL``, ``/etc/pip.conf [global]``)."""
+
+    __slots__ = ("value", "source")
 
     value: str
     source: str
 
+    def __init__(self, value: str, source: str) -> None:
+        set_field(self, "value", value)
+        set_field(self, "source", source)
 
-@dataclass(frozen=True)
-class IndexConfig:
+
+class IndexConfig(Frozen):
     """The index and TLS settings apkneed will use, with their origins."""
+
+    __slots__ = ("index_url", "index_url_source", "verify", "verify_source", "ignored")
 
     index_url: str
     index_url_source: str
     verify: str | bool  # a CA bundle path, or True for the default trust store
     verify_source: str
-    ignored: tuple[str, ...] = ()  # one line per configured location apkneed does not use
+    ignored: tuple[str, ...]  # one line per configured location apkneed does not use
+
+    def __init__(
+        self,
+        index_url: str,
+        index_url_source: str,
+        verify: str | bool,
+        verify_source: str,
+        ignored: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "index_url", index_url)
+        set_field(self, "index_url_source", index_url_source)
+        set_field(self, "verify", verify)
+        set_field(self, "verify_source", verify_source)
+        set_field(self, "ignored", ignored)
 
 
 def pip_config_files(environ: Mapping[str, str] | None = None) -> list[Path]:

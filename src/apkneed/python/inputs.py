@@ -23,11 +23,11 @@ API::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from apkneed.errors import InputError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     # The readers (and packaging, tomllib) load when a file of their kind is read:
@@ -39,16 +39,37 @@ if TYPE_CHECKING:
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
-@dataclass(frozen=True)
-class PythonInput:
+class PythonInput(Frozen):
+    __slots__ = ("path", "kind", "requirements", "constraints", "locked", "index_url", "prerelease", "notes")
+
     path: Path
     kind: str
-    requirements: tuple[RequirementLine, ...] = ()  # to resolve (pyproject, requirements file)
-    constraints: tuple[RequirementLine, ...] = ()
-    locked: LockedSet | None = None  # the pins, as locked (uv.lock, pylock.toml)
-    index_url: str | None = None
-    prerelease: bool = False
-    notes: tuple[str, ...] = ()
+    requirements: tuple[RequirementLine, ...]  # to resolve (pyproject, requirements file)
+    constraints: tuple[RequirementLine, ...]
+    locked: LockedSet | None  # the pins, as locked (uv.lock, pylock.toml)
+    index_url: str | None
+    prerelease: bool
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        path: Path,
+        kind: str,
+        requirements: tuple[RequirementLine, ...] = (),
+        constraints: tuple[RequirementLine, ...] = (),
+        locked: LockedSet | None = None,
+        index_url: str | None = None,
+        prerelease: bool = False,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "path", path)
+        set_field(self, "kind", kind)
+        set_field(self, "requirements", requirements)
+        set_field(self, "constraints", constraints)
+        set_field(self, "locked", locked)
+        set_field(self, "index_url", index_url)
+        set_field(self, "prerelease", prerelease)
+        set_field(self, "notes", notes)
 
 
 def is_lock_path(path: Path) -> bool:

@@ -49,7 +49,6 @@ import contextlib
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
@@ -57,6 +56,7 @@ from apkneed.cache import default_cache_root
 from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, UnsatisfiableError
 from apkneed.python.names import canonical_name
 from apkneed.python.tags import parse_python_version, wheel_arch
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     # A warm plan reads its resolution from the cache and only needs Pin: uv's
@@ -83,15 +83,30 @@ _NETWORK_SIGNS = (
 _BUILD_SIGNS = ("Failed to build", "Failed to download and build", "Failed to prepare distributions")
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(Frozen):
     """One distribution the requirement set installs on the target."""
+
+    __slots__ = ("name", "version", "requested_by", "direct", "extras")
 
     name: str  # canonical
     version: str
     requested_by: tuple[str, ...]  # canonical names of the pins that depend on it
     direct: bool  # the user asked for it (it may also be a dependency)
-    extras: tuple[str, ...] = ()
+    extras: tuple[str, ...]
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        requested_by: tuple[str, ...],
+        direct: bool,
+        extras: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "version", version)
+        set_field(self, "requested_by", requested_by)
+        set_field(self, "direct", direct)
+        set_field(self, "extras", extras)
 
 
 #: the whole `uv pip compile` run: a cold resolution of a large tree takes

@@ -20,11 +20,11 @@ cp32, ``none``); free-threaded ``cpXYt`` builds are not Alpine's ``python3``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 
 from apkneed.errors import InputError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     # packaging.tags (with subprocess, logging, sysconfig) loads when tags are listed, for a
@@ -45,13 +45,19 @@ ALPINE_TO_WHEEL_ARCH: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Frozen):
     """The Python platform of an Alpine release on one architecture."""
+
+    __slots__ = ("python_version", "musl_version", "arch")
 
     python_version: tuple[int, ...]  # (3, 12) or (3, 12, 8); markers use all of it
     musl_version: tuple[int, int]
     arch: str  # wheel spelling: x86_64, aarch64, armv7l, ...
+
+    def __init__(self, python_version: tuple[int, ...], musl_version: tuple[int, int], arch: str) -> None:
+        set_field(self, "python_version", python_version)
+        set_field(self, "musl_version", musl_version)
+        set_field(self, "arch", arch)
 
     @property
     def interpreter(self) -> str:

@@ -22,7 +22,6 @@ releases, and is the release the answer names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from apkneed.net.http import (
     ProgressCallback,
     RevalidatingCache,
 )
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
     import httpx
@@ -51,39 +51,74 @@ if TYPE_CHECKING:
 MAX_INDEX_BYTES = MAX_INDEX_FILE_BYTES
 
 
-@dataclass(frozen=True)
-class FetchPolicy:
+class FetchPolicy(Frozen):
     """How hard to try the network (tests use no backoff, and short deadlines)."""
 
-    retries: int = 3
-    backoff: float = 0.5
-    timeout: float = DEFAULT_READ_TIMEOUT  # one read's wait for the next bytes
-    deadline: float = DEFAULT_DEADLINE  # one index, every attempt included (net.http)
-    max_bytes: int = MAX_INDEX_BYTES
+    __slots__ = ("retries", "backoff", "timeout", "deadline", "max_bytes")
+
+    retries: int
+    backoff: float
+    timeout: float  # one read's wait for the next bytes
+    deadline: float  # one index, every attempt included (net.http)
+    max_bytes: int
+
+    def __init__(
+        self,
+        retries: int = 3,
+        backoff: float = 0.5,
+        timeout: float = DEFAULT_READ_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = MAX_INDEX_BYTES,
+    ) -> None:
+        set_field(self, "retries", retries)
+        set_field(self, "backoff", backoff)
+        set_field(self, "timeout", timeout)
+        set_field(self, "deadline", deadline)
+        set_field(self, "max_bytes", max_bytes)
 
 
-@dataclass(frozen=True)
-class MirrorIndex:
+class MirrorIndex(Frozen):
     """One repository's index, with how it was obtained."""
+
+    __slots__ = ("index", "url", "verification", "from_cache")
 
     index: ApkIndex
     url: str
     verification: Verification
     from_cache: bool  # served from the cache (a 304, or no network at all)
 
+    def __init__(self, index: ApkIndex, url: str, verification: Verification, from_cache: bool) -> None:
+        set_field(self, "index", index)
+        set_field(self, "url", url)
+        set_field(self, "verification", verification)
+        set_field(self, "from_cache", from_cache)
+
     @property
     def repository(self) -> str:
         return self.index.repository
 
 
-@dataclass(frozen=True)
-class MirrorRelease:
+class MirrorRelease(Frozen):
     """The indexes of one release and arch, as one consistent set."""
+
+    __slots__ = ("release", "arch", "indexes", "warnings")
 
     release: str  # the real release ("v3.22"), or "edge", or the alias if unresolvable
     arch: str
     indexes: tuple[MirrorIndex, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...]
+
+    def __init__(
+        self,
+        release: str,
+        arch: str,
+        indexes: tuple[MirrorIndex, ...],
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "release", release)
+        set_field(self, "arch", arch)
+        set_field(self, "indexes", indexes)
+        set_field(self, "warnings", warnings)
 
 
 def normalize_mirror(mirror: str) -> str:

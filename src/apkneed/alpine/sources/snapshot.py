@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -28,6 +27,7 @@ from apkneed.alpine.index import ApkIndex, read_index_bytes
 from apkneed.alpine.sources.release import release_sort_key
 from apkneed.alpine.sources.signature import require_trusted
 from apkneed.errors import InputError, IntegrityError
+from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.11
     from importlib.resources.abc import Traversable
@@ -41,9 +41,22 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 
 
-@dataclass(frozen=True)
-class SnapshotEntry:
+class SnapshotEntry(Frozen):
     """One embedded index, as the manifest describes it."""
+
+    __slots__ = (
+        "release",
+        "repository",
+        "arch",
+        "description",
+        "date",
+        "packages",
+        "file",
+        "size",
+        "sha256",
+        "signed_by",
+        "algorithm",
+    )
 
     release: str  # "v3.16", read from the index's DESCRIPTION
     repository: str  # "main"
@@ -56,6 +69,32 @@ class SnapshotEntry:
     sha256: str
     signed_by: str  # the key whose signature verified at build time
     algorithm: str  # "RSA" (SHA-1), "RSA256"
+
+    def __init__(
+        self,
+        release: str,
+        repository: str,
+        arch: str,
+        description: str,
+        date: str,
+        packages: int,
+        file: str,
+        size: int,
+        sha256: str,
+        signed_by: str,
+        algorithm: str,
+    ) -> None:
+        set_field(self, "release", release)
+        set_field(self, "repository", repository)
+        set_field(self, "arch", arch)
+        set_field(self, "description", description)
+        set_field(self, "date", date)
+        set_field(self, "packages", packages)
+        set_field(self, "file", file)
+        set_field(self, "size", size)
+        set_field(self, "sha256", sha256)
+        set_field(self, "signed_by", signed_by)
+        set_field(self, "algorithm", algorithm)
 
     @property
     def label(self) -> str:
