@@ -152,9 +152,12 @@ def test_offline_reuses_what_was_planned(plan_cache, v316):
 #: client and the readers of wheels and sdists, the lock/project readers, uv's subprocess,
 #: packaging beyond its version class, the terminal UI (JSON on a pipe), the temporary-file
 #: and archive modules of the standard library; docs/benchmarks.md (issue 15) says what each costs;
-#: and click with the click commands, which the console script's fast path for `plan` does without
+#: and click with the click commands, which the console script's fast path for `plan` does without;
+#: no dataclasses (and the inspect, ast, dis it imports): the plan's records are apkneed.records' classes;
+#: shutil (with bz2, lzma) only for a terminal's width
 WARM_PLAN_UNLOADED = (
-    "click", "apkneed.cli.group", "apkneed.cli.plan", "apkneed.cli.common", "apkneed.cli.options", "httpx", "rich", "ssl", "apkneed.net.http", "apkneed.python.pypi", "apkneed.python.local_index",
+    "click", "apkneed.cli.group", "apkneed.cli.plan", "apkneed.cli.common", "apkneed.cli.options",
+    "dataclasses", "inspect", "shutil", "httpx", "rich", "ssl", "apkneed.net.http", "apkneed.python.pypi", "apkneed.python.local_index",
     "apkneed.plan.gather", "apkneed.plan.evidence", "apkneed.binary.zipread", "apkneed.binary.wheel",
     "apkneed.python.sdist_build", "apkneed.plan.sdist_inference", "apkneed.python.locks",
     "apkneed.python.project", "apkneed.python.requirements", "packaging.utils", "packaging.tags",

@@ -53,9 +53,11 @@ def answer_plan(requirements: tuple[str, ...], output_format: str, explain: bool
     else:
         from apkneed.render.text import render_text
 
-        import shutil
+        width = 160  # a pipe's width; a terminal's own (shutil, with bz2 and lzma, imported only then)
+        if sys.stdout.isatty():
+            import shutil
 
-        width = shutil.get_terminal_size((160, 24)).columns if sys.stdout.isatty() else 160
+            width = shutil.get_terminal_size((160, 24)).columns
         echo(render_text(plan, explain=explain, width=width), nl=False)
     if output_format != "json" and output_format != "text" and explain:
         from apkneed.render.explain import explain_all

@@ -39,7 +39,6 @@ API::
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import lzma
 import posixpath
@@ -201,7 +200,7 @@ def wheel_evidence(client, file: DistFile, target: BinaryTarget, *, cache: Evide
         # No ELF file, yet it may load a library at run time (python-magic -> libmagic):
         # a small pure wheel is read whole (verified, cached) for ctypes/cffi loads.
         loads = runtime_loads(client.download(file), file.filename)
-        evidence = dataclasses.replace(evidence, runtime_loads=loads, bytes_read=evidence.bytes_read + file.size)
+        evidence = evidence.replace(runtime_loads=loads, bytes_read=evidence.bytes_read + file.size)
     if key is not None:
         cache.store(key, evidence.to_json())
     return evidence
@@ -261,7 +260,7 @@ def sdist_evidence(client, file: DistFile, *, cache: EvidenceCache | None = None
         if cached is not None:
             return cached
     # The client counts the download in its own bytes_downloaded.
-    evidence = dataclasses.replace(read_sdist(client.download(file), file.filename), sha256=file.sha256)
+    evidence = read_sdist(client.download(file), file.filename).replace(sha256=file.sha256)
     if key is not None:
         cache.store(key, evidence.to_json())
     return evidence

@@ -18,13 +18,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from apkneed import __version__
 from apkneed.cache import atomic_write
 from apkneed.python.clue import Clue
+from apkneed.records import Frozen, set_field
 
 _T = TypeVar("_T")
 
@@ -32,16 +32,37 @@ _T = TypeVar("_T")
 EVIDENCE_SCHEMA = 5  # 4: wheel evidence carries the bundled BLAS ("blas"); 5: run-time loads of pure wheels
 
 
-@dataclass(frozen=True)
-class ExternalNeed:
+class ExternalNeed(Frozen):
     """A shared object the system must provide, and the members that need it."""
+
+    __slots__ = ("soname", "needed_by")
 
     soname: str
     needed_by: tuple[str, ...]
 
+    def __init__(self, soname: str, needed_by: tuple[str, ...]) -> None:
+        set_field(self, "soname", soname)
+        set_field(self, "needed_by", needed_by)
 
-@dataclass(frozen=True)
-class WheelEvidence:
+
+class WheelEvidence(Frozen):
+    __slots__ = (
+        "filename",
+        "sha256",
+        "compatible",
+        "problems",
+        "external",
+        "vendored",
+        "import_names",
+        "elf_objects",
+        "blas",
+        "runtime_loads",
+        "bytes_read",
+    )
+    #: bytes_read is not compared (as ``field(compare=False)`` was), but shown
+    _compared = __slots__[:-1]
+    _shown = __slots__
+
     filename: str
     sha256: str | None
     compatible: bool
@@ -52,14 +73,40 @@ class WheelEvidence:
     import_names: tuple[str, ...]
     elf_objects: int
     #: the BLAS the wheel bundles (apkneed.binary.blasconfig.WheelBlas as JSON), None when none
-    blas: dict[str, Any] | None = None
+    blas: dict[str, Any] | None
     #: libraries a pure wheel's Python code loads at run time (ctypes.util.find_library, CDLL, dlopen)
-    runtime_loads: tuple[Clue, ...] = ()
+    runtime_loads: tuple[Clue, ...]
     #: bytes fetched to build this evidence (0 when read from the cache)
-    bytes_read: int = field(default=0, compare=False)
+    bytes_read: int
+
+    def __init__(
+        self,
+        filename: str,
+        sha256: str | None,
+        compatible: bool,
+        problems: tuple[tuple[str, str, str], ...],
+        external: tuple[ExternalNeed, ...],
+        vendored: tuple[str, ...],
+        import_names: tuple[str, ...],
+        elf_objects: int,
+        blas: dict[str, Any] | None = None,
+        runtime_loads: tuple[Clue, ...] = (),
+        bytes_read: int = 0,
+    ) -> None:
+        set_field(self, "filename", filename)
+        set_field(self, "sha256", sha256)
+        set_field(self, "compatible", compatible)
+        set_field(self, "problems", problems)
+        set_field(self, "external", external)
+        set_field(self, "vendored", vendored)
+        set_field(self, "import_names", import_names)
+        set_field(self, "elf_objects", elf_objects)
+        set_field(self, "blas", blas)
+        set_field(self, "runtime_loads", runtime_loads)
+        set_field(self, "bytes_read", bytes_read)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _plain(self)
         data.pop("bytes_read")
         return data
 
@@ -81,8 +128,22 @@ class WheelEvidence:
         )
 
 
-@dataclass(frozen=True)
-class SdistEvidence:
+class SdistEvidence(Frozen):
+    __slots__ = (
+        "filename",
+        "sha256",
+        "external",
+        "build_backend",
+        "build_requires",
+        "languages",
+        "markers",
+        "top_level",
+        "problems",
+        "has_setup_py",
+        "project_urls",
+        "clues",
+    )
+
     filename: str
     sha256: str | None
     #: the raw ``[external]`` table of pyproject.toml, None when it has none
@@ -94,19 +155,47 @@ class SdistEvidence:
     #: what says the build compiles: "setup.py ext_modules", "meson.build", ...
     markers: tuple[str, ...]
     top_level: tuple[str, ...]
-    problems: tuple[str, ...] = ()
-    has_setup_py: bool = False
+    problems: tuple[str, ...]
+    has_setup_py: bool
     #: Home-page and Project-URL values of its PKG-INFO (PyPI's metadata)
-    project_urls: tuple[str, ...] = ()
+    project_urls: tuple[str, ...]
     #: what its build files and sources say it links (python.sdist_build.Clue)
-    clues: tuple[Clue, ...] = ()
+    clues: tuple[Clue, ...]
+
+    def __init__(
+        self,
+        filename: str,
+        sha256: str | None,
+        external: dict[str, Any] | None,
+        build_backend: str | None,
+        build_requires: tuple[str, ...],
+        languages: tuple[tuple[str, int], ...],
+        markers: tuple[str, ...],
+        top_level: tuple[str, ...],
+        problems: tuple[str, ...] = (),
+        has_setup_py: bool = False,
+        project_urls: tuple[str, ...] = (),
+        clues: tuple[Clue, ...] = (),
+    ) -> None:
+        set_field(self, "filename", filename)
+        set_field(self, "sha256", sha256)
+        set_field(self, "external", external)
+        set_field(self, "build_backend", build_backend)
+        set_field(self, "build_requires", build_requires)
+        set_field(self, "languages", languages)
+        set_field(self, "markers", markers)
+        set_field(self, "top_level", top_level)
+        set_field(self, "problems", problems)
+        set_field(self, "has_setup_py", has_setup_py)
+        set_field(self, "project_urls", project_urls)
+        set_field(self, "clues", clues)
 
     @property
     def compiled(self) -> bool:
         return bool(self.languages) or bool(self.markers)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SdistEvidence:
@@ -124,6 +213,18 @@ class SdistEvidence:
             project_urls=tuple(data["project_urls"]),
             clues=tuple(Clue(c["kind"], c["name"], c["file"], int(c["line"]), bool(c["optional"])) for c in data["clues"]),
         )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as plain data, as :func:`dataclasses.asdict` made it: a record as a dict of its fields
+    (in order), tuples, lists and dicts copied with their items made plain (the JSON form of a record)."""
+    if isinstance(value, Frozen):
+        return {name: _plain(getattr(value, name)) for name in value.__slots__}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return value
 
 
 @functools.cache

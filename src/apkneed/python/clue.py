@@ -7,16 +7,24 @@ patterns that find clues.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from apkneed.records import Frozen, set_field
 
 
-@dataclass(frozen=True)
-class Clue:
+class Clue(Frozen):
+    __slots__ = ("kind", "name", "file", "line", "optional")
+
     kind: str
     name: str
     file: str  # the member path inside the sdist, without the root directory
     line: int
-    optional: bool = False
+    optional: bool
+
+    def __init__(self, kind: str, name: str, file: str, line: int, optional: bool = False) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "name", name)
+        set_field(self, "file", file)
+        set_field(self, "line", line)
+        set_field(self, "optional", optional)
 
     @property
     def where(self) -> str:
