@@ -364,6 +364,12 @@ def test_the_kept_apk3_reading_is_the_solvers_own(shared_dir, store, world):
     again = build_provider_map([store.read_file(path) for path in paths])
     assert again.tables.apk3_reading is not None  # read back with the table
     assert again.apk3_reading() == expected
+    # a world whose rules are apk-tools 3's makes it with the table (kept once, not twice)
+    from apkneed.alpine.solver_rules import APK_TOOLS_3
+
+    other = ParsedIndexes(store.root.parent / "other")
+    three = build_provider_map([other.read_file(path) for path in paths], solver_rules=APK_TOOLS_3)
+    assert three.tables.apk3_reading is not None and three.apk3_reading() == expected
 
 
 def test_the_apk3_reading_finds_unreadable_versions(tmp_path, store):

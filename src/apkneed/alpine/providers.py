@@ -53,6 +53,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, namedtuple
 from collections.abc import Mapping, Sequence
+from functools import partial
 from itertools import accumulate, chain, repeat
 from zlib import crc32
 
@@ -532,8 +533,9 @@ def build_provider_map(
     keep = bool(indexes) and all(kept)
     tables = _kept_tables(indexes)
     if tables is None:
-        # apk-tools 3's reading is left out: only a 3.x solve reads it (see ProviderMap.apk3_reading)
-        tables = provider_tables(indexes)
+        # apk-tools 3's reading only when this world's rules are 3.x (made and kept with the table);
+        # for any other, only a later 3.x solve makes it (see ProviderMap.apk3_reading)
+        tables = provider_tables(indexes, apk3_reading=keep and getattr(solver_rules, "strict_index_versions", False))
         if keep:
             kept[0].store.keep_tables(kept, tables)
     packages = _WorldPackages(indexes, tables)
@@ -570,25 +572,24 @@ def _kept_tables(indexes: Sequence[ApkIndex]) -> ProviderTables | None:
 
 
 def _index_rows(index: ApkIndex):
-    """(names, checksums, depends names, provide names, install_if names) per package of one index
-    (an index read through its columns: each atom's name found once, by its number)."""
+    """(names, checksums, depends, provide names, install_if, atom names) per package of one index:
+    ``depends`` and ``install_if`` as numbers into ``atom names`` (an index read through its
+    columns: its own atom numbers, so each atom's name is found once)."""
     packages = index.packages
     if isinstance(packages, LazyPackages):
         column = packages.column
         atom_names = [atom[0] for atom in column("atoms")]
-        of = atom_names.__getitem__
-
-        def names_of(numbers_column):
-            return [tuple(map(of, numbers)) for numbers in numbers_column]
-
         provides = [flat[::2] for flat in column("provides")]
-        return column("name"), column("checksum"), names_of(column("depends")), provides, names_of(column("install_if"))
+        return column("name"), column("checksum"), column("depends"), provides, column("install_if"), atom_names
+    numbers: dict[str, int] = {}
+    number = numbers.setdefault
     return (
         [p.name for p in packages],
         [p.checksum for p in packages],
-        [tuple([a.name for a in p.depends]) for p in packages],
+        [tuple([number(a.name, len(numbers)) for a in p.depends]) for p in packages],
         [tuple([a.name for a in p.provides]) for p in packages],
-        [tuple([a.name for a in p.install_if]) for p in packages],
+        [tuple([number(a.name, len(numbers)) for a in p.install_if]) for p in packages],
+        list(numbers),
     )
 
 
@@ -664,55 +665,48 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
     local_number = array("i")
     repo_bits: list[int] = []
     by_checksum: dict[bytes | str, int] = {}
-    cleared = _B64_CLEARED
-    # the world's distinct packages, per index: their rows (P name, D, p, i names)
-    names: list[str] = []
-    depends: list[tuple[str, ...]] = []
-    provides: list[tuple[str, ...]] = []
-    iifs: list[tuple[str, ...]] = []
+    # per index: the rows of its distinct packages (P name, D and i atom numbers, p names) and its atom names
+    parts = []
     for position, index in enumerate(indexes):
         bit = 1 << (position + 1)  # bit 0 is apk's cache pseudo-repository
-        index_names, checksums, index_depends, index_provides, index_iifs = _index_rows(index)
-        distinct = []
-        for local, checksum in enumerate(checksums):
-            number = len(repo_bits)
-            if checksum:
-                # checksum_key(), inlined for the usual base64 SHA-1: this loop is hot
-                last = checksum[28] if len(checksum) == 30 and checksum[29] == "=" else None
-                if last in cleared and checksum[:2] == "Q1":
-                    key = checksum[:28] + cleared[last]
-                else:
-                    key = checksum_key(checksum)
-                known = by_checksum.get(key)
-                if known is not None:
-                    repo_bits[known] |= bit
-                    local_number.append(-1)
-                    continue
-                by_checksum[key] = number
-            local_number.append(number)
-            repo_bits.append(bit)
-            distinct.append(local)
+        names, checksums, depends, provides, iifs, atom_names = _index_rows(index)
+        start = len(repo_bits)
+        keys = list(map(_checksum_key_or_none, checksums))
+        if not by_checksum.keys() & keys and None not in keys and len(set(keys)) == len(keys):
+            # no package of an earlier index, none twice (every real index): numbered in order
+            by_checksum.update(zip(keys, range(start, start + len(keys))))
+            local_number.extend(range(start, start + len(keys)))
+            repo_bits += [bit] * len(keys)
+            distinct = range(len(keys))
+        else:
+            distinct = _distinct_packages(keys, bit, by_checksum, repo_bits, local_number)
         package_index.extend([position] * len(distinct))
         package_local.extend(distinct)
-        if len(distinct) == len(checksums):
-            names += index_names
-            depends += index_depends
-            provides += index_provides
-            iifs += index_iifs
-        else:
-            names += map(index_names.__getitem__, distinct)
-            depends += map(index_depends.__getitem__, distinct)
-            provides += map(index_provides.__getitem__, distinct)
-            iifs += map(index_iifs.__getitem__, distinct)
-    # name ids in apk's creation order: each record's P:, then D:, p:, i:
-    created = chain.from_iterable(chain.from_iterable(zip(zip(names), depends, provides, iifs)))
+        if len(distinct) != len(checksums):
+            names, depends, provides, iifs = ([rows[local] for local in distinct]
+                                              for rows in (names, depends, provides, iifs))
+        parts.append((names, depends, provides, iifs, atom_names))
+    # name ids in apk's creation order: each record's P:, then D:, p:, i: (atom names read by number, in C)
+    created = chain.from_iterable(
+        chain.from_iterable(chain.from_iterable(
+            zip(zip(names), map(partial(map, atom_names.__getitem__), depends), provides,
+                map(partial(map, atom_names.__getitem__), iifs))
+        ))
+        for names, depends, provides, iifs, atom_names in parts
+    )
     every_name = list(dict.fromkeys(created))
     ids = dict(zip(every_name, range(len(every_name))))
     id_of = ids.__getitem__
-    pkg_name = array("I", map(id_of, names))
-    pkg_depends = [tuple(map(id_of, row)) for row in depends]
-    pkg_provides = [tuple(map(id_of, row)) for row in provides]
-    pkg_install_if = [tuple(map(id_of, row)) for row in iifs]
+    pkg_name = array("I")
+    pkg_depends: list[tuple[int, ...]] = []
+    pkg_provides: list[tuple[int, ...]] = []
+    pkg_install_if: list[tuple[int, ...]] = []
+    for names, depends, provides, iifs, atom_names in parts:
+        atom_id = list(map(ids.get, atom_names)).__getitem__  # None: an atom only a duplicate record has
+        pkg_name.extend(map(id_of, names))
+        pkg_depends += [tuple(map(atom_id, row)) for row in depends]
+        pkg_provides += [tuple(map(id_of, row)) for row in provides]
+        pkg_install_if += [tuple(map(atom_id, row)) for row in iifs]
     install_if = array("I", [number for number, row in enumerate(pkg_install_if) if row])
     # (name, package, slot) pairs: each package's own name (slot 0), then its provides
     widths = [len(row) + 1 for row in pkg_provides]
@@ -750,6 +744,30 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
         apk3_reading=_apk3_reading([index.packages for index in indexes], local_number) if apk3_reading else None,
         solver=lambda: solver,
     )
+
+
+def _checksum_key_or_none(checksum: str) -> bytes | str | None:
+    """:func:`checksum_key`, None for a record without ``C:`` (never merged)."""
+    return checksum_key(checksum) if checksum else None
+
+
+def _distinct_packages(keys: list, bit: int, by_checksum: dict, repo_bits: list[int], local_number: array) -> list[int]:
+    """Number the packages of one index (keys: their checksum keys) not seen before; a package
+    seen before (same key) gets this index's repository bit instead. Their positions, in order."""
+    distinct = []
+    for local, key in enumerate(keys):
+        number = len(repo_bits)
+        if key is not None:
+            known = by_checksum.get(key)
+            if known is not None:
+                repo_bits[known] |= bit
+                local_number.append(-1)
+                continue
+            by_checksum[key] = number
+        local_number.append(number)
+        repo_bits.append(bit)
+        distinct.append(local)
+    return distinct
 
 
 def _packages_by_name(rows: Sequence[tuple[int, ...]], numbers: Sequence[int] | None = None) -> dict[int, tuple[int, ...]]:
