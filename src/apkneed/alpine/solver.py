@@ -1331,15 +1331,26 @@ def _discover(
     # this mapping: 2.14's one lookup per provided name, no rule test on top
     provided_iif_names = has_iif if rules.discovers_provided_names_install_if_dependents else {}
     world_names = len(tables.names)
-    seen = bytearray(total)
-    seen_pkgs = bytearray(len(pkg_name))
+    states, start = _walked_states(pmap, roots, total, world_names, dropped, rules)
+    if start:  # the walk over the first ``start`` roots was made before on this map: go on from there
+        kept_seen, kept_pkgs, kept_order, counter = states[tuple(roots[:start])]
+        seen, seen_pkgs, order = bytearray(kept_seen), bytearray(kept_pkgs), kept_order[:]
+    else:
+        seen = bytearray(total)
+        seen_pkgs = bytearray(len(pkg_name))
+        order = [0] * total
+        counter = 0
+    # where each package's scan of its provides stands; a scan that starts again at 0
+    # skips provides seen before, so a walk resumed from a kept state needs none kept
     cursor = [0] * len(pkg_name)
-    order = [0] * total
-    counter = 0
     stack: list[int] = []
     push, extend, pop = stack.append, stack.extend, stack.pop
-    for root in roots:
-        push(root)
+    for position in range(start, len(roots)):
+        if states is not None and position > start:
+            # after each root (~0.2 ms to copy): a later request sharing these first roots
+            # (a plan's worlds all start from the base image's) goes on from here
+            _keep_state(states, tuple(roots[:1]), seen, seen_pkgs, order, counter)
+        push(roots[position])
         while stack:
             item = pop()
             if item < _PKG:  # discover_name(item)
@@ -1395,6 +1406,8 @@ def _discover(
             else:
                 counter += 1
                 order[item - _NUMBER] = counter
+    if states is not None and len(roots) > start:
+        _keep_state(states, tuple(roots), seen, seen_pkgs, order, counter)
     if flags_order:
         # (3.0) set after the walk on the names it numbered: a flag depends on
         # the name alone, and a rule test per number in the loop above made
@@ -1407,6 +1420,42 @@ def _discover(
                 flags |= 1 << 30
             order[name] |= flags
     return seen, seen_pkgs, order
+
+
+#: walk states kept per map and rules (each ~0.6 MB for a 60,000-name world): the least recently used go first
+MAX_WALKED_STATES = 16
+
+
+def _walked_states(pmap: ProviderMap, roots: list[int], total: int, world_names: int, dropped: frozenset[int],
+                   rules: SolverRules) -> tuple[dict | None, int]:
+    """The walk states kept on this map for these rules, and how many of ``roots`` the longest kept one covers.
+
+    The walk over roots [r1, ..., rn] is the walk over [r1, ..., rk] then
+    the same loop going on with r(k+1): its state between two roots (names
+    and packages seen, numbers given, the counter) is all it carries over,
+    so a state kept after a prefix of the roots lets a later request with
+    that prefix (the base image's world, in a plan's several solves) start
+    from it. States are kept only when every root is a name of the world
+    (names only a request has would change the arrays' size).
+    """
+    if total != world_names or not roots:
+        return None, 0
+    states = pmap._memo.setdefault(("walked states", rules, dropped), {})
+    for end in range(len(roots), 0, -1):
+        prefix = tuple(roots[:end])
+        if prefix in states:
+            states[prefix] = states.pop(prefix)  # used last: evicted last
+            return states, end
+    return states, 0
+
+
+def _keep_state(states: dict, prefix: tuple[int, ...], seen: bytearray, seen_pkgs: bytearray, order: list[int],
+                counter: int) -> None:
+    if prefix in states:
+        return
+    if len(states) >= MAX_WALKED_STATES:
+        del states[next(iter(states))]
+    states[prefix] = (bytes(seen), bytes(seen_pkgs), order[:], counter)
 
 
 def _resolve_now(name: _Name) -> bool:

@@ -1,0 +1,63 @@
+"""Discovery resumed from a kept walk state is the discovery made from scratch.
+
+The solver keeps, per provider map and rules, the state of its discovery
+walk after each root (names and packages seen, numbers given); a later
+request whose first roots are the same goes on from there. Here every
+discovery on a map that kept states is compared, name by name, with the
+same discovery on a fresh map, for requests that share first roots with
+earlier ones (as a plan's worlds share the base image's), with both
+apk-tools generations' rules, on the real v3.21 main + community.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from apkneed.alpine import solver
+from apkneed.alpine.index import read_index_file
+from apkneed.alpine.providers import build_provider_map
+from apkneed.alpine.solver_rules import APK_TOOLS_2, APK_TOOLS_3
+
+
+@pytest.fixture(scope="module")
+def v321_indexes(shared_dir):
+    return [read_index_file(shared_dir / "alpine" / "v3.21" / repo / "x86_64" / "APKINDEX.tar.gz")
+            for repo in ("main", "community")]
+
+
+def _dropped(providers, rules):
+    return solver._strict_reading(providers)[1] if rules.strict_index_versions else frozenset()
+
+
+def _walk(providers, roots, rules):
+    tables = providers.solver_tables()
+    seen, seen_pkgs, order = solver._discover(providers, tables, roots, len(tables.names), _dropped(providers, rules), rules)
+    return bytes(seen), bytes(seen_pkgs), list(order)
+
+
+@pytest.mark.parametrize("rules", [APK_TOOLS_2, APK_TOOLS_3], ids=lambda r: r.label)
+def test_a_resumed_walk_is_the_walk_from_scratch(v321_indexes, rules):
+    kept = build_provider_map(v321_indexes)
+    tables = kept.solver_tables()
+    named = sorted(set(tables.pkg_name))
+    ids = tables.ids
+    base = [ids.get(name) for name in ("alpine-baselayout", "busybox", "musl", "python3")]
+    chooser = random.Random(15)
+    resumed = 0
+    for _ in range(12):
+        roots = base[: chooser.randint(1, len(base))] + chooser.sample(named, chooser.randint(0, 2))
+        _, start = solver._walked_states(kept, roots, len(tables.names), len(tables.names), _dropped(kept, rules), rules)
+        resumed += start > 0
+        assert _walk(kept, roots, rules) == _walk(build_provider_map(v321_indexes), roots, rules), roots
+    assert resumed >= 6  # most requests went on from a kept state
+    kept_states = [value for key, value in kept._memo.items() if key[0] == "walked states"]
+    assert kept_states and all(len(states) <= solver.MAX_WALKED_STATES for states in kept_states)
+
+
+def test_a_request_only_name_keeps_no_state(v321_indexes):
+    providers = build_provider_map(v321_indexes)
+    tables = providers.solver_tables()
+    total = len(tables.names) + 1  # a name no index has, only the request
+    assert solver._walked_states(providers, [0, total - 1], total, len(tables.names), frozenset(), APK_TOOLS_2) == (None, 0)
