@@ -85,7 +85,7 @@ def main() -> None:
                  ("five solves on one map (a plan's worlds)", PLAN_WORLDS)]
         print(f"solver of {args.revision} against the working tree's, v3.21 main + community, "
               f"CPU ms, {args.runs} interleaved runs")
-        print(f"{'':<52}{args.revision[:12]:>14}{'working tree':>14}{'ratio':>8}")
+        print(f"{'':<60}{args.revision[:12]:>14}{'working tree':>14}{'ratio':>8}")
         gc.disable()
         for rules in (APK_TOOLS_2, APK_TOOLS_3):
             for label, worlds in cases:
@@ -100,7 +100,7 @@ def main() -> None:
                     if answers["earlier"] != answers["working"]:
                         raise SystemExit(f"{label} ({rules.label}): the two solvers answer differently")
                 before, after = statistics.median(samples["earlier"]), statistics.median(samples["working"])
-                print(f"{label + ' (' + rules.label + ')':<52}{before:>14.1f}{after:>14.1f}{after / before:>7.2f}x")
+                print(f"{label + ' (' + rules.label + ')':<60}{before:>14.1f}{after:>14.1f}{after / before:>7.2f}x")
 
 
 if __name__ == "__main__":
