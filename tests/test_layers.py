@@ -46,7 +46,7 @@ SIDEWAYS = {("check", "plan"), ("check", "scan")}
 # apk-tools generations stay one solver"), part of the model.
 ALPINE_MODEL = {
     "atom", "package", "version", "index", "providers", "solver", "solver_rules", "solver_report", "facts",
-    "columns",
+    "columns", "index_columns",
 }
 
 
