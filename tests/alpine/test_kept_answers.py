@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -26,8 +30,6 @@ from apkneed.alpine.sources.parsed import ParsedIndexes
 from apkneed.cache_usage import usage
 from fuzz_helpers import FUZZ, mutate
 from kept_route import kept_world_map
-
-from pathlib import Path
 
 APK_TESTS = Path(__file__).parent / "data" / "apk-tools-solver"
 REQUEST = ["python3", "zlib-dev"]
@@ -309,3 +311,27 @@ def test_fuzz_the_answer_reader_on_well_digested_bodies(seeds, body):
         assert all(0 <= n < len(providers.packages) for n, _ in body[1])
         assert len(found.steps) == len(body[1])
     assert _decoded(framed, "b" * 64, providers, REQUEST) is None  # another key's file
+
+
+# -- whole processes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_words,status", [(["build-base", "python3-dev"], 0), (["no-such-package-here"], 1)],
+                         ids=["installable", "refused"])
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_repeated_resolve_prints_the_same_from_its_kept_answer(v317_index_path, tmp_path, request_words, status,
+                                                                  as_json):
+    """``apkneed resolve`` run twice: the second run reads the kept answer (the file is not written again)
+    and prints the same bytes and exit status as the first."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "APKNEED_CACHE_DIR": str(cache)}
+    args = [sys.executable, "-m", "apkneed", "resolve", "--index", str(v317_index_path), "--arch", "aarch64",
+            *(["--json"] if as_json else []), *request_words]
+    first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == status, first.stderr
+    (kept,) = (cache / "alpine" / "answers").iterdir()
+    before = kept.stat()
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert (again.returncode, again.stdout, again.stderr) == (first.returncode, first.stdout, first.stderr)
+    after = kept.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read, not written again
