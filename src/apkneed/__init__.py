@@ -14,7 +14,7 @@ Data flows one way through the subpackages:
 * ``check``   the audit of a Dockerfile (and the image it built), using plan and scan
 * ``render``  text, JSON, apk lines, Dockerfiles, CycloneDX SBOMs, PEP 804 mappings
 * ``cli``     the command line, the only place that prints and exits (with
-              ``__main__``, the console script and its click-free fast path for ``resolve``)
+              ``__main__``, the console script and its click-free fast paths for ``resolve`` and ``plan``)
 
 The floors are enforced by tests/test_layers.py.
 """
