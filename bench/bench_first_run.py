@@ -15,7 +15,7 @@ most twice as long.
    ``--tree`` (a checkout's ``src``, e.g. an older worktree) adds a row run
    from that source; the default is this checkout's.
 2. Stage by stage, one first run at a time (``--stage-runs``, medians): wall
-   and CPU time of each stage of a v3.21 first run, measured inside the
+   and CPU time of each stage of a first run in each world, measured inside the
    process by wrapping the functions that do each stage (time spent in a
    stage called from another is counted once, in the inner one), plus the
    interpreter's start-up and imports (the whole process less what the
@@ -161,15 +161,15 @@ def whole_processes(runs: int, trees: list[str], tmp: Path, env: dict[str, str])
         print()
 
 
-def stages(runs: int, tmp: Path, env: dict[str, str]) -> None:
-    arch, repos, request = WORLDS["v3.21 main+community x86_64, py3-numpy py3-scipy"]
+def stages(runs: int, tmp: Path, env: dict[str, str], title: str) -> None:
+    arch, repos, request = WORLDS[title]
     args = ["resolve", *[a for repo in repos for a in ("--index", str(repo / "APKINDEX.tar.gz"))],
             "--arch", arch, *request]
     results = []
     for run in range(runs):
         command = [sys.executable, "-c", STAGE_SCRIPT, json.dumps(STAGES), *args]
         start = time.perf_counter()
-        proc = subprocess.run(command, env={**env, "APKNEED_CACHE_DIR": str(tmp / f"stages-{run}")},
+        proc = subprocess.run(command, env={**env, "APKNEED_CACHE_DIR": str(tmp / f"stages-{arch}-{run}")},
                               capture_output=True, text=True)
         whole = time.perf_counter() - start
         if proc.returncode != 0:
@@ -178,7 +178,7 @@ def stages(runs: int, tmp: Path, env: dict[str, str]) -> None:
         times["interpreter start-up and imports"] = [whole - times["main()"][0], None]
         results.append(times)
     labels = ["interpreter start-up and imports", *dict.fromkeys(label for _, _, label in STAGES)]
-    print(f"{'one first run, v3.21 main+community, stage by stage':<52}{'wall ms':>9}{'CPU ms':>9}")
+    print(f"\n{'one first run, ' + title.split(',')[0] + ', by stage':<52}{'wall ms':>9}{'CPU ms':>9}")
     total_wall = total_cpu = 0.0
     for label in labels:
         walls = [r[label][0] * 1000 for r in results if label in r]
@@ -211,8 +211,8 @@ def main() -> None:
         env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
         if args.runs:
             whole_processes(args.runs, ["", *args.tree], tmp, env)
-        if args.stage_runs:
-            stages(args.stage_runs, tmp, env)
+        for title in WORLDS if args.stage_runs else ():
+            stages(args.stage_runs, tmp, env, title)
         print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
