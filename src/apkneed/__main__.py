@@ -208,9 +208,7 @@ def fast_plan_args(args: list[str]) -> dict | None:
 
 def _run_fast_plan(found: dict) -> int:
     """``apkneed plan`` as :func:`apkneed.cli.plan.plan_command` answers it, without click."""
-    from apkneed.cli.run import answer_or_exit, begin_run
-
-    begin_run(quiet=found.get("quiet", False), keep_wheels=found.get("keep_wheels", False))
+    from apkneed.cli.run import answer_or_exit, click_free_run
 
     def answer() -> int:
         from pathlib import Path
@@ -232,7 +230,8 @@ def _run_fast_plan(found: dict) -> int:
             route_policy=found.get("route_policy", "auto"), index_url=None, prerelease=found.get("prerelease", False),
         )
 
-    return answer_or_exit(answer, as_json=found.get("as_json", False))
+    with click_free_run(quiet=found.get("quiet", False), keep_wheels=found.get("keep_wheels", False)):
+        return answer_or_exit(answer, as_json=found.get("as_json", False))
 
 
 def main() -> None:

@@ -104,3 +104,15 @@ def test_the_forms_are_read_as_click_reads_them():
         "requirements": ["scan"], "offline": True, "explain": True, "prerelease": True, "allow_untrusted": True,
         "keep_wheels": True, "release": "v3.21", "python_version": "3.12", "base_text": "alpine",
     }
+
+
+def test_the_click_free_run_ends_with_its_block(capsys):
+    from apkneed.cli import run
+
+    with run.click_free_run(quiet=True, keep_wheels=True):
+        run.warn("kept for JSON, not printed")
+        assert run.quiet() and run.run_state()["keep_wheels"]
+        assert run.run_state()["warnings"] == ["kept for JSON, not printed"]
+    assert capsys.readouterr().err == ""
+    # after the block, a command run in the same process (click's, in tests) starts from its own state
+    assert not run.quiet() and run.run_state()["warnings"] == [] and not run.run_state()["keep_wheels"]

@@ -10,8 +10,8 @@ one ``apkneed: error: ...`` line (and ``{"error": ...}`` on stdout with
 Used by the click commands (:mod:`apkneed.cli.common` re-exports it; the
 run's state then lives in click's context, one per invocation) and by the
 console script's click-free fast path for ``plan`` (:mod:`apkneed.__main__`,
-which runs one command per process and calls :func:`begin_run`): this
-module never imports click itself unless a click command is running.
+which runs its command inside :func:`click_free_run`): this module never
+imports click itself unless a click command is running.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
-#: the run of the click-free entry (one command per process); None under click
+#: the run of the click-free entry, while its command runs; None under click
 _ENTRY_RUN: dict[str, Any] | None = None
 
 
@@ -34,11 +34,16 @@ def _new_state(quiet: bool = False) -> dict[str, Any]:
     return {"quiet": quiet, "verbose": False, "warnings": [], "keep_wheels": False}
 
 
-def begin_run(*, quiet: bool = False, keep_wheels: bool = False) -> None:
-    """Start the click-free entry's run: its state lives here, not in a click context."""
+@contextlib.contextmanager
+def click_free_run(*, quiet: bool = False, keep_wheels: bool = False) -> Iterator[None]:
+    """The click-free entry's run: for the block, its state (-q, --keep-wheels, warnings) lives here."""
     global _ENTRY_RUN
     _ENTRY_RUN = _new_state(quiet)
     _ENTRY_RUN["keep_wheels"] = keep_wheels
+    try:
+        yield
+    finally:
+        _ENTRY_RUN = None
 
 
 def run_state() -> dict[str, Any]:
