@@ -93,9 +93,10 @@ TABLES_FORMAT = "apkneed-provider-tables 2"
 MAX_COPY = 256 * 1024 * 1024
 
 SECTIONS = (*COLUMNS, "atoms")
-_STRING_COLUMNS = frozenset(
-    {"name", "version", "arch", "checksum", "description", "url", "license", "origin", "maintainer", "commit"}
-)
+#: the text columns whose values repeat (v3.21 community: 4,042 versions, 422 maintainers, 6,187 urls for
+#: 19,854 packages): equal values are made one object, which marshal writes once; names and checksums
+#: are (nearly) all different, and sharing them would only cost a first run time
+_SHARED_COLUMNS = frozenset({"version", "arch", "description", "url", "license", "origin", "maintainer", "commit"})
 
 
 def _sha256(data) -> str:
@@ -118,8 +119,8 @@ def encode(index: ApkIndex, data: bytes, digest: str | None = None, columns: dic
     sections = []
     for name in SECTIONS:
         values = columns[name]
-        if name in _STRING_COLUMNS:
-            share = {}.setdefault  # equal strings become one object, which marshal writes once
+        if name in _SHARED_COLUMNS:
+            share = {}.setdefault
             values = list(map(share, values, values))
         sections.append(marshal.dumps(values))
     span = None
