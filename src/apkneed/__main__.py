@@ -12,8 +12,9 @@ an arch alias, a bad option) goes to the click CLI (:mod:`apkneed.cli`),
 which gives its usual answers and errors. tests/alpine/test_fast_resolve.py runs both paths on the same
 requests and compares stdout, stderr and exit status byte for byte.
 
-``apkneed plan`` (and ``apkneed NAME``, the README's first command) pays
-the same ~20 ms for click on a warm plan of ~200 ms. Its common forms,
+``apkneed plan`` (and ``apkneed NAME``, the README's first command) paid
+the same for click: 1.2-1.4x the time of a warm plan answered without it
+(docs/benchmarks.md, "Start-up, round 4"). Its common forms,
 ``[plan] REQ... [-r FILE]... [--index FILE]... [--alpine REL] [--arch ARCH]
 [--base IMAGE] [--python X.Y] [--route ROUTE] [--format FORMAT] [--json]
 [--offline] [--explain] [--pre] [--allow-untrusted] [--keep-wheels] [-q]``,
