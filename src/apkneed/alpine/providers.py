@@ -487,7 +487,8 @@ class ProviderTables(namedtuple("ProviderTables", (
     name_bucket: array
     #: apk-tools 3's reading of the world's versions (the solver's ``_strict_reading``:
     #: broken package numbers, those whose ``i:`` it drops, whether a provide is unreadable),
-    #: made with the tables a parsed copy keeps; None: the solver reads the packages itself
+    #: made from the columns of a world of parsed copies and kept with its table; None: not made
+    #: (yet: a world of 2.x rules makes it only when a 3.x solve asks, see ProviderMap.apk3_reading)
     apk3_reading: tuple | None
     #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, depended_by,
     #: install_if_by) as :class:`SolverTables` has them (read from a copy when first asked for)

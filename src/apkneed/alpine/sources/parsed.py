@@ -41,6 +41,12 @@ time a package (or the provider table's builder) needs it; a column that
 does not check out makes the index parse its file again (a damaged copy costs
 a parse, never a wrong package) and the copy is rewritten.
 
+A first run parses the file straight into those columns
+(:mod:`apkneed.alpine.index_columns`), hands them on as the index's packages
+and encodes the copy from them. Copies and tables are renamed into place
+without an fsync: each is checked against its own sha256 on every read, so
+what a crash could leave on disk, a torn file, is ignored and made again.
+
 Layout 2: one header line, ``apkneed-parsed-index 2 <apkneed version>
 <Python cache tag> <sha256 of the file> <length of the table of contents>
 <sha256 of the table of contents>``, then the table of contents (marshal:
