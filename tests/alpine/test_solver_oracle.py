@@ -17,9 +17,6 @@ import pytest
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import build_provider_map
 from apkneed.alpine.solver import SolverError, solve
-from apkneed.alpine.sources.parsed import ParsedIndexes
-
-from kept_route import answered_twice, kept_world_map
 
 
 # Read at collection time, to name each case by its request. A missing
@@ -41,11 +38,6 @@ def v316_map(v316_index_path):
     return build_provider_map([read_index_file(v316_index_path)])
 
 
-@pytest.fixture(scope="module")
-def v316_kept_map(v316_index_path, tmp_path_factory):
-    return kept_world_map(ParsedIndexes(tmp_path_factory.mktemp("parsed")), [v316_index_path])
-
-
 def test_oracle_has_every_case(oracle):
     assert len(oracle["results"]) == 43
     assert len(oracle["results_with_busybox"]) == 10
@@ -57,45 +49,26 @@ def test_matches_apk(oracle, v316_map, oracle_case):
     case = oracle[kind][position]
     assert case["request"] == request
     if case["exit"] == 0:
-        _same_solution(solve(v316_map, request.split()), case)
+        solution = solve(v316_map, request.split())
+        assert sorted(p.nv for p in solution.installs) == case["installs"]
+        assert len(solution.installs) == case["package_count"]
+        # apk prints the installed total in whole MiB
+        assert f"{solution.installed_size // (1024 * 1024)} MiB" == case["total_installed_size"]
+        _assert_dependencies_first(solution)
     else:
         with pytest.raises(SolverError) as info:
             solve(v316_map, request.split())
-        _same_refusal(info.value, case)
-
-
-@pytest.mark.parametrize("oracle_case", CASES, ids=[f"{kind}:{request}" for kind, _, request in CASES])
-def test_matches_apk_through_kept_answers(oracle, v316_kept_map, oracle_case):
-    """Answered twice, the second time from the kept answer: both are apk's."""
-    kind, position, request = oracle_case
-    case = oracle[kind][position]
-    for outcome in answered_twice(v316_kept_map, request.split()):
-        if case["exit"] == 0:
-            _same_solution(outcome, case)
-        else:
-            assert isinstance(outcome, SolverError)
-            _same_refusal(outcome, case)
-
-
-def _same_solution(solution, case) -> None:
-    assert sorted(p.nv for p in solution.installs) == case["installs"]
-    assert len(solution.installs) == case["package_count"]
-    # apk prints the installed total in whole MiB
-    assert f"{solution.installed_size // (1024 * 1024)} MiB" == case["total_installed_size"]
-    _assert_dependencies_first(solution)
-
-
-def _same_refusal(error, case) -> None:
-    assert error.apk_exit_status == case["exit"]
-    assert error.apk_output == case["error"]
-    # the structured problems say the same as the text
-    for problem in error.problems:
-        assert f"  {problem.subject}:" in case["error"]
-        for label, items in problem.sections:
-            for item in items:
-                assert item.split()[0] in case["error"], (label, item)
-    assert "\n" not in str(error)
-    assert error.problems[0].name in str(error)
+        error = info.value
+        assert error.apk_exit_status == case["exit"]
+        assert error.apk_output == case["error"]
+        # the structured problems say the same as the text
+        for problem in error.problems:
+            assert f"  {problem.subject}:" in case["error"]
+            for label, items in problem.sections:
+                for item in items:
+                    assert item.split()[0] in case["error"], (label, item)
+        assert "\n" not in str(error)
+        assert error.problems[0].name in str(error)
 
 
 def _assert_dependencies_first(solution):

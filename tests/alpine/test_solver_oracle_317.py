@@ -17,9 +17,6 @@ import pytest
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.providers import build_provider_map
 from apkneed.alpine.solver import SolverError, solve
-from apkneed.alpine.sources.parsed import ParsedIndexes
-
-from kept_route import answered_twice, kept_world_map
 
 ORACLE = json.loads((Path(__file__).parent / "data" / "apk-simulate-317-aarch64.json").read_text())
 
@@ -27,11 +24,6 @@ ORACLE = json.loads((Path(__file__).parent / "data" / "apk-simulate-317-aarch64.
 @pytest.fixture(scope="module")
 def v317_map(v317_index_path):
     return build_provider_map([read_index_file(v317_index_path)])
-
-
-@pytest.fixture(scope="module")
-def v317_kept_map(v317_index_path, tmp_path_factory):
-    return kept_world_map(ParsedIndexes(tmp_path_factory.mktemp("parsed")), [v317_index_path])
 
 
 def test_oracle_file():
@@ -49,15 +41,3 @@ def test_same_packages_in_the_same_order(v317_map, case):
             solve(v317_map, request)
         assert info.value.apk_output == case["error"]
         assert info.value.apk_exit_status == case["exit"]
-
-
-@pytest.mark.parametrize("case", ORACLE["results"], ids=[c["request"] for c in ORACLE["results"]])
-def test_same_answer_through_kept_answers(v317_kept_map, case):
-    """Answered twice, the second time from the kept answer: both are apk's."""
-    for outcome in answered_twice(v317_kept_map, case["request"].split()):
-        if case["exit"] == 0:
-            assert [p.nv for p in outcome.installs] == case["installs_in_order"]
-        else:
-            assert isinstance(outcome, SolverError)
-            assert outcome.apk_output == case["error"]
-            assert outcome.apk_exit_status == case["exit"]
