@@ -22,7 +22,8 @@ The key is everything the answer depends on:
   ``request`` keeps the order);
 * apkneed's version, the Python cache tag (marshal's format is Python's) and
   a sha256 of the source of the modules the answer comes from (the solver,
-  its rules and report, the provider table, versions and atoms), so a
+  its rules and report, the provider table, versions and atoms, and the
+  package columns that number the packages), so a
   developer who changes ``solver.py`` never reads an answer an older solver
   made.
 
@@ -81,8 +82,11 @@ FORMAT = "apkneed-kept-answer 1"
 #: the largest answer read back: a solve of every package of a 25,000-package
 #: world is ~300 KB; anything far larger is not one of ours
 MAX_ANSWER = 4 * 1024 * 1024
-#: the modules an answer comes from (their source is part of the key)
-SOLVER_SOURCES = ("solver.py", "solver_report.py", "solver_rules.py", "providers.py", "version.py", "atom.py")
+#: the modules an answer comes from (their source is part of the key): the solver and what it reads, and
+#: the modules that number the packages (an answer keeps package numbers: a copy parsed again by a changed
+#: index_columns.py or columns.py could number them otherwise under the same index sha256)
+SOLVER_SOURCES = ("solver.py", "solver_report.py", "solver_rules.py", "providers.py", "version.py", "atom.py",
+                  "package.py", "columns.py", "index_columns.py")
 
 _solver_digest: list[str | None] = []  # computed once per process
 
