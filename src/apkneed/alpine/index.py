@@ -192,15 +192,7 @@ _TAR_REASONS = {
 
 def read_index_archive(data: bytes, *, source: str, repository: str) -> ApkIndex:
     """Read an ``APKINDEX.tar.gz`` (with or without its signature stream)."""
-    text, description, signatures, signed_data = unpack_index_archive(data, source=source)
-    return ApkIndex(
-        packages=tuple(parse_records(text, source=source, repository=repository)),
-        source=source,
-        repository=repository,
-        description=description,
-        signatures=signatures,
-        signed_data=signed_data,
-    )
+    return _index_of(unpack_index_archive(data, source=source), source=source, repository=repository)
 
 
 def unpack_index_archive(
@@ -237,7 +229,13 @@ def unpack_index_archive(
 
 def read_index_bytes(data: bytes, *, source: str, repository: str) -> ApkIndex:
     """Read an index that may be gzip'd (``APKINDEX.tar.gz``) or plain text."""
-    text, description, signatures, signed_data = unpack_index(data, source=source)
+    return _index_of(unpack_index(data, source=source), source=source, repository=repository)
+
+
+def _index_of(unpacked: tuple[str, str | None, tuple[IndexSignature, ...], bytes | None], *, source: str,
+              repository: str) -> ApkIndex:
+    """The ApkIndex of what :func:`unpack_index` (or :func:`unpack_index_archive`) gave: its records parsed."""
+    text, description, signatures, signed_data = unpacked
     return ApkIndex(
         packages=tuple(parse_records(text, source=source, repository=repository)),
         source=source,
