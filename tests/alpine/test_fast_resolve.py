@@ -13,6 +13,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apkneed.__main__ import fast_resolve_args
 
@@ -129,3 +131,44 @@ def test_same_answers_offline_from_the_embedded_snapshot(env):
     assert as_json.returncode == 0 and '"warnings"' in as_json.stdout
     unknown = run_both(["resolve", "--offline", "--alpine", "v2.1", "--arch", "x86_64", "musl"], env)
     assert unknown.returncode != 0 and unknown.stderr.startswith("apkneed: error: ")
+
+
+#: whole options as a user writes them, those only click reads included (each must send the line to click)
+RESOLVE_PIECES = st.sampled_from([
+    ["musl"], ["so:libc.musl-x86_64.so.1"], ["py3-numpy>=1"], ["!y"], ["--json"], ["--offline"],
+    ["--index", "a"], ["--index=b"], ["--alpine", "v3.21"], ["--alpine=edge"], ["--arch", "aarch64"],
+    ["--arch=x86_64"], ["--mirror", "https://m"], ["--allow-untrusted"], ["--apk-tools", "3"], ["-q"], ["-v"],
+    ["--arch", "amd64"], ["--index", "@t=x"], ["x@t"], ["--nope"],
+])
+#: single words that change how a command line reads
+RESOLVE_WORDS = ["", "-", "--", "-h", "--json=1", "--index", "--index=", "--alpine", "--arch", "--arch=", "resolve",
+                 "plan", "@t"]
+
+
+#: a world and a request (without them no line is the fast path's), placed anywhere among the other pieces
+RESOLVE_LINES = st.tuples(
+    st.sampled_from([["--index", "a"], ["--index=b"], ["--offline"]]), st.sampled_from([["musl"], ["py3-numpy>=1"]]),
+    st.lists(RESOLVE_PIECES | st.sampled_from(RESOLVE_WORDS).map(lambda word: [word]), max_size=5),
+).flatmap(lambda drawn: st.permutations([drawn[0], drawn[1], *drawn[2]]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(RESOLVE_LINES)
+def test_fuzz_the_fast_reading_against_clicks(pieces):
+    """Whatever the words: a form the fast path reads is one click reads too, to the very same options."""
+    from pathlib import Path
+
+    from apkneed.alpine.sources.release import DEFAULT_MIRROR
+    from apkneed.cli.resolve import resolve_command
+
+    words = [word for piece in pieces for word in piece]
+    found = fast_resolve_args(["resolve", *words])
+    if found is None:
+        return  # click's to read, error or not
+    indexes, release, arch, offline, as_json, request = found
+    ctx = resolve_command.make_context("resolve", words)  # a usage error here fails the test: click refuses it
+    params, state = ctx.params, ctx.meta.get("apkneed", {})
+    assert (params["index_paths"], params["release"], params["arch"], params["offline"], params["as_json"],
+            params["request"]) == (tuple(Path(p) for p in indexes), release, arch, offline, as_json, tuple(request))
+    assert (params["mirror"], params["allow_untrusted"], params["apk_tools"]) == (DEFAULT_MIRROR, False, None)
+    assert not state.get("quiet", False) and not state.get("verbose", False)

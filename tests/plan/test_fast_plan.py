@@ -16,6 +16,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plan_helpers import cli_env
 
 from apkneed.__main__ import fast_plan_args
@@ -116,3 +118,63 @@ def test_the_click_free_run_ends_with_its_block(capsys):
     assert capsys.readouterr().err == ""
     # after the block, a command run in the same process (click's, in tests) starts from its own state
     assert not run.quiet() and run.run_state()["warnings"] == [] and not run.run_state()["keep_wheels"]
+
+
+#: the words that change how a plan command line reads: every option the fast path knows, with and
+#: without a value, options it leaves to click, values that look like options, empty words
+PLAN_WORDS = [
+    "plan", "numpy", "scipy>=1", "x@y", "@t=x", "", "-", "--", "-h", "-q", "--quiet", "-v", "--json", "--json=1",
+    "--offline", "--explain", "--pre", "--allow-untrusted", "--keep-wheels", "--alpine", "--alpine=v3.16", "v3.16",
+    "--arch", "--arch=x86_64", "--arch=", "x86_64", "amd64", "--base", "--base=python:3.12", "python:3.12",
+    "--python", "3.12", "--route", "--route=wheel", "--format", "--format=json", "json", "-r", "-rreq.txt",
+    "--requirement", "--requirement=req.txt", "req.txt", "--index", "--index=i", "--mirror", "--extra", "--nope",
+    "-x", "why", "resolve",
+]
+
+
+#: whole options as a user writes them
+PLAN_PIECES = st.sampled_from([
+    ["numpy"], ["scipy>=1"], ["-q"], ["--json"], ["--offline"], ["--explain"], ["--pre"], ["--keep-wheels"],
+    ["--allow-untrusted"], ["--alpine", "v3.16"], ["--arch", "aarch64"], ["--base", "alpine"], ["--python=3.12"],
+    ["--route", "source"], ["--format", "dockerfile"], ["-r", "a.txt"], ["--requirement", "b.txt"],
+    ["--index", "i"], ["--index=j"],
+    # what only click reads: each must send the command line to click
+    ["--mirror", "https://m"], ["--extra", "e"], ["--group", "g"], ["--index-url", "https://i"], ["--apk-tools", "3"],
+    ["-v"], ["--nope"], ["--arch", "amd64"], ["--index", "@t=x"],
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["plan", "plan", "numpy", "scipy>=1"]) | st.sampled_from(PLAN_WORDS),
+       st.lists(PLAN_PIECES | st.sampled_from(PLAN_WORDS).map(lambda word: [word]), max_size=6))
+def test_fuzz_the_fast_reading_against_clicks(first, pieces):
+    args = [first] + [word for piece in pieces for word in piece]
+    """Whatever the words: a form the fast path reads is one click reads too, to the very same options."""
+    from pathlib import Path
+
+    from apkneed.alpine.sources.release import DEFAULT_MIRROR
+    from apkneed.cli import COMMANDS
+    from apkneed.cli.plan import plan_command
+
+    found = fast_plan_args(args)
+    if found is None:
+        return  # click's to read, error or not
+    words = args[1:] if args[0] == "plan" else args
+    assert args[0] == "plan" or (args[0] not in COMMANDS and not args[0].startswith("-"))  # the group's routing
+    ctx = plan_command.make_context("plan", list(words))  # a usage error here fails the test: click refuses it
+    params, state = ctx.params, ctx.meta.get("apkneed", {})
+    assert params["requirements"] == tuple(found["requirements"])
+    assert params["requirement_files"] == tuple(Path(p) for p in found.get("requirement_files", ()))
+    assert params["index_paths"] == tuple(Path(p) for p in found.get("index_paths", ()))
+    for name in ("release", "arch", "base_text", "python_version"):
+        assert params[name] == found.get(name), name
+    assert (params["route_policy"], params["output_format"]) == (
+        found.get("route_policy", "auto"), found.get("output_format", "text"))
+    for name in ("as_json", "offline", "explain", "prerelease", "allow_untrusted"):
+        assert params[name] == found.get(name, False), name
+    assert (state.get("quiet", False), state.get("keep_wheels", False)) == (
+        found.get("quiet", False), found.get("keep_wheels", False))
+    # what the fast path leaves at its default
+    assert (params["extras"], params["groups"], params["index_url"], params["apk_tools"], params["mirror"]) == (
+        (), (), None, None, DEFAULT_MIRROR)
+    assert not params["verbose"] if "verbose" in params else not state.get("verbose", False)
