@@ -56,3 +56,14 @@ def test_real_records_round_trip_through_replace() -> None:
     signature = IndexSignature("key.rsa.pub", "RSA", b"\x00\x01")
     assert signature.replace() == signature and signature.replace(algorithm="RSA256") != signature
     assert APK_TOOLS_2 != APK_TOOLS_3 and APK_TOOLS_2.replace() == APK_TOOLS_2
+
+
+@pytest.mark.parametrize("record", [Pair(1, "a"), APK_TOOLS_3, IndexSignature("k.rsa.pub", "SHA1", b"\x00sig")])
+def test_frozen_pickles_and_copies_like_a_frozen_dataclass(record) -> None:
+    import copy
+    import pickle
+
+    for again in (pickle.loads(pickle.dumps(record)), copy.copy(record), copy.deepcopy(record)):
+        assert type(again) is type(record) and again == record and hash(again) == hash(record)
+    theirs = PairDataclass(1, "a")
+    assert pickle.loads(pickle.dumps(theirs)) == theirs  # what a dataclass gave, and a Frozen now gives too

@@ -8,8 +8,8 @@ classes that only need an ``__init__``, equality, a hash and a repr. A
 writes its own ``__init__`` with :data:`set_field`; it then compares, hashes
 and prints like a ``@dataclass(frozen=True)`` with the same fields: equal
 only to an instance of the very same class with equal fields, hashed as the
-tuple of its fields, shown as ``Name(field=value, ...)``, and refusing
-assignment. ``_compared`` (default: every field) and ``_shown`` (default:
+tuple of its fields, shown as ``Name(field=value, ...)``, pickled and
+copied by its fields, and refusing assignment. ``_compared`` (default: every field) and ``_shown`` (default:
 the compared ones) leave out a field as ``field(compare=False, repr=False)``
 did.
 """
@@ -61,6 +61,11 @@ class Frozen:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r}")
 
+    def __reduce__(self):
+        # pickle and copy restore a slotted object slot by slot through setattr, which a Frozen
+        # refuses: rebuild it from its fields instead, as a frozen dataclass is pickled and copied
+        return (_rebuilt, (type(self), tuple(getattr(self, name) for name in self._fields())))
+
     def replace(self, **changes):
         """A copy with ``changes`` (as :func:`dataclasses.replace`)."""
         values = {name: getattr(self, name) for name in self._fields()}
@@ -69,3 +74,11 @@ class Frozen:
             raise TypeError(f"{type(self).__qualname__} has no field {sorted(unknown)[0]!r}")
         values.update(changes)
         return type(self)(**values)
+
+
+def _rebuilt(cls: type[Frozen], values: tuple) -> Frozen:
+    """A ``cls`` with these field values (its ``__init__`` bypassed: the values are already its fields)."""
+    made = cls.__new__(cls)
+    for name, value in zip(cls.__slots__, values):
+        set_field(made, name, value)
+    return made
