@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import timed_run_ms  # bench/peers.py
+
 ROOT = Path(__file__).resolve().parent.parent
 ALPINE = ROOT.parent / "shared" / "alpine"
 WORLDS = {
@@ -103,15 +105,6 @@ print(json.dumps(times), file=sys.stderr)
 """
 
 
-def once(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(command, env=env, capture_output=True, text=True)
-    elapsed = (time.perf_counter() - start) * 1000
-    if proc.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
-    return elapsed
-
-
 def apk_rows(tmp: Path, arch: str, repos: list[Path], request: list[str]) -> list[tuple[str, list[str], dict]]:
     rows = []
     repositories = tmp / f"repositories-{arch}"
@@ -142,15 +135,15 @@ def whole_processes(runs: int, trees: list[str], tmp: Path, env: dict[str, str])
             tree_env = {**env, "PYTHONPATH": tree} if tree else env
             label = "apkneed resolve, first run" + (f" ({tree})" if tree else "")
             ours.append((label, [sys.executable, "-m", "apkneed", *args], tree_env))
-            once(ours[-1][1], {**tree_env, "APKNEED_CACHE_DIR": str(tmp / "warm-up")})  # bytecode
+            timed_run_ms(ours[-1][1], {**tree_env, "APKNEED_CACHE_DIR": str(tmp / "warm-up")})  # bytecode
         peers = apk_rows(tmp, arch, repos, request)
         samples: dict[str, list[float]] = {label: [] for label, _, _ in [*ours, *peers]}
         for run in range(runs):
             for number, (label, command, command_env) in enumerate(ours):
                 cache = tmp / f"empty-{arch}-{run}-{number}"
-                samples[label].append(once(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
+                samples[label].append(timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
             for label, command, command_env in peers:
-                samples[label].append(once(command, command_env))
+                samples[label].append(timed_run_ms(command, command_env))
         for _, command, _ in [*ours[:1], *peers]:
             print("$ " + " ".join(command))
         medians = {label: statistics.median(values) for label, values in samples.items()}

