@@ -105,3 +105,44 @@ def test_fuzz_request_paths(tmp_path_factory, path: str) -> None:
             assert status in (200, 404, 405, 502) and isinstance(body, bytes) and content_type
             if status == 200:
                 json.loads(body)
+
+
+def test_a_client_gone_mid_answer_leaves_no_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    """uv drops its connections when it gives up: the server's thread says nothing on stderr (it once printed a traceback)."""
+    import socket
+    import struct
+    import threading
+    from urllib.parse import urlsplit
+
+    from apkneed.errors import InputError
+
+    asked, reset, handler = threading.Event(), threading.Event(), []
+
+    class NoProjects:
+        def project(self, name: str):
+            handler.append(threading.current_thread())
+            asked.set()
+            reset.wait(30)  # the client is gone before the answer is written
+            raise InputError(f"no such project: {name}")
+
+    with LocalIndex(NoProjects()) as index:  # type: ignore[arg-type]
+        url = urlsplit(index.url)
+        client = socket.create_connection((url.hostname, url.port))
+        client.sendall(f"GET {url.path}/nothing/ HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode())
+        assert asked.wait(30)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        client.close()
+        reset.set()
+        handler[0].join(30)
+        assert not handler[0].is_alive()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_server_bug_is_still_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a client gone away is quiet: any other error of a request's thread keeps socketserver's report."""
+    with LocalIndex(None) as index:  # type: ignore[arg-type]
+        try:
+            raise ValueError("a bug in the handler")
+        except ValueError:
+            index._server.handle_error(None, ("127.0.0.1", 1))
+    assert "ValueError: a bug in the handler" in capsys.readouterr().err

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Callable, Protocol
@@ -106,8 +107,7 @@ class LocalIndex:
 
     def __enter__(self) -> LocalIndex:
         handler = _handler_for(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="apkneed-local-index", daemon=True)
         self._thread.start()
         return self
@@ -181,6 +181,18 @@ class LocalIndex:
             self._remember(exc)
             return 502, "text/plain", f"{exc}\n".encode()
         return 404, "text/plain", b"not found\n"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # uv stops at its first failure (a project that does not exist) with other requests in
+        # flight and drops their connections: nothing is left to answer, and socketserver's
+        # report would put a traceback on the user's stderr. Anything else is a bug: reported.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_for(index: LocalIndex) -> type[BaseHTTPRequestHandler]:
