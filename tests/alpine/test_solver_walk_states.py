@@ -46,11 +46,20 @@ def test_a_resumed_walk_is_the_walk_from_scratch(v321_indexes, rules):
     base = [ids.get(name) for name in ("alpine-baselayout", "busybox", "musl", "python3")]
     chooser = random.Random(15)
     resumed = 0
+    # one map walked from scratch each time: its kept states are dropped before each walk (building a
+    # map for each walk made the same comparison in 10 s instead of 2.6 s, both rules)
+    scratch = build_provider_map(v321_indexes)
+    scratch.solver_tables()
     for _ in range(12):
         roots = base[: chooser.randint(1, len(base))] + chooser.sample(named, chooser.randint(0, 2))
         _, start = solver._walked_states(kept, roots, len(tables.names), len(tables.names), _dropped(kept, rules), rules)
         resumed += start > 0
-        assert _walk(kept, roots, rules) == _walk(build_provider_map(v321_indexes), roots, rules), roots
+        for key in [key for key in scratch._memo if key[0] == "walked states"]:
+            del scratch._memo[key]
+        walked = _walk(kept, roots, rules)
+        assert solver._walked_states(scratch, roots, len(tables.names), len(tables.names), _dropped(scratch, rules),
+                                     rules)[1] == 0  # nothing kept: the walk starts from the first root
+        assert walked == _walk(scratch, roots, rules), roots
     assert resumed >= 6  # most requests went on from a kept state
     kept_states = [value for key, value in kept._memo.items() if key[0] == "walked states"]
     assert kept_states and all(len(states) <= solver.MAX_WALKED_STATES for states in kept_states)
