@@ -232,7 +232,7 @@ def test_a_damaged_or_foreign_provider_table_is_made_again(shared_dir, store):
     for damaged in [
         good[:-1] + bytes([good[-1] ^ 1]),
         good[: len(good) // 2],
-        header.replace(b"tables 2", b"tables 1") + b"\n" + body,
+        header.replace(b"tables 3", b"tables 2") + b"\n" + body,
         b"",
         # digests that hold over a directory that does not fit its parts
         _retable(header, marshal.dumps((("B", 3),)) + body),
@@ -410,3 +410,48 @@ def test_copies_are_written_without_waiting_for_the_disk_and_a_torn_one_is_made_
     assert store.read_file(v316_index_path).kept is not None and copy.stat().st_size > 0
     forbid_parsing(monkeypatch)
     same_index(store.read_file(v316_index_path), read_index_file(v316_index_path))  # rewritten whole
+
+
+@pytest.fixture(scope="module")
+def v316_small_table(v316_small, tmp_path_factory):
+    """The provider table kept for the 40-record index, its bytes, and what the solver reads from a fresh build."""
+    data = v316_small[0]
+    store = ParsedIndexes(tmp_path_factory.mktemp("parsed"))
+    index = store.read_bytes(data, key="/k/APKINDEX", source="f", repository="main")
+    fresh = build_provider_map([index]).solver_tables()
+    return index.kept, tables_file(store).read_bytes(), _solver_view(fresh)
+
+
+def _solver_view(tables):
+    return ([tables.pkg_depends[k] for k in range(len(tables.pkg_name))], dict(tables.depended_by),
+            [tuple(tables.depended_by.row(i)) for i in range(len(tables.names))], tables.install_if_by)
+
+
+@FUZZ
+@given(position=st.integers(min_value=0), value=st.integers(min_value=0, max_value=255), cut=st.booleans())
+def test_fuzz_the_provider_table_decoder(v316_small_table, position, value, cut):
+    """Any change to a kept provider table: it is refused (None), or the solver reads what a fresh build gives."""
+    from apkneed.alpine.providers import _TableSolverTables
+
+    kept, table, fresh = v316_small_table
+    position %= len(table)
+    damaged = table[:position] if cut else table[:position] + bytes([value]) + table[position + 1 :]
+    tables = parsed.decode_tables(damaged, [kept])
+    if tables is not None:
+        tables.check([40])
+        assert type(tables.depended_first) is memoryview  # read in place
+        assert _solver_view(_TableSolverTables(tables)) == fresh
+
+
+@FUZZ
+@given(rows=st.dictionaries(st.integers(0, 30), st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=5).map(tuple)))
+def test_flat_rows_read_back_the_rows_they_were_made_from(rows):
+    """The flat form of the solver's depended_by (built, written with tobytes(), read as memory views)."""
+    from apkneed.alpine.providers import FlatRows, _flat_rows
+
+    first, values = _flat_rows(rows, 31)
+    for flat in (FlatRows(first, values), FlatRows(memoryview(first.tobytes()).cast("I"),
+                                                   memoryview(values.tobytes()).cast("I"))):
+        assert dict(flat) == rows and len(flat) == len(rows) and list(flat) == sorted(rows)
+        assert [tuple(flat.row(i)) for i in range(31)] == [rows.get(i, ()) for i in range(31)]
+        assert all(flat.get(i) == rows.get(i) for i in range(-2, 33)) and 31 not in flat

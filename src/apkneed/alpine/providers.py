@@ -450,7 +450,8 @@ class NameTable(Sequence[str]):
 
 class ProviderTables(namedtuple("ProviderTables", (
     "names", "first", "provider_package", "provider_slot", "provided", "package_index", "package_local", "repo_bits",
-    "install_if", "pkg_name", "local_number", "name_bucket", "apk3_reading", "solver",
+    "install_if", "pkg_name", "local_number", "name_bucket", "depended_first", "depended_package", "apk3_reading",
+    "solver",
 ))):
     """A world's name table as flat arrays: what a parsed copy keeps, so that
     a map over copies is ready without looking at a single package.
@@ -485,13 +486,19 @@ class ProviderTables(namedtuple("ProviderTables", (
     local_number: array
     #: name id -> apk's name-table bucket (``name_hash(name) % NAME_HASH_BUCKETS``)
     name_bucket: array
+    #: the solver's ``depended_by`` (name id -> package numbers with it in ``D:``), flat: name id ``n``'s
+    #: packages are ``depended_package[depended_first[n] : depended_first[n + 1]]``. Read in place: a
+    #: solve asks for ~15% of its rows, and unmarshalling them all was 2.6-4.4 ms of every fresh v3.21 solve
+    depended_first: array
+    depended_package: array
     #: apk-tools 3's reading of the world's versions (the solver's ``_strict_reading``:
     #: broken package numbers, those whose ``i:`` it drops, whether a provide is unreadable),
     #: made from the columns of a world of parsed copies and kept with its table; None: not made
     #: (yet: a world of 2.x rules makes it only when a 3.x solve asks, see ProviderMap.apk3_reading)
     apk3_reading: tuple | None
-    #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, depended_by,
-    #: install_if_by) as :class:`SolverTables` has them (read from a copy when first asked for)
+    #: () -> (pkg_depends, pkg_provides, pkg_install_if, name_providers, install_if_by) as
+    #: :class:`SolverTables` has them (unmarshalled from a copy when first asked for: the solver reads
+    #: most of their rows, and marshal makes tuples of ints faster than any per-row reading of flat arrays)
     solver: Callable[[], tuple]
 
     def check(self, counts: Sequence[int]) -> None:
@@ -509,6 +516,8 @@ class ProviderTables(namedtuple("ProviderTables", (
             or max(self.install_if, default=-1) >= packages or max(self.package_index, default=-1) >= len(counts)
             or max(self.provided, default=-1) >= len(self.names)
             or len(self.local_number) != sum(counts) or len(self.name_bucket) != len(self.names)
+            or len(self.depended_first) != len(self.names) + 1 or self.depended_first[0] != 0
+            or self.depended_first[-1] != len(self.depended_package)
         ):
             raise ValueError("provider tables that do not fit their indexes")
 
@@ -722,9 +731,10 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
     first = array("I", accumulate(counts))
     provider_package = array("I", map(pair_package.__getitem__, order))
     name_providers = [tuple(provider_package[a:b]) for a, b in zip(first, first[1:])]
+    depended_first, depended_package = _flat_rows(_packages_by_name(pkg_depends), len(every_name))
     solver = (
         pkg_depends, pkg_provides, pkg_install_if, name_providers,
-        _packages_by_name(pkg_depends), _packages_by_name([pkg_install_if[n] for n in install_if], install_if),
+        _packages_by_name([pkg_install_if[n] for n in install_if], install_if),
     )
     hash_name = _mmh3()
     return ProviderTables(
@@ -742,6 +752,8 @@ def provider_tables(indexes: Sequence[ApkIndex], *, apk3_reading: bool = False) 
         # apk's name hash (murmur3, mmh3 in C) of every name, paid once per world here instead of in every solve
         name_bucket=array("H", [h % NAME_HASH_BUCKETS for h in map(hash_name, every_name, repeat(NAME_HASH_SEED),
                                                                     repeat(False))]),
+        depended_first=depended_first,
+        depended_package=depended_package,
         apk3_reading=_apk3_reading([index.packages for index in indexes], local_number) if apk3_reading else None,
         solver=lambda: solver,
     )
@@ -783,6 +795,47 @@ def _packages_by_name(rows: Sequence[tuple[int, ...]], numbers: Sequence[int] | 
             elif entry[-1] != number:  # a name twice in one line: once
                 entry.append(number)
     return {name_id: tuple(entry) for name_id, entry in found.items()}
+
+
+def _flat_rows(rows: dict[int, tuple[int, ...]], count: int) -> tuple[array, array]:
+    """(first, values) of ``rows`` (ids below ``count`` -> numbers): row ``i`` is ``values[first[i] : first[i + 1]]``."""
+    lengths = [0] * (count + 1)
+    for i, row in rows.items():
+        lengths[i + 1] = len(row)
+    return array("I", accumulate(lengths)), array("I", chain.from_iterable(map(rows.__getitem__, sorted(rows))))
+
+
+class FlatRows(Mapping):
+    """id -> tuple of numbers, for the ids whose row is not empty, over two flat arrays
+    (``first``, ``values``: row ``i`` is ``values[first[i] : first[i + 1]]``), read in place.
+
+    :meth:`row` is the solver's reading: the row as a slice of ``values`` (a
+    memory view of the mapped table: no tuple made), empty when the id has none.
+    """
+
+    __slots__ = ("first", "values")
+
+    def __init__(self, first: Sequence[int], values: Sequence[int]):
+        self.first = first
+        self.values = values
+
+    def row(self, i: int):
+        first = self.first
+        return self.values[first[i] : first[i + 1]]
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        if isinstance(i, int) and 0 <= i < len(self.first) - 1:
+            found = tuple(self.row(i))
+            if found:
+                return found
+        raise KeyError(i)
+
+    def __iter__(self) -> Iterator[int]:
+        first = self.first
+        return (i for i in range(len(first) - 1) if first[i + 1] != first[i])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class _WorldPackages(Sequence[Package]):
@@ -1029,8 +1082,9 @@ class SolverTables:
     pkg_install_if: list[tuple[int, ...]]
     #: name id -> package numbers that are or provide it (``ProviderMap.providers`` order)
     name_providers: list[tuple[int, ...]]
-    #: name id -> package numbers with it in ``D:``, in load order (names that have some)
-    depended_by: dict[int, tuple[int, ...]]
+    #: name id -> package numbers with it in ``D:``, in load order (names that have some; read in place:
+    #: ``depended_by.row(i)``, empty for a name without)
+    depended_by: FlatRows
     #: name id -> package numbers with it in ``i:``, in load order (names that have some)
     install_if_by: dict[int, tuple[int, ...]]
 
@@ -1075,6 +1129,7 @@ class _TableSolverTables(SolverTables):
         self.names = source.names
         self.ids = _NameIds(source.names)
         self.pkg_name = source.pkg_name
+        self.depended_by = FlatRows(source.depended_first, source.depended_package)
 
     def __getattr__(self, name: str):
         if name in _SOLVER_PARTS:
@@ -1084,4 +1139,4 @@ class _TableSolverTables(SolverTables):
         raise AttributeError(name)
 
 
-_SOLVER_PARTS = ("pkg_depends", "pkg_provides", "pkg_install_if", "name_providers", "depended_by", "install_if_by")
+_SOLVER_PARTS = ("pkg_depends", "pkg_provides", "pkg_install_if", "name_providers", "install_if_by")

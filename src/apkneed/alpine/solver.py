@@ -708,7 +708,7 @@ class _Solver:
         i = name.id
         if i >= self.world_names:
             return True
-        numbers = self.tables.depended_by.get(i)
+        numbers = self.tables.depended_by.row(i)  # a slice of the kept table, read in place
         if not numbers:
             return True
         tables, seen, by_id = self.tables, self.seen_ids, self.by_id

@@ -58,7 +58,7 @@ sections one after another (marshal, one column each, see
 The provider table of a world (:class:`apkneed.alpine.providers.ProviderTables`,
 flat arrays that need no per-package work) is kept beside the copies, one
 file per ordered list of index files read together (``main`` + ``community``
-is one world), under the sha256 of their keys: header ``apkneed-provider-tables 2
+is one world), under the sha256 of their keys: header ``apkneed-provider-tables 3
 <apkneed version> <Python cache tag> <byte order> <sha256 of the files'
 sha256s, in order> <length of the directory> <sha256 of the rest>``, then a marshal directory ``((array type, length), ...)`` and
 the parts it lists, raw: the names as one UTF-8 blob, their offsets in it and
@@ -94,7 +94,7 @@ if TYPE_CHECKING:
     StrPath = str | PathLike[str]
 
 FORMAT = "apkneed-parsed-index 2"
-TABLES_FORMAT = "apkneed-provider-tables 2"
+TABLES_FORMAT = "apkneed-provider-tables 3"
 #: a copy is ~2-3x the compressed index; anything far larger is not one of ours
 MAX_COPY = 256 * 1024 * 1024
 
@@ -284,7 +284,7 @@ def _solver_part(part: memoryview):
 
     def load() -> tuple:
         found = marshal.loads(part)
-        if not (isinstance(found, tuple) and len(found) == 6):
+        if not (isinstance(found, tuple) and len(found) == 5):
             raise ValueError("not the solver's tables")
         return found
 
