@@ -80,48 +80,24 @@ def fast_resolve_args(args: list[str]) -> tuple[list[str], str | None, str | Non
 
 def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline: bool, as_json: bool,
               request: list[str]) -> int:
-    """``apkneed resolve`` as :func:`apkneed.cli.resolve.resolve_command` answers it, without click."""
-    import gc
-    import os
+    """``apkneed resolve`` as :func:`apkneed.cli.resolve.resolve_command` answers it, without click.
 
-    from apkneed.errors import ApkneedError
+    Warnings, JSON and error answers go through :mod:`apkneed.cli.run`, as the
+    click commands' and the plan fast path's do.
+    """
+    from apkneed.cli.run import answer_or_exit, click_free_run, emit_json, no_gc_pauses, warn
 
-    warnings: list[str] = []
-    out = sys.stdout.write
-
-    def report(message: str) -> None:
-        if as_json:
-            import json
-
-            answer: dict = {"error": message}
-            if warnings:
-                answer["warnings"] = list(dict.fromkeys(warnings))
-            out(json.dumps(answer) + "\n")
-        sys.stderr.write(f"apkneed: error: {message}\n")
-
-    def emit_json(data: dict) -> None:
-        import json
-
-        if warnings:
-            data = dict(data)
-            data["warnings"] = list(dict.fromkeys([*data.get("warnings", ()), *warnings]))
-        out(json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-    was_enabled = gc.isenabled()
-    gc.disable()  # as cli.common.no_gc_pauses: see there
-    try:
+    def answer() -> int:
         from apkneed.alpine.providers import build_provider_map
         from apkneed.alpine.solver import SolverError, parse_request
+        from apkneed.alpine.solver_rules import rules_for
         from apkneed.alpine.sources.kept_answers import solve_kept
         from apkneed.alpine.sources.world import load_world
 
-        request_world = parse_request(request)
+        request_world = parse_request(request)  # bad atoms fail before any index is read
         world = load_world(index_paths=indexes, release=release, arch=arch, offline=offline)
         for message in world.warnings:
-            warnings.append(message)
-            sys.stderr.write(f"apkneed: warning: {message}\n")
-        from apkneed.alpine.solver_rules import rules_for
-
+            warn(message)
         # the apk-tools generation the indexes' release ships, as cli.resolve chooses it
         providers = build_provider_map(world.indexes, solver_rules=rules_for(None, world.release))
         try:
@@ -139,27 +115,14 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
 
         if as_json:
             emit_json(solution_json(solution, world, providers))
-            return 0
-        out(solution_text(solution) + "\n")
+        else:
+            sys.stdout.write(solution_text(solution) + "\n")
         return 0
-    except ApkneedError as exc:
-        report(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        report("interrupted")
-        return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence, as cli.common.reports_errors
-        if os.environ.get("APKNEED_DEBUG"):
-            import traceback
 
-            traceback.print_exc()
-        report(f"internal error: {type(exc).__name__}: {exc} (this is a bug in apkneed; "
-               "set APKNEED_DEBUG=1 for the traceback)")
-        return 70
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
+    # the collector paused from the first import on: the model's modules and the index are
+    # tens of thousands of objects without cycles (see no_gc_pauses)
+    with click_free_run(), no_gc_pauses():
+        return answer_or_exit(answer, as_json=as_json)
 
 
 #: the plan options this path reads: flags, and options with one value or (multiple) several

@@ -60,10 +60,12 @@ def test_same_answers_on_two_repositories(shared_dir, env):
     assert both.returncode == 0 and "py3-scipy-" in both.stdout
 
 
-#: what a repeat resolve from parsed copies never needs: click, the network, the platform
-#: probes (platformdirs and tempfile, platform), the index readers (tarfile: the copy is read)
+#: what a repeat resolve from parsed copies never needs: click and the click commands (the
+#: click-free apkneed.cli.run, which answers errors and JSON for both paths, is used), the network,
+#: the platform probes (platformdirs and tempfile, platform), the index readers (tarfile: the copy is read)
 _NEVER_ON_THE_FAST_PATH = (
-    "click", "httpx", "rich", "ssl", "apkneed.cli", "apkneed.net.http", "apkneed.alpine.sources.mirror",
+    "click", "httpx", "rich", "ssl", "apkneed.cli.group", "apkneed.cli.common", "apkneed.cli.resolve",
+    "apkneed.cli.world_options", "apkneed.net.http", "apkneed.alpine.sources.mirror",
     "apkneed.alpine.sources.snapshot", "platformdirs", "tempfile", "platform", "base64", "struct",
 )
 #: and what a repeat run does not load either (the first run checks the index's signature with
