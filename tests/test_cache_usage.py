@@ -153,3 +153,61 @@ def test_cli_info_and_clean(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert result.exit_code == 2 and "not an age" in result.output
     result = runner.invoke(main, ["cache", "clean", "--all"])
     assert result.exit_code == 0 and names(tree) == set()
+
+
+def _resolve(index: Path, cache: Path, *args: str, limit: str = "1M") -> "subprocess.CompletedProcess[str]":
+    import subprocess
+    import sys
+
+    env = {**os.environ, "APKNEED_CACHE_DIR": str(cache), "APKNEED_CACHE_LIMIT": limit}
+    return subprocess.run(
+        [sys.executable, "-m", "apkneed", "resolve", "--index", str(index), *args, "musl"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+def _size_written_by_a_first_run(index: Path, tmp_path: Path) -> int:
+    calibration = tmp_path / "calibration"
+    assert _resolve(index, calibration, limit="0").returncode == 0
+    return sum(f.stat().st_size for f in calibration.rglob("*") if f.is_file())
+
+
+@pytest.mark.parametrize("path", ["fast", "click"])
+def test_any_command_that_writes_keeps_the_cache_under_its_limit(v316_index_path: Path, tmp_path: Path, path: str) -> None:
+    # not only a plan that downloads: a first `resolve` writes the index's parsed copy and provider
+    # table (megabytes), and that run trims the cache too (both entries: the click-free one and click's)
+    limit = _size_written_by_a_first_run(v316_index_path, tmp_path) + 64 * 1024
+    cache = tmp_path / "cache"
+    old = put(cache, "pypi/files/ab/old-wheel", 2 * 1024 * 1024, 40)
+    recent = put(cache, "plan/evidence/recent.json", 200, 0)
+    extra = ("--json",) if path == "fast" else ("-q",)  # -q is not read by the click-free entry: click answers
+    first = _resolve(v316_index_path, cache, *extra, limit=str(limit))
+    assert first.returncode == 0, first.stderr
+    assert not old.exists() and recent.exists()  # least recently used first, down to the limit
+    assert (cache / EVICTION_STAMP).is_file()
+    assert list((cache / "alpine" / "parsed").iterdir())  # what the run wrote stays (used last)
+    # within the hour the next writing run pays one stat and trims nothing
+    again = put(cache, "pypi/files/cd/another-old-wheel", 2 * 1024 * 1024, 40)
+    second = _resolve(v316_index_path, cache, *extra, "zlib", limit=str(limit))  # a new request: its answer written
+    assert second.returncode == 0, second.stderr
+    assert len(list((cache / "alpine" / "answers").iterdir())) == 2
+    assert again.exists()
+
+
+def test_a_bad_limit_warns_and_keeps_the_answer(v316_index_path: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    old = put(cache, "pypi/files/ab/old-wheel", 2000, 40)
+    proc = _resolve(v316_index_path, cache, limit="ten")
+    assert proc.returncode == 0 and proc.stdout.splitlines()[0] == "musl-1.2.3-r2"
+    assert "apkneed: warning: $APKNEED_CACHE_LIMIT: " in proc.stderr and "the cache was not trimmed" in proc.stderr
+    assert old.exists()
+
+
+def test_a_run_that_writes_nothing_trims_nothing(v316_index_path: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert _resolve(v316_index_path, cache, limit="0").returncode == 0  # copies, table, answer written
+    (cache / EVICTION_STAMP).unlink()
+    old = put(cache, "pypi/files/ab/old-wheel", 2 * 1024 * 1024, 40)
+    repeat = _resolve(v316_index_path, cache)  # the same request: read from the kept answer, nothing written
+    assert repeat.returncode == 0, repeat.stderr
+    assert old.exists() and not (cache / EVICTION_STAMP).exists()

@@ -101,6 +101,29 @@ def sweep_once(directory: StrPath) -> None:
         sweep_stale_parts(directory)
 
 
+#: bytes this process has written through :func:`atomic_write`: a command that wrote
+#: to the cache keeps it under its size limit afterwards (apkneed.cli.run.trim_cache)
+bytes_written = 0
+#: the file whose modification time says when the cache was last trimmed, and how
+#: often at most (apkneed.cache_usage.evict_now_and_then)
+EVICTION_STAMP = ".last-eviction"
+EVICTION_INTERVAL = 3600.0
+
+
+def eviction_due(root: StrPath, now: float | None = None) -> bool:
+    """Whether the cache at ``root`` was last trimmed :data:`EVICTION_INTERVAL` ago or more (or never).
+
+    One ``stat``: every command that writes asks, and only one an hour pays for
+    walking the cache (and for importing :mod:`apkneed.cache_usage`)."""
+    try:
+        stamp = os.stat(os.path.join(os.fspath(root), EVICTION_STAMP)).st_mtime
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # a cache we cannot even stat is not one to trim
+    return (time.time() if now is None else now) - stamp >= EVICTION_INTERVAL
+
+
 def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temp file and a rename.
 
@@ -127,6 +150,8 @@ def atomic_write(path: StrPath, data: bytes, *, mode: int = 0o644, sync: bool = 
             if sync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
+        global bytes_written
+        bytes_written += len(data)
     except BaseException:
         try:
             os.unlink(tmp)

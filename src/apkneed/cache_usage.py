@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from apkneed.cache import EVICTION_STAMP, eviction_due
 from apkneed.errors import InputError
 
 #: the documented default size limit of the cache (bytes)
@@ -42,8 +43,6 @@ DEFAULT_LIMIT = 500 * 1024 * 1024
 #: areas whose files are managed by someone else (uv): counted, removed only whole
 OPAQUE_AREAS = frozenset({"uv"})
 #: eviction runs at most this often (seconds), remembered by the stamp's mtime
-EVICTION_INTERVAL = 3600.0
-EVICTION_STAMP = ".last-eviction"
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -221,16 +220,11 @@ def evict(root: Path, limit: int) -> Removal:
 
 
 def evict_now_and_then(root: Path, *, limit: int | None = None, now: float | None = None) -> Removal | None:
-    """:func:`evict` at most once per :data:`EVICTION_INTERVAL` (a run that downloads calls this); None when skipped."""
+    """:func:`evict` at most once per :data:`apkneed.cache.EVICTION_INTERVAL` (a command that wrote to the cache calls this); None when skipped."""
     now = time.time() if now is None else now
-    stamp = root / EVICTION_STAMP
-    try:
-        if now - stamp.stat().st_mtime < EVICTION_INTERVAL:
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
+    if not eviction_due(root, now):
         return None
+    stamp = root / EVICTION_STAMP
     limit = cache_limit() if limit is None else limit
     removed = evict(root, limit)
     try:

@@ -18,8 +18,9 @@ Examples:
 \b
 The cache is $APKNEED_CACHE_DIR, else the per-user cache directory
 (~/.cache/apkneed on Linux). It is kept under a size limit, 500 MiB unless
-$APKNEED_CACHE_LIMIT says otherwise (e.g. 2G; 0: no limit): a run that
-downloads removes the files used longest ago, at most once an hour.
+$APKNEED_CACHE_LIMIT says otherwise (e.g. 2G; 0: no limit): a command that
+wrote to it (downloads, an index's parsed copy, a kept answer) then removes
+the files used longest ago, at most once an hour.
 Whole wheels and sdists are kept only with `apkneed plan --keep-wheels`;
 what a plan needs from them (NEEDED entries, sonames, tags, metadata) is
 kept as small facts, by the file's sha256.

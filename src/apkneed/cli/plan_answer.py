@@ -246,15 +246,6 @@ def pypi_client(index_url: str, offline: bool):
         )
     with client:
         yield client
-    if not offline:  # a run that downloads keeps the cache under its limit (apkneed.cache_usage)
-        from apkneed.cache import default_cache_root
-        from apkneed.cache_usage import evict_now_and_then
-        from apkneed.errors import InputError
-
-        try:
-            evict_now_and_then(default_cache_root())
-        except InputError as exc:  # a bad $APKNEED_CACHE_LIMIT: the answer stands, the cache is left as it is
-            warn(f"$APKNEED_CACHE_LIMIT: {exc}; the cache was not trimmed")
 
 
 class PlanProgress:

@@ -125,7 +125,10 @@ def answer_or_exit(answer: Callable[[], Any], *, as_json: bool, passing: tuple[t
     from apkneed.errors import ApkneedError
 
     try:
-        return answer()
+        try:
+            return answer()
+        finally:
+            trim_cache()
     except ApkneedError as exc:
         report_error(str(exc), as_json)
         sys.exit(exc.exit_code)
@@ -145,6 +148,35 @@ def answer_or_exit(answer: Callable[[], Any], *, as_json: bool, passing: tuple[t
             as_json,
         )
         sys.exit(70)
+
+
+def trim_cache() -> None:
+    """A command that wrote to the cache keeps it under its size limit: the files used
+    longest ago go, at most once an hour (:func:`apkneed.cache_usage.evict_now_and_then`).
+
+    Any command may write (a plan's downloads and facts, a first run's parsed copies and
+    provider table, ~12 MB for v3.21 main + community, kept answers), so the rule is
+    kept here, where every command's answer ends, not in each writer. A run that wrote
+    nothing, or within the hour of the last trim, pays one ``stat`` at most.
+    """
+    from apkneed import cache
+
+    if not cache.bytes_written:
+        return
+    root = cache.default_cache_dir()
+    if not cache.eviction_due(root):
+        return
+    from pathlib import Path
+
+    from apkneed.cache_usage import evict_now_and_then
+    from apkneed.errors import InputError
+
+    try:
+        evict_now_and_then(Path(root))
+    except InputError as exc:  # a bad $APKNEED_CACHE_LIMIT: the answer stands, the cache is left as it is
+        warn(f"$APKNEED_CACHE_LIMIT: {exc}; the cache was not trimmed")
+    except OSError as exc:  # a cache that cannot be walked or written: the answer stands
+        warn(f"the cache at {root} was not trimmed: {exc.strerror or exc}")
 
 
 @contextlib.contextmanager
