@@ -122,13 +122,16 @@ def answer_or_exit(answer: Callable[[], Any], *, as_json: bool, passing: tuple[t
     traceback only when APKNEED_DEBUG is set. ``passing``: exceptions that
     are not apkneed's to report (click's own, under click).
     """
+    from apkneed import cache
     from apkneed.errors import ApkneedError
 
+    written_before = cache.bytes_written
     try:
         try:
             return answer()
         finally:
-            trim_cache()
+            if cache.bytes_written != written_before:  # this command wrote to the cache
+                trim_cache()
     except ApkneedError as exc:
         report_error(str(exc), as_json)
         sys.exit(exc.exit_code)
@@ -156,13 +159,12 @@ def trim_cache() -> None:
 
     Any command may write (a plan's downloads and facts, a first run's parsed copies and
     provider table, ~12 MB for v3.21 main + community, kept answers), so the rule is
-    kept here, where every command's answer ends, not in each writer. A run that wrote
-    nothing, or within the hour of the last trim, pays one ``stat`` at most.
+    kept here, where every command's answer ends (:func:`answer_or_exit` calls this when
+    the command wrote), not in each writer. A run that wrote nothing pays nothing, one
+    within the hour of the last trim one ``stat``.
     """
     from apkneed import cache
 
-    if not cache.bytes_written:
-        return
     root = cache.default_cache_dir()
     if not cache.eviction_due(root):
         return
