@@ -733,7 +733,8 @@ class _Solver:
         if riif is None:
             i = name.id
             riif = name.riif = []
-            if i < self.world_names:
+            # most names have no install_if dependents: no per-map memo asked for those
+            if i < self.world_names and i in self.tables.install_if_by:
                 ids = self.map.reverse_install_if_ids(i, self.dropped_install_if)
                 seen = self.seen_ids
                 ids = [i0 for i0 in ids if seen[i0]]
