@@ -23,30 +23,19 @@ read the same layout).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from peers import call_ms as ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPINE = ROOT.parent / "shared" / "alpine"
 V317 = ALPINE / "v3.17" / "main" / "aarch64" / "APKINDEX.tar.gz"
 V321 = [ALPINE / "v3.21" / repo / "x86_64" / "APKINDEX.tar.gz" for repo in ("main", "community")]
-
-
-def ms(func) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        func()
-        return (time.perf_counter() - start) * 1000
-    finally:
-        gc.enable()
 
 
 def child(runs: int) -> None:

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import timed_run_ms  # bench/peers.py
+from peers import call_ms as ms, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
@@ -57,16 +57,6 @@ def in_process(runs: int) -> None:
 
     parsed = ParsedIndexes(Path(default_cache_root()) / "alpine" / "parsed")
     indexes = [parsed.read_file(V321 / repo / "x86_64" / "APKINDEX.tar.gz") for repo in ("main", "community")]
-
-    def ms(func) -> float:
-        gc.collect()
-        gc.disable()  # as apkneed resolve runs
-        try:
-            start = time.perf_counter()
-            func()
-            return (time.perf_counter() - start) * 1000
-        finally:
-            gc.enable()
 
     print(f"\n{'in process, v3.21 main+community':<52}{'median ms':>10}{'min ms':>9}{'CPU ms':>9}")
 

@@ -7,6 +7,7 @@ that both sides ask the same public index.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -52,3 +53,15 @@ def timed_run_ms(command: list[str], env: dict[str, str]) -> float:
     if proc.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
     return elapsed
+
+
+def call_ms(func) -> float:
+    """Milliseconds of one in-process call of ``func``, with the collector paused as apkneed resolve runs."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        func()
+        return (time.perf_counter() - start) * 1000
+    finally:
+        gc.enable()
