@@ -126,11 +126,15 @@ def answer_or_exit(answer: Callable[[], Any], *, as_json: bool, passing: tuple[t
     from apkneed.errors import ApkneedError
 
     written_before = cache.bytes_written
+    interrupted = False
     try:
         try:
             return answer()
+        except KeyboardInterrupt:
+            interrupted = True  # the user wants out now: no walk of the cache on the way
+            raise
         finally:
-            if cache.bytes_written != written_before:  # this command wrote to the cache
+            if not interrupted and cache.bytes_written != written_before:  # this command wrote to the cache
                 trim_cache()
     except ApkneedError as exc:
         report_error(str(exc), as_json)
