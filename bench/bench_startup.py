@@ -36,10 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from peers import clean_environ  # bench/peers.py
+from peers import clean_environ, timed_run_ms as timed  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "alpine"
@@ -63,15 +62,6 @@ COMMANDS = {
 }
 #: variant -> the ``python -c`` program that runs apkneed
 VARIANTS = {"console": CONSOLE_SCRIPT, "+pathlib": "import pathlib\n" + CONSOLE_SCRIPT, "click": THROUGH_CLICK}
-
-
-def timed(command: list[str], environ: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=environ)
-    elapsed = (time.perf_counter() - start) * 1000
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed
 
 
 def apk_command(apk: str, temp: Path) -> tuple[list[str], dict[str, str]]:
