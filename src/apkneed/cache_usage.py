@@ -42,7 +42,6 @@ from apkneed.errors import InputError
 DEFAULT_LIMIT = 500 * 1024 * 1024
 #: areas whose files are managed by someone else (uv): counted, removed only whole
 OPAQUE_AREAS = frozenset({"uv"})
-#: eviction runs at most this often (seconds), remembered by the stamp's mtime
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)

@@ -9,8 +9,8 @@ one ``apkneed: error: ...`` line (and ``{"error": ...}`` on stdout with
 
 Used by the click commands (:mod:`apkneed.cli.common` re-exports it; the
 run's state then lives in click's context, one per invocation) and by the
-console script's click-free fast path for ``plan`` (:mod:`apkneed.__main__`,
-which runs its command inside :func:`click_free_run`): this module never
+console script's click-free fast paths for ``resolve`` and ``plan``
+(:mod:`apkneed.__main__`, which runs each inside :func:`click_free_run`): this module never
 imports click itself unless a click command is running.
 """
 
