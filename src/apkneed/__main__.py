@@ -85,14 +85,14 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
     Warnings, JSON and error answers go through :mod:`apkneed.cli.run`, as the
     click commands' and the plan fast path's do.
     """
-    from apkneed.cli.run import answer_or_exit, click_free_run, emit_json, no_gc_pauses, warn
+    from apkneed.cli.run import answer_or_exit, click_free_run, no_gc_pauses, warn
 
     def answer() -> int:
         from apkneed.alpine.providers import build_provider_map
-        from apkneed.alpine.solver import SolverError, parse_request
+        from apkneed.alpine.solver import parse_request
         from apkneed.alpine.solver_rules import rules_for
-        from apkneed.alpine.sources.kept_answers import solve_kept
         from apkneed.alpine.sources.world import load_world
+        from apkneed.cli.solve_answer import answer_solve
 
         request_world = parse_request(request)  # bad atoms fail before any index is read
         world = load_world(index_paths=indexes, release=release, arch=arch, offline=offline)
@@ -100,24 +100,7 @@ def _run_fast(indexes: list[str], release: str | None, arch: str | None, offline
             warn(message)
         # the apk-tools generation the indexes' release ships, as cli.resolve chooses it
         providers = build_provider_map(world.indexes, solver_rules=rules_for(None, world.release))
-        try:
-            solution = solve_kept(providers, request_world)
-        except SolverError as exc:
-            from apkneed.render.resolve_answer import unsatisfiable_json, unsatisfiable_text
-
-            if as_json:
-                emit_json(unsatisfiable_json(exc, world))
-            sys.stderr.write(f"apkneed: error: {exc}\n")
-            if not as_json:
-                sys.stderr.write("".join(line + "\n" for line in unsatisfiable_text(exc, world)))
-            return exc.exit_code
-        from apkneed.render.resolve_answer import solution_json, solution_text
-
-        if as_json:
-            emit_json(solution_json(solution, world, providers))
-        else:
-            sys.stdout.write(solution_text(solution) + "\n")
-        return 0
+        return answer_solve(world, providers, request_world, as_json)
 
     # the collector paused from the first import on: the model's modules and the index are
     # tens of thousands of objects without cycles (see no_gc_pauses)

@@ -66,8 +66,8 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     then the totals. When apk would refuse, print the problem in one line
     and apk's own explanation below it.
     """
-    from apkneed.alpine.solver import SolverError, parse_request
-    from apkneed.alpine.sources.kept_answers import solve_kept
+    from apkneed.alpine.solver import parse_request
+    from apkneed.cli.solve_answer import answer_solve
 
     if not request:
         raise InputError("nothing to resolve: give at least one package or atom, e.g. `apkneed resolve python3`")
@@ -75,28 +75,9 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
     with no_gc_pauses():
         world, providers = _provider_map(alpine)
         _require_tags(request_world, providers)
-        try:
-            solution = solve_kept(providers, request_world)
-        except SolverError as exc:
-            _report_unsatisfiable(exc, world, as_json)
-            sys.exit(exc.exit_code)
-    from apkneed.render.resolve_answer import solution_json, solution_text
-
-    if as_json:
-        emit_json(solution_json(solution, world, providers))
-        return
-    click.echo(solution_text(solution))
-
-
-def _report_unsatisfiable(exc, world, as_json: bool) -> None:
-    from apkneed.render.resolve_answer import unsatisfiable_json, unsatisfiable_text
-
-    if as_json:
-        emit_json(unsatisfiable_json(exc, world))
-    click.echo(f"apkneed: error: {exc}", err=True)
-    if not as_json:
-        for line in unsatisfiable_text(exc, world):
-            click.echo(line, err=True)
+        status = answer_solve(world, providers, request_world, as_json)
+    if status:
+        sys.exit(status)
 
 
 @click.command("provides", epilog=PROVIDES_EPILOG)
