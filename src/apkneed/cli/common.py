@@ -2,7 +2,7 @@
 
 The run itself (its warnings, its JSON and error answers, exit statuses,
 :func:`no_gc_pauses`) is :mod:`apkneed.cli.run`, which needs no click (the
-console script's fast path for ``plan`` uses it); this module adds click's
+console script's fast paths for ``resolve`` and ``plan`` use it); this module adds click's
 side: the options that set it, the decorator that reports a command's
 errors, and usage errors (an unknown option, a missing or extra argument,
 a bad value), reported by :func:`report_usage_error` in the same one-line
