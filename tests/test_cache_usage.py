@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -155,10 +157,7 @@ def test_cli_info_and_clean(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert result.exit_code == 0 and names(tree) == set()
 
 
-def _resolve(index: Path, cache: Path, *args: str, limit: str = "1M") -> "subprocess.CompletedProcess[str]":
-    import subprocess
-    import sys
-
+def _resolve(index: Path, cache: Path, *args: str, limit: str = "1M") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "APKNEED_CACHE_DIR": str(cache), "APKNEED_CACHE_LIMIT": limit}
     return subprocess.run(
         [sys.executable, "-m", "apkneed", "resolve", "--index", str(index), *args, "musl"],
