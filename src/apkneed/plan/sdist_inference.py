@@ -156,7 +156,7 @@ def infer_needs(
     if headers and not explained:
         shown = ", ".join(f"<{c.name}>" for c in headers[:4]) + (f" (+{len(headers) - 4} more)" if len(headers) > 4 else "")
         unknown.append(f"its sources include {shown} ({headers[0].where}), which it does not ship and no build file explains")
-    languages = _languages(sdist)
+    languages = _languages(sdist, rust_built)
     for key in dict.fromkeys(LANGUAGE_VIRTUALS[language] for language in languages):
         needs += _virtual(dist, key, (key, f"{origin}: {_language_evidence(sdist)}"), table, virtuals)
     compiled = bool(languages)
@@ -189,14 +189,11 @@ def rust_tool_declared(sdist: SdistEvidence) -> bool:
     )
 
 
-def _languages(sdist: SdistEvidence) -> list[str]:
-    languages = [language for language, _ in sdist.languages]
-    rusty = any("Cargo.toml" == m for m in sdist.markers) or "rust" in languages
-    if not rust_tool_declared(sdist):
-        languages = [language for language in languages if language != "rust"]
-    elif rusty or rust_tool_declared(sdist):
-        if "rust" not in languages:
-            languages.append("rust")
+def _languages(sdist: SdistEvidence, rust_built: bool) -> list[str]:
+    # Rust is compiled exactly when a Rust build tool is declared (``rust_built``), whatever files are seen
+    languages = [language for language, _ in sdist.languages if rust_built or language != "rust"]
+    if rust_built and "rust" not in languages:
+        languages.append("rust")
     if not languages and sdist.markers:
         languages = ["c"]  # a compiled build with no recognisable sources still runs a C compiler
     return languages
