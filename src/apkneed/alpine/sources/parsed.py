@@ -157,16 +157,14 @@ def decode(copy: bytes, data: bytes, *, source: str, repository: str, digest: st
     Only the table of contents is read here; the columns are checked and
     read when first needed (and parsed from ``data`` if one is damaged).
     """
-    end = copy.find(b"\n", 0, 1024)
-    header = copy[:end]
+    split = _header_line(copy)  # a copy is mapped, not read: a section is read when used
     prefix = _prefix(digest or _sha256(data)).encode()
-    if end < 0 or not header.startswith(prefix + b" "):
+    if split is None or not split[0].startswith(prefix + b" "):
         return None
+    header, view = split
     try:
         toc_length, toc_digest = header[len(prefix) + 1 :].split(b" ")
         toc_length = int(toc_length)
-        view = memoryview(copy)[end + 1 :]  # a copy is mapped, not read: a section is read when used
-        rest = view
         toc = view[:toc_length]
         if len(toc) != toc_length or _sha256(toc).encode() != toc_digest:
             return None
@@ -178,7 +176,7 @@ def decode(copy: bytes, data: bytes, *, source: str, repository: str, digest: st
         for name, (length, section_digest) in zip(SECTIONS, sections):
             places[name] = (offset, offset + length, section_digest)
             offset += length
-        if offset != len(rest) or not (description is None or isinstance(description, str)):
+        if offset != len(view) or not (description is None or isinstance(description, str)):
             return None
         signatures = tuple(IndexSignature(key, algorithm, signature) for key, algorithm, signature in signatures)
         if not all(isinstance(s.key_name, str) and isinstance(s.algorithm, str) and isinstance(s.signature, bytes)
