@@ -70,7 +70,7 @@ from apkneed.records import Frozen, set_field
 class SourceNeeds(Frozen):
     __slots__ = ("basis", "needs", "compiled", "reasons", "problems")
 
-    basis: str  # "pep725" | "knowledge" | "alpine" | "inferred" | "pure" | "unknown"
+    basis: str  # "pep725" | "alpine" | "inferred" | "pure" | "unknown"
     needs: tuple[Need, ...]
     compiled: bool  # the build compiles code (python3-dev on an Alpine-python base)
     reasons: tuple[str, ...]
