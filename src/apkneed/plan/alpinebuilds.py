@@ -38,6 +38,7 @@ API::
     match_alpine_build(dist, import_names, project_urls, providers) -> BuildMatch
     alpine_build(package, providers) -> AlpineBuild
     linked_library(soname, atom, providers) -> LinkedLibrary
+    preferred_provider(found) -> Package
     dev_package_of(library, providers) -> Package | None
     normalised_url(url) -> str
 """
@@ -248,11 +249,17 @@ def alpine_build(package: Package, providers: ProviderMap) -> AlpineBuild:
     )
 
 
+def preferred_provider(found) -> Package:
+    """apk's own preference among the providers of a name: provider priority, then index order
+    (``max`` keeps the first of equal priorities)."""
+    return max(found, key=lambda p: p.package.provider_priority or 0).package
+
+
 def linked_library(soname: str, atom: str, providers: ProviderMap) -> LinkedLibrary:
     found = providers.providers(atom)
     if not found:
         return LinkedLibrary(soname, None)
-    library = max(found, key=lambda p: (p.package.provider_priority or 0, -found.index(p))).package
+    library = preferred_provider(found)
     virtual = COMPILER_LIBRARIES.get(library.name)
     if virtual is not None:
         return LinkedLibrary(soname, library.name, None, virtual)

@@ -60,6 +60,7 @@ from apkneed.plan.alpinebuilds import (
     linked_library,
     match_alpine_build,
     normalised_url,
+    preferred_provider,
     stripped_names,
 )
 from apkneed.plan.knowledge import DATA_DIR
@@ -425,7 +426,7 @@ def resolve_name(name: str, provides: tuple[str, ...], providers: ProviderMap) -
         found = providers.providers(provided)
         if not found:
             continue
-        best = max(found, key=lambda p: (p.package.provider_priority or 0, -found.index(p))).package
+        best = preferred_provider(found)
         if provided.startswith("so:"):
             dev = dev_package_of(best, providers)
             if dev is None:

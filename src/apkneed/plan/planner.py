@@ -31,6 +31,7 @@ from apkneed.plan.apkmatch import find_alpine_packages
 from apkneed.plan.blas_verdict import blas_verdicts
 from apkneed.plan.closure import layers
 from apkneed.plan.facts import DistFacts, PlanFacts
+from apkneed.plan.alpinebuilds import preferred_provider
 from apkneed.plan.alpinedata import AlpineData, match_build
 from apkneed.plan.lazy import LazyMapping
 from apkneed.plan.model import BUILD, RUNTIME, Need, PackagePlan, Plan
@@ -327,6 +328,4 @@ def _grouped_errors(dist: str, filename: str, problems) -> list[str]:
 
 
 def _preferred(found) -> str:
-    # apk's own preference among providers of a so: name: provider priority, then index order.
-    best = max(found, key=lambda p: (p.package.provider_priority or 0, -found.index(p)))
-    return best.package.name
+    return preferred_provider(found).name
