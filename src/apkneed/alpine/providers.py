@@ -542,7 +542,7 @@ def build_provider_map(
         raise ValueError("one tag (or None) per index")
     kept = [index.kept for index in indexes]
     keep = bool(indexes) and all(kept)
-    tables = _kept_tables(indexes)
+    tables = _kept_tables(indexes, kept) if keep else None
     if tables is None:
         # apk-tools 3's reading only when this world's rules are 3.x (made and kept with the table);
         # for any other, only a later 3.x solve makes it (see ProviderMap.apk3_reading)
@@ -568,10 +568,8 @@ def build_provider_map(
     )
 
 
-def _kept_tables(indexes: Sequence[ApkIndex]) -> ProviderTables | None:
-    kept = [index.kept for index in indexes]
-    if not indexes or not all(kept):
-        return None
+def _kept_tables(indexes: Sequence[ApkIndex], kept: list) -> ProviderTables | None:
+    """The table kept for these indexes (``kept``: their copies, every one there), if it still checks out."""
     tables = kept[0].store.kept_tables(kept)
     if tables is None:
         return None
