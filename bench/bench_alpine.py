@@ -45,6 +45,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import timed_run_ms  # bench/peers.py
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX = ROOT.parent / "shared" / "alpine" / "v3.17" / "main" / "aarch64" / "APKINDEX.tar.gz"
 REQUEST = ["build-base", "python3-dev"]
@@ -145,14 +147,7 @@ def kept_answer_row(index_path: Path, runs: int) -> tuple[str, float, float, str
 
 
 def process_times(command: list[str], env: dict[str, str], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True)
-        samples.append((time.perf_counter() - start) * 1000)
-        if proc.returncode != 0:
-            raise SystemExit(f"{command[0]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
-    return samples
+    return [timed_run_ms(command, env) for _ in range(runs)]
 
 
 def apkneed_command() -> list[str]:
