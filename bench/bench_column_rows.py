@@ -39,7 +39,6 @@ PATHS = [V321 / repo / "x86_64" / "APKINDEX.tar.gz" for repo in ("main", "commun
 
 def child(warm: bool, count: bool) -> None:
     import gc
-    import hashlib
     import marshal
 
     gc.disable()  # as apkneed resolve runs
@@ -85,20 +84,23 @@ def child(warm: bool, count: bool) -> None:
     }))
 
 
-def run(tree: str, cache: str, warm: bool = False, count: bool = False) -> dict | None:
-    env = dict(os.environ, PYTHONPATH=tree, APKNEED_CACHE_DIR=cache)
+def tree_env(tree: str, cache: str) -> dict[str, str]:
+    """The environment of a process of ``tree``'s src with its own cache and bytecode kept (as installed)."""
+    env = dict(os.environ, PYTHONPATH=tree, APKNEED_CACHE_DIR=cache, PYTHONPYCACHEPREFIX=f"{cache}-pyc")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = f"{cache}-pyc"
+    return env
+
+
+def run(tree: str, cache: str, warm: bool = False, count: bool = False) -> dict | None:
     proc = subprocess.run([sys.executable, __file__, "--child", *(["--warm"] if warm else []),
-                           *(["--count"] if count else [])], env=env,
+                           *(["--count"] if count else [])], env=tree_env(tree, cache),
                           capture_output=True, text=True, check=True)
     return None if warm else json.loads(proc.stdout)
 
 
 def resolve_process(tree: str, cache: str) -> tuple[float, float, str]:
     """One `apkneed resolve` of the request new to the world: wall ms, CPU ms, its output."""
-    env = dict(os.environ, PYTHONPATH=tree, APKNEED_CACHE_DIR=cache, PYTHONPYCACHEPREFIX=f"{cache}-pyc")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = tree_env(tree, cache)
     shutil.rmtree(Path(cache) / "alpine" / "answers", ignore_errors=True)
     command = [sys.executable, "-m", "apkneed", "resolve", *(a for path in PATHS for a in ("--index", str(path))),
                "--arch", "x86_64", *REQUEST]
