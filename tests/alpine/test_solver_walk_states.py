@@ -1,8 +1,9 @@
 """Discovery resumed from a kept walk state is the discovery made from scratch.
 
 The solver keeps, per provider map and rules, the state of its discovery
-walk after each root (names and packages seen, numbers given); a later
-request whose first roots are the same goes on from there. Here every
+walk after the first root and after the whole request (names and packages
+seen, numbers given); a later request whose first roots are the same goes
+on from the longest such prefix. Here every
 discovery on a map that kept states is compared, name by name, with the
 same discovery on a fresh map, for requests that share first roots with
 earlier ones (as a plan's worlds share the base image's), with both
@@ -70,3 +71,20 @@ def test_a_request_only_name_keeps_no_state(v321_indexes):
     tables = providers.solver_tables()
     total = len(tables.names) + 1  # a name no index has, only the request
     assert solver._walked_states(providers, [0, total - 1], total, len(tables.names), frozenset(), APK_TOOLS_2) == (None, 0)
+
+
+def test_a_state_is_kept_only_under_the_roots_it_walked(v321_indexes):
+    # A walk resumed from a kept prefix of two or more roots, whose first-root state was
+    # evicted meanwhile, must not keep the state it reaches later under the first root alone:
+    # a request sharing only that first root would go on from names it never asked for.
+    rules = APK_TOOLS_2
+    kept = build_provider_map(v321_indexes)
+    tables = kept.solver_tables()
+    ids = tables.ids
+    a, b, c, d, e, x = (ids.get(name) for name in ("musl", "busybox", "python3", "py3-numpy", "gcc", "zlib"))
+    _walk(kept, [a, b, c], rules)  # keeps (a,) and (a, b, c)
+    states = next(value for key, value in kept._memo.items() if key[0] == "walked states" and key[1] == rules)
+    del states[(a,)]  # as the least recently used of MAX_WALKED_STATES would be
+    _walk(kept, [a, b, c, d, e], rules)  # goes on from (a, b, c)
+    scratch = build_provider_map(v321_indexes)
+    assert _walk(kept, [a, x], rules) == _walk(scratch, [a, x], rules)

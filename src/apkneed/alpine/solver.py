@@ -1347,9 +1347,11 @@ def _discover(
     stack: list[int] = []
     push, extend, pop = stack.append, stack.extend, stack.pop
     for position in range(start, len(roots)):
-        if states is not None and position > start:
-            # after each root (~0.2 ms to copy): a later request sharing these first roots
-            # (a plan's worlds all start from the base image's) goes on from here
+        if states is not None and position == 1 and start == 0:
+            # after the first root (~0.2 ms to copy), and after the whole request below: a
+            # later request sharing the first root (a plan's worlds all start from the base
+            # image's) goes on from here. Only a walk that began at the first root has this
+            # state: one resumed from a longer prefix is past it
             _keep_state(states, tuple(roots[:1]), seen, seen_pkgs, order, counter)
         push(roots[position])
         while stack:
