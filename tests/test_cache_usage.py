@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 from apkneed.cache_usage import (
     DEFAULT_LIMIT, EVICTION_STAMP, cache_limit, clean, evict, evict_now_and_then, parse_age, parse_size, usage,
 )
+from apkneed.cache import cache_bytes
 from apkneed.cli import main
 from apkneed.errors import InputError
 
@@ -52,6 +53,15 @@ def test_usage_counts_every_area(tree: Path) -> None:
     assert (areas["pypi"].files, areas["pypi"].bytes) == (2, 8000)
     assert areas["uv"].bytes == 700
     assert areas["pypi"].oldest < areas["pypi"].newest
+
+
+def test_the_quick_size_is_what_eviction_counts(tree: Path) -> None:
+    # a first run checks its cache's size with cache.cache_bytes (no pathlib): it must count what evict counts
+    (tree / "alpine" / "link").symlink_to(tree / "pypi" / "files" / "ab" / "old-wheel")  # a link, not its target
+    evict_now_and_then(tree, limit=10**9)  # writes the stamp, which is no file of the cache
+    assert (tree / EVICTION_STAMP).is_file()
+    assert cache_bytes(tree) == sum(a.bytes for a in usage(tree)) == 9900 + len(str(tree / "pypi/files/ab/old-wheel"))
+    assert cache_bytes(tree / "absent") == 0
 
 
 def test_clean_older_than_spares_recent_files(tree: Path) -> None:

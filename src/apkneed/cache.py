@@ -110,6 +110,50 @@ EVICTION_STAMP = ".last-eviction"
 EVICTION_INTERVAL = 3600.0
 
 
+#: the documented default size limit of the cache (bytes), unless ``$APKNEED_CACHE_LIMIT`` says
+#: otherwise (:func:`apkneed.cache_usage.cache_limit`)
+DEFAULT_LIMIT = 500 * 1024 * 1024
+
+
+def walk_files(directory: StrPath):
+    """(path as text, ``lstat``) of every regular file and link below ``directory``, links not followed.
+
+    With :mod:`os` alone: a first run checks its cache's size through this
+    (:func:`cache_bytes`) without importing pathlib or :mod:`apkneed.cache_usage`.
+    """
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            yield from walk_files(entry.path)
+        else:
+            yield entry.path, info
+
+
+def cache_bytes(root: StrPath) -> int:
+    """What the cache at ``root`` holds, in bytes, as eviction counts it: every file and link, the stamp left out."""
+    stamp = os.path.join(path_text(root), EVICTION_STAMP)
+    return sum(info.st_size for path, info in walk_files(path_text(root)) if path != stamp)
+
+
+def mark_trimmed(root: StrPath, now: float) -> None:
+    """Set the stamp :func:`eviction_due` reads to ``now`` (nothing on a cache that cannot be written)."""
+    stamp = os.path.join(path_text(root), EVICTION_STAMP)
+    try:
+        os.makedirs(path_text(root), exist_ok=True)
+        with open(stamp, "ab"):
+            pass
+        os.utime(stamp, (now, now))
+    except OSError:
+        pass  # a read-only cache: nothing was written to it either
+
+
 def eviction_due(root: StrPath, now: float | None = None) -> bool:
     """Whether the cache at ``root`` was last trimmed :data:`EVICTION_INTERVAL` ago or more (or never).
 

@@ -30,16 +30,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from apkneed.cache import EVICTION_STAMP, eviction_due
+from apkneed.cache import DEFAULT_LIMIT, EVICTION_STAMP, eviction_due, mark_trimmed, walk_files
 from apkneed.errors import InputError
-
-#: the documented default size limit of the cache (bytes)
-DEFAULT_LIMIT = 500 * 1024 * 1024
 #: areas whose files are managed by someone else (uv): counted, removed only whole
 OPAQUE_AREAS = frozenset({"uv"})
 
@@ -89,27 +85,11 @@ class AreaUsage:
     newest: float | None
 
 
-def _walk(directory: Path):
-    """Every regular file and link below ``directory``, without following links."""
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            yield from _walk(Path(entry.path))
-        else:
-            yield Path(entry.path), info
-
-
 def cached_files(root: Path) -> list[CachedFile]:
     """Every file in the cache, with its area (the first directory under ``root``)."""
     out = []
-    for path, info in _walk(root):
+    for text, info in walk_files(root):
+        path = Path(text)
         relative = path.relative_to(root).parts
         area = relative[0] if len(relative) > 1 else "."
         if relative == (EVICTION_STAMP,):
@@ -223,13 +203,7 @@ def evict_now_and_then(root: Path, *, limit: int | None = None, now: float | Non
     now = time.time() if now is None else now
     if not eviction_due(root, now):
         return None
-    stamp = root / EVICTION_STAMP
     limit = cache_limit() if limit is None else limit
     removed = evict(root, limit)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-        os.utime(stamp, (now, now))
-    except OSError:
-        pass  # a read-only cache: nothing was written to it either
+    mark_trimmed(root, now)
     return removed

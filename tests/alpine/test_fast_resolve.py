@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -85,11 +86,14 @@ def test_the_fast_path_loads_no_click_and_no_network_code(v316_index_path, env, 
         " if m in sys.modules), file=sys.stderr))\n"
         f"atexit.register(lambda: print('REPEAT', sorted(m for m in {_NOT_ON_A_REPEAT_RUN!r}"
         " if m in sys.modules), file=sys.stderr))\n"
+        "atexit.register(lambda: print('TRIM', sorted(m for m in ('pathlib', 'apkneed.cache_usage')"
+        " if m in sys.modules), file=sys.stderr))\n"
         "runpy.run_module('apkneed', run_name='__main__')\n"
     )
     env = {k: v for k, v in env.items() if k != "XDG_CACHE_HOME"}
     env["HOME"] = env["APKNEED_CACHE_DIR"]  # the default cache root (no APKNEED_CACHE_DIR) lands in the test's dir
     del env["APKNEED_CACHE_DIR"]
+    env.pop("APKNEED_CACHE_LIMIT", None)  # the default limit, as users have it (the suite sets none)
     loaded = []
     for _ in range(2):  # the first run parses the index (tarfile) and keeps its copy; the second reads the copy
         proc = subprocess.run(
@@ -101,6 +105,8 @@ def test_the_fast_path_loads_no_click_and_no_network_code(v316_index_path, env, 
         loaded.append(proc.stderr)
     # the first run reads the tar (tarfile, struct) and writes the copy (atomic_write's tempfile): nothing else
     assert "LOADED ['struct', 'tarfile', 'tempfile']" in loaded[0]
+    # and keeps its new cache under the default limit, checked without pathlib or cache_usage (a walk, the stamp)
+    assert "TRIM []" in loaded[0] and (Path(env["HOME"]) / ".cache" / "apkneed" / ".last-eviction").is_file()
     assert "LOADED []" in loaded[1] and "REPEAT []" in loaded[1]
 
 

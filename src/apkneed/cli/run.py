@@ -20,6 +20,7 @@ import contextlib
 import gc
 import os
 import sys
+import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -171,6 +172,11 @@ def trim_cache() -> None:
 
     root = cache.default_cache_dir()
     if not cache.eviction_due(root):
+        return
+    if not os.environ.get("APKNEED_CACHE_LIMIT", "").strip() and cache.cache_bytes(root) <= cache.DEFAULT_LIMIT:
+        # nothing to evict (a first run's new cache holds what it just wrote): the stamp alone, without
+        # importing pathlib and apkneed.cache_usage (~7 ms of a first run)
+        cache.mark_trimmed(root, time.time())
         return
     from pathlib import Path
 

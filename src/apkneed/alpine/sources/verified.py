@@ -39,11 +39,18 @@ RECORD_FORMAT = "apkneed-verified-index 1"
 MAX_RECORD = 4096
 
 
+#: (signed bytes, their sha256) last hashed: a first run looks a record up, verifies, then writes
+#: the record, and hashed the same megabytes twice (bytes are immutable: the same object, the same digest)
+_last_signed: list = [None, None]
+
+
 def signed_digest(index: ApkIndex) -> str | None:
     """The sha256 a record is named by; None when the index is not signed."""
     if not index.signatures or index.signed_data is None:
         return None
-    return hashlib.sha256(index.signed_data).hexdigest()
+    if _last_signed[0] is not index.signed_data:
+        _last_signed[:] = index.signed_data, hashlib.sha256(index.signed_data).hexdigest()
+    return _last_signed[1]
 
 
 def signatures_digest(index: ApkIndex) -> str:
