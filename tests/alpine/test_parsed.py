@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import marshal
 import shutil
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.index import read_index_file
 from apkneed.alpine.package import Package
-from apkneed.alpine.providers import build_provider_map
+from apkneed.alpine.providers import NameTable, build_provider_map
 from apkneed.alpine.sources import parsed
 from apkneed.alpine.sources.parsed import ParsedIndexes
 from apkneed.alpine.sources.world import load_world
@@ -149,6 +150,34 @@ def test_a_plain_text_index_with_every_field(tmp_path, store, monkeypatch):
     same_index(store.read_file(path), fresh)
     forbid_parsing(monkeypatch)
     same_index(store.read_file(path), fresh)
+
+
+def test_a_copy_keeps_the_signed_bytes_wherever_they_are(tmp_path, v316_index_path, store, monkeypatch):
+    # the signed stream is the file's last in every real index; a copy of one followed by more
+    # bytes (a gzip member after it, which no reader looks at) must point at the same signed bytes
+    path = tmp_path / "APKINDEX.tar.gz"
+    data = v316_index_path.read_bytes()
+    path.write_bytes(data + gzip.compress(b"trailing"))
+    fresh = read_index_file(path)
+    assert fresh.signed_data is not None and data.endswith(fresh.signed_data)
+    same_index(store.read_file(path), fresh)
+    forbid_parsing(monkeypatch)
+    same_index(store.read_file(path), fresh)
+
+
+#: a name's characters: any UTF-8 can carry, and the lone surrogates a surrogateescape reading makes of bad bytes
+_NAME_CHARACTERS = st.one_of(st.characters(codec="utf-8"), st.sampled_from(["\udc80", "\udcff"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(_NAME_CHARACTERS), unique=True, max_size=40), st.text(_NAME_CHARACTERS))
+def test_fuzz_a_packed_name_table_finds_every_name_and_no_other(names, other):
+    # what a provider table keeps of its names (blob, offsets, hash slots)
+    blob, offsets, slots = NameTable(names).packed()
+    stored = NameTable.stored(blob, offsets, slots)
+    assert stored.names() == names
+    assert [stored.id(name) for name in names] == list(range(len(names)))
+    assert NameTable.stored(blob, offsets, slots).id(other) == (names.index(other) if other in names else None)
 
 
 def test_a_changed_file_replaces_its_copy(tmp_path, store):

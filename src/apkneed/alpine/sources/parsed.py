@@ -130,9 +130,12 @@ def encode(index: ApkIndex, data: bytes, digest: str | None = None, columns: dic
             values = list(map(share, values, values))
         sections.append(marshal.dumps(values))
     span = None
-    if index.signed_data is not None:
-        start = data.find(index.signed_data)
-        span = (start, start + len(index.signed_data))
+    signed = index.signed_data
+    if signed is not None:
+        # the signed stream is the file's last (every real index): a comparison, where find() spent
+        # milliseconds preparing a needle of the whole file
+        start = len(data) - len(signed) if data.endswith(signed) else data.find(signed)
+        span = (start, start + len(signed))
     signatures = tuple((s.key_name, s.algorithm, s.signature) for s in index.signatures)
     meta = (index.description, signatures, span, len(index.packages))
     toc = marshal.dumps((meta, SECTIONS, tuple((len(section), _sha256(section)) for section in sections)))
