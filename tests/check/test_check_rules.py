@@ -113,3 +113,24 @@ def test_names_from_a_repository_apkneed_has_not_loaded_are_not_called_missing(t
     assert sorted((f["line"], f["code"]) for f in report["findings"]) == [
         (2, "apk-name-unchecked"), (4, "apk-name-unchecked"),
     ]
+
+
+@pytest.mark.parametrize("copy", ["COPY requirements.txt .", "COPY requirements.txt /app", "COPY requirements.txt ./"])
+def test_requirements_copied_into_the_workdir_are_planned(tmp_path, run_check, v316_index_path, copy):
+    """``WORKDIR /app`` then ``COPY requirements.txt .`` (or ``/app``, the directory WORKDIR made)
+    puts the file at /app/requirements.txt, as docker build does: its pins are planned, and
+    psycopg2 built without libpq in the final stage is found (it was 'not planned', exit 0)."""
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.13\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.10-alpine3.16 AS build\n"
+        "WORKDIR /app\n"
+        f"{copy}\n"
+        "RUN apk add --no-cache build-base libpq-dev\n"
+        "RUN pip install --prefix=/install -r requirements.txt\n"
+        "FROM python:3.10-alpine3.16\n"
+        "COPY --from=build /install /usr/local\n"
+    )
+    status, report, _ = run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+    assert not [f for f in report["findings"] if f["code"] == "not-planned"]
+    assert codes(report) == [(7, "error", "runtime-library-missing")]
+    assert status == 1

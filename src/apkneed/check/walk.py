@@ -82,6 +82,8 @@ class StageFacts:
     not_understood: list[tuple[int, str, str]] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     workdir: str = "/"
+    #: directories known to exist: every WORKDIR makes its path (a COPY to one copies into it)
+    directories: set[str] = field(default_factory=lambda: {"/"})
     pip_bootstrapped: bool = False
     externally_managed_removed: bool = False
     pip_config_break: bool = False
@@ -93,7 +95,7 @@ class StageFacts:
         return dataclasses.replace(
             self, world=list(self.world), virtuals=dict(self.virtuals), apk_adds=[], apk_adds_without_cache_cleanup=[],
             apk_dels=[], pip_runs=[], venvs=dict(self.venvs), clones=[], setup_runs=[], copies=[],
-            not_understood=[], env=dict(self.env),
+            not_understood=[], env=dict(self.env), directories=set(self.directories),
         )
 
 
@@ -105,16 +107,29 @@ def walk_stage(stage: Stage, parent: StageFacts | None = None) -> StageFacts:
             facts.env.update(dict(instruction.variables))
         elif keyword == "WORKDIR" and instruction.words:
             facts.workdir = _absolute(facts.workdir, instruction.words[0])
+            path = facts.workdir
+            while path not in facts.directories:  # WORKDIR makes the path and its parents
+                facts.directories.add(path)
+                path = posixpath.dirname(path)
         elif keyword in ("COPY", "ADD"):
             words = [w for w in instruction.words if not w.startswith("--")]
             if len(words) >= 2:
                 facts.copies.append(Copy(
                     instruction.line, (instruction.flag("from") or "").lower() or None, tuple(words[:-1]),
-                    _absolute(facts.workdir, words[-1]) + ("/" if words[-1].endswith("/") else ""),
+                    _destination(facts, words[-1]),
                 ))
         elif keyword == "RUN":
             _run(facts, instruction)
     return facts
+
+
+def _destination(facts: StageFacts, word: str) -> str:
+    """A COPY destination, absolute, ending in ``/`` when it is a directory: written so (``dir/``,
+    ``.``, ``..``) or one that exists (``COPY requirements.txt /app`` after ``WORKDIR /app``
+    copies into /app, as docker build does)."""
+    path = _absolute(facts.workdir, word)
+    written_as_directory = word.endswith("/") or posixpath.basename(word) in (".", "..")
+    return path + "/" if written_as_directory or path in facts.directories else path
 
 
 def _run(facts: StageFacts, instruction) -> None:
