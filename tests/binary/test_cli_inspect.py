@@ -135,3 +135,18 @@ def test_a_soname_no_package_provides_says_what_was_searched(built, make_wheel, 
     data = json.loads(invoke(wheel, "--index", v316_index_path, "--arch", "x86_64", "--json").stdout)
     assert data["external"] == [{"soname": "libmfoo.so.1", "provided_by": []}]
     assert data["target"]["repositories"] == ["main"]
+
+
+def test_the_release_python_is_the_default_target(built, make_wheel, v316_index_path):
+    """Without --python the target is the release's python3 (3.10 on v3.16), as --help says: a cp312
+    wheel does not work there (it was 'works there: yes'), and the note says where 3.10 came from."""
+    wheel = make_wheel("zpkg", "1.0", "cp312-cp312-musllinux_1_2_x86_64",
+                       {"zpkg/_zext.cpython-312-x86_64-linux-musl.so": built.musl_ext_zlib})
+    result = invoke(wheel, "--index", v316_index_path, "--arch", "x86_64")
+    assert result.exit_code == 1, result.output
+    assert "works there: no" in result.stdout and "the target Python is 3.10" in result.stdout
+    assert "python3 of Alpine v3.16 (--python X.Y for another" in result.stdout
+    data = json.loads(invoke(wheel, "--index", v316_index_path, "--arch", "x86_64", "--json").stdout)
+    assert [p["code"] for p in data["problems"]] == ["python-mismatch"] and data["compatible"] is False
+    # the Python named: the wheel's own
+    assert invoke(wheel, "--index", v316_index_path, "--arch", "x86_64", "--python", "3.12").exit_code == 0

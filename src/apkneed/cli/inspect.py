@@ -64,6 +64,9 @@ def inspect_command(
         validate_arch(alpine.arch)  # a bad --arch is bad input, whether or not an index loads
     kind = source_kind(wheel)
     world = target_world(alpine)
+    python_note = None
+    if python is None and world is not None and kind != "requirement":
+        python, python_note = release_python(world)
     target = Target(
         arch=world.arch if world else validate_arch(alpine.arch or host_arch()),
         python=python,
@@ -77,6 +80,8 @@ def inspect_command(
         stream, filename = open_wheel_url(wheel) if kind == "url" else open_wheel_file(wheel)
         with stream:
             report = inspect_wheel(stream, filename, target=target, providers=providers)
+        if python_note and any(p.code == "python-mismatch" for p in report.problems):
+            notes.append(python_note)
     if as_json:
         data = report.as_json()
         # the package world the external libraries were mapped in (None: no index was loaded)
@@ -199,6 +204,21 @@ def inspect_requirement(
 def _major_minor(version: str) -> tuple[int, int]:
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
+
+
+def release_python(world: AlpineWorld) -> tuple[tuple[int, int] | None, str | None]:
+    """The target Python when --python is not given: the release's python3 (None without one),
+    with the note that says so."""
+    from apkneed.alpine.facts import python_version as apk_python
+
+    try:
+        version = apk_python(world)
+    except InputError:  # an index without python3: no Python to check the tags against
+        return None, None
+    where = f"Alpine {world.release}" if world.release else "the index"
+    return _major_minor(version), (
+        f"the target Python {version} is the python3 of {where} (--python X.Y for another, e.g. a python:X.Y image's)"
+    )
 
 
 def parse_python_version(text: str) -> tuple[int, int]:
