@@ -139,3 +139,14 @@ def test_unversioned_to_stdout(v321_paths, document) -> None:
     printed = json.loads(CliRunner().invoke(main, args).stdout)
     assert printed["name"] == "Alpine Linux"
     assert printed["mappings"] == document["mappings"]
+
+
+def test_an_output_that_cannot_be_written_is_bad_input(v321_paths, tmp_path) -> None:
+    """-o a directory, or a path under a regular file: one error line and exit 2 (was an internal error, 70)."""
+    (tmp_path / "a-file").write_text("")
+    for output in (tmp_path, tmp_path / "a-file" / "alpine.mapping.json"):
+        args = ["mapping", "--arch", "x86_64", "-o", str(output)] + [a for p in v321_paths for a in ("--index", str(p))]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"apkneed: error: -o {output}: cannot write") and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing left behind

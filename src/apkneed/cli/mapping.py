@@ -11,6 +11,7 @@ import click
 
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, world_from_options
+from apkneed.errors import InputError
 
 EPILOG = """\b
 Examples:
@@ -45,6 +46,8 @@ def mapping_command(alpine: AlpineOptions, versioned: bool, output: str | None, 
     from apkneed.plan.pep804 import load_registry, map_registry
     from apkneed.render.mapping import mapping_document, mapping_file_name
 
+    if output not in (None, "-"):
+        check_output(output)  # before the index: a path that cannot be written is known now
     world = world_from_options(alpine, warn=warn)
     mappings = map_registry(load_registry(), provider_table(build_provider_map(world.indexes)))
     document = mapping_document(
@@ -58,7 +61,10 @@ def mapping_command(alpine: AlpineOptions, versioned: bool, output: str | None, 
     if target == "-":
         sys.stdout.write(text)
     else:
-        atomic_write(Path(target), text.encode())
+        try:
+            atomic_write(Path(target), text.encode())
+        except OSError as exc:
+            raise InputError(f"-o {target}: cannot write ({exc.strerror or exc})") from None
     summary: dict[str, Any] = {
         "file": None if target == "-" else target, "release": world.release, "arch": world.arch,
         "depurls": len(mappings), "mapped": mapped,
@@ -68,3 +74,16 @@ def mapping_command(alpine: AlpineOptions, versioned: bool, output: str | None, 
         emit_json(summary)
     elif target != "-":
         click.echo(f"{target}: {mapped} of {len(mappings)} registry DepURLs map to Alpine {world.release} packages", err=False)
+
+
+def check_output(output: str) -> None:
+    """-o names a file that can be written: not a directory, not below a regular file."""
+    import os
+
+    if os.path.isdir(output):
+        raise InputError(f"-o {output}: cannot write (a directory; name the file, e.g. {output}/alpine.mapping.json)")
+    parent = os.path.dirname(os.path.abspath(output))
+    while not os.path.exists(parent):  # the folders atomic_write would make
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise InputError(f"-o {output}: cannot write ({parent} is not a directory)")
