@@ -115,6 +115,7 @@ def test_names_from_a_repository_apkneed_has_not_loaded_are_not_called_missing(t
     ]
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("copy", ["COPY requirements.txt .", "COPY requirements.txt /app", "COPY requirements.txt ./"])
 def test_requirements_copied_into_the_workdir_are_planned(tmp_path, run_check, v316_index_path, copy):
     """``WORKDIR /app`` then ``COPY requirements.txt .`` (or ``/app``, the directory WORKDIR made)
@@ -134,3 +135,18 @@ def test_requirements_copied_into_the_workdir_are_planned(tmp_path, run_check, v
     assert not [f for f in report["findings"] if f["code"] == "not-planned"]
     assert codes(report) == [(7, "error", "runtime-library-missing")]
     assert status == 1
+
+
+@pytest.mark.network
+def test_pip_on_an_alpine_stage_without_python3(tmp_path, run_check, v321_indexes):
+    """Plain alpine has no Python at all: the error says that (not "python3 ships without pip"),
+    and no PEP 668 error is made about an interpreter that is not there."""
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\nRUN pip install requests==2.32.3\n")
+    status, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 1
+    assert codes(report) == [(2, "error", "pip-missing"), (2, "error", "runtime-library-missing")]
+    (finding,) = [f for f in report["findings"] if f["code"] == "pip-missing"]
+    assert finding["message"].startswith("pip: no Python in this image: no python3 in the apk world here")
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\nRUN apk add --no-cache python3\nRUN pip install requests==2.32.3\n")
+    _, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert codes(report) == [(3, "error", "pep668"), (3, "error", "pip-missing")]

@@ -9,7 +9,8 @@ client). The findings and their rules:
 
 errors (the build or the image fails)
   ``pip-missing``          pip/pip3 on an Alpine-python stage whose apk world has no
-                           ``py3-pip`` and no venv (Alpine's ``python3`` ships no pip)
+                           ``py3-pip`` and no venv (Alpine's ``python3`` ships no pip),
+                           or no ``python3`` at all (then no PEP 668 finding)
   ``pep668``               pip into apk's Python where its ``python3`` is marked
                            EXTERNALLY-MANAGED (:mod:`apkneed.plan.pep668`, cited:
                            from v3.19) without a venv, ``--break-system-packages``,
@@ -344,16 +345,23 @@ def _check_pip_runs(item: _Stage) -> None:
         command = run.command
         if item.target.kind == "alpine":
             available = _pip_available(item, run)
-            if not available:
+            world_here = f"apk world here: {' '.join(expand_virtuals(run.world, item.facts.virtuals)) or '(base only)'}"
+            # plain alpine has no Python at all: say that, not that its python3 lacks pip
+            no_python = not available and _has(item, expand_virtuals(run.world, item.facts.virtuals), "python3") is False
+            if no_python:
+                _add(item, run.line, "error", "pip-missing",
+                     f"{command.program}: no Python in this image: no python3 in the apk world here, so no pip "
+                     "(apk add python3, then a venv: python3 -m venv /opt/venv brings its own pip)",
+                     world_here, _index_evidence(item))
+            elif not available:
                 _add(item, run.line, "error", "pip-missing",
                      f"{command.program}: no pip in this image: Alpine's python3 ships without pip (apk add py3-pip, "
                      "or better a venv: python3 -m venv /opt/venv brings its own pip)",
-                     f"apk world here: {' '.join(expand_virtuals(run.world, item.facts.virtuals)) or '(base only)'}",
-                     _index_evidence(item))
+                     world_here, _index_evidence(item))
             from apkneed.plan.pep668 import externally_managed, pep668_citation
 
             system_install = run.venv is None and not command.elsewhere and (command.tool == "pip" or command.system)
-            if system_install and externally_managed(item.release) and not run.break_system_packages:
+            if system_install and not no_python and externally_managed(item.release) and not run.break_system_packages:
                 _add(item, run.line, "error", "pep668",
                      f"{command.program} install into apk's python3: Alpine {item.release} marks it "
                      "externally managed (PEP 668), pip refuses with 'externally-managed-environment'",
