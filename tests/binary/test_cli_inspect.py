@@ -150,3 +150,14 @@ def test_the_release_python_is_the_default_target(built, make_wheel, v316_index_
     assert [p["code"] for p in data["problems"]] == ["python-mismatch"] and data["compatible"] is False
     # the Python named: the wheel's own
     assert invoke(wheel, "--index", v316_index_path, "--arch", "x86_64", "--python", "3.12").exit_code == 0
+
+
+@pytest.mark.parametrize("argument", ["numpy==2.2.6", "https://files.pythonhosted.org/packages/x/numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl"])
+def test_offline_never_reaches_pypi(argument, v316_index_path, tmp_path, monkeypatch):
+    """--offline means no connection at all, and a wheel's ELF members are never cached: a requirement
+    or a URL is an exit-3 error naming --offline at once (a requirement was resolved and read from PyPI, exit 0)."""
+    monkeypatch.setenv("APKNEED_CACHE_DIR", str(tmp_path / "cache"))
+    result = invoke(argument, "--index", v316_index_path, "--arch", "x86_64", "--offline")
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith("apkneed: error: --offline: ") and "a local .whl file" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "cache" / "pypi").exists()

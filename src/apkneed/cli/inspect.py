@@ -21,7 +21,7 @@ from apkneed.binary.report import WheelReport
 from apkneed.binary.wheel import SoProviders, inspect_wheel
 from apkneed.cli.common import emit_json, json_option, reports_errors, warn
 from apkneed.cli.options import AlpineOptions, alpine_options, working_on, world_from_options
-from apkneed.errors import ApkneedError, InputError, IntegrityError, UnsatisfiableError
+from apkneed.errors import ApkneedError, EnvironmentFailure, InputError, IntegrityError, UnsatisfiableError
 
 
 @click.command(
@@ -63,6 +63,11 @@ def inspect_command(
     if alpine.arch:
         validate_arch(alpine.arch)  # a bad --arch is bad input, whether or not an index loads
     kind = source_kind(wheel)
+    if alpine.offline and kind != "file":
+        # a wheel's ELF members are read from the server on every inspection (never cached)
+        what = "its wheel would be read from the Python index" if kind == "requirement" else "it would be read from its server"
+        raise EnvironmentFailure(f"--offline: {wheel}: {what}, and --offline allows no connection; inspect a local "
+                                 ".whl file (pip download --no-deps --only-binary=:all: ...), or drop --offline")
     world = target_world(alpine)
     python_note = None
     if python is None and world is not None and kind != "requirement":
