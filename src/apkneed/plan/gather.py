@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from apkneed.binary.policy import Target as BinaryTarget
-from apkneed.errors import ApkneedError, IntegrityError, UnsatisfiableError
+from apkneed.errors import ApkneedError, EnvironmentFailure, IntegrityError, UnsatisfiableError
 from apkneed.plan.evidence import EvidenceCache, sdist_evidence, wheel_evidence
 from apkneed.plan.facts import DistFacts
 from apkneed.plan.target import PlanTarget
@@ -42,6 +42,9 @@ class Gathered:
     dists: tuple[DistFacts, ...]
     #: bytes fetched by range requests for wheel evidence (the client counts the rest)
     range_bytes: int
+    #: a file could not be read for a passing reason (network, server, --offline): these facts
+    #: answer this run, but are not the release's facts to keep (the next run reads again)
+    transient: bool = False
 
 
 def gather_facts(
@@ -63,34 +66,34 @@ def gather_facts(
     hashes = hashes or {}
     hash_origins = hash_origins or {}
 
-    def one(pin: Pin) -> tuple[DistFacts, int]:
-        facts, read = _gather_one(
+    def one(pin: Pin) -> tuple[DistFacts, int, bool]:
+        facts, read, transient = _gather_one(
             pin, client=client, python_target=python_target, binary_target=binary_target,
             route_policy=route_policy, cache=cache, allowed=hashes.get(pin.name),
             allowed_from=hash_origins.get(pin.name, "the --hash values given"),
         )
         if on_done is not None:
             on_done(pin.name)
-        return facts, read
+        return facts, read, transient
 
     if workers <= 1 or len(pins) <= 1:
         results = [one(pin) for pin in pins]
     else:
         with ThreadPoolExecutor(max_workers=min(workers, len(pins))) as pool:
             results = list(pool.map(one, pins))
-    return Gathered(tuple(r[0] for r in results), sum(r[1] for r in results))
+    return Gathered(tuple(r[0] for r in results), sum(r[1] for r in results), any(r[2] for r in results))
 
 
 def _gather_one(
     pin: Pin, *, client, python_target, binary_target: BinaryTarget, route_policy: str,
     cache: EvidenceCache | None, allowed: frozenset[str] | None, allowed_from: str,
-) -> tuple[DistFacts, int]:
+) -> tuple[DistFacts, int, bool]:
     files = client.files(pin.name, pin.version)
     sdist_file = _sdist_of(files)
     try:
         selection = select_file(files, pin.name, pin.version, python_target, allowed_sha256=allowed, allowed_from=allowed_from)
     except UnsatisfiableError as exc:
-        return DistFacts(pin, None, False, str(exc), has_sdist=sdist_file is not None), 0
+        return DistFacts(pin, None, False, str(exc), has_sdist=sdist_file is not None), 0, False
     read = 0
     wheel = None
     if not selection.is_sdist and route_policy != "source":
@@ -99,6 +102,7 @@ def _gather_one(
     to_build = selection.file if selection.is_sdist else (sdist_file if route_policy == "source" else None)
     sdist = None
     problem = None
+    transient = False
     if to_build is not None:
         try:
             sdist = sdist_evidence(client, to_build, cache=cache)
@@ -106,6 +110,7 @@ def _gather_one(
             raise  # a tampered download is never a per-package note
         except ApkneedError as exc:
             problem = f"could not read {to_build.filename}: {exc}"
+            transient = isinstance(exc, EnvironmentFailure)  # the network's failure, not the sdist's
     return (
         DistFacts(
             pin=pin,
@@ -118,6 +123,7 @@ def _gather_one(
             sdist_problem=problem,
         ),
         read,
+        transient,
     )
 
 

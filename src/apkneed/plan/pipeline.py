@@ -179,7 +179,8 @@ def run_plan(
             resolved.pins, client=client(), target=target, route_policy=request.route_policy,
             cache=evidence_cache, hashes=request.hashes, hash_origins=request.hash_origins, on_done=on_pin_done,
         )
-        store_facts(root, key, gathered.dists, valid_until=resolved.fresh_until)
+        if not gathered.transient:  # a file the network failed to give is read again by the next run
+            store_facts(root, key, gathered.dists, valid_until=resolved.fresh_until)
         return gathered.dists, gathered.range_bytes
 
     from apkneed.alpine.solver_rules import rules_for
