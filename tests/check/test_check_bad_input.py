@@ -16,7 +16,7 @@ CASES = {
     "not-a-dockerfile": (b"hello world\nthis is prose\n", "not a Dockerfile"),
     "empty": (b"", "empty file"),
     "blank": (b"\n \n\t\n", "empty file"),
-    "heredoc": (b"FROM alpine:3.21\nRUN <<EOF\napk add python3\nEOF\n", "heredoc"),
+    "heredoc-never-closed": (b"FROM alpine:3.21\nRUN <<EOF\napk add python3\n", "heredoc"),
     "digest": (b"FROM alpine@sha256:" + b"a" * 64 + b"\n", "digest"),
     "tag-and-digest": (b"FROM python:3.12-alpine@sha256:" + b"b" * 64 + b"\n", "digest"),
     "variable-without-default": (b"ARG BASE\nFROM ${BASE}\nRUN true\n", "has no value"),

@@ -18,10 +18,16 @@ which this module adds:
   ``RUN`` text is kept verbatim (the shell expands it at build time, with
   the ARG/ENV values as its environment: see :mod:`apkneed.check.shell`).
 
+Heredocs (syntax 1.4+): ``RUN <<EOF`` whose heredoc is the shell script
+(``RUN <<EOF``, ``RUN <<-EOF sh -e``, ``RUN bash <<EOF``) becomes a RUN
+instruction of that script (``<<-`` drops leading tabs), read as any RUN line;
+any other heredoc (``RUN python3 <<EOF``, a ``#!`` line of another program,
+``COPY <<EOF``, several heredocs) keeps the instruction with ``unread`` saying
+why, so that the check reports it as not understood instead of guessing.
+
 Refused as bad input (:class:`~apkneed.errors.InputError`): an empty file, a
 binary file, a file over :data:`MAX_BYTES`, one that is not a Dockerfile (an
-unknown instruction, nothing before a FROM), heredocs (``RUN <<EOF``: the
-script is not read by this version, so nothing it does could be checked),
+unknown instruction, nothing before a FROM, a heredoc never closed),
 ``FROM`` with a digest, and ``FROM`` naming a variable that has no value.
 
 API::
@@ -68,6 +74,8 @@ class Instruction:
     original: str
     #: the ARG/ENV values visible to this instruction (a RUN's shell environment)
     variables: tuple[tuple[str, str], ...] = ()
+    #: why the instruction's meaning was not read (a heredoc fed to another program...); None: read
+    unread: str | None = None
 
     def flag(self, name: str) -> str | None:
         prefix = f"--{name}="
@@ -144,11 +152,11 @@ def read_dockerfile(data: bytes | str, *, name: str = "Dockerfile", build_args: 
             # BuildKit yields a command without a keyword for a lone continuation
             shown = command.cmd or (command.original or "").strip()[:40] or "a line continuation with no instruction"
             raise InputError(f"{name}:{command.start_line}: not a Dockerfile (unknown instruction {shown!r})")
-        if command.heredocs or any(w.lstrip().startswith("<<") for w in command.value[:1]):
-            raise InputError(
-                f"{name}:{command.start_line}: {keyword} with a heredoc (<<): not supported by apkneed check; "
-                "write the script as a RUN line or a COPY'd file"
-            )
+        unread = None
+        if command.heredocs:  # (one never closed is BuildKit's parse error: "unterminated heredoc")
+            script, unread = heredoc_script(keyword, command)
+            if script is not None:
+                command = command._replace(value=(script,), heredocs=())
         if keyword == "FROM":
             stages.append(_from(command, name, global_args, build_args, len(stages), stages))
             continue
@@ -187,7 +195,7 @@ def read_dockerfile(data: bytes | str, *, name: str = "Dockerfile", build_args: 
         stage["instructions"].append(Instruction(
             keyword=keyword, line=command.start_line, end_line=command.end_line, words=words,
             flags=tuple(command.flags), exec_form=bool(command.json), original=command.original,
-            variables=tuple(variables.items()),
+            variables=tuple(variables.items()), unread=unread,
         ))
     if not stages:
         raise InputError(f"{name}: not a Dockerfile (no FROM instruction)")
@@ -199,6 +207,28 @@ def read_dockerfile(data: bytes | str, *, name: str = "Dockerfile", build_args: 
         ),
         notes=tuple(notes),
     )
+
+
+#: ``[sh|bash|ash|dash [-flags]] <<[-]["']NAME["'] [sh|bash... [-flags]]``: a heredoc the shell runs
+_SHELL = r"(?:(?:/usr)?/bin/)?(?:ba|a|da)?sh(?:\s+-[A-Za-z]+)*"
+_SHELL_HEREDOC_RE = re.compile(rf"^(?:{_SHELL}\s+)?<<(-?)([\"']?)(?P<name>[^\s\"']+)\2(?:\s+{_SHELL})?\s*$")
+
+
+def heredoc_script(keyword: str, command) -> tuple[str | None, str | None]:
+    """(the shell script a RUN heredoc is, None) or (None, why it is not read)."""
+    if keyword != "RUN":
+        return None, f"{keyword} <<{command.heredocs[0].name}: a file written from a heredoc is not read by apkneed check"
+    match = _SHELL_HEREDOC_RE.match(command.value[0].strip()) if len(command.value) == 1 else None
+    if match is None or len(command.heredocs) != 1 or match["name"] != command.heredocs[0].name:
+        return None, "a heredoc fed to a program other than the shell (or several heredocs) is not followed"
+    script = command.heredocs[0].content
+    if match.group(1):  # <<-: leading tabs are dropped from every line
+        script = "\n".join(line.lstrip("\t") for line in script.split("\n"))
+    first = script.lstrip("\n").split("\n", 1)[0]
+    if first.startswith("#!") and not re.search(r"\b(?:ba|a|da)?sh\b", first):
+        return None, f"a heredoc script for {first[2:].strip()}, not the shell, is not followed"
+    # comment lines go, as BuildKit drops them from a RUN line (a quote in one would end nothing)
+    return "\n".join(line for line in script.split("\n") if not line.lstrip().startswith("#")), None
 
 
 def _decoded(data: bytes | str, name: str) -> str:

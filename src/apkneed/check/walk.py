@@ -103,6 +103,9 @@ def walk_stage(stage: Stage, parent: StageFacts | None = None) -> StageFacts:
     facts = parent.copy() if parent is not None else StageFacts()
     for instruction in stage.instructions:
         keyword = instruction.keyword
+        if instruction.unread:
+            facts.not_understood.append((instruction.line, instruction.original.split("\n", 1)[0][:120], instruction.unread))
+            continue
         if keyword == "ENV":
             facts.env.update(dict(instruction.variables))
         elif keyword == "WORKDIR" and instruction.words:

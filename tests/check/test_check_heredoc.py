@@ -1,0 +1,60 @@
+"""Heredocs (Dockerfile syntax 1.4+): a RUN whose script is a heredoc is read like any RUN line.
+
+``RUN <<EOF`` (or ``RUN bash <<EOF``, ``RUN <<-EOF sh -e``...) runs the heredoc as a shell
+script: its commands are followed as a RUN line's are. A heredoc fed to another program
+(``RUN python3 <<EOF``), one with a ``#!`` line of another interpreter, and ``COPY <<EOF``
+are reported as not understood (info), never guessed; the rest of the file is checked.
+"""
+
+from __future__ import annotations
+
+import pytest
+from check_helpers import codes
+
+from apkneed.check.dockerfile import read_dockerfile
+
+PY = "FROM python:3.10-alpine3.16\n"
+
+
+@pytest.fixture()
+def check_text(tmp_path, run_check, v316_index_path):
+    def run(text: str, *args: str):
+        (tmp_path / "Dockerfile").write_text(text)
+        return run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64", *args)
+
+    return run
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("opening", ["RUN <<EOF", "RUN <<'EOF' sh -e", "RUN bash <<EOF", "RUN --mount=type=cache,target=/root/.cache <<EOF"])
+def test_a_heredoc_script_is_followed_like_a_run_line(check_text, opening):
+    # the README's libpq case (tests/check/test_check_rules.py), written as a heredoc script
+    status, report, result = check_text(PY + opening + "\n" + (
+        "set -e\n"
+        "# the build group: don't keep it\n"
+        "apk add --no-cache --virtual .build-deps gcc musl-dev postgresql-dev\n"
+        "pip install --no-cache-dir \\\n"
+        "    psycopg2==2.9.13\n"
+        "apk del .build-deps\n"
+        "EOF\n"
+    ))
+    assert status == 1, result.output
+    assert codes(report) == [(2, "error", "runtime-library-missing")]
+    assert not [f for f in report["findings"] if f["code"] == "not-understood"]
+
+
+def test_a_dash_heredoc_drops_leading_tabs():
+    (stage,) = read_dockerfile("FROM alpine:3.21\nRUN <<-EOF\n\tapk add --no-cache python3\n\tEOF\n").stages
+    assert stage.instructions[0].words == ("apk add --no-cache python3\n",)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("RUN python3 <<EOF\nimport os\nEOF\n", 2),
+    ("RUN <<EOF\n#!/usr/bin/env python3\nprint('x')\nEOF\n", 2),
+    ("COPY <<EOF /etc/apk/repositories\nhttps://dl-cdn.alpinelinux.org/alpine/edge/testing\nEOF\n", 2),
+])
+def test_other_heredocs_are_not_understood_and_the_rest_is_checked(check_text, text, line):
+    status, report, result = check_text(PY + text + "RUN apk add --no-cache py3-yaml\n")
+    assert result.exit_code == 1, result.output  # the rest is checked: py3-* on a python: image
+    found = [(f["line"], f["code"]) for f in report["findings"] if f["severity"] in ("info", "error")]
+    assert (line, "not-understood") in found and (line + text.count("\n"), "py3-on-python-image") in found
