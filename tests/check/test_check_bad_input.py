@@ -55,8 +55,21 @@ def test_missing_dockerfile_and_bad_options(tmp_path, check_cache):
     (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\n")
     bad_base = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--base", "debian:12")
     assert bad_base.exit_code == 2 and "--base" in bad_base.stderr
-    bad_arg = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--build-arg", "NOVALUE")
+    bad_arg = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--build-arg", "=VALUE")
     assert bad_arg.exit_code == 2 and "--build-arg" in bad_arg.stderr
+
+
+def test_a_build_arg_without_value_comes_from_the_environment(tmp_path, check_cache, v316_index_path, monkeypatch):
+    """As docker build's: --build-arg NAME takes $NAME (it was bad input); unset, the ARG keeps its default."""
+    (tmp_path / "Dockerfile").write_text("ARG TAG=3.21\nFROM alpine:${TAG}\nRUN apk add --no-cache python3\n")
+    args = ("check", str(tmp_path / "Dockerfile"), "--index", str(v316_index_path), "--arch", "x86_64", "--json")
+    monkeypatch.setenv("TAG", "3.16")
+    result = invoke(check_cache, *args, "--build-arg", "TAG")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stages"][0]["image"] == "alpine:3.16"
+    monkeypatch.delenv("TAG")
+    result = invoke(check_cache, *args, "--build-arg", "TAG")
+    assert json.loads(result.stdout)["stages"][0]["image"] == "alpine:3.21"
 
 
 def test_the_size_cap_is_checked_before_parsing():

@@ -150,3 +150,13 @@ def test_pip_on_an_alpine_stage_without_python3(tmp_path, run_check, v321_indexe
     (tmp_path / "Dockerfile").write_text("FROM alpine:3.21\nRUN apk add --no-cache python3\nRUN pip install requests==2.32.3\n")
     _, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
     assert codes(report) == [(3, "error", "pep668"), (3, "error", "pip-missing")]
+
+
+def test_a_copy_source_from_an_arg_without_value_is_named(check_text):
+    """COPY $REQS with no value for REQS: the variable is named (info), the -r file is not planned;
+    it was bad input saying 'the build context has no .'."""
+    status, report, result = check_text(PY + "ARG REQS\nCOPY $REQS /app/requirements.txt\nRUN pip install -r /app/requirements.txt\n")
+    assert status == 0, result.output
+    found = [(f["line"], f["code"], f["message"]) for f in report["findings"] if f["severity"] == "info"]
+    assert (3, "not-understood", "COPY: $REQS has no value here") in found
+    assert [line for line, code, _ in found if code == "not-planned"] == [4]

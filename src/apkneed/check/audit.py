@@ -231,6 +231,10 @@ def _check_stage(item: _Stage, dockerfile: Dockerfile, context: Path, plan: Plan
     target, facts = item.target, item.facts
     for line, text, why in facts.not_understood:
         _add(item, line, "info", "not-understood", f"not understood: {text}", why)
+    lines = {instruction.line for instruction in item.stage.instructions}
+    for line, note in dockerfile.notes:  # a word left out of an instruction (a variable with no value)
+        if line in lines:
+            _add(item, line, "info", "not-understood", note, "give the ARG a default, or pass --build-arg NAME=VALUE")
     if target.kind == "unknown":
         if facts.apk_adds or facts.pip_runs:
             _add(item, item.stage.line, "unknown", "unknown-base",
@@ -537,6 +541,8 @@ def _context_file(item: _Stage, in_image: str, context: Path) -> Path | None:
             continue
         destination = copy.destination
         for source in copy.sources:
+            if not source:  # a variable with no value (reported with the stage's notes)
+                continue
             relative = None
             if destination.endswith("/") or len(copy.sources) > 1 or source in (".", "./") or source.endswith("/"):
                 directory = destination.rstrip("/") or "/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ Exit status: 0 no error, 1 an error or unknown finding, 2 bad input, 3 network.
               help="The build context (-r files are read from it). Default: the Dockerfile's folder.")
 @click.option("--base", "base_text", metavar="IMAGE",
               help="What an unknown FROM image is: alpine:3.X or python:X.Y-alpine3.Z.")
-@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="A build argument, as docker build's.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="A build argument, as docker build's (K alone: the value of $K).")
 @click.option("--image", "image", type=click.Path(path_type=Path), metavar="IMAGE.tar",
               help="The built image (docker save tarball or OCI layout): its scan next to the findings.")
 @click.option("--index-url", metavar="URL", help="Python package index (default: pip's configuration, else PyPI).")
@@ -66,8 +67,12 @@ def check_command(dockerfile: Path, context: Path | None, base_text: str | None,
     args = {}
     for item in build_args:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"--build-arg {item!r}: expected KEY=VALUE")
+        if not key:
+            raise InputError(f"--build-arg {item!r}: expected KEY=VALUE or KEY")
+        if not sep:  # as docker build: KEY alone takes $KEY, and is no build argument when that is unset
+            if key not in os.environ:
+                continue
+            value = os.environ[key]
         args[key] = value
     context = context if context is not None else dockerfile.parent
     if not context.is_dir():
