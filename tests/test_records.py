@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apkneed.alpine.index import IndexSignature
 from apkneed.alpine.solver_rules import APK_TOOLS_2, APK_TOOLS_3
-from apkneed.records import Frozen, set_field
+from apkneed.python.resolve import Pin
+from apkneed.records import Frozen, as_plain, set_field
+from record_helpers import as_dataclass
 
 
 class Pair(Frozen):
@@ -67,3 +72,58 @@ def test_frozen_pickles_and_copies_like_a_frozen_dataclass(record) -> None:
         assert type(again) is type(record) and again == record and hash(again) == hash(record)
     theirs = PairDataclass(1, "a")
     assert pickle.loads(pickle.dumps(theirs)) == theirs  # what a dataclass gave, and a Frozen now gives too
+
+
+class Noted(Frozen):
+    """A record with a field left out of comparison (as WheelEvidence's bytes_read): asdict keeps it."""
+
+    __slots__ = ("value", "note")
+    _compared = ("value",)
+    value: object
+    note: object
+
+    def __init__(self, value: object, note: object) -> None:
+        set_field(self, "value", value)
+        set_field(self, "note", note)
+
+
+Point = collections.namedtuple("Point", "x y")
+leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4) | st.binary(max_size=4)
+keys = st.none() | st.integers() | st.text(max_size=4) | st.tuples(st.integers(), st.text(max_size=2))
+
+
+def _nested(children):
+    return (
+        st.lists(children, max_size=3)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(keys, children, max_size=3)
+        | st.builds(Point, children, children)
+        | st.builds(Pair, children, children)
+        | st.builds(Noted, children, children)
+    )
+
+
+records = st.builds(Pair, st.recursive(leaves, _nested, max_leaves=12), st.recursive(leaves, _nested, max_leaves=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(records)
+def test_as_dict_is_what_dataclasses_asdict_gives(record) -> None:
+    theirs = dataclasses.asdict(as_dataclass(record))
+    ours = record.as_dict()
+    # repr tells a tuple from a list, a named tuple from a tuple and keeps the keys' order: the same text is the same shape
+    assert repr(ours) == repr(theirs)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("value", [[Pair(1, "a")], (Noted(1, [2]), {"k": Pair(0, ())}), Point(Pair(1, "b"), None)])
+def test_as_plain_of_a_container_of_records_is_what_asdict_gives_of_a_field_holding_it(value) -> None:
+    assert repr(as_plain(value)) == repr(dataclasses.asdict(as_dataclass(Pair(value, "")))["left"])
+
+
+def test_a_pin_as_dict_is_its_stored_form() -> None:
+    pin = Pin("numpy", "2.2.6", ("scipy", "pandas"), True, ("dev",))
+    assert pin.as_dict() == {
+        "name": "numpy", "version": "2.2.6", "requested_by": ("scipy", "pandas"), "direct": True, "extras": ("dev",),
+    }
+    assert list(pin.as_dict()) == list(Pin.__slots__)

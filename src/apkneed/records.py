@@ -11,7 +11,8 @@ only to an instance of the very same class with equal fields, hashed as the
 tuple of its fields, shown as ``Name(field=value, ...)``, pickled and
 copied by its fields, and refusing assignment. ``_compared`` (default: every field) and ``_shown`` (default:
 the compared ones) leave out a field as ``field(compare=False, repr=False)``
-did.
+did. :meth:`Frozen.as_dict` is :func:`dataclasses.asdict` (the JSON form
+of the records that are cached).
 """
 
 from __future__ import annotations
@@ -74,6 +75,26 @@ class Frozen:
             raise TypeError(f"{type(self).__qualname__} has no field {sorted(unknown)[0]!r}")
         values.update(changes)
         return type(self)(**values)
+
+    def as_dict(self) -> dict:
+        """The record as plain data, as :func:`dataclasses.asdict` gives it (see :func:`as_plain`)."""
+        return {name: as_plain(getattr(self, name)) for name in self._fields()}
+
+
+def as_plain(value):
+    """``value`` as :func:`dataclasses.asdict` makes a field's value plain: a record becomes a dict of
+    all its fields in order (compared or not), a named tuple, tuple, list or dict a new one of the
+    same type with its items (and keys) made plain. Any other value is returned as it is where
+    asdict gives a deep copy: equal, and the same object for the immutable values records hold."""
+    if isinstance(value, Frozen):
+        return value.as_dict()
+    if isinstance(value, (tuple, list)):
+        if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple takes its items as arguments
+            return type(value)(*[as_plain(item) for item in value])
+        return type(value)(as_plain(item) for item in value)
+    if isinstance(value, dict):
+        return type(value)((as_plain(key), as_plain(item)) for key, item in value.items())
+    return value
 
 
 def _rebuilt(cls: type[Frozen], values: tuple) -> Frozen:

@@ -17,19 +17,7 @@ from hypothesis import strategies as st
 
 from apkneed.plan.evidence_records import ExternalNeed, SdistEvidence, WheelEvidence
 from apkneed.python.clue import Clue
-from apkneed.records import Frozen
-
-
-def as_dataclass(value):
-    """``value`` with every apkneed record turned into a dataclass of the same fields and values."""
-    if isinstance(value, Frozen):
-        cls = dataclasses.make_dataclass(type(value).__name__, list(value.__slots__), frozen=True)
-        return cls(*(as_dataclass(getattr(value, name)) for name in value.__slots__))
-    if isinstance(value, (tuple, list)):
-        return type(value)(as_dataclass(item) for item in value)
-    if isinstance(value, dict):
-        return {key: as_dataclass(item) for key, item in value.items()}
-    return value
+from record_helpers import as_dataclass
 
 
 text = st.text(max_size=8)
@@ -65,3 +53,24 @@ def test_sdist_evidence_json_is_what_asdict_gave(evidence):
     expected = dataclasses.asdict(as_dataclass(evidence))
     assert evidence.to_json() == expected and list(evidence.to_json()) == list(expected)
     assert SdistEvidence.from_json(json.loads(json.dumps(evidence.to_json()))) == evidence
+
+
+def test_the_evidence_of_real_files_is_written_byte_for_byte_as_asdict_wrote_it(make_run, v316_index_path):
+    """The scientific set's real wheels and sdists, as a plan gathers them: each record's JSON (and
+    each pin's) is the very text asdict's gave, keys in the same order, so editing the code that
+    writes it changed no cached byte (only the inspector fingerprint)."""
+    from test_plan_scientific import REQUIREMENTS
+
+    run = make_run(REQUIREMENTS, indexes=[v316_index_path], arch="x86_64", base="python:3.10")
+    wheels = [dist.wheel for dist in run.facts.dists if dist.wheel is not None]
+    sdists = [dist.sdist for dist in run.facts.dists if dist.sdist is not None]
+    # nested records, dicts and lists are all exercised: pillow's external libz, numpy's BLAS, the sdists' clues
+    assert any(w.external for w in wheels) and any(w.blas for w in wheels) and any(s.clues for s in sdists)
+    for wheel in wheels:
+        expected = dataclasses.asdict(as_dataclass(wheel))
+        expected.pop("bytes_read")
+        assert json.dumps(wheel.to_json()) == json.dumps(expected)
+    for sdist in sdists:
+        assert json.dumps(sdist.to_json()) == json.dumps(dataclasses.asdict(as_dataclass(sdist)))
+    for dist in run.facts.dists:
+        assert json.dumps(dist.pin.as_dict()) == json.dumps(dataclasses.asdict(as_dataclass(dist.pin)))

@@ -106,7 +106,7 @@ class WheelEvidence(Frozen):
         set_field(self, "bytes_read", bytes_read)
 
     def to_json(self) -> dict[str, Any]:
-        data = _plain(self)
+        data = self.as_dict()
         data.pop("bytes_read")
         return data
 
@@ -195,7 +195,7 @@ class SdistEvidence(Frozen):
         return bool(self.languages) or bool(self.markers)
 
     def to_json(self) -> dict[str, Any]:
-        return _plain(self)
+        return self.as_dict()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SdistEvidence:
@@ -215,28 +215,17 @@ class SdistEvidence(Frozen):
         )
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as plain data, as :func:`dataclasses.asdict` made it: a record as a dict of its fields
-    (in order), tuples, lists and dicts copied with their items made plain (the JSON form of a record)."""
-    if isinstance(value, Frozen):
-        return {name: _plain(getattr(value, name)) for name in value.__slots__}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return {_plain(key): _plain(item) for key, item in value.items()}
-    return value
-
-
 @functools.cache
 def inspector_fingerprint() -> str:
     """A digest of the code and data that produce evidence (the ELF reader, the
-    musllinux policy, this module): cached evidence is only reused by the same
-    inspector, so a fixed check is never masked by an old answer."""
+    musllinux policy, this module, the records' JSON form): cached evidence is
+    only reused by the same inspector, so a fixed check is never masked by an old answer."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     binary = here.parent / "binary"  # located, not imported: it is heavy
     python = here.parent / "python"
-    readers = [here / "evidence.py", python / "sdist_build.py", python / "clue.py"]
+    records = here.parent / "records.py"  # Frozen.as_dict writes the JSON form
+    readers = [here / "evidence.py", python / "sdist_build.py", python / "clue.py", records]
     for path in sorted([*binary.glob("*.py"), *binary.glob("data/*"), Path(__file__), *readers]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

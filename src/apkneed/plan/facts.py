@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from apkneed.plan.base import BaseWorld
 from apkneed.plan.evidence_records import SdistEvidence, WheelEvidence
-from apkneed.plan.resolution import pin_from_json, pin_to_json
+from apkneed.plan.resolution import pin_from_json
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin
 from apkneed.records import Frozen, set_field
@@ -104,7 +104,7 @@ class PlanFacts(Frozen):
 
 def dist_to_json(dist: DistFacts) -> dict:
     return {
-        "pin": pin_to_json(dist.pin),
+        "pin": dist.pin.as_dict(),
         "file": dist.file,
         "file_is_sdist": dist.file_is_sdist,
         "selection_why": dist.selection_why,

@@ -49,7 +49,7 @@ from apkneed.plan.lazy import LazyMapping
 from apkneed.plan.model import ROUTE_POLICIES, Plan
 from apkneed.plan.pep725 import load_virtual_table
 from apkneed.plan.planner import make_plan
-from apkneed.plan.resolution import DEFAULT_MAX_AGE, ResolvedSet, pin_to_json, resolve_cached
+from apkneed.plan.resolution import DEFAULT_MAX_AGE, ResolvedSet, resolve_cached
 from apkneed.plan.target import PlanTarget
 from apkneed.python.resolve import Pin
 from apkneed.records import Frozen, set_field
@@ -227,7 +227,7 @@ def run_plan(
 
 def locked_set(pins: tuple[Pin, ...], max_age: float) -> ResolvedSet:
     """A lock's pins as a resolution: keyed by the pins themselves, so its facts are cached like any other."""
-    material = json.dumps([pin_to_json(pin) for pin in pins], sort_keys=True)
+    material = json.dumps([pin.as_dict() for pin in pins], sort_keys=True)
     key = "locked-" + hashlib.sha256(material.encode()).hexdigest()
     return ResolvedSet(pins=pins, from_cache=False, age=0.0, key=key, fresh_until=time.time() + max_age)
 

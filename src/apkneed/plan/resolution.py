@@ -26,7 +26,7 @@ API::
                    prerelease=False, cache_root=None, max_age=600, offline=False,
                    warn=None, now=time.time, client=None) -> ResolvedSet
     # client: returns the PyPIClient uv's pages are served from (the plan's own)
-    pin_to_json(pin) -> dict, pin_from_json(data) -> Pin    # a pin's stored form
+    pin_from_json(data) -> Pin    # a pin back from its stored form, pin.as_dict()
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def resolve_cached(
         )
     )
     stored_at = now()
-    payload = {"schema": SCHEMA, "stored_at": stored_at, "pins": [pin_to_json(p) for p in pins]}
+    payload = {"schema": SCHEMA, "stored_at": stored_at, "pins": [p.as_dict() for p in pins]}
     atomic_write(path, json.dumps(payload, sort_keys=True).encode())
     return ResolvedSet(pins, False, 0.0, key, stored_at + max_age)
 
@@ -143,11 +143,6 @@ def _load(path: Path) -> tuple[tuple[Pin, ...], float] | None:
         return pins, float(data["stored_at"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-def pin_to_json(pin: Pin) -> dict:
-    """A pin as plain data (also the form the facts cache keeps pins in)."""
-    return {name: getattr(pin, name) for name in pin.__slots__}  # what dataclasses.asdict gave: its fields
 
 
 def pin_from_json(data: dict) -> Pin:
