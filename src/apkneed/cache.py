@@ -60,6 +60,18 @@ def default_cache_dir() -> str:
     return platformdirs.user_cache_dir("apkneed", appauthor=False)
 
 
+def unwritable_cache(exc: OSError) -> str | None:
+    """The one-line message for ``exc`` when it was met writing under the cache root (a root that
+    is a regular file, a read-only one); None when the failure is not the cache's."""
+    root = os.path.abspath(default_cache_dir())
+    for name in (exc.filename, exc.filename2):
+        path = os.path.abspath(os.fsdecode(name)) if isinstance(name, (str, bytes, os.PathLike)) else None
+        if path is not None and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
+            return (f"cannot write apkneed's cache at {root}: {exc.strerror or exc} ({path}); "
+                    "set APKNEED_CACHE_DIR to a writable directory")
+    return None
+
+
 #: an atomic_write temporary file older than this (seconds) belongs to a dead writer
 STALE_PART_AGE = 3600.0
 #: the names atomic_write's temporary files have: mkstemp's 8 random characters between

@@ -58,3 +58,17 @@ def test_an_sdist_the_offline_run_could_not_read_is_read_by_the_next_run(httpser
     (six,) = json.loads(online.stdout)["packages"]
     assert (six["route"], six["file"]) == ("source", "six-1.17.0.tar.gz")
     assert not any("could not read" in w for w in json.loads(online.stdout)["warnings"])
+
+
+def test_a_cache_that_cannot_be_written_is_one_error_line(httpserver, six_files, tmp_path, v316_index_path):
+    """APKNEED_CACHE_DIR naming a regular file: exit 3 and one line naming the cache (it was a
+    traceback from the local index's thread, then 'cannot reach the index ... offline?')."""
+    (tmp_path / "not-a-directory").write_text("")
+    for as_json in ([], ["--json"]):
+        result = invoke(tmp_path / "not-a-directory", "plan", "six==1.17.0", "--index", v316_index_path,
+                        "--arch", "x86_64", "--index-url", serve(httpserver, six_files), *as_json)
+        assert result.exit_code == 3, result.output
+        assert "Traceback" not in result.output
+        (line,) = [line for line in result.stderr.splitlines() if not line.startswith("apkneed: warning:")]
+        assert line.startswith(f"apkneed: error: cannot write apkneed's cache at {tmp_path / 'not-a-directory'}")
+        assert "APKNEED_CACHE_DIR" in line

@@ -146,6 +146,9 @@ def answer_or_exit(answer: Callable[[], Any], *, as_json: bool, passing: tuple[t
     except passing:
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence
+        if isinstance(exc, OSError) and (unwritable := cache.unwritable_cache(exc)):
+            report_error(unwritable, as_json)  # the environment's failure, not apkneed's bug
+            sys.exit(3)
         if os.environ.get("APKNEED_DEBUG"):
             import traceback
 

@@ -47,7 +47,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Callable, Protocol
 from urllib.parse import quote, unquote
 
-from apkneed.errors import ApkneedError, InputError
+from apkneed.cache import unwritable_cache
+from apkneed.errors import ApkneedError, EnvironmentFailure, InputError
 
 if TYPE_CHECKING:
     from apkneed.python.pypi import DistFile, Project
@@ -180,6 +181,12 @@ class LocalIndex:
         except ApkneedError as exc:
             self._remember(exc)
             return 502, "text/plain", f"{exc}\n".encode()
+        except OSError as exc:  # a cache that cannot be written: the run's answer, not a traceback here
+            unwritable = unwritable_cache(exc)
+            if unwritable is None:
+                raise
+            self._remember(EnvironmentFailure(unwritable))
+            return 502, "text/plain", f"{unwritable}\n".encode()
         return 404, "text/plain", b"not found\n"
 
 

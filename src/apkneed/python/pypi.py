@@ -97,7 +97,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from apkneed.binary.zipread import MemberError, ZipError, ZipLimits, open_zip, read_member
-from apkneed.cache import ContentStore, atomic_write, default_cache_root
+from apkneed.cache import ContentStore, atomic_write, default_cache_root, unwritable_cache
 from apkneed.errors import EnvironmentFailure, InputError
 from apkneed.net.http import (
     DEFAULT_DEADLINE,
@@ -527,6 +527,11 @@ class PyPIClient:
             client = make_client(verify=verify)
         self._client = client
         root = cache_root if cache_root is not None else default_cache_root() / "pypi"
+        try:  # a cache root that is a file fails here, not on uv's requests (which it retries)
+            os.makedirs(root, exist_ok=True)
+        except OSError as exc:
+            raise EnvironmentFailure(unwritable_cache(exc) or f"cannot make the cache directory {root}: "
+                                     f"{exc.strerror or exc}") from None
         self._pages = RevalidatingCache(root / "pages")
         self._store = ContentStore(root / "files")
         if keep_files is None:
