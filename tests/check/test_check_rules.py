@@ -160,3 +160,15 @@ def test_a_copy_source_from_an_arg_without_value_is_named(check_text):
     found = [(f["line"], f["code"], f["message"]) for f in report["findings"] if f["severity"] == "info"]
     assert (3, "not-understood", "COPY: $REQS has no value here") in found
     assert [line for line, code, _ in found if code == "not-planned"] == [4]
+
+
+@pytest.mark.network
+def test_uv_system_install_on_an_externally_managed_python_is_worded_for_uv(tmp_path, run_check, v321_indexes):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\nRUN apk add --no-cache python3\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/uv\n"
+        "RUN uv pip install --system six==1.17.0\n")
+    status, report, _ = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 1 and codes(report) == [(4, "error", "pep668")]
+    (finding,) = [f for f in report["findings"] if f["code"] == "pep668"]
+    assert finding["message"].startswith("uv pip install --system into apk's python3: Alpine v3.21 marks it")
+    assert "uv refuses" in finding["message"] and "pip refuses" not in finding["message"]

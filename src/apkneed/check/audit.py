@@ -366,9 +366,12 @@ def _check_pip_runs(item: _Stage) -> None:
 
             system_install = run.venv is None and not command.elsewhere and (command.tool == "pip" or command.system)
             if system_install and not no_python and externally_managed(item.release) and not run.break_system_packages:
+                uv = command.tool == "uv"
                 _add(item, run.line, "error", "pep668",
-                     f"{command.program} install into apk's python3: Alpine {item.release} marks it "
-                     "externally managed (PEP 668), pip refuses with 'externally-managed-environment'",
+                     f"{'uv pip install --system' if uv else command.program + ' install'} into apk's python3: "
+                     f"Alpine {item.release} marks it externally managed (PEP 668), "
+                     + ("uv refuses ('The interpreter at /usr is externally managed')" if uv
+                        else "pip refuses with 'externally-managed-environment'"),
                      pep668_citation(),
                      "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
         if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
