@@ -164,3 +164,16 @@ def test_whole_process_and_no_network_libraries_in_the_resolver(v316_index_path,
         capture_output=True, text=True, timeout=60,
     )
     assert probe.stdout.strip() == "[]"
+
+
+def test_a_version_no_provider_has_names_the_versions_there_are(v316):
+    """so:libz.so.1>=2: zlib provides so:libz.so.1, at 1.2.12: the answer says so instead of
+    'no package provides it' (which reads as if the name were unknown)."""
+    code, out, _ = run("provides", *v316, "so:libz.so.1>=2")
+    assert code == 1
+    assert out.strip() == ("so:libz.so.1>=2: no package provides it at that version in v3.16 main (community was "
+                           "not given with --index); so:libz.so.1 is zlib-1.2.12-r3 (as so:libz.so.1=1.2.12)")
+    code, out, _ = run("provides", *v316, "so:libz.so.1>=2", "--json")
+    assert json.loads(out)["not_found"] == [
+        "so:libz.so.1>=2: no package provides it at that version in v3.16 main (community was not given with "
+        "--index); so:libz.so.1 is zlib-1.2.12-r3 (as so:libz.so.1=1.2.12)"]

@@ -80,6 +80,23 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
         sys.exit(status)
 
 
+def _not_found(dep, providers, scope: str) -> str:
+    """The line for an atom nothing provides; with a version, what the name is provided at."""
+    if dep.op is None:
+        return f"{dep}: no package provides it {scope}"
+    unversioned = providers.matching(dep._replace(op=None, version=None))
+    if not unversioned:
+        return f"{dep}: no package provides it {scope}"
+
+    def named(found) -> str:
+        if found.package.name == dep.name:
+            return found.package.nv
+        return f"{found.package.nv} (as {dep.name}{'=' + found.version if found.version else ''})"
+
+    there = ", ".join(named(p) for p in unversioned)
+    return f"{dep}: no package provides it at that version {scope}; {dep.name} is {there}"
+
+
 @click.command("provides", epilog=PROVIDES_EPILOG)
 @alpine_options
 @json_option
@@ -99,6 +116,7 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
     with no_gc_pauses():
         world, providers = _provider_map(alpine)
         found = {atom: providers.matching(dep) for atom, dep in wanted.items()}
+        missing = {atom: _not_found(wanted[atom], providers, world.scope()) for atom, matches in found.items() if not matches}
     if as_json:
         emit_json({
             "target": world.to_json(),
@@ -110,15 +128,14 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
                 ]
                 for atom, matches in found.items()
             },
-            "not_found": [f"{wanted[atom]}: no package provides it {world.scope()}"
-                          for atom, matches in found.items() if not matches],
+            "not_found": list(missing.values()),
         })
     else:
         lines = []
         for atom, matches in found.items():
             query = str(wanted[atom])
             if not matches:
-                lines.append(f"{query}: no package provides it {world.scope()}")
+                lines.append(missing[atom])
                 continue
             for p in matches:
                 how = "" if p.package.name == query else f" (as {query}{'=' + p.version if p.version else ''})"
