@@ -11,6 +11,7 @@ from mirror_server import index_streams, signature_of, signature_stream, tar_str
 from apkneed.alpine.index import read_index_bytes, read_index_file
 from apkneed.alpine.sources.signature import (
     load_keys,
+    pem_public_key_loader,
     require_trusted,
     untrusted_warning,
     verify_index,
@@ -35,6 +36,15 @@ def test_bundled_keys_are_alpines_17_keys(keys, shared_dir):
     assert shipped == sorted(p.name for p in (shared_dir / "alpine" / "keys").glob("*.rsa.pub"))
     assert len(shipped) == 17
     assert all(key.key_size >= 2048 for key in keys.values())
+
+
+def test_keys_are_read_by_cryptographys_own_pem_loader(keys, shared_dir):
+    # taken from the Rust binding to spare a first run the serialization package's import: it must be the
+    # very function the public API names, and read every key as the public API reads it
+    assert pem_public_key_loader() is serialization.load_pem_public_key
+    for path in (shared_dir / "alpine" / "keys").glob("*.rsa.pub"):
+        public = serialization.load_pem_public_key(path.read_bytes())
+        assert keys[path.name].public_numbers() == public.public_numbers()
 
 
 @pytest.mark.parametrize(("fixture", "key_name"), [("v316_index_path", V316_KEY), ("v317_index_path", V317_KEY)])

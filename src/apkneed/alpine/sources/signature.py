@@ -253,11 +253,31 @@ def load_keys(directory: str | Traversable | None = None) -> dict[str, RSAPublic
     return read_key_ring(directory).parsed
 
 
+def pem_public_key_loader() -> Callable[[bytes], object]:
+    """``cryptography``'s ``load_pem_public_key``, without importing its ``serialization`` package.
+
+    That package (SSH key formats, ciphers, and with them dataclasses and
+    inspect) costs ~12 ms of every first run, 6% of one on v3.17 main, for
+    one function that is the Rust binding's own (``serialization.base``
+    binds it so): it is taken from there, and from the public package when
+    a version of ``cryptography`` has it elsewhere (tests/alpine/test_signature.py
+    holds the two to be the same function).
+    """
+    try:
+        from cryptography.hazmat.bindings._rust import openssl
+
+        return openssl.keys.load_pem_public_key
+    except (ImportError, AttributeError):
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        return load_pem_public_key
+
+
 def _parse_keys(files: tuple[tuple[str, bytes], ...]) -> dict[str, RSAPublicKey]:
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+    load_pem_public_key = pem_public_key_loader()
     keys: dict[str, RSAPublicKey] = {}
     for name, data in files:
         try:
