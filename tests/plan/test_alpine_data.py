@@ -23,8 +23,10 @@ from apkneed.plan.alpinedata import (
     build_on_target,
     load_alpine_data,
     match_build,
+    match_recorded,
     resolve_name,
 )
+from apkneed.plan.alpinebuilds import match_alpine_build
 from apkneed.plan.evidence import SdistEvidence
 from apkneed.plan.pep725 import load_virtual_table, provider_table
 from apkneed.plan.source import source_needs
@@ -172,6 +174,33 @@ def test_a_name_alone_does_not_match_a_record(data, worlds):
     v316 = worlds["v3.16"]
     assert match_build("icu", ("somethingelse",), (), v316, data).build is None
     assert match_build("pyicu", ("icu",), (), v316, data).build.package == "py3-icu"
+
+
+def test_the_index_and_the_records_match_a_distribution_to_the_same_build(data, worlds):
+    """match_alpine_build (the target's own index) and the v3.21 records (a target without the py3-*)
+    rank by one rule: asked on v3.21, where every record is also in the index, both pick the same
+    build for every compiled py3-* asked by its own name, modules and U: URL (and without them), and
+    for every override row's project. They once differed (a name bonus for names without an affix,
+    URLs alone, the PyPI page URL, the override's aport): this fails if they drift apart again."""
+    v321 = worlds["v3.21"]
+    asked = {(project, (), ()) for project in data.overrides}
+    for record in data.builds.values():
+        for dist in {record.package.removeprefix("py3-"), "py" + record.package.removeprefix("py3-")}:
+            for modules in (record.modules, ()):
+                for urls in ((record.url,) if record.url else (), ()):
+                    asked.add((dist, modules, urls))
+    compared = confirmed = 0
+    for dist, modules, urls in sorted(asked):
+        override = data.override_for(dist)
+        live = match_alpine_build(dist, modules, urls, v321, override.aport if override is not None else "")
+        recorded = match_recorded(dist, modules, urls, data)
+        live_package = live.build.package if live.build is not None else None
+        recorded_package = recorded.best.package if recorded.best is not None else None
+        if live_package is None or live_package in data.builds:  # the records hold compiled builds only
+            assert recorded_package == live_package, (dist, modules, urls, live.how, recorded.how)
+            compared += 1
+            confirmed += live_package is not None
+    assert compared > 1000 and confirmed > 500
 
 
 @pytest.mark.parametrize(

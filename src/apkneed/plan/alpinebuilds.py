@@ -20,22 +20,25 @@ real, successful build on that release and arch:
 Every answer cites the package, its version, origin, repository and aports
 commit (``c:``).
 
-Matching a PyPI distribution to its ``py3-*`` package (never a guess):
-a package named ``py3-<name>`` (PEP 503), or ``py3-<name>`` without a
-``python-``/``py``/``-python`` affix, or one providing ``py3.X:<module>`` for
-an import name of the distribution. A match is **confirmed** when the
-package's ``py3.X:`` modules share a name with the distribution's import
-names, or its ``U:`` URL is one of the URLs the sdist's PKG-INFO (PyPI's
-metadata) names. A name alone is not enough (PyPI's ``icu`` 0.0.1 is not
-Alpine's ``py3-icu``, PyICU): anything else is reported as unconfirmed and
-not used.
+Matching a PyPI distribution to its ``py3-*`` package (never a guess,
+:func:`rank_builds`, the same rule for the v3.21 records): a package named
+``py3-<name>`` (PEP 503), or ``py3-<name>`` without a
+``python-``/``py``/``-python`` affix, is a candidate; it is **confirmed**,
+as is any other ``py3-*`` package, by evidence: its ``py3.X:`` modules
+share a name with the distribution's import names, its ``U:`` URL is one of
+the URLs the sdist's PKG-INFO (PyPI's metadata) names or the project's PyPI
+page, or it is of the aport an override row of build-overrides.toml names.
+A name alone is not enough (PyPI's ``icu`` 0.0.1 is not Alpine's
+``py3-icu``, PyICU): it is reported as unconfirmed and not used.
 
 The ``-dev`` look-up scans the index once per provider map (an origin ->
 ``-dev`` packages table), so planning many distributions costs one pass.
 
 API::
 
-    match_alpine_build(dist, import_names, project_urls, providers) -> BuildMatch
+    match_alpine_build(dist, import_names, project_urls, providers, aport="") -> BuildMatch
+    rank_builds(canonical, modules, urls, aport, candidates) -> RankedBuilds  # the rule, for the v3.21 records too
+    own_names(canonical) -> list[str]; wanted_urls(canonical, project_urls) -> set[str]
     alpine_build(package, providers) -> AlpineBuild
     linked_library(soname, atom, providers) -> LinkedLibrary
     preferred_provider(found) -> Package
@@ -177,46 +180,109 @@ class BuildMatch(Frozen):
 
 
 def match_alpine_build(
-    dist: str, import_names: Iterable[str], project_urls: Iterable[str], providers: ProviderMap
+    dist: str, import_names: Iterable[str], project_urls: Iterable[str], providers: ProviderMap, aport: str = ""
 ) -> BuildMatch:
-    """The distribution's py3-* package in ``providers`` (module docstring)."""
+    """The distribution's py3-* package in ``providers`` (module docstring); ``aport``: the
+    ``repository/origin`` an override row names for it (build-overrides.toml), evidence too."""
     canonical = canonical_name(dist)
     modules = set(import_names)
-    urls = {normalised_url(url) for url in project_urls if url}
-    urls.discard("")
+    urls = wanted_urls(canonical, project_urls)
+    tables = _tables(providers)
+    # the packages rank_builds may take: named as the distribution, sharing a module, of the override's aport
     candidates: dict[str, Package] = {}
-    names = [f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in stripped_names(canonical)]
-    for name in dict.fromkeys(names):
+    names = own_names(canonical)
+    for name in names:  # the provider apk would take first, where a name is in several repositories
         for provider in providers.providers(name):
             if provider.package.name == name:
                 candidates.setdefault(name, provider.package)
-    for module in sorted(modules):
-        for package in _module_providers(providers).get(module, ()):
+    for found in (
+        *(tables.py3_by_name.get(name, ()) for name in names),  # py3-cx_freeze for cx-freeze
+        *(tables.module_providers.get(module, ()) for module in sorted(modules)),
+        tables.py3_by_origin.get(aport.split("/", 1)[-1], ()) if aport else (),
+    ):
+        for package in found:
             candidates.setdefault(package.name, package)
+    ranked = rank_builds(
+        canonical, modules, urls, aport,
+        ((name, package.version, modules_of(package), package.url, package.origin, package)
+         for name, package in candidates.items()),
+    )
+    if ranked.best is None:
+        return BuildMatch(None, unconfirmed=ranked.unconfirmed)
+    return BuildMatch(alpine_build(ranked.best, providers), ranked.how, ranked.unconfirmed)
+
+
+class RankedBuilds(Frozen):
+    """The best-evidenced candidate of :func:`rank_builds` (None: none has evidence), how, and the named
+    candidates left unconfirmed."""
+
+    __slots__ = ("best", "how", "unconfirmed")
+
+    best: object
+    how: str
+    unconfirmed: tuple[str, ...]
+
+    def __init__(self, best: object, how: str, unconfirmed: tuple[str, ...]) -> None:
+        set_field(self, "best", best)
+        set_field(self, "how", how)
+        set_field(self, "unconfirmed", unconfirmed)
+
+
+def rank_builds(canonical: str, modules: set[str], urls: set[str], aport: str, candidates) -> RankedBuilds:
+    """Which py3-* build is the distribution's: the one read in the target index
+    (:func:`match_alpine_build`) and the one recorded on v3.21 (``alpinedata.match_build``) are
+    chosen by this one rule, so that a distribution matches the same build on every release.
+
+    ``candidates``: (package name, version, its py3 modules, its U: URL, its origin, what to
+    return) for each package in question. A package is taken when it carries the distribution's
+    name (:func:`own_names`, compared as PEP 503 names: Alpine's py3-cx_freeze is cx-freeze's),
+    shares one of its ``modules``, or is of the origin of the override's ``aport``. A URL of the
+    project (``urls``: :func:`wanted_urls`) confirms such a package but never brings in another:
+    umbrella sites are shared (llvm.org is py3-clang's and py3-lldb's, ceph.io every ceph
+    binding's). Evidence that it is this project: a shared module, a URL, the aport. A name
+    alone is not enough (PyPI's "icu" is not Alpine's py3-icu, PyICU): it is reported as
+    unconfirmed. Most evidence wins, the distribution's name counting one more: brotli's
+    py3-brotli (URL and name) before py3-brotlipy (a shared module); then the package name, for
+    a stable choice among equals.
+    """
+    names = {name.removeprefix("py3-") for name in own_names(canonical)}
+    origin = aport.split("/", 1)[-1] if aport else None
+    ranked: list[tuple[int, str, object, str]] = []
     unconfirmed: list[str] = []
-    ranked: list[tuple[int, str, Package, str]] = []
-    for name, package in candidates.items():
-        provided = modules_of(package)
-        shared = sorted(provided & modules)
-        url = normalised_url(package.url) if package.url else ""
+    for name, version, provided, url, package_origin, item in candidates:
+        named = name.startswith("py3-") and canonical_name(name[4:]) in names
+        shared = sorted(set(provided) & modules)
+        of_aport = origin is not None and package_origin == origin
+        if not (named or shared or of_aport):
+            continue
         evidence = []
         if shared:
             evidence.append(f"provides py3 module {shared[0]}")
-        if url and (url in urls or url in _pypi_urls(canonical)):
-            evidence.append(f"U: {package.url} is a project URL on PyPI")
-        if not evidence:
-            # a name alone is not enough: PyPI's "icu" is not Alpine's py3-icu (PyICU)
+        if url and normalised_url(url) in urls:
+            evidence.append(f"U: {url} is a project URL on PyPI")
+        if of_aport:
+            evidence.append(f"build-overrides.toml names its aport {aport}")
+        if evidence:
+            ranked.append((-(len(evidence) + named), name, item, " and ".join(evidence)))
+        else:  # named, nothing more
             why = "its modules differ" if modules and provided else "no shared module or URL"
-            unconfirmed.append(f"{package.name}-{package.version} ({why})")
-            continue
-        exact = name == f"py3-{canonical}"
-        # most evidence first: brotli's py3-brotli (URL and name) before py3-brotlipy (a shared module)
-        ranked.append((-(len(evidence) + exact), name, package, " and ".join(evidence)))
+            unconfirmed.append(f"{name}-{version} ({why})")
     if not ranked:
-        return BuildMatch(None, unconfirmed=tuple(unconfirmed))
-    ranked.sort(key=lambda item: (item[0], item[1]))
-    _, _, package, how = ranked[0]
-    return BuildMatch(alpine_build(package, providers), how, tuple(unconfirmed))
+        return RankedBuilds(None, "", tuple(unconfirmed))
+    _, _, best, how = min(ranked, key=lambda item: item[:2])
+    return RankedBuilds(best, how, tuple(unconfirmed))
+
+
+def own_names(canonical: str) -> list[str]:
+    """The py3-* names that are the distribution's own: PEP 503's, then without a python-/py/-python affix."""
+    return list(dict.fromkeys([f"py3-{canonical}"] + [f"py3-{stripped}" for stripped in stripped_names(canonical)]))
+
+
+def wanted_urls(canonical: str, project_urls: Iterable[str]) -> set[str]:
+    """The project's URLs as :func:`normalised_url` gives them: its sdist's, and its own PyPI page."""
+    urls = {normalised_url(url) for url in project_urls if url} | _pypi_urls(canonical)
+    urls.discard("")
+    return urls
 
 
 def alpine_build(package: Package, providers: ProviderMap) -> AlpineBuild:
@@ -337,12 +403,18 @@ def modules_of(package: Package) -> set[str]:
 
 
 class _Tables:
-    __slots__ = ("devs_by_origin", "module_providers")
+    __slots__ = ("devs_by_origin", "module_providers", "py3_by_name", "py3_by_origin")
 
     def __init__(self, devs_by_origin: dict[str, tuple[Package, ...]],
-                 module_providers: dict[str, tuple[Package, ...]]) -> None:
+                 module_providers: dict[str, tuple[Package, ...]],
+                 py3_by_name: dict[str, tuple[Package, ...]],
+                 py3_by_origin: dict[str, tuple[Package, ...]]) -> None:
         self.devs_by_origin = devs_by_origin
         self.module_providers = module_providers
+        #: "py3-<PEP 503 name>" -> the py3-* packages of that name (py3-cx_freeze under py3-cx-freeze)
+        self.py3_by_name = py3_by_name
+        #: origin -> its py3-* packages that ship py3 modules
+        self.py3_by_origin = py3_by_origin
 
 
 _TABLES: "weakref.WeakKeyDictionary[ProviderMap, _Tables]" = weakref.WeakKeyDictionary()
@@ -354,20 +426,26 @@ def _tables(providers: ProviderMap) -> _Tables:
     if tables is None:
         devs: dict[str, list[Package]] = {}
         modules: dict[str, list[Package]] = {}
+        by_name: dict[str, list[Package]] = {}
+        by_origin: dict[str, list[Package]] = {}
         for package in providers.packages:
             if package.name.endswith("-dev"):
                 devs.setdefault(package.origin, []).append(package)
+            ships_modules = False
             for provide in package.provides:
                 match = _PY_MODULE_RE.match(provide.name)
                 if match:
                     modules.setdefault(match.group(1), []).append(package)
+                    ships_modules = True
+            if package.name.startswith("py3-"):
+                by_name.setdefault(f"py3-{canonical_name(package.name[4:])}", []).append(package)
+                if ships_modules:  # the aport's Python package, not its -pyc or -doc subpackages
+                    by_origin.setdefault(package.origin or package.name, []).append(package)
         tables = _Tables(
             {origin: tuple(found) for origin, found in devs.items()},
             {module: tuple(dict.fromkeys(found)) for module, found in modules.items()},
+            {name: tuple(dict.fromkeys(found)) for name, found in by_name.items()},
+            {origin: tuple(dict.fromkeys(found)) for origin, found in by_origin.items()},
         )
         _TABLES[providers] = tables
     return tables
-
-
-def _module_providers(providers: ProviderMap) -> dict[str, tuple[Package, ...]]:
-    return _tables(providers).module_providers

@@ -32,12 +32,14 @@ API::
     resolve_name(name, provides, providers) -> str | None
     absent_repository(repository, providers) -> bool
     match_build(dist, import_names, project_urls, providers, data) -> BuildMatch
+    match_recorded(dist, import_names, project_urls, data) -> RankedBuilds   # the records alone
     build_on_target(record, providers, release) -> AlpineBuild
 
-Matching a recorded build to a PyPI distribution follows
-:func:`apkneed.plan.alpinebuilds.match_alpine_build`: a shared ``py3``
-module or the ``U:`` URL confirms it; so does an override row naming the
-aport (``psycopg2-binary`` -> ``community/py3-psycopg2``). A name alone does not.
+Matching a recorded build to a PyPI distribution is
+:func:`apkneed.plan.alpinebuilds.rank_builds`, the rule
+:func:`~apkneed.plan.alpinebuilds.match_alpine_build` follows in an index: a
+shared ``py3`` module, the ``U:`` URL or an override row naming the aport
+(``psycopg2-binary`` -> ``community/py3-psycopg2``) confirms it. A name alone does not.
 """
 
 from __future__ import annotations
@@ -56,12 +58,13 @@ from apkneed.plan.alpinebuilds import (
     AlpineBuild,
     BuildMatch,
     LinkedLibrary,
+    RankedBuilds,
     dev_package_of,
     linked_library,
     match_alpine_build,
-    normalised_url,
     preferred_provider,
-    stripped_names,
+    rank_builds,
+    wanted_urls,
 )
 from apkneed.plan.knowledge import DATA_DIR
 from apkneed.plan.pep725 import library_of_dev, provider_table
@@ -440,39 +443,31 @@ def match_build(
     dist: str, import_names, project_urls, providers: ProviderMap, data: AlpineData | None
 ) -> BuildMatch:
     """The distribution's py3-* build: in the target index, else a v3.21 record re-found in the target."""
-    live = match_alpine_build(dist, import_names, project_urls, providers)
+    aport = _override_aport(data, dist) if data is not None else ""
+    live = match_alpine_build(dist, import_names, project_urls, providers, aport)
     if live.build is not None or data is None:
         return live
-    recorded = _recorded_match(dist, set(import_names), project_urls, data)
-    if recorded is None:
+    recorded = match_recorded(dist, import_names, project_urls, data)
+    record = recorded.best
+    if record is None:
         return live
-    record, how = recorded
     scope = f"{data.release}'s build, recorded in {data.source}: the target index has no {record.package}"
-    return BuildMatch(build_on_target(record, providers, scope), how, live.unconfirmed)
+    return BuildMatch(build_on_target(record, providers, scope), recorded.how, live.unconfirmed)
 
 
-def _recorded_match(dist: str, modules: set[str], project_urls, data: AlpineData) -> tuple[RecordedBuild, str] | None:
+def match_recorded(dist: str, import_names, project_urls, data: AlpineData) -> RankedBuilds:
+    """The distribution's build among the v3.21 records (all of them, scanned whole), by the rule
+    :func:`match_alpine_build` follows in an index (``best``: a :class:`RecordedBuild` or None)."""
     canonical = canonical_name(dist)
-    urls = {normalised_url(url) for url in project_urls if url} - {""}
+    return rank_builds(
+        canonical, set(import_names), wanted_urls(canonical, project_urls), _override_aport(data, dist),
+        ((r.package, r.version, r.modules, r.url, r.origin, r) for r in data.builds.values()),
+    )
+
+
+def _override_aport(data: AlpineData, dist: str) -> str:
     override = data.override_for(dist)
-    ranked = []
-    for record in data.builds.values():
-        evidence = []
-        shared = sorted(set(record.modules) & modules)
-        if shared:
-            evidence.append(f"provides py3 module {shared[0]}")
-        if record.url and normalised_url(record.url) in urls:
-            evidence.append(f"U: {record.url} is a project URL on PyPI")
-        if override is not None and override.aport.split("/", 1)[-1] == record.origin:
-            evidence.append(f"build-overrides.toml names its aport {override.aport}")
-        if not evidence:
-            continue
-        named = record.package in {f"py3-{canonical}", *(f"py3-{n}" for n in stripped_names(canonical))}
-        ranked.append((-(len(evidence) + named), record.package, record, " and ".join(evidence)))
-    if not ranked:
-        return None
-    ranked.sort(key=lambda item: item[:2])
-    return ranked[0][2], ranked[0][3]
+    return override.aport if override is not None else ""
 
 
 def build_on_target(record: RecordedBuild, providers: ProviderMap, recorded: str) -> AlpineBuild:
