@@ -125,6 +125,12 @@ class PublishedTags(Frozen):
     def newest_release(self) -> str:
         return max(self.alpine, key=_number_key)
 
+    def not_built_for(self, image: PublishedImage, arch: str | None) -> bool:
+        """Was ``image`` listed without the Docker arch of Alpine's ``arch``? (False when either is not known.)"""
+        if arch is None or not image.arches:
+            return False
+        return self.arches.get(arch, (None, None))[0] not in image.arches
+
 
 class ImageIdentity(Frozen):
     """What an image reference is, as far as the tag data knows."""
@@ -309,13 +315,11 @@ def check_python_image(
             f"{asked} was never published: python:{python}-alpine{number} carried "
             f"{', '.join(image.versions)} [{tags.source}]"
         )
-    if arch is not None and image.arches:
-        docker_arch = tags.arches.get(arch, (None, None))[0]
-        if docker_arch not in image.arches:
-            raise InputError(
-                f"python:{python}-alpine{number} was never published for {arch}: its architectures are "
-                f"{', '.join(image.arches)} [{tags.source}]"
-            )
+    if tags.not_built_for(image, arch):
+        raise InputError(
+            f"python:{python}-alpine{number} was never published for {arch}: its architectures are "
+            f"{', '.join(image.arches)} [{tags.source}]"
+        )
     return ()
 
 
@@ -338,15 +342,13 @@ def check_alpine_image(tags: PublishedTags, release: str | None, *, arch: str | 
             f"alpine:{number} was never published (alpine:{known[0]} to alpine:{known[-1]}; nearest: "
             f"alpine:{nearest}) [{tags.source}]"
         )
-    if arch is not None and image.arches:
-        docker_arch = tags.arches.get(arch, (None, None))[0]
-        if docker_arch not in image.arches:
-            # A note, not a refusal: the apk answer holds on any Alpine root of that arch;
-            # only a Dockerfile's FROM needs the Docker image.
-            return (
-                f"alpine:{number} is not published for {arch} (its architectures: {', '.join(image.arches)}); "
-                f"a Dockerfile FROM alpine:{number} will not pull for {arch} [{tags.source}]",
-            )
+    if tags.not_built_for(image, arch):
+        # A note, not a refusal: the apk answer holds on any Alpine root of that arch;
+        # only a Dockerfile's FROM needs the Docker image.
+        return (
+            f"alpine:{number} is not published for {arch} (its architectures: {', '.join(image.arches)}); "
+            f"a Dockerfile FROM alpine:{number} will not pull for {arch} [{tags.source}]",
+        )
     return ()
 
 
