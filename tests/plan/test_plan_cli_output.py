@@ -121,3 +121,16 @@ def test_a_terminal_sees_uv_resolving_then_a_total(plan_cache, resolved_once, tm
     assert status == 0, shown
     assert "resolving the requirements with uv" in shown
     assert "2/2" in shown
+
+
+@pytest.mark.network
+def test_a_requirement_set_no_distribution_of_which_is_for_the_target(plan_cache, v316_index_path):
+    """pywin32 ; sys_platform == "win32" on Alpine: nothing to install. The answer says so and why,
+    instead of an empty table."""
+    args = ("plan", 'pywin32==306 ; sys_platform == "win32"', "--index", v316_index_path, "--arch", "x86_64")
+    result = invoke(plan_cache, *args)
+    assert result.exit_code == 0, result.output
+    assert "distribution ┃" not in result.stdout  # no empty table
+    assert ("No distribution to install: the environment markers of every requirement are false on this "
+            "target (Linux x86_64, Python 3.10)") in result.stdout
+    assert "apk add --no-cache python3" in result.stdout

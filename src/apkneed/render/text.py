@@ -46,7 +46,10 @@ def _parts(plan: Plan, *, explain: bool, width: int) -> list[tuple]:
                           ("line", f"Index:  {plan.target.index_origin}", False, False)]
     rows = [_row(package) for package in plan.packages]
     widths = column_widths(COLUMNS, rows, width, prose=(COLUMNS.index("why"),))
-    if widths is not None:
+    if not rows:  # a non-empty requirement set whose resolution is empty: only markers do that
+        parts.append(("line", "No distribution to install: the environment markers of every requirement are false "
+                      f"on this target (Linux {plan.target.arch}, Python {plan.target.python})", True, False))
+    elif widths is not None:
         parts.append(("table", widths, rows))
     else:
         parts += [("line", line, True, False) for line in _vertical(rows, width)]
