@@ -164,3 +164,21 @@ def test_bad_index_and_unreadable_config(home: dict[str, str], tmp_path: Path) -
 def test_redact_hides_passwords() -> None:
     assert redact("https://me:s3cret@repo.example:8443/simple") == "https://me:***@repo.example:8443/simple"
     assert redact("https://pypi.org/simple") == "https://pypi.org/simple"
+
+
+def test_no_message_shows_an_index_password(home: dict[str, str], tmp_path: Path) -> None:
+    """Credentials in index URLs (pip.conf, PIP_INDEX_URL, -i) never reach a warning or an error:
+    the ignored extra-index-url warning named the index URL whole, and an index that could not be
+    reached was 'cannot reach me:s3cret@127.0.0.1:9'."""
+    from apkneed.errors import EnvironmentFailure
+    from apkneed.python.pypi import PyPIClient
+
+    write(tmp_path / "home" / ".config" / "pip" / "pip.conf",
+          "[global]\nindex-url = http://me:s3cret@127.0.0.1:9/simple\n"
+          "extra-index-url = https://other:t0ken@extra.example/simple\n")
+    config = index_config(environ=home)
+    assert config.ignored and not any("s3cret" in line or "t0ken" in line for line in config.ignored)
+    client = PyPIClient(config.index_url, cache_root=tmp_path / "cache", retries=0, backoff=0)
+    with client, pytest.raises(EnvironmentFailure) as failure:  # port 9 (discard) refuses: a real failed connection
+        client.project("six")
+    assert "s3cret" not in str(failure.value) and "127.0.0.1:9" in str(failure.value)

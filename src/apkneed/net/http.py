@@ -39,11 +39,11 @@ import time
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
-from urllib.parse import urlsplit
 
 from apkneed import __version__
 from apkneed.cache import atomic_write, sweep_once
 from apkneed.errors import EnvironmentFailure, IntegrityError
+from apkneed.net.urls import host_of, redact
 from apkneed.records import Frozen, set_field
 
 if TYPE_CHECKING:
@@ -108,11 +108,7 @@ def check_sha256(data: bytes, expected: str, url: str) -> None:
     """Refuse ``data`` (IntegrityError) unless it hashes to ``expected``, the index's sha256."""
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected.lower():
-        raise IntegrityError(f"{url}: sha256 {actual} does not match the index's {expected}; refused")
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc or url
+        raise IntegrityError(f"{redact(url)}: sha256 {actual} does not match the index's {expected}; refused")
 
 
 #: per client: the hosts it could not reach in this run, and why
@@ -174,9 +170,9 @@ def request(
         except TruncatedBody as exc:
             last_problem = str(exc)
         except httpx.TooManyRedirects:
-            raise EnvironmentFailure(f"{url}: too many redirects (a redirect loop?)") from None
+            raise EnvironmentFailure(f"{redact(url)}: too many redirects (a redirect loop?)") from None
         except httpx.DecodingError as exc:
-            raise EnvironmentFailure(f"{url}: the body does not decode as its Content-Encoding says ({exc})") from None
+            raise EnvironmentFailure(f"{redact(url)}: the body does not decode as its Content-Encoding says ({exc})") from None
         except httpx.TransportError as exc:
             last_problem = _describe_transport_error(exc)
             if _is_name_resolution_failure(exc):
@@ -185,12 +181,12 @@ def request(
                 break
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             # Anything else httpx refuses (a malformed redirect target...): not retried.
-            raise EnvironmentFailure(f"{url}: unusable answer ({_describe_transport_error(exc)})") from None
+            raise EnvironmentFailure(f"{redact(url)}: unusable answer ({_describe_transport_error(exc)})") from None
         if time.monotonic() >= ends_at:
             last_problem += f" (deadline of {deadline:g} s reached)"
             break
     if last_problem.startswith("transfer cut short"):
-        raise EnvironmentFailure(f"{url}: {last_problem} (after {attempt + 1} attempts)")
+        raise EnvironmentFailure(f"{redact(url)}: {last_problem} (after {attempt + 1} attempts)")
     attempts = attempt + 1
     plural = "attempt" if attempts == 1 else "attempts"
     if not last_problem.startswith("HTTP "):
@@ -228,7 +224,7 @@ def _read_body(
     total = response.headers.get("Content-Length")
     total_int = int(total) if total and total.isdigit() else None
     if max_bytes is not None and total_int is not None and total_int > max_bytes:
-        raise EnvironmentFailure(f"{url}: response of {total_int} bytes exceeds the {max_bytes}-byte limit")
+        raise EnvironmentFailure(f"{redact(url)}: response of {total_int} bytes exceeds the {max_bytes}-byte limit")
     chunks: list[bytes] = []
     done = 0
     started = time.monotonic()
@@ -236,7 +232,7 @@ def _read_body(
         chunks.append(chunk)
         done += len(chunk)
         if max_bytes is not None and done > max_bytes:
-            raise EnvironmentFailure(f"{url}: response exceeds the {max_bytes}-byte limit")
+            raise EnvironmentFailure(f"{redact(url)}: response exceeds the {max_bytes}-byte limit")
         if progress is not None:
             progress(url, done, total_int)
         now = time.monotonic()
@@ -283,7 +279,7 @@ class HTTPStatusFailure(EnvironmentFailure):
     """
 
     def __init__(self, url: str, status: int) -> None:
-        super().__init__(f"{url}: HTTP {status}")
+        super().__init__(f"{redact(url)}: HTTP {status}")
         self.url = url
         self.status = status
 

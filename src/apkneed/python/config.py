@@ -34,11 +34,12 @@ import os
 import sys
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
 from apkneed.inputfile import read_input_text
+from apkneed.net.urls import redact  # noqa: F401 (apkneed.python.config.redact: the name its callers use)
 from apkneed.records import Frozen, set_field
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -176,7 +177,7 @@ def index_config(
         verify_source = "environment" if verify is not True else "default trust store"
 
     ignored = tuple(
-        f"{name} {location} (from {settings[name].source}): apkneed plans against one index, {url}"
+        f"{name} {redact(location)} (from {settings[name].source}): apkneed plans against one index, {redact(url)}"
         for name in sorted(_MULTI_VALUED)
         if name in settings
         for location in settings[name].value.split()
@@ -214,15 +215,6 @@ def check_index_url(url: str, source: str = "--index-url") -> str:
             f"index URL from {source} must be an http(s) URL of a simple index: {redact(url)}"
         )
     return url.strip().rstrip("/")
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced, fit for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _normalise(name: str) -> str:

@@ -1,0 +1,25 @@
+"""URLs as apkneed shows them: never with a password.
+
+Index URLs may carry credentials (``https://me:token@repo.example/simple`` in
+pip.conf, ``PIP_INDEX_URL`` or ``-i``); every message, warning and log line
+shows them through :func:`redact` or names the host alone (:func:`host_of`).
+Plain text only: no HTTP client is imported here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, fit for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of ``url``, without user or password (the URL itself when it has no host)."""
+    return urlsplit(url).netloc.rpartition("@")[2] or url
