@@ -45,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX = ROOT.parent / "shared" / "alpine" / "v3.17" / "main" / "aarch64" / "APKINDEX.tar.gz"
@@ -161,10 +161,8 @@ def compare_processes(index_path: Path, arch: str, runs: int) -> None:
     apk = os.environ.get("APK") or shutil.which("apk")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
         cache_dir = tmp_path / "cache"
-        env["APKNEED_CACHE_DIR"] = str(cache_dir)
+        env = bytecode_environ(pycache=tmp_path / "pycache", APKNEED_CACHE_DIR=str(cache_dir))
         ours = [*apkneed_command(), "resolve", "--index", str(index_path), "--arch", arch, *REQUEST]
         process_times(ours, env, 2)  # warm-up: write the bytecode cache
         print(f"\n$ {' '.join(ours)}")
@@ -247,8 +245,7 @@ def compare_numpy_v321(runs: int) -> None:
     community = V321 / "community" / "x86_64" / "APKINDEX.tar.gz"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        env = bytecode_environ(pycache=tmp_path / "pycache")
         ours = [*apkneed_command(), "resolve", "--index", str(main_index), "--index", str(community),
                 "--arch", "x86_64", *NUMPY_REQUEST]
         ours3 = [*ours, "--apk-tools", "3"]

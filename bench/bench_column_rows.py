@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import statistics
@@ -30,6 +29,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peers import bytecode_environ  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
@@ -86,9 +87,7 @@ def child(warm: bool, count: bool) -> None:
 
 def tree_env(tree: str, cache: str) -> dict[str, str]:
     """The environment of a process of ``tree``'s src with its own cache and bytecode kept (as installed)."""
-    env = dict(os.environ, PYTHONPATH=tree, APKNEED_CACHE_DIR=cache, PYTHONPYCACHEPREFIX=f"{cache}-pyc")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
+    return bytecode_environ(pycache=f"{cache}-pyc", PYTHONPATH=tree, APKNEED_CACHE_DIR=cache)
 
 
 def run(tree: str, cache: str, warm: bool = False, count: bool = False) -> dict | None:

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPINE = ROOT.parent / "shared" / "alpine"
@@ -200,8 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        env = bytecode_environ(pycache=tmp / "pycache")
         if args.runs:
             whole_processes(args.runs, ["", *args.tree], tmp, env)
         for title in WORLDS if args.stage_runs else ():

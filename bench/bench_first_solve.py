@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from peers import call_ms as ms  # bench/peers.py
+from peers import bytecode_environ, call_ms as ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPINE = ROOT.parent / "shared" / "alpine"
@@ -84,7 +83,7 @@ def main() -> None:
         parser.error("--tree SRC is required")
     trees = {"before": str(Path(args.tree).resolve()), "after": str(ROOT / "src")}
     samples: dict[str, dict[str, list[float]]] = {label: {} for label in trees}
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = bytecode_environ()  # bytecode in each tree's __pycache__
     for _ in range(args.rounds):
         for label, src in trees.items():
             proc = subprocess.run([sys.executable, __file__, "--child", "--runs", str(args.runs)],

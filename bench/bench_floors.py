@@ -33,18 +33,15 @@ keeping of copies and the solve:
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench_first_run import WORLDS, apk_rows  # bench/bench_first_run.py
-from peers import timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, call_ms as _ms, timed_run_ms  # bench/peers.py
 
 #: run in a child process: a first run without the parse, the table, the copies and the solve
 FLOOR_SCRIPT = r"""
@@ -173,18 +170,6 @@ def _touch(tables, names: list[int], packages: list[int]) -> int:
     return touched
 
 
-def _ms(func) -> float:
-    """Wall milliseconds of one call, the collector paused as `apkneed resolve` runs."""
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        func()
-        return (time.perf_counter() - start) * 1000
-    finally:
-        gc.enable()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="interleaved whole-process runs per row")
@@ -192,8 +177,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        env = bytecode_environ(pycache=tmp / "pycache")
         if args.runs:
             first_run_floors(args.runs, tmp, env)
         if args.solve_runs:

@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peers import bytecode_environ  # bench/peers.py
+
 APKNEED = str(Path(sys.executable).with_name("apkneed"))
 
 
@@ -90,11 +92,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="apkneed-bench-offline-") as temp:
         cache = Path(temp)
-        environ = {**os.environ, "APKNEED_CACHE_DIR": str(cache), "PIP_CONFIG_FILE": os.devnull}
-        environ = {k: v for k, v in environ.items() if not k.startswith(("PIP_FIND", "PIP_EXTRA", "UV_"))}
-        # pip compiles an installed apkneed's bytecode at install time: a run that compiles
-        # every module from source (PYTHONDONTWRITEBYTECODE in this shell) times the compiler
-        environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        environ = bytecode_environ(
+            {k: v for k, v in os.environ.items() if not k.startswith(("PIP_FIND", "PIP_EXTRA", "UV_"))},
+            APKNEED_CACHE_DIR=str(cache), PIP_CONFIG_FILE=os.devnull,
+        )
         numpy = [APKNEED, "numpy", "--offline", "--arch", args.arch, "-q"]
         # Prime PyPI's part of the cache for the same target: the shared copy of the very index the
         # snapshot embeds (v3.23 main), online for PyPI only.

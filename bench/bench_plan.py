@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import auditwheel_executable, clean_environ  # bench/peers.py
+from peers import auditwheel_executable, bytecode_environ, clean_environ  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIENTIFIC = ("numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "lxml", "pillow",
@@ -75,10 +75,7 @@ def main() -> None:
                "--base", f"python:{args.python}", "--json"]
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         work = Path(tmp)
-        environ = clean_environ(APKNEED_CACHE_DIR=str(work / "apkneed-cache"))
-        # pip compiles an installed apkneed's bytecode at install time: a run that compiles
-        # every module from source (PYTHONDONTWRITEBYTECODE in this shell) times the compiler
-        environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        environ = bytecode_environ(clean_environ(), APKNEED_CACHE_DIR=str(work / "apkneed-cache"))
         cold, done = timed(command, environ)
         if done.returncode != 0:
             sys.exit(f"apkneed plan failed ({done.returncode}): {done.stderr.strip()}")

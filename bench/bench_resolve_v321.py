@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import call_ms as ms, timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, call_ms as ms, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
@@ -118,10 +118,8 @@ def main() -> None:
     script = Path(sys.executable).parent / "apkneed"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
         cache_dir = tmp_path / "cache"
-        env["APKNEED_CACHE_DIR"] = str(cache_dir)
+        env = bytecode_environ(pycache=tmp_path / "pycache", APKNEED_CACHE_DIR=str(cache_dir))
         ours = [str(script), "resolve", "--index", str(V321 / "main" / "x86_64" / "APKINDEX.tar.gz"),
                 "--index", str(V321 / "community" / "x86_64" / "APKINDEX.tar.gz"), "--arch", "x86_64", *REQUEST]
         for _ in range(2):

@@ -38,7 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from peers import clean_environ, timed_run_ms as timed  # bench/peers.py
+from peers import bytecode_environ, clean_environ, timed_run_ms as timed  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "alpine"
@@ -89,9 +89,8 @@ def main() -> None:
         temp = Path(temp_name)
         rows: dict[tuple[str, str, str], tuple[list[str], dict[str, str]]] = {}
         for tree, src in trees.items():
-            environ = clean_environ(PYTHONPATH=src, APKNEED_CACHE_DIR=str(temp / tree / "cache"),
-                                    PYTHONPYCACHEPREFIX=str(temp / tree / "pycache"))
-            environ.pop("PYTHONDONTWRITEBYTECODE", None)
+            environ = bytecode_environ(clean_environ(), pycache=temp / tree / "pycache", PYTHONPATH=src,
+                                       APKNEED_CACHE_DIR=str(temp / tree / "cache"))
             entry = [sys.executable, "-c", CONSOLE_SCRIPT]
             timed([*entry, "plan", "numpy", "--index", str(V323), "--arch", "x86_64", "-q"], environ)  # online
             for label, command in COMMANDS.items():

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from bench_plan import SCIENTIFIC  # bench/bench_plan.py
-from peers import clean_environ  # bench/peers.py
+from peers import bytecode_environ, clean_environ  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "alpine"
@@ -70,10 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     trees = dict(t.split("=", 1) for t in args.tree) or {"this": str(ROOT / "src")}
     with tempfile.TemporaryDirectory(prefix="apkneed-bench-warm-") as temp:
-        environ = clean_environ()
-        # pip compiles an installed apkneed's bytecode at install time: a run that compiles
-        # every module from source (PYTHONDONTWRITEBYTECODE in this shell) times the compiler
-        environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        environ = bytecode_environ(clean_environ())
         # one cache per tree: versions may differ in what they keep (evidence keys, parsed-copy layouts)
         environs = {tree: dict(environ, PYTHONPATH=src, APKNEED_CACHE_DIR=str(Path(temp) / tree))
                     for tree, src in trees.items()}

@@ -13,12 +13,30 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Mapping
 
 
 def clean_environ(**extra: str) -> dict[str, str]:
     """This environment without pip/uv settings (PIP_CERT kept: it is trust, not an index)."""
     environ = {k: v for k, v in os.environ.items() if not (k.startswith(("PIP_", "UV_")) and k != "PIP_CERT")}
     environ["PIP_CONFIG_FILE"] = os.devnull
+    environ.update(extra)
+    return environ
+
+
+def bytecode_environ(base: Mapping[str, str] | None = None, *, pycache: str | Path | None = None,
+                     **extra: str) -> dict[str, str]:
+    """``base`` (default: this process's environment) for a timed process that keeps its bytecode, as an
+    installed apkneed does (pip compiles it at install time), plus ``extra``.
+
+    ``PYTHONDONTWRITEBYTECODE`` is dropped: this shell sets it, and a process that compiles every
+    module from source on every run times the compiler. ``pycache`` is a ``PYTHONPYCACHEPREFIX``
+    of the bench's own (nothing written into a tree's ``__pycache__``, each tree its own bytecode);
+    without it, bytecode goes where ``base`` says (a tree's ``__pycache__`` by default).
+    """
+    environ = {k: v for k, v in (os.environ if base is None else base).items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if pycache is not None:
+        environ["PYTHONPYCACHEPREFIX"] = str(pycache)
     environ.update(extra)
     return environ
 
