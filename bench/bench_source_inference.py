@@ -22,7 +22,7 @@ For each held-out package:
 1. its PyPI project: ``py3-<x>`` -> ``x``, else ``x`` without a python/py affix,
    ``python-x``, ``pyx`` (at most three names PyPI knows); a name is kept only when
    :func:`apkneed.plan.alpinebuilds.match_alpine_build` confirms it from the
-   sdist (a shared py3 module, or ``U:`` among the PKG-INFO URLs) --
+   sdist (a shared py3 module, or ``U:`` among the PKG-INFO URLs or the project's PyPI page) --
    otherwise it counts as *unmatched*;
 2. its newest sdist is read (PyPI's current release: Alpine's version may be
    older, which the report shows);
