@@ -203,3 +203,19 @@ def test_an_unconfirmed_alpine_package_is_reported_not_used(v321):
                          environment={}, alpine=match, providers=v321, version="1.0")
     assert needs.basis == "inferred"
     assert any(r.startswith("Alpine package not used") and "py3-cairo-" in r for r in needs.reasons)
+
+
+def test_unknown_build_never_gets_apk_lines_that_claim_to_be_complete(plan_cache, shared_dir):
+    """--format apk (and the text answer's last lines) of a plan whose build needs are unknown: each
+    line says it is incomplete and for what; 'already has what the plan needs' was printed."""
+    from plan_helpers import invoke
+
+    main = shared_dir / "alpine" / "v3.21" / "main" / "x86_64" / "APKINDEX.tar.gz"
+    common = ("--index", main, "--index", BROKEN, "--allow-untrusted", "--arch", "x86_64", "--base", "python:3.12-alpine3.21")
+    result = invoke(plan_cache, "plan", "mysqlclient==2.2.7", *common, "--format", "apk")
+    assert result.exit_code == 1, result.output
+    runtime, build = result.stdout.splitlines()
+    assert "already has what the plan needs" not in runtime
+    for line in (runtime, build):
+        assert line.endswith("# INCOMPLETE: what mysqlclient 2.2.7 needs is unknown (see the warning)"), line
+    assert build.startswith("apk add --no-cache --virtual .build-deps build-base mariadb-dev ")
