@@ -172,3 +172,14 @@ def test_uv_system_install_on_an_externally_managed_python_is_worded_for_uv(tmp_
     (finding,) = [f for f in report["findings"] if f["code"] == "pep668"]
     assert finding["message"].startswith("uv pip install --system into apk's python3: Alpine v3.21 marks it")
     assert "uv refuses" in finding["message"] and "pip refuses" not in finding["message"]
+
+
+def test_ok_says_what_was_not_checked(tmp_path, check_cache, v316_index_path):
+    """A verdict of OK must not read as 'all checked' when a pip install was not planned or a line
+    not understood: the last line says what was left out (the exit status stays 0)."""
+    from plan_helpers import invoke
+
+    (tmp_path / "Dockerfile").write_text(PY + "RUN pip install -r /nowhere/requirements.txt\nRUN for p in a b; do apk add $p; done\n")
+    result = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(v316_index_path), "--arch", "x86_64")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "OK: 2 info; not checked: 1 line not understood, 1 pip install not planned"

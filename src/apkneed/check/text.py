@@ -30,5 +30,17 @@ def render_check(report: CheckReport) -> str:
     for finding in report.findings:
         counts[finding.severity] += 1
     summary = ", ".join(f"{n} {s}{'s' if n != 1 and s not in ('info',) else ''}" for s, n in counts.items() if n)
-    out.append(f"{'FAIL' if report.failed else 'OK'}: {summary or 'no findings'}")
+    left_out = [(sum(1 for f in report.findings if f.code == code), label) for code, label in LEFT_OUT]
+    partial = ", ".join(f"{n} {label[0] if n == 1 else label[1]}" for n, label in left_out if n)
+    verdict = "FAIL" if report.failed else "OK"
+    out.append(f"{verdict}: {summary or 'no findings'}" + (f"; not checked: {partial}" if partial else ""))
     return "\n".join(out) + "\n"
+
+
+#: info findings that mean part of the file was not checked, and how the verdict line counts them
+LEFT_OUT = (
+    ("not-understood", ("line not understood", "lines not understood")),
+    ("not-planned", ("pip install not planned", "pip installs not planned")),
+    ("apk-name-unchecked", ("apk name not checked", "apk names not checked")),
+    ("index-unknown", ("stage without an index", "stages without an index")),
+)
