@@ -113,3 +113,25 @@ def test_quiet_keeps_blas_progress_lines_off_stderr():
     assert loud.stderr.startswith("apkneed: ")  # one line per measurement
     assert quiet.stderr == ""
     assert json.loads(quiet.stdout).keys() == json.loads(loud.stdout).keys()
+
+
+@pytest.mark.parametrize("args", [
+    ["resolve", "zlib"], ["provides", "libz.so.1"], ["scan", "{root}"], ["why", "zlib", "--plan", "{plan}"],
+])
+def test_the_help_lists_the_exit_status_an_unsigned_index_gets(args, tmp_path, v316_index_path, isolated_cache):
+    """An index that is not signed is refused with exit 3 by every command that reads one; each
+    command's --help lists 3 among its exit statuses (resolve, provides, why and scan did not)."""
+    import tarfile
+
+    with tarfile.open(v316_index_path) as archive:  # the real index, without its signature
+        (tmp_path / "APKINDEX").write_bytes(archive.extractfile("APKINDEX").read())
+    (tmp_path / "root").mkdir()
+    (tmp_path / "plan.json").write_text("{}")
+    command = [a.format(root=tmp_path / "root", plan=tmp_path / "plan.json") for a in args]
+    status = run(*command, "--index", str(tmp_path / "APKINDEX"), "--arch", "x86_64").exit_code
+    help_text = " ".join(run(command[0], "--help").stdout.split())
+    exit_line = help_text[help_text.index("Exit status"):]
+    exit_line = exit_line[:exit_line.index(".", exit_line.index("2 ")) + 1]  # the sentence, to the status after 2
+    if command[0] != "why":  # why --plan reads no index: its 3 comes from a plan's network or index
+        assert status == 3
+    assert " 3 " in exit_line, exit_line

@@ -53,7 +53,8 @@ release's python3 (then the python:X.Y image).
 
 \b
 Exit status: 0 complete plan, 1 negative answer (conflict, nothing installs
-a distribution, forced route impossible), 2 bad input, 3 network/integrity.
+a distribution, forced route impossible, a build whose needs are unknown, a
+library no package provides), 2 bad input, 3 network/integrity.
 """
 
 WHY_EPILOG = """\b
@@ -68,7 +69,8 @@ else Alpine's py3-* package when its version is the pinned one (--base alpine),
 else a source build; wheel, apk or source force a route where possible.
 
 \b
-Exit status: 0 explained, 1 the package is not in the plan, 2 bad input.
+Exit status: 0 explained, 1 the package is not in the plan, 2 bad input,
+3 network/integrity (planning REQ...).
 """
 
 

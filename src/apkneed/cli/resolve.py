@@ -38,7 +38,8 @@ packages, the same order, and when apk would refuse, the same explanation
 and apk's exit status (in --json: "apk_exit_status").
 
 \b
-Exit status: 0 installable, 1 apk would refuse (unsatisfiable), 2 bad input.
+Exit status: 0 installable, 1 apk would refuse (unsatisfiable), 2 bad input,
+3 no index to be had (network) or one that does not verify.
 """
 
 PROVIDES_EPILOG = """\b
@@ -50,7 +51,8 @@ Examples:
 \b
 Exit status: 0 every atom has a provider, 1 some atom has none (it is listed
 with the repositories searched and those missing; in --json as an empty list
-under "provides", and a line in "not_found"), 2 bad input.
+under "provides", and a line in "not_found"), 2 bad input, 3 no index to be
+had (network) or one that does not verify.
 """
 
 

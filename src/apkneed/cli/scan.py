@@ -50,7 +50,8 @@ def scan_command(
 
     Exit status: 0 when everything loads, 1 when something is missing or
     cannot run here, or when part of ROOT could not be read (INCOMPLETE: an
-    unreadable directory, no ELF file at all), 2 for bad input.
+    unreadable directory, no ELF file at all), 2 for bad input, 3 for an
+    --index that does not verify.
     """
     if output_format not in ("text", "json", "cyclonedx"):
         raise InputError(f"--format {output_format!r}: expected one of text, json, cyclonedx")
