@@ -105,3 +105,13 @@ def test_an_endless_requirements_file_is_refused_not_read_whole(tmp_path: Path) 
     included = write(tmp_path / "requirements.txt", "six\n-r /dev/zero\n")
     with pytest.raises(InputError, match="larger than"):
         read_requirements_file(included)
+
+
+def test_options_that_change_what_pip_installs_are_not_called_harmless(tmp_path: Path) -> None:
+    """--prefer-binary makes pip pick an older release with a wheel: the note says so (it said 'it does
+    not change what is installed'); --no-deps is no requirements-file option pip accepts: refused."""
+    notes = read_requirements_file(write(tmp_path / "a.txt", "--prefer-binary\nsix==1.17.0\n")).notes
+    assert len(notes) == 1 and "does not change what is installed" not in notes[0]
+    assert "an older release that has a wheel" in notes[0]
+    with pytest.raises(InputError, match=r"b\.txt:1: pip does not accept --no-deps in a requirements file"):
+        read_requirements_file(write(tmp_path / "b.txt", "--no-deps\nsix==1.17.0\n"))

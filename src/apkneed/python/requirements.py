@@ -25,9 +25,11 @@ Read and set aside with a note (the CLI prints notes as warnings):
 ``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``,
 ``--trusted-host`` (apkneed plans against one index; see
 :mod:`apkneed.python.config`), and installer-only options that do not change
-what is installed (``--prefer-binary``, ``--use-feature``,
-``--require-hashes``, ``--config-settings``...). ``--only-binary`` and
-``--no-binary`` change which file is installed and are refused.
+what is installed (``--use-feature``, ``--require-hashes``,
+``--config-settings``...), and ``--prefer-binary`` (planned as pip's default,
+the note says what it may change). ``--only-binary`` and ``--no-binary``
+change which file is installed and are refused, as is ``--no-deps`` (not an
+option pip accepts in a requirements file).
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 # Options that change nothing about which releases or files a plan uses.
-_IGNORED_FLAGS = {"--prefer-binary", "--require-hashes", "--no-deps"}
+_IGNORED_FLAGS = {"--require-hashes"}
+#: pip options it reads in a requirements file that change what it installs, set aside with why
+_CHANGES_THE_CHOICE = {
+    "--prefer-binary": "apkneed plans pip's default choice; with it, pip may install an older release that has a "
+                       "wheel for the target instead of building a newer sdist",
+}
 _IGNORED_WITH_VALUE = {"--use-feature", "--config-settings", "-C", "--global-option", "--trusted-host"}
 _ONE_INDEX = {"--extra-index-url", "-f", "--find-links"}
 
@@ -176,6 +183,10 @@ class _Reader:
             raise InputError(f"{origin}: {name} is not supported: apkneed plans what pip installs by default")
         elif name in _ONE_INDEX or name == "--no-index":
             self.notes.append(f"{origin}: ignored {name}{' ' + value if value else ''}: apkneed plans against one index")
+        elif name in _CHANGES_THE_CHOICE:
+            self.notes.append(f"{origin}: ignored {name}: {_CHANGES_THE_CHOICE[name]}")
+        elif name == "--no-deps":
+            raise InputError(f"{origin}: pip does not accept --no-deps in a requirements file (it is a command-line option)")
         elif name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
             self.notes.append(f"{origin}: ignored {name}: it does not change what is installed")
         else:
@@ -196,7 +207,7 @@ _TAKES_VALUE = {
     "--extra-index-url", "-f", "--find-links", "--only-binary", "--no-binary", "--hash",
     *_IGNORED_WITH_VALUE,
 }
-_FLAGS = {"--pre", "--no-index", *_IGNORED_FLAGS}
+_FLAGS = {"--pre", "--no-index", "--no-deps", *_IGNORED_FLAGS, *_CHANGES_THE_CHOICE}
 
 
 def _next_option(tokens: list[str], i: int, origin: str) -> tuple[str, str | None, int]:
