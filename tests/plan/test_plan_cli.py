@@ -207,3 +207,25 @@ def test_a_warm_plan_imports_only_what_it_uses(plan_cache, v316, shared_dir, sna
     else:
         assert json.loads(warm.stdout)["packages"] == json.loads(online.stdout)["packages"]
     assert "LOADED []" in warm.stderr, warm.stderr
+
+
+def test_hash_checking_mode_is_pips_all_or_nothing(plan_cache, v316, tmp_path):
+    """A --hash anywhere puts pip in hash-checking mode: a requirement without one, or a dependency the
+    file does not hash, makes pip refuse the set. The plan said OK for both (pip install -r fails)."""
+    client = PyPIClient(PYPI, cache_root=plan_cache / "pypi", max_age=86400)
+    six = next(f for f in client.files("six", "1.17.0") if f.filename.endswith(".whl"))
+    requests = next(f for f in client.files("requests", "2.32.3") if f.filename.endswith(".whl"))
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\nidna==3.10\n")
+    result = invoke(plan_cache, "plan", "-r", mixed, *v316)
+    assert result.exit_code == 2, result.output
+    assert _one_error_line(result).startswith(f"apkneed: error: {mixed}:2: idna==3.10: not pinned with == and a --hash")
+    partial = tmp_path / "partial.txt"
+    partial.write_text(f"requests==2.32.3 --hash=sha256:{requests.sha256}\n")
+    result = invoke(plan_cache, "plan", "-r", partial, *v316)
+    assert result.exit_code == 2, result.output
+    message = _one_error_line(result)
+    assert "hash-checking mode" in message and "urllib3==" in message and "pip refuses this set" in message
+    whole = tmp_path / "whole.txt"  # hashed all the way down: planned
+    whole.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\n")
+    assert invoke(plan_cache, "plan", "-r", whole, *v316).exit_code == 0

@@ -168,6 +168,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
     lines = list(requirements)
     constraints: list[str] = []
     hashes: dict[str, frozenset[str]] = {}
+    unhashed = [f"the command line: {text}" for text in requirements]  # what pip's hash-checking mode refuses
     origins: dict[str, str] = {}
     index_url = None
     for path in requirement_files:
@@ -183,6 +184,8 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
             warn(note)
         for line in found.requirements:
             lines.append(line.text)
+            if not line.sha256 or not _pinned(line.text):
+                unhashed.append(f"{line.origin}: {line.text}")
             if line.sha256:
                 name = canonical_name(line.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.sha256
@@ -192,10 +195,24 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         prerelease = prerelease or found.prerelease
     if not lines:
         raise InputError("nothing to plan: give requirements (e.g. `apkneed plan numpy`) or -r requirements.txt")
+    if hashes and unhashed:
+        raise InputError(
+            f"{unhashed[0]}: not pinned with == and a --hash, and a --hash in the requirements puts pip in "
+            f"hash-checking mode, where every requirement needs both: pip refuses this set"
+            + (f" (and {len(unhashed) - 1} more)" if len(unhashed) > 1 else "")
+        )
     return (
         PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline, hash_origins=origins),
         index_url,
     )
+
+
+def _pinned(text: str) -> bool:
+    """``name==1.2.3`` or ``name===x`` (markers allowed): what pip's hash-checking mode accepts."""
+    from packaging.requirements import Requirement
+
+    specifiers = list(Requirement(text).specifier)
+    return len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version
 
 
 def _takes_extras(path: Path) -> bool:

@@ -198,6 +198,8 @@ def run_plan(
             if verdict is None:
                 raise
             raise UnsatisfiableError(verdict) from None
+        if request.hashes and request.locked is None:
+            _check_hash_mode(resolved.pins, request.hashes)
         dists, range_bytes = gather(resolved)
         apk_problem = None
         if target.python_from_apk and request.locked is None:  # a lock is planned as locked
@@ -223,6 +225,21 @@ def run_plan(
         virtuals=LazyMapping(load_virtual_table), alpine_data=shipped_alpine_data,
     )
     return PlanRun(plan, facts, downloaded, resolved.from_cache, providers)
+
+
+def _check_hash_mode(pins, hashes: Mapping[str, frozenset[str]]) -> None:
+    """pip's hash-checking mode (a --hash in the requirements) installs nothing without a hash:
+    a dependency the requirements do not hash makes pip refuse the whole set."""
+    from apkneed.python.names import canonical_name
+
+    unhashed = [f"{p.name}=={p.version}" for p in pins if canonical_name(p.name) not in hashes]
+    if unhashed:
+        raise InputError(
+            f"a --hash in the requirements puts pip in hash-checking mode, where every distribution it installs needs "
+            f"one: {', '.join(unhashed[:6])}{f' (+{len(unhashed) - 6} more)' if len(unhashed) > 6 else ''} "
+            f"{'is' if len(unhashed) == 1 else 'are'} pulled in without a --hash, so pip refuses this set "
+            "(pin and hash the whole tree, e.g. uv pip compile --generate-hashes)"
+        )
 
 
 def locked_set(pins: tuple[Pin, ...], max_age: float) -> ResolvedSet:
