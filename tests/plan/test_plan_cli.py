@@ -229,3 +229,13 @@ def test_hash_checking_mode_is_pips_all_or_nothing(plan_cache, v316, tmp_path):
     whole = tmp_path / "whole.txt"  # hashed all the way down: planned
     whole.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\n")
     assert invoke(plan_cache, "plan", "-r", whole, *v316).exit_code == 0
+
+
+def test_a_requirements_file_named_without_r_is_read_as_r(plan_cache, v316, tmp_path, monkeypatch):
+    """`apkneed plan requirements.txt` (no -r): the file there is read, as `apkneed plan uv.lock` reads
+    a lock; it was planned as a project named requirements-txt ('no such project')."""
+    (tmp_path / "requirements.txt").write_text("six==1.17.0\n")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(plan_cache, "plan", "requirements.txt", *v316, "--json")
+    assert result.exit_code == 0, result.output
+    assert [p["name"] for p in json.loads(result.stdout)["packages"]] == ["six"]

@@ -146,14 +146,16 @@ def _compute_plan(
 
 
 def _paths_among(requirements: tuple[str, ...], requirement_files: tuple[Path, ...]):
-    """A REQ argument that names a project or lock (``.``, ``./app``, ``uv.lock``) is read as ``-r`` would."""
+    """A REQ argument that names a project, lock or requirements file (``.``, ``./app``, ``uv.lock``,
+    ``requirements.txt``) is read as ``-r`` would (pip itself only hints at -r for a .txt)."""
     from apkneed.python.inputs import is_lock_path
 
     kept, files = [], list(requirement_files)
     for text in requirements:
         path = Path(text)
         is_project = path.name == "pyproject.toml" or (("/" in text or text in (".", "..")) and path.is_dir())
-        if (is_project or is_lock_path(path)) and path.exists():
+        is_requirements = path.suffix in (".txt", ".in") and path.is_file()
+        if (is_project or is_lock_path(path) or is_requirements) and path.exists():
             files.append(path)
         else:
             kept.append(text)
