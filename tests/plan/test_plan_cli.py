@@ -239,3 +239,17 @@ def test_a_requirements_file_named_without_r_is_read_as_r(plan_cache, v316, tmp_
     result = invoke(plan_cache, "plan", "requirements.txt", *v316, "--json")
     assert result.exit_code == 0, result.output
     assert [p["name"] for p in json.loads(result.stdout)["packages"]] == ["six"]
+
+
+def test_a_project_whose_requires_python_excludes_the_target(plan_cache, v316, tmp_path):
+    """requires-python >=3.13 on v3.16 (python3 3.10): pip install . refuses the project, so the plan
+    is a negative answer naming both (it was planned as if installable)."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1"\nrequires-python = ">=3.13"\ndependencies = ["six==1.17.0"]\n')
+    result = invoke(plan_cache, "plan", "-r", tmp_path, *v316)
+    assert result.exit_code == 1, result.output
+    message = _one_error_line(result)
+    assert f"{tmp_path / 'pyproject.toml'}:4: requires-python >=3.13" in message and "Python 3.10" in message
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1"\nrequires-python = ">=3.10"\ndependencies = ["six==1.17.0"]\n')
+    assert invoke(plan_cache, "plan", "-r", tmp_path, *v316).exit_code == 0

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 from apkneed.cli.run import echo, emit_json, no_gc_pauses, run_state, verbose, warn
 from apkneed.cli.world_options import AlpineOptions, world_from_options
-from apkneed.errors import InputError
+from apkneed.errors import InputError, UnsatisfiableError
 
 FORMATS = ("text", "json", "apk", "dockerfile", "cyclonedx")
 
@@ -121,6 +121,7 @@ def _compute_plan(
     target, notes = plan_target(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
+    _check_requires_python(requirement_files, target)
     if lock_files:  # its markers are read for the target, known only now
         request, file_index_url = _read_lock(lock_files[0], target, route_policy, alpine.offline, extras, groups)
     from apkneed.python.config import first_sighting, index_config
@@ -207,6 +208,25 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline, hash_origins=origins),
         index_url,
     )
+
+
+def _check_requires_python(requirement_files, target) -> None:
+    """A project (pyproject.toml) whose requires-python no release of the target's Python fits: pip
+    install of it fails, so the plan is a negative answer."""
+    from apkneed.python.inputs import input_kind
+
+    for path in requirement_files:
+        if input_kind(path) != "pyproject":
+            continue
+        from apkneed.python.project import python_excluded, read_requires_python
+
+        found = read_requires_python(path)
+        if found is not None and python_excluded(found[1], target.python):
+            raise UnsatisfiableError(
+                f"{found[0]}: requires-python {found[1]}, and the target's Python is {target.python} "
+                f"({target.describe()}): pip refuses to install the project there (--python X.Y or --base "
+                "python:X.Y for another Python)"
+            )
 
 
 def _pinned(text: str) -> bool:

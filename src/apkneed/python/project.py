@@ -22,6 +22,8 @@ first line that holds it.
 API::
 
     read_pyproject(path, *, extras=(), groups=()) -> tuple[RequirementLine, ...]
+    read_requires_python(path) -> (path:line, specifier) | None
+    python_excluded(requires_python, "3.10") -> bool   # no 3.10.z fits: pip refuses the project
     find_pyproject(path) -> Path     # a directory's pyproject.toml, or the file itself
 """
 
@@ -46,6 +48,32 @@ def find_pyproject(path: Path) -> Path:
             raise InputError(f"{path}: a directory without pyproject.toml (give a project, a lock or requirements file)")
         return candidate
     return path
+
+
+def read_requires_python(path: str | Path) -> tuple[str, str] | None:
+    """(``path:line``, the specifier) of ``[project].requires-python``; None when the project has none."""
+    path = find_pyproject(Path(path))
+    text, data = read_toml_and_text(path)
+    value = data.get("project", {}).get("requires-python") if isinstance(data.get("project"), dict) else None
+    if value is None:
+        return None
+    where = _Locator(path, text).line("requires-python")
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        SpecifierSet(value)
+    except (InvalidSpecifier, TypeError):
+        raise InputError(f"{where}: requires-python {value!r} is not a version specifier") from None
+    return where, value
+
+
+def python_excluded(requires_python: str, python: str) -> bool:
+    """Whether every X.Y.z release of ``python`` ("3.10") is outside ``requires_python``: only then is
+    the project sure to be refused (the target's patch release may be unknown)."""
+    from packaging.specifiers import SpecifierSet
+
+    specifier = SpecifierSet(requires_python)
+    return not any(specifier.contains(f"{python}.{patch}", prereleases=True) for patch in range(0, 100))
 
 
 def read_pyproject(path: str | Path, *, extras: Iterable[str] = (), groups: Iterable[str] = ()) -> tuple[RequirementLine, ...]:
