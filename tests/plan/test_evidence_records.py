@@ -74,3 +74,26 @@ def test_the_evidence_of_real_files_is_written_byte_for_byte_as_asdict_wrote_it(
         assert json.dumps(sdist.to_json()) == json.dumps(dataclasses.asdict(as_dataclass(sdist)))
     for dist in run.facts.dists:
         assert json.dumps(dist.pin.as_dict()) == json.dumps(dataclasses.asdict(as_dataclass(dist.pin)))
+
+
+def test_the_inspector_fingerprint_changes_with_each_module_that_writes_evidence(monkeypatch):
+    """Cached evidence is reused only by the same inspector: editing any module that makes or writes
+    the evidence JSON (records.Frozen.as_dict included) must change the fingerprint."""
+    from pathlib import Path
+
+    import apkneed.plan.evidence as evidence
+    import apkneed.python.clue as clue
+    import apkneed.python.sdist_build as sdist_build
+    import apkneed.records as records
+    from apkneed.binary import elf
+    from apkneed.plan import evidence_records
+
+    fingerprint = evidence_records.inspector_fingerprint.__wrapped__  # uncached
+    unchanged = fingerprint()
+    real_read = Path.read_bytes
+    for module in (records, evidence_records, evidence, clue, sdist_build, elf):
+        edited = Path(module.__file__).resolve()
+        monkeypatch.setattr(Path, "read_bytes", lambda self: real_read(self) + (b"#" if self == edited else b""))
+        assert fingerprint() != unchanged, module.__name__
+    monkeypatch.setattr(Path, "read_bytes", real_read)
+    assert fingerprint() == unchanged
