@@ -183,3 +183,17 @@ def test_ok_says_what_was_not_checked(tmp_path, check_cache, v316_index_path):
     result = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(v316_index_path), "--arch", "x86_64")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "OK: 2 info; not checked: 1 line not understood, 1 pip install not planned"
+
+
+@pytest.mark.network
+def test_the_suggested_plan_command_names_the_stage_own_image_and_arch(tmp_path, run_check, v317_index_path):
+    """An arm64 stage on python:3.12-alpine3.21 checked with the v3.17 aarch64 index: the suggested
+    `apkneed plan` says --base python:3.12-alpine3.21 --arch aarch64 (it said alpine3.17 and no
+    --arch, which plans another image for the machine it runs on)."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM --platform=linux/arm64 python:3.12-alpine3.21\nRUN pip install numpy==2.2.6\n")
+    status, report, result = run_check(tmp_path / "Dockerfile", "--index", str(v317_index_path), "--arch", "aarch64")
+    assert status == 0, result.output
+    (suggestion,) = [f for f in report["findings"] if f["code"] == "suggestion"]
+    command = next(e for e in suggestion["evidence"] if e.startswith("apkneed plan "))
+    assert " --base python:3.12-alpine3.21 --arch aarch64 --format dockerfile" in command

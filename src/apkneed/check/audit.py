@@ -613,7 +613,20 @@ def _check_plan_findings(item: _Stage) -> None:
     _add(item, first, "suggestion", "suggestion",
          "what the plan needs: " + "; ".join(lines) + "; pip into a venv (python3 -m venv /opt/venv)",
          f"apk add names, yours -> the plan's: {' '.join(diff) if diff else 'the same'}",
-         f"apkneed plan {pins} --base {plan.target.image} --format dockerfile  (a two-stage Dockerfile)")
+         f"apkneed plan {pins} {_suggested_target(item, plan)} --format dockerfile  (a two-stage Dockerfile)")
+
+
+def _suggested_target(item: _Stage, plan) -> str:
+    """``--base IMAGE [--arch ARCH]`` naming the stage's own image (not the nearest release whose
+    index answered here) and its arch when it is not this machine's (the plan's default)."""
+    from apkneed.alpine.sources.world import host_arch
+
+    image = plan.target.image
+    release = (item.release or "").removeprefix("v")
+    if release and item.release != plan.target.alpine:  # planned on another release's index
+        image = f"python:{item.python}-alpine{release}" if item.target.kind == "python" and item.python else f"alpine:{release}"
+    arch = f" --arch {plan.target.arch}" if plan.target.arch != host_arch() else ""
+    return f"--base {image}{arch}"
 
 
 def _same(a: str, b: str) -> bool:
