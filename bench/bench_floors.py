@@ -19,6 +19,8 @@ keeping of copies and the solve:
    record); the file's sha256 (the key of its parsed copy); and printing the
    answer (the real first run's stdout, captured once beforehand). Nothing
    is parsed, no table is built, no copy is written, nothing is solved.
+   Wall time, and CPU time (``getrusage`` of the children: less moved by
+   other work on a shared machine).
 2. **A Python loop that touches each discovered name, package and
    dependency edge once** (v3.21 main + community, ``py3-numpy py3-scipy``,
    each apk-tools generation's rules): the names and packages apk's
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -88,18 +91,29 @@ def first_run_floors(runs: int, tmp: Path, env: dict[str, str]) -> None:
         rows = [("apkneed resolve, first run", ours, env),
                 ("floor: no parse, table, copies or solve", floor, env), *apk_rows(tmp, arch, repos, request)]
         samples: dict[str, list[float]] = {label: [] for label, _, _ in rows}
+        cpu: dict[str, list[float]] = {label: [] for label, _, _ in rows}
         for label, command, command_env in rows[:2]:  # bytecode warm
             timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(tmp / f"warm-{arch}")})
         for run in range(runs):
             for number, (label, command, command_env) in enumerate(rows):
                 cache = tmp / f"empty-{arch}-{run}-{number}"  # apkneed's rows: an empty cache each run
+                before = _children_cpu_ms()
                 samples[label].append(timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
+                cpu[label].append(_children_cpu_ms() - before)
         peers = rows[2:]
-        medians = {label: statistics.median(values) for label, values in samples.items()}
-        print(f"\n{title:<52}{'median ms':>10}{'min ms':>9}" + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
-        for label, values in samples.items():
-            print(f"{label:<52}{medians[label]:>10.1f}{min(values):>9.1f}"
-                  + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
+        for unit, table in (("wall", samples), ("CPU", cpu)):  # CPU time: less moved by other work on the machine
+            medians = {label: statistics.median(values) for label, values in table.items()}
+            print(f"\n{title + ', ' + unit:<52}{'median ms':>10}{'min ms':>9}"
+                  + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
+            for label, values in table.items():
+                print(f"{label:<52}{medians[label]:>10.1f}{min(values):>9.1f}"
+                      + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
+
+
+def _children_cpu_ms() -> float:
+    """User and system CPU time of the finished children so far (each whole-process run is one)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def solve_floors(runs: int) -> None:
