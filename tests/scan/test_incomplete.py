@@ -166,3 +166,11 @@ def test_a_root_archive_with_too_many_members_is_refused(tmp_path, monkeypatch):
             tar.addfile(tarfile.TarInfo(f"usr/share/{index}"))
     code, _, err = _plain(archive)
     assert code == 2 and "more than 100 members; refused" in err
+
+
+def test_the_header_counts_one_file_as_one_file(tmp_path, builds):
+    """'1 ELF file in 1 file', not '1 ELF files in 1 files'."""
+    root = tmp_path / "root"
+    put(root, builds, "app-z", "/usr/bin/app-z")  # one regular file, no loader, no database
+    _, out, _ = _plain(root)
+    assert "; 1 ELF file in 1 file (" in " ".join(out.split())

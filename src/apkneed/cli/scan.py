@@ -127,11 +127,11 @@ def _render(report: ScanReport, world: AlpineWorld | None = None) -> None:
 
     console = Console(highlight=False, soft_wrap=False)
     system = report.system
-    installed = f"{len(system.installed)} installed packages" if system.installed is not None else "no apk database"
+    installed = _count(len(system.installed), "installed package") if system.installed is not None else "no apk database"
     console.print(
         f"[bold]{report.root}[/]: Alpine {system.release or 'release unknown'}"
         f"{f' ({system.release_text})' if system.release_text else ''}, {system.arch or 'arch unknown'}, "
-        f"libc {system.libc}; {installed}; {report.elf_files} ELF files in {report.files_seen} files "
+        f"libc {system.libc}; {installed}; {_count(report.elf_files, 'ELF file')} in {_count(report.files_seen, 'file')} "
         f"({human_size(report.elf_bytes_read)} read of {human_size(report.bytes_total)})"
     )
     if report.missing:
@@ -223,3 +223,8 @@ def _print_table(console, title: str, columns: tuple[str, ...], rows, *, prose=(
 def _more(console, count: int) -> None:
     if count:
         console.print(f"... and {count} more (--json lists them all)")
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
