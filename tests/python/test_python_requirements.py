@@ -115,3 +115,13 @@ def test_options_that_change_what_pip_installs_are_not_called_harmless(tmp_path:
     assert "an older release that has a wheel" in notes[0]
     with pytest.raises(InputError, match=r"b\.txt:1: pip does not accept --no-deps in a requirements file"):
         read_requirements_file(write(tmp_path / "b.txt", "--no-deps\nsix==1.17.0\n"))
+
+
+def test_a_missing_include_names_the_line_that_includes_it(tmp_path: Path) -> None:
+    """-r missing.txt: the error names the including file and line (it said only 'requirements file
+    missing.txt: no such file', which does not say where missing.txt was asked for)."""
+    top = write(tmp_path / "requirements.txt", "six==1.17.0\n-r sub/missing.txt\n")
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'requirements.txt'}:2: -r sub/missing.txt: no such file \({tmp_path / 'sub' / 'missing.txt'}\)$"):
+        read_requirements_file(top)
+    with pytest.raises(InputError, match=r"requirements.txt:1: -c nope.txt: no such file"):
+        read_requirements_file(write(tmp_path / "requirements.txt", "-c nope.txt\n"))

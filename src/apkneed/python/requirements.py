@@ -172,7 +172,10 @@ class _Reader:
             assert value is not None
             if "://" in value:
                 raise InputError(f"{origin}: remote requirements files are not read: {value}")
-            self.read(path.parent / value, constraint=name in ("-c", "--constraint"), chain=chain)
+            included = path.parent / value
+            if not included.exists():  # said here, where the line that asks for it is known
+                raise InputError(f"{origin}: {name} {value}: no such file ({included})")
+            self.read(included, constraint=name in ("-c", "--constraint"), chain=chain)
         elif name in ("-e", "--editable"):
             raise InputError(f"{origin}: editable installs cannot be planned: -e {value}")
         elif name in ("-i", "--index-url"):
