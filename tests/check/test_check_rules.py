@@ -197,3 +197,16 @@ def test_the_suggested_plan_command_names_the_stage_own_image_and_arch(tmp_path,
     (suggestion,) = [f for f in report["findings"] if f["code"] == "suggestion"]
     command = next(e for e in suggestion["evidence"] if e.startswith("apkneed plan "))
     assert " --base python:3.12-alpine3.21 --arch aarch64 --format dockerfile" in command
+
+
+def test_a_requirements_file_with_an_editable_line_is_not_planned_the_rest_is_checked(tmp_path, run_check, v316_index_path):
+    """requirements.txt with '-e .' (common: the app itself): the file's requirements are reported as not
+    planned (info) and the rest of the Dockerfile is checked; the whole check was bad input (exit 2)."""
+    (tmp_path / "requirements.txt").write_text("six==1.17.0\n-e .\n")
+    (tmp_path / "Dockerfile").write_text(
+        PY + "WORKDIR /app\nCOPY . .\nRUN apk add --no-cache py3-yaml\nRUN pip install -r requirements.txt\n")
+    status, report, result = run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+    assert status == 1, result.output  # py3-* on a python: image is still found
+    assert codes(report) == [(4, "error", "py3-on-python-image")]
+    (info,) = [f for f in report["findings"] if f["code"] == "not-planned"]
+    assert info["line"] == 5 and "editable installs cannot be planned" in info["message"]

@@ -512,7 +512,11 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                 continue
             from apkneed.python.requirements import read_requirements_file
 
-            found = read_requirements_file(host)
+            try:
+                found = read_requirements_file(host)
+            except InputError as exc:  # -e ., a URL...: what pip does with it is not planned, the rest is checked
+                _add(item, run.line, "info", "not-planned", f"-r {in_image}: {exc}; its requirements are not planned")
+                continue
             if in_image in run.requirement_files:
                 requirements += [r.text for r in found.requirements]
             constraints += [c.text for c in found.constraints]
