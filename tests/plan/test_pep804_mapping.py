@@ -150,3 +150,21 @@ def test_an_output_that_cannot_be_written_is_bad_input(v321_paths, tmp_path) -> 
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith(f"apkneed: error: -o {output}: cannot write") and result.stderr.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing left behind
+
+
+def test_a_mapping_made_without_community_never_says_no_alpine_package(tmp_path, shared_dir) -> None:
+    """From v3.21 main alone, openblas (a community package) is unmapped: the entry and the summary say
+    what was searched and what was not, instead of 'no Alpine package provides pc:openblas' (false for
+    Alpine, which has it in community), a claim pyproject-external would read from the file."""
+    main_index = shared_dir / "alpine" / "v3.21" / "main" / "x86_64" / "APKINDEX.tar.gz"
+    output = tmp_path / "alpine.mapping.json"
+    result = CliRunner().invoke(main, ["mapping", "--index", str(main_index), "--arch", "x86_64", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("in v3.21 main (community was not given with --index)")
+    openblas = next(m for m in json.loads(output.read_text())["mappings"] if m["id"] == "dep:generic/openblas")
+    assert openblas["specs"] == []
+    assert openblas["description"].endswith("in v3.21 main (community was not given with --index)")
+
+    summary = json.loads(CliRunner().invoke(main, ["mapping", "--index", str(main_index), "--arch", "x86_64", "-o",
+                                                    str(output), "--json"]).stdout)
+    assert summary["target"]["repositories"] == ["main"] and "dep:generic/openblas" in summary["unmapped"]

@@ -53,7 +53,7 @@ def mapping_command(alpine: AlpineOptions, versioned: bool, output: str | None, 
     document = mapping_document(
         mappings, release=world.release or "edge", arch=world.arch,
         repositories=list(world.repositories) or list(dict.fromkeys(i.repository for i in world.indexes)),
-        versioned=versioned,
+        versioned=versioned, scope=world.scope(),
     )
     text = json.dumps(document, indent=2) + "\n"
     target = output or mapping_file_name(world.release or "edge", versioned)
@@ -69,11 +69,14 @@ def mapping_command(alpine: AlpineOptions, versioned: bool, output: str | None, 
         "file": None if target == "-" else target, "release": world.release, "arch": world.arch,
         "depurls": len(mappings), "mapped": mapped,
         "unmapped": [m.entry.id for m in mappings if not (m.build or m.host or m.run or m.specs_from)],
+        "target": world.to_json(),  # the repositories searched, and those absent (README: every index reader's JSON)
     }
     if as_json and target != "-":
         emit_json(summary)
     elif target != "-":
-        click.echo(f"{target}: {mapped} of {len(mappings)} registry DepURLs map to Alpine {world.release} packages", err=False)
+        # what was not searched is said: an unmapped DepURL may be in a repository not read
+        missing = f" {world.scope()}" if world.not_searched() else ""
+        click.echo(f"{target}: {mapped} of {len(mappings)} registry DepURLs map to Alpine {world.release} packages{missing}")
 
 
 def check_output(output: str) -> None:

@@ -14,7 +14,7 @@ valid against the cited ``external-mapping.schema.json`` (schema_version 1):
 
 API::
 
-    mapping_document(mappings, *, release, arch, repositories, versioned) -> dict
+    mapping_document(mappings, *, release, arch, repositories, versioned, scope="") -> dict
     mapping_file_name(release, versioned) -> str
     APK_PACKAGE_MANAGER
 """
@@ -55,7 +55,10 @@ def mapping_file_name(release: str, versioned: bool) -> str:
     return f"alpine+{release.lstrip('v')}.mapping.json" if versioned else "alpine.mapping.json"
 
 
-def mapping_document(mappings: Sequence, *, release: str, arch: str, repositories: Sequence[str], versioned: bool) -> dict:
+def mapping_document(mappings: Sequence, *, release: str, arch: str, repositories: Sequence[str], versioned: bool,
+                     scope: str = "") -> dict:
+    """The PEP 804 document; ``scope`` (``in v3.21 main (community was not given with --index)``)
+    ends each unmapped entry's reason: what was searched, and what was not."""
     version = release.lstrip("v")
     name = f"Alpine {version}" if versioned else "Alpine Linux"
     entries = []
@@ -73,7 +76,7 @@ def mapping_document(mappings: Sequence, *, release: str, arch: str, repositorie
             }
         else:
             entry["specs"] = []
-            entry["description"] = f"{mapping.entry.description} Alpine {version}: {mapping.problem or 'no package'}".strip()
+            entry["description"] = f"{mapping.entry.description} Alpine {version}: {mapping.problem or 'no package'} {scope}".strip()
         entries.append(entry)
     return {
         "$schema": SCHEMA_URL,
