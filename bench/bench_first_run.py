@@ -13,7 +13,8 @@ most twice as long.
    the same signed indexes, for ``py3-numpy py3-scipy`` on v3.21 main +
    community and ``build-base python3-dev`` on v3.17 main aarch64. Each
    ``--tree`` (a checkout's ``src``, e.g. an older worktree) adds a row run
-   from that source; the default is this checkout's.
+   from that source; the default is this checkout's. Wall time, and CPU
+   time (``getrusage`` of the children), which other work moves less.
 2. Stage by stage, one first run at a time (``--stage-runs``, medians): wall
    and CPU time of each stage of a first run in each world, measured inside the
    process by wrapping the functions that do each stage (time spent in a
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -138,20 +140,31 @@ def whole_processes(runs: int, trees: list[str], tmp: Path, env: dict[str, str])
             timed_run_ms(ours[-1][1], {**tree_env, "APKNEED_CACHE_DIR": str(tmp / "warm-up")})  # bytecode
         peers = apk_rows(tmp, arch, repos, request)
         samples: dict[str, list[float]] = {label: [] for label, _, _ in [*ours, *peers]}
+        cpu: dict[str, list[float]] = {label: [] for label in samples}
         for run in range(runs):
-            for number, (label, command, command_env) in enumerate(ours):
-                cache = tmp / f"empty-{arch}-{run}-{number}"
-                samples[label].append(timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
-            for label, command, command_env in peers:
+            for number, (label, command, command_env) in enumerate([*ours, *peers]):
+                if number < len(ours):
+                    command_env = {**command_env, "APKNEED_CACHE_DIR": str(tmp / f"empty-{arch}-{run}-{number}")}
+                before = children_cpu_ms()
                 samples[label].append(timed_run_ms(command, command_env))
+                cpu[label].append(children_cpu_ms() - before)
         for _, command, _ in [*ours[:1], *peers]:
             print("$ " + " ".join(command))
-        medians = {label: statistics.median(values) for label, values in samples.items()}
-        print(f"\n{title:<60}{'median ms':>10}{'min ms':>9}" + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
-        for label, values in samples.items():
-            print(f"{label:<60}{medians[label]:>10.1f}{min(values):>9.1f}"
-                  + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
+        # CPU time (getrusage of the children): what other work on a shared machine moves less than wall time
+        for unit, table in (("wall", samples), ("CPU", cpu)):
+            medians = {label: statistics.median(values) for label, values in table.items()}
+            print(f"\n{title + ', ' + unit:<60}{'median ms':>10}{'min ms':>9}"
+                  + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
+            for label, values in table.items():
+                print(f"{label:<60}{medians[label]:>10.1f}{min(values):>9.1f}"
+                      + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
         print()
+
+
+def children_cpu_ms() -> float:
+    """User and system CPU time of the finished children so far (each whole-process run is one)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def stages(runs: int, tmp: Path, env: dict[str, str], title: str) -> None:

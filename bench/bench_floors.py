@@ -36,14 +36,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_first_run import WORLDS, apk_rows  # bench/bench_first_run.py
+from bench_first_run import WORLDS, apk_rows, children_cpu_ms  # bench/bench_first_run.py
 from peers import bytecode_environ, call_ms as _ms, timed_run_ms  # bench/peers.py
 
 #: run in a child process: a first run without the parse, the table, the copies and the solve
@@ -97,9 +96,9 @@ def first_run_floors(runs: int, tmp: Path, env: dict[str, str]) -> None:
         for run in range(runs):
             for number, (label, command, command_env) in enumerate(rows):
                 cache = tmp / f"empty-{arch}-{run}-{number}"  # apkneed's rows: an empty cache each run
-                before = _children_cpu_ms()
+                before = children_cpu_ms()
                 samples[label].append(timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
-                cpu[label].append(_children_cpu_ms() - before)
+                cpu[label].append(children_cpu_ms() - before)
         peers = rows[2:]
         for unit, table in (("wall", samples), ("CPU", cpu)):  # CPU time: less moved by other work on the machine
             medians = {label: statistics.median(values) for label, values in table.items()}
@@ -109,11 +108,6 @@ def first_run_floors(runs: int, tmp: Path, env: dict[str, str]) -> None:
                 print(f"{label:<52}{medians[label]:>10.1f}{min(values):>9.1f}"
                       + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
 
-
-def _children_cpu_ms() -> float:
-    """User and system CPU time of the finished children so far (each whole-process run is one)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def solve_floors(runs: int) -> None:
