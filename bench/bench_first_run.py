@@ -53,6 +53,7 @@ STAGES = [
     ("apkneed.alpine.index", "read_index_data", "read the index files"),
     ("apkneed.alpine.index", "split_gzip_members", "gunzip"),
     ("apkneed.alpine.index", "_tar_members", "untar"),
+    ("apkneed.alpine.index", "unpack_index_archive", "decode the index text (unpack's own)"),
     ("apkneed.alpine.index_columns", "canonical_columns", "parse into columns"),
     ("apkneed.alpine.index", "parse_records", "parse record by record"),
     ("apkneed.alpine.sources.signature", "require_trusted", "signature check"),
@@ -61,6 +62,8 @@ STAGES = [
     ("apkneed.alpine.sources.parsed", "encode_tables", "encode the provider table"),
     ("apkneed.cache", "write_private", "write cache files"),
     ("apkneed.alpine.solver", "solve", "solve"),
+    ("apkneed.alpine.sources.kept_answers", "answer_key", "the kept answer's key"),
+    ("apkneed.cli.run", "trim_cache", "trim the cache"),
 ]
 
 #: run in a child process: the command, with each stage's function wrapped; prints the times as JSON
