@@ -73,9 +73,12 @@ def test_glibc_wheel_tagged_musllinux_exits_1(built, make_wheel, v316_index_path
     ("argument", "message"),
     [
         ("ftp://example.org/numpy-2.2.6-cp310-cp310-musllinux_1_2_x86_64.whl", "only http(s) URLs"),
-        ("https://example.org/numpy-2.2.6.tar.gz", "not a wheel URL"),
+        ("https://example.org/numpy-2.2.6.tar.gz", "an sdist, not a wheel"),
         ("numpy=2.2.6", "neither a wheel file, a URL nor a requirement"),
         ("missing-1.0-py3-none-any.whl", "no such file"),
+        # an sdist, local or remote: what its build needs is a plan's question, said so
+        ("psycopg2-2.9.10.tar.gz", "an sdist, not a wheel: pip builds it; `apkneed plan psycopg2==2.9.10` lists"),
+        ("https://example.org/p/psycopg2-2.9.10.tar.gz", "an sdist, not a wheel: pip builds it; `apkneed plan psycopg2==2.9.10`"),
     ],
 )
 def test_bad_or_missing_input_exits_2(argument, message, v316_index_path):

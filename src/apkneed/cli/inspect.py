@@ -63,6 +63,8 @@ def inspect_command(
     if alpine.arch:
         validate_arch(alpine.arch)  # a bad --arch is bad input, whether or not an index loads
     kind = source_kind(wheel)
+    if kind != "requirement":
+        refuse_sdist(wheel)
     if alpine.offline and kind != "file":
         # a wheel's ELF members are read from the server on every inspection (never cached)
         what = "its wheel would be read from the Python index" if kind == "requirement" else "it would be read from its server"
@@ -106,9 +108,22 @@ def source_kind(spec: str) -> str:
     """"url", "file" or "requirement": what the WHEEL argument names."""
     if re.match(r"^[a-z][a-z0-9+.-]*://", spec, re.IGNORECASE):
         return "url"
-    if spec.endswith(".whl") or Path(spec).exists() or "/" in spec:
+    if spec.endswith((".whl", ".tar.gz", ".zip")) or Path(spec).exists() or "/" in spec:
         return "file"
     return "requirement"
+
+
+def refuse_sdist(spec: str) -> None:
+    """An sdist (file or URL) is not inspected: pip builds it, and a plan says what the build needs."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    filename = unquote(urlsplit(spec).path.rsplit("/", 1)[-1]) if "://" in spec else Path(spec).name
+    try:
+        name, version = parse_sdist_filename(filename)
+    except InvalidSdistFilename:
+        return
+    raise InputError(f"{spec}: an sdist, not a wheel: pip builds it; `apkneed plan {name}=={version}` lists what "
+                     "the build needs and what it needs at run time")
 
 
 def open_wheel_file(spec: str) -> tuple[BinaryIO, str]:
