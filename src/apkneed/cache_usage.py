@@ -36,6 +36,7 @@ from pathlib import Path
 
 from apkneed.cache import DEFAULT_LIMIT, EVICTION_STAMP, eviction_due, mark_trimmed, walk_files
 from apkneed.errors import InputError
+
 #: areas whose files are managed by someone else (uv): counted, removed only whole
 OPAQUE_AREAS = frozenset({"uv"})
 
