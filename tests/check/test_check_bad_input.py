@@ -120,3 +120,16 @@ def test_an_image_apkneed_does_not_know_asks_for_base(tmp_path, check_cache, sha
                   "--json", "--base", "alpine:3.21")
     assert told.exit_code == 0, told.stdout
     assert json.loads(told.stdout)["stages"][0]["target"].startswith("Alpine v3.21 x86_64, Python 3.12")
+
+
+def test_a_directory_is_read_as_docker_build_reads_it(tmp_path, check_cache, v316_index_path):
+    """`apkneed check .` (as `docker build .`): DIR/Dockerfile, with DIR the build context; it was
+    'is a directory' (exit 2). A directory without a Dockerfile stays bad input, naming what is missing."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM python:3.10-alpine3.16\nRUN apk add --no-cache py3-yaml\n")
+    args = ("--index", str(v316_index_path), "--arch", "x86_64", "--json")
+    result = invoke(check_cache, "check", str(tmp_path / "app"), *args)
+    assert result.exit_code == 1, result.output  # py3-* on a python: image: the file was read
+    assert json.loads(result.stdout)["dockerfile"] == str(tmp_path / "app" / "Dockerfile")
+    empty = invoke(check_cache, "check", str(tmp_path), *args)
+    assert empty.exit_code == 2 and "no Dockerfile in" in empty.stderr

@@ -16,6 +16,7 @@ from apkneed.errors import InputError
 CHECK_EPILOG = """\b
 Examples:
   apkneed check                                   # ./Dockerfile, context = its folder
+  apkneed check app/                              # app/Dockerfile, context app/ (as docker build app/)
   apkneed check docker/Dockerfile --context . --json
   apkneed check Dockerfile --base python:3.12-alpine3.20   # a stage FROM an image apkneed does not know
   apkneed check Dockerfile --image image.tar      # and the scan of the image it built (docker save)
@@ -74,6 +75,10 @@ def check_command(dockerfile: Path, context: Path | None, base_text: str | None,
                 continue
             value = os.environ[key]
         args[key] = value
+    if dockerfile.is_dir():  # as `docker build DIR`: DIR/Dockerfile, DIR the build context
+        if not (dockerfile / "Dockerfile").is_file():
+            raise InputError(f"{dockerfile}: a directory, and no Dockerfile in it (name the file to check)")
+        dockerfile = dockerfile / "Dockerfile"
     context = context if context is not None else dockerfile.parent
     if not context.is_dir():
         raise InputError(f"--context {context}: not a directory")
