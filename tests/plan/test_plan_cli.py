@@ -253,3 +253,15 @@ def test_a_project_whose_requires_python_excludes_the_target(plan_cache, v316, t
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "demo"\nversion = "1"\nrequires-python = ">=3.10"\ndependencies = ["six==1.17.0"]\n')
     assert invoke(plan_cache, "plan", "-r", tmp_path, *v316).exit_code == 0
+
+
+def test_why_a_package_of_the_base_image_says_so(plan_cache, v316):
+    """musl is in every image: `why musl` said 'musl is not in the plan', as of a package nothing has.
+    Still exit 1 (the plan adds nothing for it), with the base image named."""
+    result = invoke(plan_cache, "why", "musl", "six==1.17.0", *v316)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "musl is not added by the plan: the base image alpine:3.16 has it already (its world pulls it in)")
+    result = invoke(plan_cache, "why", "no-such-package", "six==1.17.0", *v316)
+    assert result.exit_code == 1 and "no-such-package is not in the plan" in result.stderr
+    assert json.loads(invoke(plan_cache, "why", "musl", "six==1.17.0", *v316, "--json").stdout)["in_base_image"] is True

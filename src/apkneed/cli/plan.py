@@ -138,6 +138,7 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
     """Why the apk PACKAGE is in the plan of REQ...: its chains down to the evidence."""
     from apkneed.render.explain import chain_line, explain_chains
 
+    run = None
     if plan_file is not None:
         if requirements or options.get("requirement_files"):
             raise InputError("why: give either --plan FILE or requirements, not both")
@@ -145,23 +146,36 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
     else:
         from apkneed.render.json_form import plan_json
 
-        data = plan_json(compute_plan(requirements, **options).plan)
+        run = compute_plan(requirements, **options)
+        data = plan_json(run.plan)
     chains = explain_chains(data, package)
     lines = [chain_line(chain) for chain in chains]
     if as_json:
         # chains as in plan JSON's "needs": the links are an array; "lines" is the text
         emit_json({
             "package": package, "in_plan": bool(chains), "chains": chains, "lines": lines,
+            # known when the plan was made here (a saved plan holds no base image closure)
+            "in_base_image": None if run is None or chains else _in_base_image(run, package),
             "target": data.get("target"),  # the plan's target block: release, repositories searched and absent
         })
     elif lines:
         click.echo("\n".join(lines))
+    elif run is not None and _in_base_image(run, package):
+        click.echo(f"{package} is not added by the plan: the base image {run.plan.target.image} has it already "
+                   "(its world pulls it in)", err=True)
     else:
         runtime = " ".join(data.get("runtime_apk", ())) or "nothing"
         build = " ".join(data.get("build_apk", ())) or "nothing"
         click.echo(f"{package} is not in the plan (run time: {runtime}; build: {build})", err=True)
     if not lines:
         sys.exit(1)
+
+
+def _in_base_image(run, package: str) -> bool:
+    """Whether apk installs ``package`` for the base image's own world (musl, busybox...)."""
+    from apkneed.plan.closure import layer
+
+    return any(entry.name == package for entry in layer(run.providers, (), run.plan.base_world).added)
 
 
 def _read_plan_json(spec: str) -> dict[str, Any]:
