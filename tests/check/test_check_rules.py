@@ -210,3 +210,21 @@ def test_a_requirements_file_with_an_editable_line_is_not_planned_the_rest_is_ch
     assert codes(report) == [(4, "error", "py3-on-python-image")]
     (info,) = [f for f in report["findings"] if f["code"] == "not-planned"]
     assert info["line"] == 5 and "editable installs cannot be planned" in info["message"]
+
+
+@pytest.mark.network
+def test_wheels_built_in_a_builder_and_installed_from_find_links_are_not_built_again(tmp_path, run_check, v316_index_path):
+    """`pip wheel -w /wheels` in a builder, then `pip install --no-index --find-links=/wheels` in the
+    final stage: pip installs the built wheel, no compiler is needed there (it said 'no C compiler, the
+    build fails'); libpq is still missing at run time."""
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.13\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.10-alpine3.16 AS builder\nRUN apk add --no-cache build-base postgresql-dev\n"
+        "COPY requirements.txt .\nRUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt\n"
+        "FROM python:3.10-alpine3.16\nCOPY --from=builder /wheels /wheels\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir --no-index --find-links=/wheels -r requirements.txt\n")
+    status, report, result = run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+    assert status == 1, result.output
+    assert codes(report) == [(8, "error", "runtime-library-missing")]
+    (info,) = [f for f in report["findings"] if f["code"] == "not-planned"]
+    assert "--find-links" in info["message"] and "psycopg2" in info["message"]

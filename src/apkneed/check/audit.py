@@ -580,6 +580,11 @@ def _check_plan_findings(item: _Stage) -> None:
     for package in plan.packages:
         if package.route == "source":
             pip_run = _run_installing(item, package.name)
+            if pip_run is not None and pip_run.command.local_files:  # a wheel a builder stage made, most likely
+                _add(item, pip_run.line, "info", "not-planned",
+                     f"{package.name} {package.version}: pip takes it from --find-links/--no-index files apkneed "
+                     "does not see (a wheel built in another stage?): whether it is built here is not checked")
+                continue
             _missing_build(item, pip_run.line if pip_run else first, pip_run.world if pip_run else (), package,
                            f"{package.name} {package.version}")
     # --no-binary where a wheel exists

@@ -82,6 +82,8 @@ class PipInstall:
     system: bool  # uv pip install --system
     no_cache: bool
     text: str
+    #: -f/--find-links or --no-index: files from a directory apkneed does not see (wheels a builder made)
+    local_files: bool = False
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,7 @@ def _pip(args: list[str], program: str, text: str, *, tool: str) -> Event | None
         only_binary=tuple(only_binary), break_system_packages="--break-system-packages" in flags,
         user="--user" in flags, elsewhere=bool(flags & {"-t", "--target", "--prefix", "--root"}),
         system="--system" in flags, no_cache="--no-cache-dir" in flags or "--no-cache" in flags, text=text,
+        local_files=bool(flags & {"-f", "--find-links", "--no-index"}),
     )
 
 
