@@ -86,7 +86,7 @@ def timed(command: list[str], runs: int) -> tuple[list[float], subprocess.Comple
 
 def timed_library(root: Path, runs: int) -> list[float]:
     from apkneed.scan.doctor import scan_root
-    from apkneed.scan.rootfs import open_root
+    from apkneed.scan.door import open_root
 
     scan_root(open_root(root))
     times = []

@@ -18,7 +18,7 @@ from apkneed.cli import main
 from apkneed.scan.facts import load_layout_facts, load_loader_facts
 from apkneed.scan.doctor import scan_root
 from apkneed.scan.report import report_json
-from apkneed.scan.rootfs import open_root
+from apkneed.scan.door import open_root
 
 NOBODY = 65534
 

@@ -20,7 +20,7 @@ from apkneed.binary.libc import load_libc_rules
 from apkneed.scan.doctor import scan_root
 from apkneed.scan.facts import load_layout_facts, load_loader_facts
 from apkneed.scan.report import report_json
-from apkneed.scan.rootfs import open_root
+from apkneed.scan.door import open_root
 
 
 def _tar(source: Path, archive: Path, extra: list[tarfile.TarInfo] = ()) -> Path:

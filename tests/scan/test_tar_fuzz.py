@@ -1,4 +1,4 @@
-"""Fuzzing the tar root reader (open_root, build_tar_tree, the member streams)
+"""Fuzzing the tar root reader (door.open_root, build_tar_tree, the member streams)
 and the scan behind it: a real root laid out by the scan tests, archived,
 mutated where tar headers live and truncated. The outcome is a report or one
 InputError (issue 11's rule: anything else is a crash)."""
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scanroots import make_root, put
 
 from apkneed.scan.doctor import scan_root
-from apkneed.scan.rootfs import open_root
+from apkneed.scan.door import open_root
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from apkneed.check.model import CheckReport, Finding
 
 def compare_with_image(report: CheckReport, image: Path, *, add_providers=None) -> CheckReport:
     from apkneed.scan.doctor import scan_root
-    from apkneed.scan.rootfs import open_root
+    from apkneed.scan.door import open_root
 
     rootfs = open_root(image)
     try:

@@ -14,7 +14,7 @@ from apkneed.errors import ApkneedError, InputError
 from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import providers_of, report_json
-from apkneed.scan.rootfs import open_root
+from apkneed.scan.door import open_root
 
 if TYPE_CHECKING:
     from apkneed.alpine.sources.world import AlpineWorld

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from apkneed.errors import InputError
-from apkneed.scan.rootfs import DIR, FILE, OTHER, SYMLINK, Node, ReadCounter, _Counting, _TAR_FAILURES, member_path
+from apkneed.scan.rootfs import DIR, FILE, OTHER, SYMLINK, TAR_FAILURES, CountingStream, Node, ReadCounter, member_path
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -112,7 +112,7 @@ def is_image(path: Path) -> bool:
             for member in tar:
                 if member.name.lstrip("./") in ("manifest.json", "oci-layout"):
                     return True
-    except (*_TAR_FAILURES, OSError):
+    except (*TAR_FAILURES, OSError):
         return False
     return False
 
@@ -131,7 +131,7 @@ class _Source:
                     name = member_path(member.name)
                     if name is not None and (member.isreg() or member.issym()):
                         self.members[name.lstrip("/")] = member
-            except (*_TAR_FAILURES, OSError) as exc:
+            except (*TAR_FAILURES, OSError) as exc:
                 raise InputError(f"{path}: not a readable image archive ({exc})") from None
 
     def exists(self, name: str) -> bool:
@@ -251,7 +251,7 @@ class ImageRoot:
                 try:
                     layer = tarfile.open(fileobj=_layer_stream(self._source.open(name), label), mode="r:")
                     members = layer.getmembers()
-                except _TAR_FAILURES as exc:
+                except TAR_FAILURES as exc:
                     raise InputError(f"{label}: not a readable layer ({exc})") from None
                 self._layers.append(layer)
                 self._apply(index, members)
@@ -318,18 +318,18 @@ class ImageRoot:
         entry = self._entry(path)
         try:
             stream = self._layers[entry.layer].extractfile(entry.member)
-        except _TAR_FAILURES as exc:
+        except TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the image ({exc})", path) from None
         if stream is None:
             raise FileNotFoundError(2, "No such file in the image", path)
-        return _Counting(stream, self.counter)  # type: ignore[return-value]
+        return CountingStream(stream, self.counter)  # type: ignore[return-value]
 
     def peek(self, path: str, length: int) -> tuple[bytes, int]:
         entry = self._entry(path)
         with self.open(path) as stream:
             try:
                 return stream.read(length), entry.member.size
-            except _TAR_FAILURES as exc:
+            except TAR_FAILURES as exc:
                 raise OSError(5, f"cannot read from the image ({exc})", path) from None
 
     def read_order(self, paths: Iterable[str]) -> list[str]:

@@ -53,8 +53,9 @@ MAX_TAR_MEMBERS = 2_000_000
 #: how much of a compressed tar's member is kept in memory: its head, where an ELF
 #: file's headers and dynamic section are; the rest is streamed (HeadCachedStream)
 MEMBER_HEAD_BYTES = 4 << 20
-# Errors tarfile and the decompressors raise on a damaged or truncated archive.
-_TAR_FAILURES = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
+#: errors tarfile and the decompressors raise on a damaged or truncated archive
+#: (the image reader, :mod:`apkneed.scan.image`, reads layers with them too)
+TAR_FAILURES = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # A FIFO swapped in for a file must not block the scan.
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -97,7 +98,7 @@ class RootFS(Protocol):
     def close(self) -> None: ...
 
 
-class _Counting(io.RawIOBase):
+class CountingStream(io.RawIOBase):
     """A seekable read-only stream that adds what it reads to a counter."""
 
     def __init__(self, raw: BinaryIO, counter: ReadCounter) -> None:
@@ -206,7 +207,7 @@ class DirRoot:
         return data, st.st_size
 
     def open(self, path: str) -> BinaryIO:
-        return _Counting(io.FileIO(self._open_fd(path), "rb", closefd=True), self.counter)  # type: ignore[return-value]
+        return CountingStream(io.FileIO(self._open_fd(path), "rb", closefd=True), self.counter)  # type: ignore[return-value]
 
     def read_order(self, paths: Iterable[str]) -> list[str]:
         return list(paths)
@@ -348,7 +349,7 @@ class _TarMemberStream(HeadCachedStream):
     def _read_stream(self, start: int, length: int) -> bytes:
         try:
             data = super()._read_stream(start, length)
-        except _TAR_FAILURES as exc:
+        except TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})") from None
         self._counter.bytes_read += len(data)
         return data
@@ -363,7 +364,7 @@ class TarRoot:
         try:
             self._tar = tarfile.open(path, "r:*")
             tree = build_tar_tree(_members(self._tar, path))
-        except (*_TAR_FAILURES, OSError) as exc:
+        except (*TAR_FAILURES, OSError) as exc:
             raise InputError(f"{path}: not a readable tar archive ({exc})") from None
         self._tree = tree
         self.refused = tree.refused
@@ -396,7 +397,7 @@ class TarRoot:
         try:
             stream = self._tar.extractfile(member)
             head = stream.read(MEMBER_HEAD_BYTES) if stream is not None else b""
-        except _TAR_FAILURES as exc:
+        except TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         self.counter.bytes_read += len(head)
         self._last = (path, head, member.size)
@@ -414,12 +415,12 @@ class TarRoot:
             head, size = self._head(path)
             member = self._member(path)
             return _TarMemberStream(lambda: self._extract(member, path), size, head, self.counter)
-        return _Counting(self._extract(self._member(path), path), self.counter)  # type: ignore[return-value]
+        return CountingStream(self._extract(self._member(path), path), self.counter)  # type: ignore[return-value]
 
     def _extract(self, member: tarfile.TarInfo, path: str) -> BinaryIO:
         try:
             stream = self._tar.extractfile(member)
-        except _TAR_FAILURES as exc:
+        except TAR_FAILURES as exc:
             raise OSError(5, f"cannot read from the archive ({exc})", path) from None
         if stream is None:
             raise FileNotFoundError(2, "No such file in the archive", path)
@@ -432,24 +433,3 @@ class TarRoot:
     def close(self) -> None:
         self._tar.close()
 
-
-def open_root(path: Path):
-    """The door for ``path``: a directory, a tar archive of a root, or an image
-    (``docker save`` / OCI layout, see :mod:`apkneed.scan.image`); anything else is bad input."""
-    from apkneed.scan.image import is_image, open_image  # docker save / OCI layouts: layers merged in place
-
-    if is_image(path):
-        return open_image(path)
-    if path.is_dir():
-        return DirRoot(path)
-    if path.is_file():
-        try:
-            is_tar = tarfile.is_tarfile(path)
-        except (*_TAR_FAILURES, OSError) as exc:  # a damaged compressed stream fails the probe itself
-            raise InputError(f"{path}: not a readable tar archive ({exc})") from None
-        if not is_tar:
-            raise InputError(f"{path}: neither a directory nor a tar archive of a root filesystem")
-        return TarRoot(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file or directory")
-    raise InputError(f"{path}: neither a directory nor a tar archive of a root filesystem")
