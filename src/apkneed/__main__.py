@@ -118,7 +118,7 @@ _PLAN_MULTIPLE = {"--index": "index_paths", "-r": "requirement_files", "--requir
 
 def fast_plan_args(args: list[str]) -> dict | None:
     """The options of ``apkneed [plan] ...`` when ``args`` is a form this path answers as click would, else None."""
-    from apkneed.cli import COMMANDS  # the package imports no click: the group is apkneed.cli.group
+    from apkneed.cli.commands import COMMANDS  # click-free: the group is apkneed.cli.group
 
     # a first argument that is neither an option nor a command is a requirement: `apkneed numpy` is `apkneed plan numpy`
     if not args or args[0].startswith("-") or (args[0] in COMMANDS and args[0] != "plan"):

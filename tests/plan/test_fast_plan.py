@@ -153,7 +153,7 @@ def test_fuzz_the_fast_reading_against_clicks(first, pieces):
     from pathlib import Path
 
     from apkneed.alpine.sources.release import DEFAULT_MIRROR
-    from apkneed.cli import COMMANDS
+    from apkneed.cli.commands import COMMANDS
     from apkneed.cli.plan import plan_command
 
     found = fast_plan_args(args)

@@ -11,7 +11,7 @@ import sys
 import click
 
 from apkneed import __version__
-from apkneed.cli import COMMANDS
+from apkneed.cli.commands import COMMANDS
 from apkneed.cli.common import quiet_option, report_usage_error, verbose_option
 
 
