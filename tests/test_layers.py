@@ -45,7 +45,7 @@ SIDEWAYS = {("check", "plan"), ("check", "scan")}
 # solver_rules: the apk-tools 2/3 switches of the one solver (layout.md, "Both
 # apk-tools generations stay one solver"), part of the model.
 ALPINE_MODEL = {
-    "atom", "package", "version", "index", "providers", "solver", "solver_rules", "solver_report", "facts",
+    "atom", "checksum", "package", "version", "index", "providers", "solver", "solver_rules", "solver_report", "facts",
     "columns", "index_columns",
 }
 

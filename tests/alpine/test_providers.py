@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from apkneed.alpine.checksum import checksum_key
 from apkneed.alpine.index import read_index_bytes, read_index_file
 from apkneed.alpine.providers import (
     NAME_HASH_BUCKETS,
     build_provider_map,
-    checksum_key,
     murmur3_32,
     name_hash,
 )

@@ -58,6 +58,7 @@ from itertools import accumulate, chain, repeat
 from zlib import crc32
 
 from apkneed.alpine.atom import Dependency, parse_dependency
+from apkneed.alpine.checksum import checksum_key
 from apkneed.alpine.columns import LazyPackages
 from apkneed.alpine.index import ApkIndex
 from apkneed.alpine.package import Package
@@ -967,33 +968,6 @@ class _RepositoryBits:
         return self.tables.repo_bits[self.packages.number_of(package)]
 
 
-def checksum_key(checksum: str) -> bytes | str:
-    """The bytes apk compares for a ``C:`` checksum (``Q1``+base64, ``X1``+hex, or MD5 hex).
-
-    apk decodes before comparing, so two spellings of one digest (base64
-    differing only in its unused padding bits) are the same package.
-    """
-    if len(checksum) == 30 and checksum[:2] == "Q1" and checksum[29] == "=":
-        # The usual SHA-1 in base64: only the unused low bits of the 28th
-        # character can differ between spellings; clear them (cheaper than decoding).
-        last = _B64_CLEARED.get(checksum[28])
-        if last is not None:
-            return checksum[:28] + last
-    import base64  # only for a checksum in an unusual spelling
-    import binascii
-
-    try:
-        if checksum[:2] == "Q1":
-            return base64.b64decode(checksum[2:])
-        if checksum[:2] == "X1":
-            return bytes.fromhex(checksum[2:])
-        return bytes.fromhex(checksum)
-    except (binascii.Error, ValueError):
-        return checksum
-
-
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_CLEARED = {c: _B64[i & ~3] for i, c in enumerate(_B64)}
 _M32 = 0xFFFFFFFF
 _new = tuple.__new__
 

@@ -64,8 +64,9 @@ from collections import deque
 from itertools import compress
 
 from apkneed.alpine.atom import Dependency, parse_dependency
+from apkneed.alpine.checksum import checksum_key
 from apkneed.alpine.package import Package
-from apkneed.alpine.providers import ProviderMap, apk3_warning, checksum_key
+from apkneed.alpine.providers import ProviderMap, apk3_warning
 from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
 from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, is_valid_apk3, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from apkneed.alpine.checksum import checksum_key  # the one definition of apk's comparison
+
 # apk's result bits (apk_version.h)
 EQUAL = 1
 LESS = 2
@@ -281,12 +283,6 @@ def compare(a: str, b: str) -> int:
     return -1 if mask == LESS else 1 if mask == GREATER else 0
 
 
-def _checksum_bytes(checksum: str) -> bytes | str:
-    from apkneed.alpine.providers import checksum_key  # the one definition of apk's comparison
-
-    return checksum_key(checksum)
-
-
 _OP_MASKS: dict[str, int] = {}
 
 
@@ -334,7 +330,7 @@ def satisfies(version: str | None, op: str | None, wanted: str | None, *, checks
     if mask == ANY:
         return True
     if mask == CHECKSUM:
-        return checksum is not None and wanted is not None and _checksum_bytes(checksum) == _checksum_bytes(wanted)
+        return checksum is not None and wanted is not None and checksum_key(checksum) == checksum_key(wanted)
     if version is None:
         return False
     return bool(compare_mask(version, wanted, "~" in (op or "")) & mask)
