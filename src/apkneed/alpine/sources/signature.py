@@ -83,9 +83,22 @@ if TYPE_CHECKING:  # importlib's home for Traversable moved between 3.10 and 3.1
     from collections.abc import Callable, Iterator
     from importlib.resources.abc import Traversable
 
+    from typing import Protocol
+
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-    from apkneed.alpine.sources.verified import VerifiedRecords
+    class RecordStore(Protocol):
+        """Where verifications that succeeded are remembered (a type only).
+
+        :class:`apkneed.alpine.sources.verified.VerifiedRecords` is the one
+        store; it reads this module's :class:`KeyRing` and
+        :class:`Verification`, so this module names only what it asks of it
+        and never imports it: the imports run one way, verified -> signature.
+        """
+
+        def lookup(self, index: ApkIndex, keys: KeyRing) -> Verification | None: ...
+
+        def remember(self, index: ApkIndex, keys: KeyRing, verification: Verification) -> None: ...
 
 #: apk's signature algorithm names -> the name of the digest (in
 #: ``cryptography.hazmat.primitives.hashes``) each one signs
@@ -326,7 +339,7 @@ def require_trusted(
     keys: Mapping[str, RSAPublicKey],
     *,
     allow_untrusted: bool = False,
-    records: VerifiedRecords | None = None,
+    records: RecordStore | None = None,
 ) -> Verification:
     """Verify ``index``; refuse it with an IntegrityError unless ``allow_untrusted``.
 
