@@ -87,7 +87,7 @@ MAX_ANSWER = 4 * 1024 * 1024
 #: the modules that number the packages (an answer keeps package numbers: a copy parsed again by a changed
 #: index_columns.py or columns.py could number them otherwise under the same index sha256)
 SOLVER_SOURCES = ("solver.py", "solver_report.py", "solver_rules.py", "providers.py", "version.py", "atom.py",
-                  "package.py", "columns.py", "index_columns.py")
+                  "checksum.py", "package.py", "columns.py", "index_columns.py")
 
 _solver_digest: list[str | None] = []  # computed once per process
 
