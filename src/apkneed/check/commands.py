@@ -192,7 +192,18 @@ def _recognise(program: str, words: list[str], text: str) -> Event | None:
         return ChangeDirectory(words[1] if len(words) > 1 else "/root", text)
     if program == "rm":
         return RemoveFiles(tuple(w for w in words[1:] if not w.startswith("-")), text)
+    if (program, *words[1:2]) in _PROJECT_INSTALLERS or (program == "uv" and words[1:3] == ["pip", "sync"]):
+        # what they install is a lock's or a project's, read from files apkneed check does not plan
+        return NotUnderstood(text, f"{' '.join([program, *words[1:2]])} installs a project's (locked) dependencies: "
+                                   "not planned by apkneed check (apkneed plan -r uv.lock or -r . plans them)")
     return None
+
+
+#: commands that install a project's dependencies from its lock or pyproject (not pip's -r)
+_PROJECT_INSTALLERS = frozenset({
+    ("uv", "sync"), ("poetry", "install"), ("poetry", "sync"), ("pipenv", "install"), ("pipenv", "sync"),
+    ("pdm", "install"), ("pdm", "sync"), ("hatch", "env"),
+})
 
 
 def _apk(args: list[str], text: str) -> Event | None:
