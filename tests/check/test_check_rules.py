@@ -239,3 +239,11 @@ def test_project_installers_are_reported_not_planned(check_text, installer):
     assert status == 0
     found = [(f["line"], f["code"]) for f in report["findings"]]
     assert found == [(2, "not-understood")], found
+
+
+def test_pip_wheel_is_reported_not_planned(check_text):
+    """pip wheel builds (a builder stage's usual step) without installing: what the build needs is not
+    planned, and said so (it was passed over: 'nothing to report')."""
+    status, report, _ = check_text(PY + "RUN pip wheel --wheel-dir /wheels psycopg2==2.9.13\n")
+    assert status == 0
+    assert [(f["line"], f["code"]) for f in report["findings"]] == [(2, "not-understood")]

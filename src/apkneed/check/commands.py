@@ -303,6 +303,9 @@ def _pip(args: list[str], program: str, text: str, *, tool: str) -> Event | None
             return None
         if args[0] == "config" and len(args) >= 4 and args[1] == "set":
             return PipConfig(args[2], args[3], text)
+        if args[0] == "wheel":  # builds without installing: a builder stage's step whose needs are not planned
+            return NotUnderstood(text, "pip wheel builds wheels without installing them: what their builds need is "
+                                       "not planned by apkneed check")
         if args[0] != "install":
             return None
     args = args[1:]
