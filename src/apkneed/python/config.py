@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from apkneed.cache import atomic_write, default_cache_root
 from apkneed.errors import InputError
 from apkneed.inputfile import read_input_text
-from apkneed.net.urls import redact  # noqa: F401 (apkneed.python.config.redact: the name its callers use)
+from apkneed.net.urls import redact  # also imported from here by pypi and resolve
 from apkneed.records import Frozen, set_field
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
