@@ -58,3 +58,15 @@ def test_other_heredocs_are_not_understood_and_the_rest_is_checked(check_text, t
     assert result.exit_code == 1, result.output  # the rest is checked: py3-* on a python: image
     found = [(f["line"], f["code"]) for f in report["findings"] if f["severity"] in ("info", "error")]
     assert (line, "not-understood") in found and (line + text.count("\n"), "py3-on-python-image") in found
+
+
+def test_a_heredoc_writing_the_repositories_file_still_counts_as_changing_it(tmp_path, run_check, v321_indexes):
+    """cat <<EOF > /etc/apk/repositories (edge/testing): the heredoc is not followed, but a later apk add
+    of a name from there is not called missing from the release (it would have been an error)."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\nRUN cat <<EOF > /etc/apk/repositories\nhttps://dl-cdn.alpinelinux.org/alpine/edge/testing\nEOF\n"
+        "RUN apk add --no-cache py3-exotic-thing\n")
+    status, report, result = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 0, result.output
+    assert not [f for f in report["findings"] if f["code"] == "apk-no-such-package"]
+    assert (2, "not-understood") in [(f["line"], f["code"]) for f in report["findings"]]

@@ -105,6 +105,8 @@ def walk_stage(stage: Stage, parent: StageFacts | None = None) -> StageFacts:
         keyword = instruction.keyword
         if instruction.unread:
             facts.not_understood.append((instruction.line, instruction.original.split("\n", 1)[0][:120], instruction.unread))
+            if "/etc/apk/repositories" in instruction.original and facts.repositories_changed_at is None:
+                facts.repositories_changed_at = instruction.line  # names may come from there, as for a RUN
             continue
         if keyword == "ENV":
             facts.env.update(dict(instruction.variables))
