@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -45,6 +46,18 @@ def test_keys_are_read_by_cryptographys_own_pem_loader(keys, shared_dir):
     for path in (shared_dir / "alpine" / "keys").glob("*.rsa.pub"):
         public = serialization.load_pem_public_key(path.read_bytes())
         assert keys[path.name].public_numbers() == public.public_numbers()
+
+
+def test_keys_are_read_without_the_rust_binding_name(monkeypatch, keys, v316_index_path):
+    # a cryptography whose Rust binding no longer names the loader there: the public function reads
+    # the same keys, and they verify a real index (the fallback the first-run shortcut relies on)
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.bindings._rust", None)  # its import now fails
+    assert pem_public_key_loader() is serialization.load_pem_public_key
+    fallback = load_keys()
+    assert {name: key.public_numbers() for name, key in fallback.items()} == {
+        name: key.public_numbers() for name, key in keys.items()
+    }
+    assert verify_index(read_index_file(v316_index_path), fallback).trusted
 
 
 @pytest.mark.parametrize(("fixture", "key_name"), [("v316_index_path", V316_KEY), ("v317_index_path", V317_KEY)])
