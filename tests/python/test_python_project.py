@@ -107,3 +107,14 @@ def test_fuzz_pyproject_reader(tmp_path_factory, data) -> None:
     (folder / "pyproject.toml").write_bytes(bytes(text))
     contained(lambda: read_pyproject(folder, extras=data.draw(st.lists(st.sampled_from(["fast-io", "x"]), max_size=1)),
                                      groups=data.draw(st.lists(st.sampled_from(["test", "lint", "x"]), max_size=2))))
+
+
+def test_a_project_that_compiles_code_is_said_not_to_be_planned_itself(tmp_path: Path) -> None:
+    """pip install . builds the project too; a plan covers its dependencies only. When the project has
+    native sources, a note says its own build is not in the apk lines (nothing said so before)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "fastthing"\nversion = "1"\ndependencies = ["six"]\n')
+    assert read_python_input(tmp_path).notes == ()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "_speedups.c").write_text("int x;\n")
+    (note,) = read_python_input(tmp_path).notes
+    assert "fastthing itself is not planned" in note and "src/_speedups.c" in note

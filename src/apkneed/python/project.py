@@ -23,6 +23,8 @@ API::
 
     read_pyproject(path, *, extras=(), groups=()) -> tuple[RequirementLine, ...]
     read_requires_python(path) -> (path:line, specifier) | None
+    native_source(path) -> "src/x.c" | None   # the project compiles code when pip builds it
+    project_name(path) -> str
     python_excluded(requires_python, "3.10") -> bool   # no 3.10.z fits: pip refuses the project
     find_pyproject(path) -> Path     # a directory's pyproject.toml, or the file itself
 """
@@ -48,6 +50,39 @@ def find_pyproject(path: Path) -> Path:
             raise InputError(f"{path}: a directory without pyproject.toml (give a project, a lock or requirements file)")
         return candidate
     return path
+
+
+#: files that mean a project compiles code when pip builds it (C/C++/Cython/Rust/Fortran, CMake, meson)
+NATIVE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".f90", ".f")
+NATIVE_NAMES = ("Cargo.toml", "CMakeLists.txt", "meson.build")
+#: directories a project's own sources are never in
+_NOT_SOURCES = frozenset({".git", ".venv", "venv", "node_modules", "build", "dist", ".tox", ".nox", "__pycache__"})
+
+
+def native_source(path: str | Path, *, limit: int = 5000) -> str | None:
+    """The first native source file of the project at ``path`` (relative), or None; a bounded walk."""
+    import os
+
+    root = find_pyproject(Path(path)).parent
+    seen = 0
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_SOURCES and not d.startswith("."))
+        for name in sorted(files):
+            seen += 1
+            if name.endswith(NATIVE_SUFFIXES) or name in NATIVE_NAMES:
+                return os.path.relpath(os.path.join(directory, name), root)
+        if seen > limit:
+            return None
+    return None
+
+
+def project_name(path: str | Path) -> str:
+    """``[project].name``, or the directory's name."""
+    path = find_pyproject(Path(path))
+    _, data = read_toml_and_text(path)
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return name if isinstance(name, str) and name else path.parent.name
 
 
 def read_requires_python(path: str | Path) -> tuple[str, str] | None:
