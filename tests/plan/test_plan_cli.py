@@ -265,3 +265,22 @@ def test_why_a_package_of_the_base_image_says_so(plan_cache, v316):
     result = invoke(plan_cache, "why", "no-such-package", "six==1.17.0", *v316)
     assert result.exit_code == 1 and "no-such-package is not in the plan" in result.stderr
     assert json.loads(invoke(plan_cache, "why", "musl", "six==1.17.0", *v316, "--json").stdout)["in_base_image"] is True
+
+
+def test_hash_checking_mode_asks_what_pip_asks(plan_cache, v316, tmp_path):
+    """pip checks pins and hashes of what it installs: a requirement whose markers are false on the
+    target is never prepared (pip ignores it), and ==1.* is pinned as pip counts pins (one == specifier)."""
+    client = PyPIClient(PYPI, cache_root=plan_cache / "pypi", max_age=86400)
+    six = next(f for f in client.files("six", "1.17.0") if f.filename.endswith(".whl"))
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\npywin32 ; sys_platform == 'win32'\n")
+    result = invoke(plan_cache, "plan", "-r", elsewhere, *v316)
+    assert result.exit_code == 0, result.output
+    wildcard = tmp_path / "wildcard.txt"
+    wildcard.write_text(f"six==1.* --hash=sha256:{six.sha256}\n")
+    result = invoke(plan_cache, "plan", "-r", wildcard, *v316)
+    assert result.exit_code == 0, result.output
+    unpinned_here = tmp_path / "unpinned.txt"  # markers true on the target: refused as before
+    unpinned_here.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\nidna ; sys_platform == 'linux'\n")
+    result = invoke(plan_cache, "plan", "-r", unpinned_here, *v316)
+    assert result.exit_code == 2 and "idna ; sys_platform == 'linux': not pinned" in _one_error_line(result)

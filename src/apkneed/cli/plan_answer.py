@@ -114,7 +114,7 @@ def _compute_plan(
     if lock_files and (len(lock_files) > 1 or requirements or len(requirement_files) > 1):
         raise InputError(f"{lock_files[0]}: a lock is the whole requirement set: give it alone")
     if not lock_files:
-        request, file_index_url = _read_requirements(
+        request, file_index_url, unhashed = _read_requirements(
             requirements, requirement_files, route_policy, alpine.offline, prerelease, extras, groups
         )
     world = world_from_options(alpine.replace(release=release_for(alpine.release, spec)), warn=warn)
@@ -122,6 +122,8 @@ def _compute_plan(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
     _check_requires_python(requirement_files, target)
+    if not lock_files and request.hashes:
+        _check_hash_lines(unhashed, target)
     if lock_files:  # its markers are read for the target, known only now
         request, file_index_url = _read_lock(lock_files[0], target, route_policy, alpine.offline, extras, groups)
     from apkneed.python.config import first_sighting, index_config
@@ -171,7 +173,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
     lines = list(requirements)
     constraints: list[str] = []
     hashes: dict[str, frozenset[str]] = {}
-    unhashed = [f"the command line: {text}" for text in requirements]  # what pip's hash-checking mode refuses
+    unhashed = [("the command line", text) for text in requirements]  # what pip's hash-checking mode refuses
     origins: dict[str, str] = {}
     index_url = None
     for path in requirement_files:
@@ -188,7 +190,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         for line in found.requirements:
             lines.append(line.text)
             if not line.sha256 or not _pinned(line.text):
-                unhashed.append(f"{line.origin}: {line.text}")
+                unhashed.append((line.origin, line.text))
             if line.sha256:
                 name = canonical_name(line.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.sha256
@@ -198,16 +200,32 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         prerelease = prerelease or found.prerelease
     if not lines:
         raise InputError("nothing to plan: give requirements (e.g. `apkneed plan numpy`) or -r requirements.txt")
-    if hashes and unhashed:
-        raise InputError(
-            f"{unhashed[0]}: not pinned with == and a --hash, and a --hash in the requirements puts pip in "
-            f"hash-checking mode, where every requirement needs both: pip refuses this set"
-            + (f" (and {len(unhashed) - 1} more)" if len(unhashed) > 1 else "")
-        )
     return (
         PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline, hash_origins=origins),
         index_url,
+        unhashed,
     )
+
+
+def _check_hash_lines(unhashed: list[tuple[str, str]], target) -> None:
+    """With a --hash in the requirements pip is in hash-checking mode: a requirement it installs
+    without ``==`` and a --hash makes it refuse the set. One whose markers are false on the target
+    is never installed, and pip never asks it for either."""
+    from packaging.requirements import Requirement
+
+    from apkneed.plan.planner import marker_environment
+
+    environment = marker_environment(target)
+    refused = [
+        f"{where}: {text}" for where, text in unhashed
+        if (marker := Requirement(text).marker) is None or marker.evaluate(environment)
+    ]
+    if refused:
+        raise InputError(
+            f"{refused[0]}: not pinned with == and a --hash, and a --hash in the requirements puts pip in "
+            f"hash-checking mode, where every requirement needs both: pip refuses this set"
+            + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else "")
+        )
 
 
 def _check_requires_python(requirement_files, target) -> None:
@@ -230,11 +248,12 @@ def _check_requires_python(requirement_files, target) -> None:
 
 
 def _pinned(text: str) -> bool:
-    """``name==1.2.3`` or ``name===x`` (markers allowed): what pip's hash-checking mode accepts."""
+    """One ``==`` or ``===`` specifier (``name==1.2.3``, markers allowed): a pin as pip's hash-checking
+    mode counts one (req_install.is_pinned; ``==1.*`` too: the hash then names the file)."""
     from packaging.requirements import Requirement
 
     specifiers = list(Requirement(text).specifier)
-    return len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version
+    return len(specifiers) == 1 and specifiers[0].operator in ("==", "===")
 
 
 def _takes_extras(path: Path) -> bool:
