@@ -247,3 +247,24 @@ def test_pip_wheel_is_reported_not_planned(check_text):
     status, report, _ = check_text(PY + "RUN pip wheel --wheel-dir /wheels psycopg2==2.9.13\n")
     assert status == 0
     assert [(f["line"], f["code"]) for f in report["findings"]] == [(2, "not-understood")]
+
+
+@pytest.mark.parametrize("copy", ["COPY requirements.txt /tmp", "COPY requirements.txt /opt"])
+def test_requirements_copied_into_a_directory_of_the_base_image_are_planned(tmp_path, run_check, v316_index_path, copy):
+    """/tmp and /opt are directories of every Alpine image (alpine-baselayout makes them): ``COPY
+    requirements.txt /tmp`` puts the file at /tmp/requirements.txt, as docker build does (it was a
+    file named /tmp, and the -r file 'not planned')."""
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.13\n")
+    folder = copy.split()[-1]
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.10-alpine3.16 AS build\n"
+        f"{copy}\n"
+        "RUN apk add --no-cache build-base libpq-dev\n"
+        f"RUN pip install --prefix=/install -r {folder}/requirements.txt\n"
+        "FROM python:3.10-alpine3.16\n"
+        "COPY --from=build /install /usr/local\n"
+    )
+    status, report, _ = run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+    assert not [f for f in report["findings"] if f["code"] == "not-planned"]
+    assert codes(report) == [(6, "error", "runtime-library-missing")]
+    assert status == 1

@@ -30,6 +30,15 @@ OTHER_BUILDERS = frozenset({"make", "cmake", "gcc", "cc", "g++", "cargo", "go", 
                             "ninja", "configure", "gem", "bundle", "mvn", "gradle", "cpanm", "rustup"})
 
 
+#: directories every Alpine image has, made by alpine-baselayout's package() (aports
+#: main/alpine-baselayout/APKBUILD, ``install -d``): ``COPY requirements.txt /tmp`` copies into /tmp
+BASE_DIRECTORIES = frozenset({
+    "/", "/etc", "/home", "/lib", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys",
+    "/tmp", "/usr", "/usr/bin", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/share", "/usr/sbin",
+    "/usr/share", "/var", "/var/cache", "/var/lib", "/var/log", "/var/opt", "/var/tmp",
+})
+
+
 @dataclass(frozen=True)
 class PipRun:
     line: int
@@ -82,8 +91,8 @@ class StageFacts:
     not_understood: list[tuple[int, str, str]] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     workdir: str = "/"
-    #: directories known to exist: every WORKDIR makes its path (a COPY to one copies into it)
-    directories: set[str] = field(default_factory=lambda: {"/"})
+    #: directories known to exist: the base image's, and every WORKDIR makes its path (a COPY to one copies into it)
+    directories: set[str] = field(default_factory=lambda: set(BASE_DIRECTORIES))
     pip_bootstrapped: bool = False
     externally_managed_removed: bool = False
     pip_config_break: bool = False
