@@ -67,6 +67,7 @@ from apkneed.alpine.atom import Dependency, parse_dependency
 from apkneed.alpine.checksum import checksum_key
 from apkneed.alpine.package import Package
 from apkneed.alpine.providers import ProviderMap, apk3_warning
+from apkneed.alpine.solver_parts import Problem, Prov, display_key, run_recursion
 from apkneed.alpine.solver_rules import APK_TOOLS_2, SolverRules
 from apkneed.alpine.version import ANY, CHECKSUM, EQUAL, GREATER, LESS, compare_mask, is_valid, is_valid_apk3, op_mask, op_string, tokens
 from apkneed.errors import InputError, UnsatisfiableError
@@ -122,48 +123,6 @@ class Solution(Frozen):
     @property
     def installed_size(self) -> int:
         return sum(step.package.installed_size for step in self.steps)
-
-
-class Problem(Frozen):
-    """One entry of apk's error report.
-
-    ``subject`` is what apk names: ``"gcc-11.2.1_git20220219-r2"`` (a
-    package), ``"/bin/sh (virtual)"`` or ``"py3-pip (no such package)"``.
-    ``sections`` are apk's labelled lists in apk's order, e.g.
-    ``(("provided by", ("busybox",)), ("required by", ("bash-5.1.16-r2[/bin/sh]",)))``.
-    """
-
-    __slots__ = ("kind", "name", "subject", "sections")
-
-    kind: str  # "virtual", "missing", "package", "tag"
-    name: str  # the name (or package name) concerned
-    subject: str
-    sections: tuple[tuple[str, tuple[str, ...]], ...]
-
-    def __init__(self, kind: str, name: str, subject: str, sections: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
-        set_field(self, "kind", kind)
-        set_field(self, "name", name)
-        set_field(self, "subject", subject)
-        set_field(self, "sections", sections)
-
-    def items(self, label: str) -> tuple[str, ...]:
-        for section, items in self.sections:
-            if section == label:
-                return items
-        return ()
-
-    def summary(self) -> str:
-        """One line: what is wrong, naming the atom."""
-        required = ", ".join(self.items("required by"))
-        if self.kind == "virtual":
-            return (
-                f"{self.subject} required by {required or 'nothing'}: select one of its providers "
-                f"explicitly ({', '.join(self.items('provided by'))})"
-            )
-        if self.kind == "missing":
-            return f"{self.subject} required by {required or 'nothing'}"
-        parts = [f"{label} {', '.join(items)}" for label, items in self.sections if items]
-        return f"{self.subject}: " + "; ".join(parts) if parts else self.subject
 
 
 class SolverError(UnsatisfiableError):
@@ -261,7 +220,7 @@ class _Name:
         self.key = key
         #: the name id (SolverTables'; names only the request has come after the world's)
         self.id = id
-        self.prov: list[_Prov] | None = None  # filled on first use
+        self.prov: list[Prov] | None = None  # filled on first use
         self.seen = self.locked = False
         self.chosen = NO_PROVIDER
         self.order_id = self.requirers = self.merge_depends = self.merge_provides = 0
@@ -305,17 +264,7 @@ class _Pkg:
 _PKG_LINKS = frozenset(("depends", "provides", "install_if"))
 
 
-class _Prov:
-    """apk_provider: a package and the version it provides a name at (None: virtual)."""
-
-    __slots__ = ("pkg", "version")
-
-    def __init__(self, pkg: _Pkg | None, version: str | None) -> None:
-        self.pkg = pkg
-        self.version = version
-
-
-NO_PROVIDER = _Prov(None, None)
+NO_PROVIDER = Prov(None, None)
 
 
 class _Dep:
@@ -336,7 +285,7 @@ class _Provide:
         return str(self.atom)
 
 
-def dep_is_provided(dep: _Dep, prov: _Prov) -> bool:
+def dep_is_provided(dep: _Dep, prov: Prov) -> bool:
     """apk_dep_is_provided: does this provider meet the dependency?"""
     if prov.pkg is None:
         return dep.conflict
@@ -352,7 +301,7 @@ def dep_is_provided(dep: _Dep, prov: _Prov) -> bool:
     return dep.conflict
 
 
-def _provided_2(dpkg: _Pkg | None, dep: _Dep, prov: _Prov) -> bool:
+def _provided_2(dpkg: _Pkg | None, dep: _Dep, prov: Prov) -> bool:
     """apk-tools 2.14's apk_dep_is_provided (the depending package plays no part)."""
     return dep_is_provided(dep, prov)
 
@@ -371,7 +320,7 @@ def _provided_with(rules: SolverRules):
     unversioned_lowest = rules.unversioned_provides_lowest
     compare = _compare_fuzzy_3 if rules.fuzzy_needs_prefix else compare_mask
 
-    def provided(dpkg: _Pkg | None, dep: _Dep, prov: _Prov) -> bool:
+    def provided(dpkg: _Pkg | None, dep: _Dep, prov: Prov) -> bool:
         pkg = prov.pkg
         if pkg is None:
             return dep.conflict
@@ -404,22 +353,6 @@ def _compare_versions_3(a: str | None, b: str | None) -> int:
             return EQUAL
         return LESS if a is None else GREATER
     return compare_mask(a, b)
-
-
-def _run_recursion(start: Iterator) -> None:
-    """Run generator-based recursion without Python's stack limit.
-
-    A step yields the generator of a nested call; it runs to completion
-    before the caller resumes, exactly like the C recursion it replaces.
-    """
-    stack = [start]
-    while stack:
-        try:
-            child = next(stack[-1])
-        except StopIteration:
-            stack.pop()
-            continue
-        stack.append(child)
 
 
 class _Solver:
@@ -563,7 +496,7 @@ class _Solver:
                 if d in reevaluated:
                     name.reevaluate_deps = True
 
-    def providers(self, name: _Name) -> list[_Prov]:
+    def providers(self, name: _Name) -> list[Prov]:
         prov = name.prov
         if prov is None:
             i = name.id
@@ -578,7 +511,7 @@ class _Solver:
                 prov = name.prov = []
                 for k, slot in zip(self.world.provider_package[start:end], self.world.provider_slot[start:end]):
                     pkg = pkg_at(k)
-                    prov.append(_Prov(pkg, pkg.package.provides[slot - 1].version if slot else pkg.version))
+                    prov.append(Prov(pkg, pkg.package.provides[slot - 1].version if slot else pkg.version))
         return prov
 
     def pkg_at(self, k: int) -> _Pkg:
@@ -904,7 +837,7 @@ class _Solver:
                 continue
             self.disqualify_package(pkg)
 
-    def is_provider_auto_selectable(self, p: _Prov) -> bool:
+    def is_provider_auto_selectable(self, p: Prov) -> bool:
         # A virtual provide is never picked for the user without a priority.
         return p.version is not None or bool(p.pkg.priority) or p.pkg.name.requirers > 0
 
@@ -1030,7 +963,7 @@ class _Solver:
         if self.v3:
             self.queue_unresolved_3(name, name.has_auto_selectable != was_auto_selectable)
 
-    def compare_providers(self, a: _Prov, b: _Prov) -> int:
+    def compare_providers(self, a: Prov, b: Prov) -> int:
         pkg_a, pkg_b = a.pkg, b.pkg
         if pkg_a is None or pkg_b is None:
             return (pkg_a is not None) - (pkg_b is not None)
@@ -1071,7 +1004,7 @@ class _Solver:
         # the first repository (lowest bit) wins
         return _ffs(pkg_b.repos) - _ffs(pkg_a.repos)
 
-    def assign_name(self, name: _Name, p: _Prov) -> None:
+    def assign_name(self, name: _Name, p: Prov) -> None:
         if name.locked:
             # two packages providing one name without a version is fine
             if p.version is None and name.chosen.version is None:
@@ -1117,9 +1050,9 @@ class _Solver:
         if pkg is not None:
             if not pkg.selectable or not pkg.tag_ok:
                 self.mark_error(pkg)
-            self.assign_name(pkg.name, _Prov(pkg, pkg.version))
+            self.assign_name(pkg.name, Prov(pkg, pkg.version))
             for provide in pkg.provides:
-                self.assign_name(provide.name, _Prov(pkg, provide.version))
+                self.assign_name(provide.name, Prov(pkg, provide.version))
             for dep in pkg.depends:
                 self.apply_constraint(pkg, dep)
         else:
@@ -1172,14 +1105,14 @@ class _Solver:
         changes: list[tuple[_Pkg, int]] = []
         for dep in world:
             if not dep.name.cset_processed:
-                _run_recursion(self.gen_name_change(dep.name, changes))
+                run_recursion(self.gen_name_change(dep.name, changes))
         return changes
 
     # -- the whole run -----------------------------------------------------
 
     def run(self, request: tuple[Dependency, ...]) -> Solution:
         world = [self.dep(atom) for atom in request]
-        world.sort(key=lambda d: _display_key(d.name.key))
+        world.sort(key=lambda d: display_key(d.name.key))
         missing_tags = [d for d in world if d.tag and not self.tag_repos[d.tag]]
         if missing_tags:
             raise _missing_tag_error(missing_tags, self.tag_names, self.rules.missing_tag_hint, self.index_warning)
@@ -1486,12 +1419,6 @@ def _compare_name_dequeue(a: _Name, b: _Name) -> int:
 
 def _ffs(bits: int) -> int:
     return (bits & -bits).bit_length()
-
-
-def _display_key(name: str) -> tuple[bytes, bytes]:
-    # apk_name_cmp_display: strcasecmp, then strcmp (ASCII, byte-wise)
-    raw = name.encode()
-    return raw.lower(), raw
 
 
 def _missing_tag_error(deps: list[_Dep], tag_names: list[str], hint: str, index_warning: str) -> SolverError:

@@ -13,14 +13,14 @@ what the request makes present, and then reports
 
 The text is laid out like apk's, wrapped at apk's width (50 columns when
 stdout is not a terminal, which is how apk runs in a Dockerfile), and the
-same walk yields structured :class:`~apkneed.alpine.solver.Problem` records.
+same walk yields structured :class:`~apkneed.alpine.solver_parts.Problem` records.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from apkneed.alpine.solver import Problem, _display_key, _run_recursion, _Prov
+from apkneed.alpine.solver_parts import Problem, Prov, display_key, run_recursion
 from apkneed.alpine.version import EQUAL, LESS, compare_mask
 
 #: apk's screen width when stdout is not a terminal
@@ -111,7 +111,7 @@ class _Report:
         return [self.solver.name(n) for n in pmap.order_names(keep)]
 
     def run(self) -> tuple[list[Problem], str]:
-        _run_recursion(self.discover_deps(self.world))
+        run_recursion(self.discover_deps(self.world))
         self.analyze_deps(self.world)
         for pkg, tag in self.changes:
             self.analyze_package(pkg, tag)
@@ -287,7 +287,7 @@ class _Report:
         if self.solver.rules.report_sorted_matches:
             # apk-tools 3 sorts both lists (matched_dep_sort): by package, then operator
             world.sort(key=lambda dep: dep.mask)
-            matches.sort(key=lambda m: (_display_key(m[0].name.key), _VersionKey(m[0].version), m[1].mask))
+            matches.sort(key=lambda m: (display_key(m[0].name.key), _VersionKey(m[0].version), m[1].mask))
         for dep in world:
             printer.label_start(label)
             printer.item(f"world[{self.world_atom(dep)}]")
@@ -305,10 +305,10 @@ def _analyze(provided, dpkg, dep, pkg) -> bool | None:
     """
     if dep.name is pkg.name:
         # apk_dep_is_materialized: with the package's own version (no self-conflict exception)
-        return provided(None, dep, _Prov(pkg, pkg.version))
+        return provided(None, dep, Prov(pkg, pkg.version))
     for provide in pkg.provides:
         if provide.name is dep.name:
-            return provided(dpkg, dep, _Prov(pkg, provide.version))
+            return provided(dpkg, dep, Prov(pkg, provide.version))
     return None
 
 

@@ -86,8 +86,8 @@ MAX_ANSWER = 4 * 1024 * 1024
 #: the modules an answer comes from (their source is part of the key): the solver and what it reads, and
 #: the modules that number the packages (an answer keeps package numbers: a copy parsed again by a changed
 #: index_columns.py or columns.py could number them otherwise under the same index sha256)
-SOLVER_SOURCES = ("solver.py", "solver_report.py", "solver_rules.py", "providers.py", "version.py", "atom.py",
-                  "checksum.py", "package.py", "columns.py", "index_columns.py")
+SOLVER_SOURCES = ("solver.py", "solver_report.py", "solver_parts.py", "solver_rules.py", "providers.py", "version.py",
+                  "atom.py", "checksum.py", "package.py", "columns.py", "index_columns.py")
 
 _solver_digest: list[str | None] = []  # computed once per process
 
@@ -145,7 +145,8 @@ def encode_answer(key_digest: str, answer: Solution | SolverError, providers: Pr
 
 def decode_answer(data: bytes, key_digest: str, providers: ProviderMap, world: tuple[Dependency, ...]):
     """The Solution or SolverError a kept answer holds; None if it is not a usable answer of this key."""
-    from apkneed.alpine.solver import InstallStep, Problem, Solution, SolverError
+    from apkneed.alpine.solver import InstallStep, Solution, SolverError
+    from apkneed.alpine.solver_parts import Problem
 
     end = data.find(b"\n", 0, 256)
     if end < 0:
