@@ -70,3 +70,27 @@ def test_a_heredoc_writing_the_repositories_file_still_counts_as_changing_it(tmp
     assert status == 0, result.output
     assert not [f for f in report["findings"] if f["code"] == "apk-no-such-package"]
     assert (2, "not-understood") in [(f["line"], f["code"]) for f in report["findings"]]
+
+
+@pytest.mark.parametrize("run", [
+    "RUN apk add --no-cache libpq  # the client library\n",
+    "RUN <<EOF\nset -e  # stop at the first failure\napk add --no-cache libpq # the client library\nEOF\n",
+])
+def test_a_comment_after_a_command_is_the_shells_comment(check_text, run):
+    # '#' starting a word begins a comment to the end of the line (POSIX shell); '#' inside a word
+    # (an URL's #egg=) or quoted stays: the apk names were read as 'libpq', '#', 'the', ...
+    status, report, result = check_text(PY + run)
+    assert not [f for f in report["findings"] if f["code"] == "not-understood"], report["findings"]
+    assert status == 0, result.output
+
+
+def test_a_hash_inside_a_word_or_quotes_is_no_comment():
+    from apkneed.check.shell import split_commands
+
+    commands = split_commands(
+        "pip install git+https://example.org/x.git#egg=x 'a #b' \"c #d\" e\\ #f ${#HOME} # gone\n"
+        "apk add gcc;# gone too\necho \"$X\" $X # gone\napk add musl-dev", {"X": "#kept"})
+    assert [list(c.words) for c in commands] == [
+        ["pip", "install", "git+https://example.org/x.git#egg=x", "a #b", "c #d", "e #f", "${#HOME}"],
+        ["apk", "add", "gcc"], ["echo", "#kept", "#kept"], ["apk", "add", "musl-dev"],
+    ]

@@ -64,7 +64,7 @@ def split_commands(script: str, environment: Mapping[str, str] | None = None) ->
     environment = environment or {}
     # A comment line inside a continued RUN is dropped by BuildKit already;
     # backslash-newline left by exec-form strings joins lines as the shell does.
-    script = script.replace("\\\n", " ")
+    script = _drop_comments(script.replace("\\\n", " "))
     # Parameters with a value expand before word splitting, as in the shell: an unquoted
     # $BUILD holding "gcc musl-dev" is two words, "$BUILD" one.
     script = _substitute_known(script, environment)
@@ -111,6 +111,34 @@ def _tokens(lexer: shlex.shlex, script: str):
             return
         # punctuation_chars groups runs like ";;" or "&&" or ">>"; "2>" arrives as "2" then ">"
         yield token
+
+
+#: what may come right before a '#' that begins a comment: the start of a token
+_TOKEN_STARTS = frozenset(" \t\r\n;&|()<>")
+
+
+def _drop_comments(script: str) -> str:
+    """The script without its comments: an unquoted ``#`` that starts a word runs to the end of its
+    line (POSIX shell, token recognition). ``#`` inside a word (``pkg#egg=x``) or quoted is kept;
+    so is one a variable's value brings (expansion comes after), as this runs before it."""
+    out: list[str] = []
+    i, quote, token_start = 0, None, True
+    while i < len(script):
+        char = script[i]
+        if char == "\\" and quote != "'":  # an escaped character (a space too) is part of a word
+            out.append(script[i:i + 2])
+            i, token_start = i + 2, False
+            continue
+        if char == "#" and quote is None and token_start:
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end  # the newline stays: it still ends the command
+            continue
+        if char in "'\"" and quote in (None, char):
+            quote = None if quote == char else char
+        token_start = quote is None and char in _TOKEN_STARTS
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _substitute_known(script: str, environment: Mapping[str, str]) -> str:
