@@ -41,6 +41,17 @@ def run_check(check_cache: Path):
     return run
 
 
+@pytest.fixture()
+def check_text(tmp_path, run_check, v316_index_path):
+    """check_text(dockerfile_text, *args): the text checked as ./Dockerfile against v3.16 main x86_64."""
+
+    def run(text: str, *args: str):
+        (tmp_path / "Dockerfile").write_text(text)
+        return run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64", *args)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory):
     """The scan tests' compiled objects (musl-gcc, gcc)."""

@@ -16,15 +16,6 @@ from apkneed.check.dockerfile import read_dockerfile
 PY = "FROM python:3.10-alpine3.16\n"
 
 
-@pytest.fixture()
-def check_text(tmp_path, run_check, v316_index_path):
-    def run(text: str, *args: str):
-        (tmp_path / "Dockerfile").write_text(text)
-        return run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64", *args)
-
-    return run
-
-
 @pytest.mark.network
 @pytest.mark.parametrize("opening", ["RUN <<EOF", "RUN <<'EOF' sh -e", "RUN bash <<EOF", "RUN --mount=type=cache,target=/root/.cache <<EOF"])
 def test_a_heredoc_script_is_followed_like_a_run_line(check_text, opening):
