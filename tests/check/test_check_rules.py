@@ -199,9 +199,9 @@ def test_the_suggested_plan_command_names_the_stage_own_image_and_arch(tmp_path,
     assert " --base python:3.12-alpine3.21 --arch aarch64 --format dockerfile" in command
 
 
-def test_a_requirements_file_with_an_editable_line_is_not_planned_the_rest_is_checked(tmp_path, run_check, v316_index_path):
-    """requirements.txt with '-e .' (common: the app itself): the file's requirements are reported as not
-    planned (info) and the rest of the Dockerfile is checked; the whole check was bad input (exit 2)."""
+def test_an_editable_line_of_a_requirements_file_is_set_aside_the_rest_is_checked(tmp_path, run_check, v316_index_path):
+    """requirements.txt with '-e .' (common: the app itself): that line is reported as not planned (info)
+    and the rest of the Dockerfile is checked; the whole check was bad input (exit 2)."""
     (tmp_path / "requirements.txt").write_text("six==1.17.0\n-e .\n")
     (tmp_path / "Dockerfile").write_text(
         PY + "WORKDIR /app\nCOPY . .\nRUN apk add --no-cache py3-yaml\nRUN pip install -r requirements.txt\n")
@@ -247,3 +247,25 @@ def test_pip_wheel_is_reported_not_planned(check_text):
     status, report, _ = check_text(PY + "RUN pip wheel --wheel-dir /wheels psycopg2==2.9.13\n")
     assert status == 0
     assert [(f["line"], f["code"]) for f in report["findings"]] == [(2, "not-understood")]
+
+
+def test_the_plannable_lines_of_a_requirements_file_with_an_editable_line_are_planned(tmp_path, run_check,
+                                                                                      v316_index_path):
+    """requirements.txt ending in '-e .' (the app itself): pip installs every line, so the other lines
+    are planned and checked (psycopg2 built without libpq in the final stage is found); only the
+    editable line is reported as not planned. The whole file was 'not planned' (exit 0)."""
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.13\n-e .\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.10-alpine3.16 AS build\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN apk add --no-cache build-base libpq-dev\n"
+        "RUN pip install --prefix=/install -r requirements.txt\n"
+        "FROM python:3.10-alpine3.16\n"
+        "COPY --from=build /install /usr/local\n"
+    )
+    status, report, result = run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+    assert codes(report) == [(7, "error", "runtime-library-missing")]
+    (info,) = [f for f in report["findings"] if f["code"] == "not-planned"]
+    assert info["line"] == 5 and "requirements.txt:2" in info["message"] and "-e ." in info["message"]
+    assert status == 1, result.output

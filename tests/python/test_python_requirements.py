@@ -87,6 +87,13 @@ def test_refusals_name_the_file_and_line(tmp_path: Path, line: str, problem: str
     if "no such file" not in problem:
         assert message.startswith(f"{path}:3: ")
     assert "\n" not in message
+    # set_aside (apkneed check): a line pip installs and a plan cannot take is kept aside, the rest read
+    if problem.endswith("cannot be planned"):
+        found = read_requirements_file(path, set_aside=True)
+        assert [r.text for r in found.requirements] == ["six"] and found.set_aside == (message,)
+    else:
+        with pytest.raises(InputError):
+            read_requirements_file(path, set_aside=True)
 
 
 def test_include_loops_and_missing_files(tmp_path: Path) -> None:

@@ -512,11 +512,14 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                 continue
             from apkneed.python.requirements import read_requirements_file
 
-            try:
-                found = read_requirements_file(host)
-            except InputError as exc:  # -e ., a URL...: what pip does with it is not planned, the rest is checked
+            try:  # -e ., a URL...: pip installs it, a plan cannot take it: set aside, the other lines planned
+                found = read_requirements_file(host, set_aside=True)
+            except InputError as exc:  # --no-binary...: the whole file's choices change, the rest is checked
                 _add(item, run.line, "info", "not-planned", f"-r {in_image}: {exc}; its requirements are not planned")
                 continue
+            for line in found.set_aside:
+                _add(item, run.line, "info", "not-planned",
+                     f"-r {in_image}: {line}; this line is not planned (what it brings is not checked)")
             if in_image in run.requirement_files:
                 requirements += [r.text for r in found.requirements]
             constraints += [c.text for c in found.constraints]

@@ -20,6 +20,9 @@ editable installs (``-e``), local paths and archives, direct URL and VCS
 requirements (``name @ https://...``, ``git+https://...``): they name a
 checkout or build on this machine, not a release on an index. Remote
 ``-r https://...`` files are refused too (apkneed reads no code from URLs).
+With ``set_aside=True`` (``apkneed check``: pip installs every line of a
+``-r`` file) the first kind is kept aside, each line with its refusal, and
+the rest of the file is read.
 
 Read and set aside with a note (the CLI prints notes as warnings):
 ``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``,
@@ -85,15 +88,25 @@ class RequirementSet:
     index_url: str | None = None  # from -i/--index-url, the last one read wins
     prerelease: bool = False  # --pre
     notes: tuple[str, ...] = ()  # options read and not used, one line each
+    #: with ``set_aside=True``: lines pip installs and a plan cannot take (``-e .``, a URL or VCS
+    #: requirement, a local path), each as the error it would have been
+    set_aside: tuple[str, ...] = ()
 
 
-def read_requirements_file(path: str | Path, *, environ: Mapping[str, str] | None = None) -> RequirementSet:
-    """Read ``path`` and everything it includes; InputError names file and line."""
-    reader = _Reader(os.environ if environ is None else environ)
+def read_requirements_file(
+    path: str | Path, *, environ: Mapping[str, str] | None = None, set_aside: bool = False
+) -> RequirementSet:
+    """Read ``path`` and everything it includes; InputError names file and line.
+
+    ``set_aside``: a line a plan cannot take but pip installs (``-e .``, a URL...) is kept in
+    :attr:`RequirementSet.set_aside` instead of refusing the file, so that the rest is planned
+    (``apkneed check``: pip installs every line of a ``-r`` file).
+    """
+    reader = _Reader(os.environ if environ is None else environ, set_aside=set_aside)
     reader.read(Path(path), constraint=False, chain=())
     return RequirementSet(
         tuple(reader.requirements), tuple(reader.constraints), reader.index_url,
-        reader.prerelease, tuple(reader.notes),
+        reader.prerelease, tuple(reader.notes), tuple(reader.set_aside or ()),
     )
 
 
@@ -126,8 +139,10 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 class _Reader:
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(self, environ: Mapping[str, str], *, set_aside: bool = False) -> None:
         self.environ = environ
+        #: None: a line a plan cannot take refuses the file; a list: the line is kept here, the rest read
+        self.set_aside: list[str] | None = [] if set_aside else None
         self.requirements: list[RequirementLine] = []
         self.constraints: list[RequirementLine] = []
         self.index_url: str | None = None
@@ -164,6 +179,10 @@ class _Reader:
             else:
                 self._file_option(name, value, origin, path, chain)
         if requirement:
+            unplannable = _unplannable(requirement, origin)
+            if unplannable is not None and self.set_aside is not None:
+                self.set_aside.append(unplannable)
+                return
             entry = RequirementLine(_check_requirement(requirement, origin), origin, frozenset(hashes))
             (self.constraints if constraint else self.requirements).append(entry)
 
@@ -177,7 +196,9 @@ class _Reader:
                 raise InputError(f"{origin}: {name} {value}: no such file ({included})")
             self.read(included, constraint=name in ("-c", "--constraint"), chain=chain)
         elif name in ("-e", "--editable"):
-            raise InputError(f"{origin}: editable installs cannot be planned: -e {value}")
+            if self.set_aside is None:
+                raise InputError(f"{origin}: editable installs cannot be planned: -e {value}")
+            self.set_aside.append(f"{origin}: editable installs cannot be planned: -e {value}")
         elif name in ("-i", "--index-url"):
             self.index_url = value
         elif name == "--pre":
@@ -242,19 +263,29 @@ def _sha256_hash(value: str | None, origin: str) -> str:
 
 
 def _check_requirement(text: str, origin: str) -> str:
+    unplannable = _unplannable(text, origin)
+    if unplannable is not None:
+        raise InputError(unplannable)
+    try:
+        Requirement(text)
+    except InvalidRequirement as exc:
+        raise InputError(f"{origin}: not a valid requirement {text!r}: {str(exc).splitlines()[0]}") from None
+    return text
+
+
+def _unplannable(text: str, origin: str) -> str | None:
+    """Why pip installs this requirement line and a plan cannot (a URL, VCS, local path); None: it can."""
     if text.startswith(_VCS) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
-        raise InputError(f"{origin}: URL and VCS requirements cannot be planned: {text}")
+        return f"{origin}: URL and VCS requirements cannot be planned: {text}"
     try:
         requirement: Requirement | None = Requirement(text)
-    except InvalidRequirement as exc:
-        requirement, problem = None, str(exc).splitlines()[0]
+    except InvalidRequirement:
+        requirement = None
     if requirement is not None and requirement.url:
-        raise InputError(f"{origin}: direct URL requirements cannot be planned: {text}")
+        return f"{origin}: direct URL requirements cannot be planned: {text}"
     # "six-1.0.tar.gz" parses as a (strange) name: pip reads it as a file, so do we.
     if text.startswith((".", "/", "~")) or "\\" in text or text.lower().endswith(_ARCHIVE) or (
         "/" in text and ";" not in text
     ):
-        raise InputError(f"{origin}: local paths and archives cannot be planned: {text}")
-    if requirement is None:
-        raise InputError(f"{origin}: not a valid requirement {text!r}: {problem}")
-    return text
+        return f"{origin}: local paths and archives cannot be planned: {text}"
+    return None
