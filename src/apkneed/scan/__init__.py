@@ -3,6 +3,8 @@
 Modules, from the edge inwards:
 
 * ``rootfs``    the one door to ROOT: a directory or a tar archive read in place
+* ``image``     a ``docker save`` / OCI image as one root, its layers merged in place (on rootfs's tar pieces)
+* ``door``      which of those serves a path (``open_root``)
 * ``paths``     symlink resolution inside ROOT (absolute links re-rooted, ``..``
                 clamped, loops detected): pure functions over directory entries
 * ``facts``     the data: musl's search rules, Alpine's base layout, build tools
