@@ -10,6 +10,9 @@ world files and the virtual ``.build-deps`` record (written as
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
+
+from apkneed.cli import main
 from scanroots import compose_installed, index_records, install_closure, make_root, put, scan
 
 PYTHON_DB = "alpine/installed/python-3.10-alpine3.16-x86_64.installed"
@@ -130,19 +133,36 @@ def test_world_packages_asked_for_are_never_reported(tmp_path, builds, shared_di
     assert report["unneeded"] == [] and report["apk_del"] is None
 
 
-def test_without_a_world_file_unneeded_packages_are_orphans(tmp_path, builds, python_db):
+def test_without_a_world_file_the_world_is_unknown_not_empty(tmp_path, builds, python_db):
+    # apk-tools 2.14.10 and 3.0.6 both refuse a root with no etc/apk/world
+    # ("Unable to read database state"): what was asked for is unknown, so no
+    # package may be said to be one "nothing in the world requires".
     db = tmp_path / "installed"
     db.write_text(python_db)
     root = make_root(tmp_path / "root", builds, installed=db, world=None)
 
     code, report, _ = scan(root)
 
-    assert report["world"] is None
+    assert report["world"] is None and report["world_known"] is False
     unneeded = {u["name"]: u for u in report["unneeded"]}
-    assert "sqlite-libs" in unneeded and unneeded["sqlite-libs"]["via"] == []
+    assert "sqlite-libs" in unneeded and unneeded["sqlite-libs"]["via"] is None
+    assert all("world unknown" in u["reason"] and "nothing in the world" not in u["reason"] for u in unneeded.values())
     # The base layout and what it depends on stay.
     assert not set(unneeded) & {"busybox", "apk-tools", "musl", "zlib", "libcrypto1.1", "alpine-keys"}
     assert report["apk_del"] is None
+
+    text = CliRunner().invoke(main, ["scan", str(root)], env={"COLUMNS": "200"}).stdout
+    assert "world unknown: ROOT has no etc/apk/world" in text and "Unable to read database state" in text
+    assert "nothing in the world" not in text and "Installed but nothing needs them" not in text
+
+
+def test_with_a_world_file_the_world_is_known(tmp_path, builds, python_db):
+    root = _root_with(tmp_path, builds, python_db, PYTHON_WORLD)
+
+    code, report, _ = scan(root)
+
+    assert report["world_known"] is True
+    assert {u["name"]: u["via"] for u in report["unneeded"]}["sqlite-libs"] == [".python-rundeps"]
 
 
 def test_root_without_apk_database_still_scans(tmp_path, builds, index_v316):

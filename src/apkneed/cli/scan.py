@@ -14,6 +14,7 @@ from apkneed.errors import ApkneedError, InputError
 from apkneed.render.units import human_size
 from apkneed.scan.doctor import ScanReport, add_providers, scan_root, venv_in_root
 from apkneed.scan.report import providers_of, report_json
+from apkneed.scan.slim import WORLD_UNKNOWN_NOTE
 from apkneed.scan.door import open_root
 
 if TYPE_CHECKING:
@@ -153,9 +154,12 @@ def _render(report: ScanReport, world: AlpineWorld | None = None) -> None:
             console, f"Built for another machine ({len(report.wrong_arch)})", ("file", "arch"), report.wrong_arch
         )
     slim = report.slimming
+    if slim and not slim.world_known:
+        console.print(f"[yellow]{WORLD_UNKNOWN_NOTE}[/]", soft_wrap=True)
     if slim and slim.unneeded:
+        heading = "Installed but nothing needs them" if slim.world_known else "Installed, no ELF file needs them, world unknown"
         _print_table(
-            console, f"Installed but nothing needs them ({len(slim.unneeded)}, {human_size(slim.saved_bytes)})",
+            console, f"{heading} ({len(slim.unneeded)}, {human_size(slim.saved_bytes)})",
             ("package", "size", "why"),
             [(f"{item.name}-{item.version}", human_size(item.installed_size), item.reason) for item in slim.unneeded],
             prose=(2,), justify=("left", "right"),

@@ -6,7 +6,8 @@ Keys (stable): ``root``, ``arch``, ``libc``, ``alpine`` (``v3.16``), ``ok``
 ``reasons``, ``installed_by``, ``interpreter``}], ``wrong_libc`` [{``path``, ``evidence``,
 ``advice``, ``needed_by``, ``distribution``}], ``wrong_arch`` [{``path``,
 ``arch``}], ``unneeded`` [{``name``, ``version``, ``installed_size``, ``via``,
-``reason``}], ``unneeded_size``, ``apk_add``, ``apk_fix``, ``apk_del``, and
+``reason``}] (``via`` null when the world is unknown), ``unneeded_size``,
+``world_known`` (false: no world file, the unneeded list is ELF evidence only; null: no apk database), ``apk_add``, ``apk_fix``, ``apk_del``, and
 the evidence: ``alpine_release``, ``arch_source``, ``provider_source``,
 ``installed_packages``, ``world``, ``elf_files``, ``files_seen``,
 ``bytes_read``, ``elf_bytes_read``, ``bytes_total``, ``walked``, ``problems``.
@@ -71,12 +72,13 @@ def report_json(report: ScanReport) -> dict[str, Any]:
                 "name": u.name,
                 "version": u.version,
                 "installed_size": u.installed_size,
-                "via": list(u.via),
+                "via": list(u.via) if u.via is not None else None,
                 "reason": u.reason,
             }
             for u in (slim.unneeded if slim else ())
         ],
         "unneeded_size": slim.saved_bytes if slim else 0,
+        "world_known": slim.world_known if slim else None,
         "apk_add": report.apk_add,
         "apk_fix": report.apk_fix,
         "apk_del": slim.command if slim else None,

@@ -31,6 +31,12 @@ The rule, over plain data (installed packages, world atoms, ELF evidence):
 4. Installed packages outside closure(world) that are not needed are listed as
    orphans (nothing asks for them; no single apk command is suggested).
 
+With no world file (``world`` None) what was asked for is unknown: apk itself
+refuses such a root (apk-tools 2.14 and 3.0 both fail to open the database,
+"Unable to read database state: No such file or directory"). The packages no
+ELF file and no base-layout package needs are still listed, but as "world
+unknown" (``via`` None), never as "nothing in the world requires it".
+
 Every reported package carries its installed size; the sum is what the image
 would lose.
 """
@@ -54,8 +60,8 @@ class Unneeded:
     name: str
     version: str
     installed_size: int
-    #: world entries whose removal frees it; empty for an orphan
-    via: tuple[str, ...]
+    #: world entries whose removal frees it; empty for an orphan; None when the world is unknown
+    via: tuple[str, ...] | None
     reason: str
 
 
@@ -65,6 +71,8 @@ class Slimming:
     #: ``apk del <removable world entries>``, after ``apk add <needed packages they free> &&`` when there are any
     command: str | None
     saved_bytes: int
+    #: False when the root has no world file: the unneeded list is ELF evidence only
+    world_known: bool = True
 
 
 class _Installed:
@@ -173,7 +181,10 @@ def find_unneeded(
         unneeded.append(_unneeded(installed.by_name[name], via, labels))
     orphans = set(installed.by_name) - everything - needed
     for name in sorted(orphans):
-        unneeded.append(_unneeded(installed.by_name[name], (), "nothing in the world requires it and no ELF file needs it"))
+        if world is None:
+            unneeded.append(_unneeded(installed.by_name[name], None, WORLD_UNKNOWN_REASON))
+        else:
+            unneeded.append(_unneeded(installed.by_name[name], (), "nothing in the world requires it and no ELF file needs it"))
 
     remove = tuple(e.name for e in removable)
     command = None
@@ -185,10 +196,21 @@ def find_unneeded(
         unneeded=tuple(unneeded),
         command=command,
         saved_bytes=sum(u.installed_size for u in unneeded),
+        world_known=world is not None,
     )
 
 
-def _unneeded(package: Package, via: tuple[str, ...], reason: str) -> Unneeded:
+#: why a package is listed when the root has no world file
+WORLD_UNKNOWN_REASON = "no ELF file needs it (world unknown: no /etc/apk/world)"
+
+#: what scan says once when the root has no world file (apk-tools 2.14.10 and 3.0.6 checked)
+WORLD_UNKNOWN_NOTE = (
+    "world unknown: ROOT has no etc/apk/world, so what was asked for (apk add) is unknown "
+    "(apk itself refuses such a root: 'Unable to read database state'); listed: what no ELF file needs"
+)
+
+
+def _unneeded(package: Package, via: tuple[str, ...] | None, reason: str) -> Unneeded:
     return Unneeded(package.name, package.version, package.installed_size, via, reason)
 
 
