@@ -163,6 +163,37 @@ def test_the_solver_source_is_in_the_key(v316):
     assert v316.kept_copies[0].digest in key and repr(APK_TOOLS_2) in key
 
 
+def _alpine_modules_imported_by(folder: Path, module: str) -> set[str]:
+    """The modules directly in apkneed/alpine/ that ``module`` imports, directly or through
+    one another (function-level imports too), read from their source with ``ast``."""
+    import ast
+
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or not (folder / f"{name}.py").is_file():
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("apkneed.alpine."):
+                todo.append(node.module.split(".")[2])
+            elif isinstance(node, ast.ImportFrom) and node.module == "apkneed.alpine":
+                todo.extend(alias.name for alias in node.names)
+    return seen
+
+
+def test_every_module_the_solver_reads_is_in_the_key():
+    # A piece moved out of a keyed module (checksum_key left providers.py for checksum.py)
+    # must take the key with it, or a changed comparison would recall older answers.
+    folder = Path(kept_answers.__file__).resolve().parent.parent
+    imported = _alpine_modules_imported_by(folder, "solver")
+    assert {"solver_report", "solver_parts", "checksum", "providers"} <= imported  # the walk follows imports
+    # index.py reads index files; a world that keeps answers is read through parsed copies,
+    # keyed by each file's sha256 and made by index_columns.py, which is in the key.
+    missing = imported - {name.removesuffix(".py") for name in kept_answers.SOLVER_SOURCES} - {"index"}
+    assert not missing, f"alpine modules the solver imports but the key leaves out: {sorted(missing)}"
+
+
 @pytest.mark.parametrize("damage", ["flipped byte", "torn", "empty", "header only", "other format"])
 def test_a_damaged_answer_is_solved_again_and_rewritten(v316, damage):
     first = answer(v316, REQUEST)

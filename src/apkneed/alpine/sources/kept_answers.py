@@ -22,8 +22,10 @@ The key is everything the answer depends on:
   ``request`` keeps the order);
 * apkneed's version, the Python cache tag (marshal's format is Python's) and
   a sha256 of the source of the modules the answer comes from (the solver,
-  its rules and report, the provider table, versions and atoms, and the
-  package columns that number the packages), so a
+  its rules and report and the parts they share, the provider table,
+  versions, checksums and atoms, and the package columns that number the
+  packages; tests/alpine/test_kept_answers.py checks that every alpine
+  module the solver imports is there), so a
   developer who changes ``solver.py`` never reads an answer an older solver
   made.
 
