@@ -120,6 +120,14 @@ def test_an_image_apkneed_does_not_know_asks_for_base(tmp_path, check_cache, sha
                   "--json", "--base", "alpine:3.21")
     assert told.exit_code == 0, told.stdout
     assert json.loads(told.stdout)["stages"][0]["target"].startswith("Alpine v3.21 x86_64, Python 3.12")
+    # --base python:alpine3.21 is Docker's tag: the Python it is (published-tag data), not apk's python3
+    floating = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), "--index", str(index), "--arch", "x86_64",
+                      "--json", "--base", "python:alpine3.21")
+    from apkneed.plan.published_tags import load_published_tags
+
+    meaning = [m.python for m in load_published_tags().python_floating["alpine3.21"] if m.python][-1]
+    assert meaning != "3.12"
+    assert json.loads(floating.stdout)["stages"][0]["target"].startswith(f"Alpine v3.21 x86_64, Python {meaning}")
 
 
 def test_a_directory_is_read_as_docker_build_reads_it(tmp_path, check_cache, v316_index_path):

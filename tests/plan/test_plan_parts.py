@@ -18,7 +18,9 @@ from apkneed.tomlfile import read_toml
 from apkneed.plan.pep725 import load_virtual_table, provider_table
 from apkneed.plan.planner import marker_environment
 from apkneed.plan.source import source_needs
-from apkneed.plan.target import plan_target, release_for
+from apkneed.alpine.facts import python_version
+from apkneed.plan.published_tags import load_published_tags
+from apkneed.plan.target import _toolchain_packages, plan_target, release_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -57,6 +59,8 @@ def target316(v316_world):
     ("alpine:3.16.2", "alpine", None, "v3.16"),
     ("alpine:edge", "alpine", None, "edge"),
     ("python", "python", None, None),
+    ("python:alpine", "python", None, None),
+    ("python:alpine3.23", "python", None, "v3.23"),
     ("python:3.12", "python", "3.12", None),
     ("python:3.12-alpine", "python", "3.12", None),
     ("python:3.12-alpine3.22", "python", "3.12", "v3.22"),
@@ -105,6 +109,23 @@ def test_without_base_another_python_means_the_python_image(v316_world):
     # ... when that image was published: python:3.12 never was on Alpine 3.16
     with pytest.raises(InputError, match="python:3.12-alpine3.16 was never published"):
         plan_target(v316_world, None, "3.12", release="v3.16", arch="x86_64", index_origin="x")
+
+
+@pytest.mark.parametrize("base", ["python", "python:alpine", "python:alpine3.23"])
+def test_python_base_without_a_version_is_the_python_docker_tags_for_the_release(shared_dir, base):
+    # apk's python3 on v3.23 is 3.12, but Docker's python:alpine3.23 is the newest
+    # Python published for that Alpine: the image a bare `python` base pulls.
+    world = load_world([shared_dir / "alpine/v3.23/main/x86_64/APKINDEX.tar.gz"])
+    tags = load_published_tags()
+    expected = tags.python_floating["alpine3.23"][-1].python
+    target, notes = plan_target(world, parse_base(base), None, release="v3.23", arch="x86_64", index_origin="x")
+    assert python_version(_toolchain_packages(world)) != expected  # the release's python3 is another one
+    assert (target.python, target.image) == (expected, f"python:{expected}-alpine3.23")
+    assert "python:alpine3.23 meant Python " + expected in target.python_origin and tags.source in target.python_origin
+    # --python still chooses, and a pinned tag stays pinned
+    assert plan_target(world, parse_base(base), "3.12", release="v3.23", arch="x86_64", index_origin="x")[0].python == "3.12"
+    pinned = plan_target(world, parse_base("python:3.13-alpine3.23"), None, release="v3.23", arch="x86_64", index_origin="x")[0]
+    assert pinned.python == "3.13" and "meant" not in pinned.python_origin
 
 
 def test_release_named_twice_must_agree(v316_world):

@@ -73,9 +73,15 @@ def stage_target(image: str, *, arch: str, base_override: str | None = None,
                                    reason=identity.reason, unpublished=True)
     if base_override:
         spec = parse_base(base_override)  # InputError on a bad --base, like plan's
+        python, reason = spec.python, f"--base {base_override}"
+        if spec.kind == "python" and python is None and spec.alpine:  # python:alpine3.23: the Python that tag is
+            from apkneed.plan.published_tags import python_of_floating_tag
+
+            python, why = python_of_floating_tag(load_published_tags(), spec.alpine)
+            reason += f": {why}"
         return StageTarget(
-            spec.kind, image, spec.alpine, spec.python, arch, floating=spec.alpine is None,
-            reason=f"--base {base_override}",
+            spec.kind, image, spec.alpine, python, arch, floating=spec.alpine is None,
+            reason=reason,
         )
     return StageTarget("unknown", image, None, None, arch, reason=identity.reason)
 

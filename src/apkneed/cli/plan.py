@@ -47,7 +47,9 @@ is 1.
 
 \b
 Bases: --base alpine (Python from apk: python3, python3-dev for builds),
---base python:X.Y[-alpine3.Z] (the Docker image's own Python in /usr/local).
+--base python:X.Y[-alpine3.Z] (the Docker image's own Python in /usr/local;
+--base python or python:alpine[3.Z]: the Python that Docker tag is, from the
+published-tag data, e.g. 3.14 on Alpine 3.23 where apk's python3 is 3.12).
 Without --base: alpine, unless --python names another version than the
 release's python3 (then the python:X.Y image).
 

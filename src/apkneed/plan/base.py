@@ -41,7 +41,7 @@ KINDS = ("alpine", "python")
 
 _ALPINE_RE = re.compile(r"^alpine(?::(?P<tag>\d+\.\d+(?:\.\d+)?|edge|latest))?$")
 _PYTHON_RE = re.compile(
-    r"^python(?::(?P<version>3\.\d+(?:\.\d+)?)(?:-alpine(?P<alpine>\d+\.\d+)?)?)?$"
+    r"^python(?::(?:(?P<version>3\.\d+(?:\.\d+)?)(?:-alpine(?P<alpine>\d+\.\d+)?)?|alpine(?P<floating>\d+\.\d+)?))?$"
 )
 _SONAME_VERSION_RE = re.compile(r"^so:(?P<stem>.+?\.so)(?P<version>(?:\.\d+)*)$")
 
@@ -112,7 +112,7 @@ class BaseWorld(Frozen):
 
 
 def parse_base(text: str) -> BaseSpec:
-    """``alpine``, ``alpine:3.16``, ``python``, ``python:3.12``, ``python:3.12-alpine3.22``."""
+    """``alpine``, ``alpine:3.16``, ``python``, ``python:alpine[3.22]``, ``python:3.12``, ``python:3.12-alpine3.22``."""
     value = text.strip()
     alpine = _ALPINE_RE.match(value)
     if alpine:
@@ -125,13 +125,13 @@ def parse_base(text: str) -> BaseSpec:
         return BaseSpec("alpine", value, alpine=release)
     python = _PYTHON_RE.match(value)
     if python:
-        suffix = python.group("alpine")
+        suffix = python.group("alpine") or python.group("floating")  # python:alpine3.23: Docker's own tag
         return BaseSpec(
             "python", value, python_tag=python.group("version"), alpine=f"v{suffix}" if suffix else None
         )
     raise InputError(
-        f"--base {text!r}: expected alpine, alpine:3.X, python, python:X.Y, python:X.Y-alpine "
-        "or python:X.Y-alpine3.Z"
+        f"--base {text!r}: expected alpine, alpine:3.X, python, python:alpine, python:alpine3.Z, python:X.Y, "
+        "python:X.Y-alpine or python:X.Y-alpine3.Z"
     )
 
 

@@ -29,6 +29,7 @@ API::
     check_alpine_image(tags, release, *, arch=None) -> tuple[str, ...]                        # notes
     image_identity(reference, tags, *, at=None) -> ImageIdentity
     docker_platform(tags, arch) -> str | None          # "linux/arm64" for aarch64
+    python_of_floating_tag(tags, release) -> (python | None, why)  # python:alpineR's X.Y
 """
 
 from __future__ import annotations
@@ -350,6 +351,19 @@ def check_alpine_image(tags: PublishedTags, release: str | None, *, arch: str | 
             f"a Dockerfile FROM alpine:{number} will not pull for {arch} [{tags.source}]",
         )
     return ()
+
+
+def python_of_floating_tag(tags: PublishedTags, release: str | None) -> tuple[str | None, str]:
+    """The Python X.Y of ``python:alpineR`` (``python:alpine`` when the release is unknown) as
+    the data last knew it, and the sentence saying so; (None, why) when the data does not know."""
+    number = _number(release)
+    if release is not None and number is None:
+        return None, f"python:alpine has no tag for Alpine {release} [{tags.source}]"
+    tag = f"alpine{number}" if number else "alpine"
+    identity = image_identity(f"python:{tag}", tags)
+    if identity.python is None or (number and identity.alpine not in (None, f"v{number}")):
+        return None, f"{identity.reason}"
+    return identity.python, f"{identity.reason} [{tags.source}]"
 
 
 def docker_platform(tags: PublishedTags, arch: str) -> str | None:

@@ -11,6 +11,10 @@ user typed):
   release's version, else a one-line error naming the version it has.
 * ``--base python:X.Y[-alpine3.Z]``: Python X.Y comes from the image.
   ``--python`` must agree with the tag when both are given.
+* ``--base python`` (no version, no ``--python``): the Python that Docker's
+  ``python:alpineR`` tag is for the release (published-tag data: 3.14 on
+  Alpine 3.23, where apk's python3 is 3.12); the release's python3 only when
+  the data does not know that tag (a release newer than the data), with a note.
 * No ``--base``: ``alpine``, unless ``--python`` names a version the release
   does not ship; then the plan is for the ``python:X.Y`` image of that
   release, and a note says so (nobody asking for Python 3.12 on an Alpine
@@ -41,7 +45,14 @@ from apkneed.alpine.facts import TOOLCHAIN, musl_version, newest_version, python
 from apkneed.errors import InputError
 from apkneed.plan.pep668 import externally_managed
 from apkneed.plan.base import BaseSpec, image_reference, parse_base
-from apkneed.plan.published_tags import PublishedTags, check_alpine_image, check_python_image, docker_platform, load_published_tags
+from apkneed.plan.published_tags import (
+    PublishedTags,
+    check_alpine_image,
+    check_python_image,
+    docker_platform,
+    load_published_tags,
+    python_of_floating_tag,
+)
 from apkneed.records import Frozen, set_field
 
 _PYTHON_OPTION_RE = re.compile(r"^3\.\d+$")
@@ -206,6 +217,16 @@ def plan_target(
             raise InputError(f"--python {python_option} disagrees with --base {spec.text}")
         python = tag_python or python_option or apk_python
     tags = tags or load_published_tags()
+    floating_reason = None
+    if spec.kind == "python" and not spec.python and not python_option:
+        # ``--base python``: the Python Docker's python:alpineR tag really is (3.14 on
+        # Alpine 3.23), not the release's own python3 (3.12), which that image does not use
+        floating_python, floating_reason = python_of_floating_tag(tags, release)
+        if floating_python:
+            python = floating_python
+        else:
+            notes.append(f"{floating_reason}; planning for Python {apk_python}, the release's python3")
+            floating_reason = None
     asked = f"--base {spec.text}" if base_given else f"--python {python_option}"
     try:
         if spec.kind == "python":
@@ -219,7 +240,7 @@ def plan_target(
             raise InputError(f"{asked}: {err}") from None
     image = image_reference(spec, release, python)
     if spec.kind == "python":
-        origin = f"image {image} (/usr/local)"
+        origin = f"image {image} (/usr/local)" + (f": {floating_reason}" if floating_reason else "")
     target = PlanTarget(
         alpine=release,
         arch=arch,
