@@ -284,3 +284,27 @@ def test_hash_checking_mode_asks_what_pip_asks(plan_cache, v316, tmp_path):
     unpinned_here.write_text(f"six==1.17.0 --hash=sha256:{six.sha256}\nidna ; sys_platform == 'linux'\n")
     result = invoke(plan_cache, "plan", "-r", unpinned_here, *v316)
     assert result.exit_code == 2 and "idna ; sys_platform == 'linux': not pinned" in _one_error_line(result)
+
+
+def test_require_hashes_without_any_hash_is_refused_as_pip_refuses_it(plan_cache, v316, tmp_path):
+    """--require-hashes puts pip in hash-checking mode even when no line has a --hash: pip refuses
+    such a file ('Hashes are required in --require-hashes mode'). The plan answered OK."""
+    bare = tmp_path / "bare.txt"
+    bare.write_text("--require-hashes\nsix==1.17.0\n")
+    result = invoke(plan_cache, "plan", "-r", bare, *v316)
+    assert result.exit_code == 2, result.output
+    assert _one_error_line(result).startswith(
+        f"apkneed: error: {bare}:2: six==1.17.0: not pinned with == and a --hash, and --require-hashes ({bare}:1)"
+    )
+    as_json = invoke(plan_cache, "plan", "-r", bare, *v316, "--json")
+    assert as_json.exit_code == 2 and "--require-hashes" in json.loads(as_json.stdout)["error"]
+    # an included file's --require-hashes holds for the whole set, the command line's requirements too
+    top = tmp_path / "top.txt"
+    top.write_text("-r bare.txt\n")
+    result = invoke(plan_cache, "plan", "idna==3.10", "-r", top, *v316)
+    assert result.exit_code == 2 and "the command line: idna==3.10: not pinned" in _one_error_line(result)
+    client = PyPIClient(PYPI, cache_root=plan_cache / "pypi", max_age=86400)
+    six = next(f for f in client.files("six", "1.17.0") if f.filename.endswith(".whl"))
+    hashed = tmp_path / "hashed.txt"  # pinned and hashed: pip installs it, so it is planned
+    hashed.write_text(f"--require-hashes\nsix==1.17.0 --hash=sha256:{six.sha256}\n")
+    assert invoke(plan_cache, "plan", "-r", hashed, *v316).exit_code == 0

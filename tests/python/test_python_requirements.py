@@ -132,3 +132,14 @@ def test_a_missing_include_names_the_line_that_includes_it(tmp_path: Path) -> No
         read_requirements_file(top)
     with pytest.raises(InputError, match=r"requirements.txt:1: -c nope.txt: no such file"):
         read_requirements_file(write(tmp_path / "requirements.txt", "-c nope.txt\n"))
+
+
+def test_require_hashes_is_kept_with_where_it_was_read(tmp_path: Path) -> None:
+    # pip's hash-checking mode: the caller enforces it, so the reader says where it was asked for
+    write(tmp_path / "inner.txt", "six==1.17.0\n--require-hashes\n")
+    outer = write(tmp_path / "outer.txt", "idna==3.10\n-r inner.txt\n--require-hashes\n")
+    found = read_requirements_file(outer)
+    assert found.require_hashes == f"{tmp_path / 'inner.txt'}:2"
+    assert not any("require-hashes" in note for note in found.notes)
+    assert read_requirements_file(tmp_path / "inner.txt").require_hashes == f"{tmp_path / 'inner.txt'}:2"
+    assert read_requirements_file(write(tmp_path / "plain.txt", "six\n")).require_hashes is None

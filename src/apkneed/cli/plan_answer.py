@@ -114,7 +114,7 @@ def _compute_plan(
     if lock_files and (len(lock_files) > 1 or requirements or len(requirement_files) > 1):
         raise InputError(f"{lock_files[0]}: a lock is the whole requirement set: give it alone")
     if not lock_files:
-        request, file_index_url, unhashed = _read_requirements(
+        request, file_index_url, unhashed, require_hashes = _read_requirements(
             requirements, requirement_files, route_policy, alpine.offline, prerelease, extras, groups
         )
     world = world_from_options(alpine.replace(release=release_for(alpine.release, spec)), warn=warn)
@@ -122,8 +122,8 @@ def _compute_plan(
         world, spec, python_version, release=world.release, arch=world.arch, index_origin=world.origin
     )
     _check_requires_python(requirement_files, target)
-    if not lock_files and request.hashes:
-        _check_hash_lines(unhashed, target)
+    if not lock_files and (request.hashes or require_hashes):
+        _check_hash_lines(unhashed, target, require_hashes)
     if lock_files:  # its markers are read for the target, known only now
         request, file_index_url = _read_lock(lock_files[0], target, route_policy, alpine.offline, extras, groups)
     from apkneed.python.config import first_sighting, index_config
@@ -176,6 +176,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
     unhashed = [("the command line", text) for text in requirements]  # what pip's hash-checking mode refuses
     origins: dict[str, str] = {}
     index_url = None
+    require_hashes = None  # where --require-hashes was read: hash-checking mode with or without a --hash
     for path in requirement_files:
         from apkneed.python.names import canonical_name
 
@@ -197,6 +198,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
                 origins[name] = f"the --hash values of {line.origin}"
         constraints += [c.text for c in found.constraints]
         index_url = found.index_url or index_url
+        require_hashes = require_hashes or found.require_hashes
         prerelease = prerelease or found.prerelease
     if not lines:
         raise InputError("nothing to plan: give requirements (e.g. `apkneed plan numpy`) or -r requirements.txt")
@@ -204,13 +206,15 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         PlanRequest(tuple(lines), tuple(constraints), hashes, prerelease, route_policy, offline, hash_origins=origins),
         index_url,
         unhashed,
+        require_hashes,
     )
 
 
-def _check_hash_lines(unhashed: list[tuple[str, str]], target) -> None:
-    """With a --hash in the requirements pip is in hash-checking mode: a requirement it installs
-    without ``==`` and a --hash makes it refuse the set. One whose markers are false on the target
-    is never installed, and pip never asks it for either."""
+def _check_hash_lines(unhashed: list[tuple[str, str]], target, require_hashes: str | None = None) -> None:
+    """With a --hash in the requirements, or ``--require-hashes`` (read at ``require_hashes``), pip
+    is in hash-checking mode: a requirement it installs without ``==`` and a --hash makes it refuse
+    the set. One whose markers are false on the target is never installed, and pip never asks it
+    for either."""
     from packaging.requirements import Requirement
 
     from apkneed.plan.planner import marker_environment
@@ -221,8 +225,9 @@ def _check_hash_lines(unhashed: list[tuple[str, str]], target) -> None:
         if (marker := Requirement(text).marker) is None or marker.evaluate(environment)
     ]
     if refused:
+        mode = f"--require-hashes ({require_hashes})" if require_hashes else "a --hash in the requirements"
         raise InputError(
-            f"{refused[0]}: not pinned with == and a --hash, and a --hash in the requirements puts pip in "
+            f"{refused[0]}: not pinned with == and a --hash, and {mode} puts pip in "
             f"hash-checking mode, where every requirement needs both: pip refuses this set"
             + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else "")
         )

@@ -40,7 +40,7 @@ _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 class PythonInput(Frozen):
-    __slots__ = ("path", "kind", "requirements", "constraints", "locked", "index_url", "prerelease", "notes")
+    __slots__ = ("path", "kind", "requirements", "constraints", "locked", "index_url", "prerelease", "notes", "require_hashes")
 
     path: Path
     kind: str
@@ -50,6 +50,7 @@ class PythonInput(Frozen):
     index_url: str | None
     prerelease: bool
     notes: tuple[str, ...]
+    require_hashes: str | None  # where --require-hashes was read (requirements files only)
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class PythonInput(Frozen):
         index_url: str | None = None,
         prerelease: bool = False,
         notes: tuple[str, ...] = (),
+        require_hashes: str | None = None,
     ) -> None:
         set_field(self, "path", path)
         set_field(self, "kind", kind)
@@ -70,6 +72,7 @@ class PythonInput(Frozen):
         set_field(self, "index_url", index_url)
         set_field(self, "prerelease", prerelease)
         set_field(self, "notes", notes)
+        set_field(self, "require_hashes", require_hashes)
 
 
 def is_lock_path(path: Path) -> bool:
@@ -116,4 +119,5 @@ def read_python_input(
     return PythonInput(
         path, kind, requirements=found.requirements, constraints=found.constraints,
         index_url=found.index_url, prerelease=found.prerelease, notes=found.notes,
+        require_hashes=found.require_hashes,
     )

@@ -6,7 +6,9 @@ line continuations (a trailing ``\\``), ``${VAR}`` environment variables,
 the including file), PEP 508 requirements with extras and environment
 markers (kept as written: the resolver evaluates them for the TARGET),
 ``-i``/``--index-url`` (like pip, it overrides the configured index),
-``--pre``, and ``--hash=sha256:...`` per requirement.
+``--pre``, ``--require-hashes`` (pip's hash-checking mode, kept in
+:attr:`RequirementSet.require_hashes` for the caller to enforce), and
+``--hash=sha256:...`` per requirement.
 
 ``--hash`` is honoured rather than refused: the hashes travel with the
 requirement (:attr:`RequirementLine.sha256`) and
@@ -28,8 +30,7 @@ Read and set aside with a note (the CLI prints notes as warnings):
 ``--extra-index-url``, ``-f``/``--find-links``, ``--no-index``,
 ``--trusted-host`` (apkneed plans against one index; see
 :mod:`apkneed.python.config`), and installer-only options that do not change
-what is installed (``--use-feature``, ``--require-hashes``,
-``--config-settings``...), and ``--prefer-binary`` (planned as pip's default,
+what is installed (``--use-feature``, ``--config-settings``...), and ``--prefer-binary`` (planned as pip's default,
 the note says what it may change). ``--only-binary`` and ``--no-binary``
 change which file is installed and are refused, as is ``--no-deps`` (not an
 option pip accepts in a requirements file).
@@ -58,7 +59,7 @@ _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 # Options that change nothing about which releases or files a plan uses.
-_IGNORED_FLAGS = {"--require-hashes"}
+_IGNORED_FLAGS: set[str] = set()
 #: pip options it reads in a requirements file that change what it installs, set aside with why
 _CHANGES_THE_CHOICE = {
     "--prefer-binary": "apkneed plans pip's default choice; with it, pip may install an older release that has a "
@@ -91,6 +92,9 @@ class RequirementSet:
     #: with ``set_aside=True``: lines pip installs and a plan cannot take (``-e .``, a URL or VCS
     #: requirement, a local path), each as the error it would have been
     set_aside: tuple[str, ...] = ()
+    #: where ``--require-hashes`` was first read ("requirements.txt:1"): pip's hash-checking
+    #: mode, where every requirement it installs needs == and a --hash; None: not asked
+    require_hashes: str | None = None
 
 
 def read_requirements_file(
@@ -106,7 +110,7 @@ def read_requirements_file(
     reader.read(Path(path), constraint=False, chain=())
     return RequirementSet(
         tuple(reader.requirements), tuple(reader.constraints), reader.index_url,
-        reader.prerelease, tuple(reader.notes), tuple(reader.set_aside or ()),
+        reader.prerelease, tuple(reader.notes), tuple(reader.set_aside or ()), reader.require_hashes,
     )
 
 
@@ -148,6 +152,7 @@ class _Reader:
         self.index_url: str | None = None
         self.prerelease = False
         self.notes: list[str] = []
+        self.require_hashes: str | None = None
 
     def read(self, path: Path, *, constraint: bool, chain: tuple[Path, ...]) -> None:
         resolved = path.resolve()
@@ -203,6 +208,8 @@ class _Reader:
             self.index_url = value
         elif name == "--pre":
             self.prerelease = True
+        elif name == "--require-hashes":
+            self.require_hashes = self.require_hashes or origin
         elif name in ("--only-binary", "--no-binary"):
             raise InputError(f"{origin}: {name} is not supported: apkneed plans what pip installs by default")
         elif name in _ONE_INDEX or name == "--no-index":
@@ -231,7 +238,7 @@ _TAKES_VALUE = {
     "--extra-index-url", "-f", "--find-links", "--only-binary", "--no-binary", "--hash",
     *_IGNORED_WITH_VALUE,
 }
-_FLAGS = {"--pre", "--no-index", "--no-deps", *_IGNORED_FLAGS, *_CHANGES_THE_CHOICE}
+_FLAGS = {"--pre", "--no-index", "--no-deps", "--require-hashes", *_IGNORED_FLAGS, *_CHANGES_THE_CHOICE}
 
 
 def _next_option(tokens: list[str], i: int, origin: str) -> tuple[str, str | None, int]:
