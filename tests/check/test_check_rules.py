@@ -269,3 +269,25 @@ def test_the_plannable_lines_of_a_requirements_file_with_an_editable_line_are_pl
     (info,) = [f for f in report["findings"] if f["code"] == "not-planned"]
     assert info["line"] == 5 and "requirements.txt:2" in info["message"] and "-e ." in info["message"]
     assert status == 1, result.output
+
+
+@pytest.mark.parametrize("venv_flags, unseen", [("", True), (" --system-site-packages", False)])
+def test_py3_package_a_venv_does_not_see(tmp_path, run_check, v321_indexes, venv_flags, unseen):
+    """apk add py3-numpy, then pip install numpy in a venv made without --system-site-packages: the
+    venv's Python does not look where apk put numpy, pip installs it again, py3-numpy is unused."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\n"
+        "RUN apk add --no-cache python3 py3-numpy\n"
+        f"RUN python3 -m venv{venv_flags} /opt/venv\n"
+        "RUN /opt/venv/bin/pip install numpy==2.2.6\n"
+    )
+    status, report, result = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status in (0, 1), result.output
+    found = [f for f in report["findings"] if f["code"] == "py3-unseen-in-venv"]
+    if unseen:
+        (finding,) = found
+        assert (finding["line"], finding["severity"]) == (4, "warning")
+        assert "without --system-site-packages" in finding["message"] and "py3-numpy" in finding["message"]
+        assert "apk add py3-numpy at line 2" in finding["evidence"]
+    else:
+        assert found == []

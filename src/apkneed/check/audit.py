@@ -34,6 +34,9 @@ warnings (it works, but costs)
                            multi-stage file (the builder stage is where they belong)
   ``avoidable-source-build`` ``--no-binary`` for a distribution with a wheel here
   ``apk-no-cache``         ``apk add`` without ``--no-cache`` (and no cache cleanup)
+  ``py3-unseen-in-venv``   ``apk add py3-X`` then ``pip install X`` in a venv made without
+                           ``--system-site-packages``: the venv does not see apk's module,
+                           pip installs it again, the apk package is unused there
 suggestion
   ``suggestion``           the plan's apk lines for the stage
 unknown / info
@@ -47,6 +50,7 @@ API::
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -374,12 +378,42 @@ def _check_pip_runs(item: _Stage) -> None:
                         else "pip refuses with 'externally-managed-environment'"),
                      pep668_citation(),
                      "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
+        if run.venv is not None and not run.system_site_packages:
+            _check_py3_unseen(item, run)
         if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
             _add(item, run.line, "error", "uv-no-venv",
                  "uv pip install outside a virtual environment: uv refuses without --system or a venv")
         for thing in command.not_planned:
             _add(item, run.line, "info", "not-planned", f"{command.program} install {thing}: a path, URL or "
                  "editable install; its needs are not planned")
+
+
+def _check_py3_unseen(item: _Stage, run: PipRun) -> None:
+    """``apk add py3-numpy``, then ``pip install numpy`` in a venv made without
+    ``--system-site-packages``: the venv's Python does not look in /usr/lib/python3.X,
+    where apk put numpy, so pip installs it again and the apk package is dead weight."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from apkneed.python.names import canonical_name
+
+    atoms = {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
+    added = {name.name: line for line, add in item.facts.apk_adds if line <= run.line for name in add.names}
+    for text in run.command.requirements:
+        try:
+            wanted = canonical_name(Requirement(text).name)
+        except InvalidRequirement:
+            continue
+        apk_name = f"py3-{wanted}"
+        if apk_name not in atoms:
+            continue
+        where = f"apk add {apk_name} at line {added[apk_name]}" if apk_name in added else f"{apk_name} in the apk world"
+        _add(item, run.line, "warning", "py3-unseen-in-venv",
+             f"{run.command.program} install {text}: the venv {run.venv} was made without --system-site-packages, "
+             f"so its Python does not see apk's {apk_name} (installed for apk's python3 in /usr/lib/python3.X); "
+             f"pip installs {wanted} again into the venv and {apk_name} is unused by it",
+             where,
+             f"drop {apk_name}, or make the venv with --system-site-packages (pip then keeps Alpine's "
+             f"{wanted} when its version satisfies {text})")
 
 
 def _check_clones_and_setup(item: _Stage, plan: PlanFn) -> None:
