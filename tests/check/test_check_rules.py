@@ -291,3 +291,16 @@ def test_py3_package_a_venv_does_not_see(tmp_path, run_check, v321_indexes, venv
         assert "apk add py3-numpy at line 2" in finding["evidence"]
     else:
         assert found == []
+
+
+@pytest.mark.parametrize("runs, kept", [
+    ("RUN apk update\nRUN apk add --no-cache libpq\n", [2]),  # its own RUN: the indexes stay in that layer
+    ("RUN apk update && apk add --no-cache libpq\n", [2]),  # --no-cache does not remove what update wrote
+    ("RUN apk update && apk add --no-cache libpq && rm -rf /var/cache/apk/*\n", []),
+    ("RUN apk add --no-cache libpq\n", []),
+])
+def test_apk_update_that_keeps_the_index_is_info(check_text, runs, kept):
+    status, report, _ = check_text(PY + runs)
+    assert [f["line"] for f in report["findings"] if f["code"] == "apk-update-kept"] == kept
+    assert all(f["severity"] == "info" for f in report["findings"] if f["code"] == "apk-update-kept")
+    assert status == 0

@@ -34,6 +34,7 @@ warnings (it works, but costs)
                            multi-stage file (the builder stage is where they belong)
   ``avoidable-source-build`` ``--no-binary`` for a distribution with a wheel here
   ``apk-no-cache``         ``apk add`` without ``--no-cache`` (and no cache cleanup)
+  ``apk-update-kept``      (info) ``apk update`` in a RUN that keeps the indexes it downloads
   ``py3-unseen-in-venv``   ``apk add py3-X`` then ``pip install X`` in a venv made without
                            ``--system-site-packages``: the venv does not see apk's module,
                            pip installs it again, the apk package is unused there
@@ -334,6 +335,12 @@ def _check_no_cache(item: _Stage) -> None:
         _add(item, line, "warning", "apk-no-cache",
              "apk add without --no-cache: the index copy stays in /var/cache/apk of this layer",
              "apk add --no-cache (or rm -rf /var/cache/apk/* in the same RUN)")
+    for line in item.facts.apk_updates_kept:
+        _add(item, line, "info", "apk-update-kept",
+             "apk update: the indexes it downloads stay in /var/cache/apk of this layer (a later rm in another "
+             "RUN does not shrink it)",
+             "apk add --no-cache fetches the indexes without keeping them: no apk update needed "
+             "(or rm -rf /var/cache/apk/* in the same RUN)")
 
 
 def _pip_available(item: _Stage, run: PipRun) -> bool | None:

@@ -67,6 +67,14 @@ class ApkDel:
 
 
 @dataclass(frozen=True)
+class ApkUpdate:
+    """``apk update``: downloads the repositories' indexes into /var/cache/apk."""
+
+    no_cache: bool  # apk --no-cache update: nothing is kept
+    text: str
+
+
+@dataclass(frozen=True)
 class PipInstall:
     tool: str  # "pip" | "uv"
     program: str  # "pip3", "/opt/venv/bin/pip", "python3" (python -m pip)
@@ -147,7 +155,7 @@ class NotUnderstood:
 
 
 Event = (
-    ApkAdd | ApkDel | PipInstall | VenvCreate | VenvActivate | SetupPy | GitClone | ChangeDirectory
+    ApkAdd | ApkDel | ApkUpdate | PipInstall | VenvCreate | VenvActivate | SetupPy | GitClone | ChangeDirectory
     | Ensurepip | RemoveFiles | PipConfig | NotUnderstood
 )
 
@@ -225,6 +233,8 @@ def _apk(args: list[str], text: str) -> Event | None:
         else:
             rest.append(word)
         i += 1
+    if applet == "update":
+        return ApkUpdate("--no-cache" in options or "--no-cache" in rest, text)
     if applet not in ("add", "del"):
         return None
     names: list[str] = []

@@ -18,7 +18,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from apkneed.check.commands import (
-    ApkAdd, ApkDel, ChangeDirectory, Ensurepip, GitClone, NotUnderstood, PipConfig, PipInstall, RemoveFiles,
+    ApkAdd, ApkDel, ApkUpdate, ChangeDirectory, Ensurepip, GitClone, NotUnderstood, PipConfig, PipInstall, RemoveFiles,
     SetupPy, VenvActivate, VenvCreate, classify,
 )
 from apkneed.check.dockerfile import Stage
@@ -82,6 +82,9 @@ class StageFacts:
     virtuals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     apk_adds: list[tuple[int, ApkAdd]] = field(default_factory=list)
     apk_adds_without_cache_cleanup: list[tuple[int, ApkAdd]] = field(default_factory=list)
+    #: lines of an ``apk update`` whose RUN keeps the index it downloads (no cache cleanup there,
+    #: and no ``apk add`` without --no-cache there, which is its own finding)
+    apk_updates_kept: list[int] = field(default_factory=list)
     apk_dels: list[tuple[int, ApkDel]] = field(default_factory=list)
     pip_runs: list[PipRun] = field(default_factory=list)
     venvs: dict[str, bool] = field(default_factory=dict)  # path -> --system-site-packages
@@ -102,7 +105,7 @@ class StageFacts:
 
     def copy(self) -> "StageFacts":
         return dataclasses.replace(
-            self, world=list(self.world), virtuals=dict(self.virtuals), apk_adds=[], apk_adds_without_cache_cleanup=[],
+            self, world=list(self.world), virtuals=dict(self.virtuals), apk_adds=[], apk_adds_without_cache_cleanup=[], apk_updates_kept=[],
             apk_dels=[], pip_runs=[], venvs=dict(self.venvs), clones=[], setup_runs=[], copies=[],
             not_understood=[], env=dict(self.env), directories=set(self.directories),
         )
@@ -170,6 +173,7 @@ def _run(facts: StageFacts, instruction) -> None:
     cwd = facts.workdir
     active_venv: str | None = None
     adds_here: list[tuple[int, ApkAdd]] = []
+    updated_here = False
     cache_cleaned = False
     for command in commands:
         event = classify(command)
@@ -191,6 +195,8 @@ def _run(facts: StageFacts, instruction) -> None:
                 facts.world += [a for a in atoms if a not in facts.world]
             facts.apk_adds.append((line, event))
             adds_here.append((line, event))
+        elif isinstance(event, ApkUpdate):
+            updated_here = updated_here or not event.no_cache
         elif isinstance(event, ApkDel):
             for name in event.names:
                 if name in facts.world:
@@ -233,6 +239,8 @@ def _run(facts: StageFacts, instruction) -> None:
             facts.setup_runs.append(SetupRun(line, event, _absolute(cwd, event.script), _world_now(facts)))
     if not cache_cleaned:
         facts.apk_adds_without_cache_cleanup += [(line, add) for line, add in adds_here if not add.no_cache]
+        if updated_here and all(add.no_cache for _, add in adds_here):
+            facts.apk_updates_kept.append(instruction.line)
 
 
 def _world_now(facts: StageFacts) -> tuple[str, ...]:
