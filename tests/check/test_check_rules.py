@@ -189,7 +189,8 @@ def test_ok_says_what_was_not_checked(tmp_path, check_cache, v316_index_path):
 def test_the_suggested_plan_command_names_the_stage_own_image_and_arch(tmp_path, run_check, v317_index_path):
     """An arm64 stage on python:3.12-alpine3.21 checked with the v3.17 aarch64 index: the suggested
     `apkneed plan` says --base python:3.12-alpine3.21 --arch aarch64 (it said alpine3.17 and no
-    --arch, which plans another image for the machine it runs on)."""
+    --arch, which plans another image for the machine it runs on). The arch is named whatever
+    machine runs the check, so this holds on an aarch64 runner too."""
     (tmp_path / "Dockerfile").write_text(
         "FROM --platform=linux/arm64 python:3.12-alpine3.21\nRUN pip install numpy==2.2.6\n")
     status, report, result = run_check(tmp_path / "Dockerfile", "--index", str(v317_index_path), "--arch", "aarch64")

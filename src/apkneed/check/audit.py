@@ -670,16 +670,14 @@ def _check_plan_findings(item: _Stage) -> None:
 
 
 def _suggested_target(item: _Stage, plan) -> str:
-    """``--base IMAGE [--arch ARCH]`` naming the stage's own image (not the nearest release whose
-    index answered here) and its arch when it is not this machine's (the plan's default)."""
-    from apkneed.alpine.sources.world import host_arch
-
+    """``--base IMAGE --arch ARCH`` naming the stage's own image (not the nearest release whose
+    index answered here) and its arch, always: the command is copied to other machines, and
+    the plan's default arch is the machine it runs on."""
     image = plan.target.image
     release = (item.release or "").removeprefix("v")
     if release and item.release != plan.target.alpine:  # planned on another release's index
         image = f"python:{item.python}-alpine{release}" if item.target.kind == "python" and item.python else f"alpine:{release}"
-    arch = f" --arch {plan.target.arch}" if plan.target.arch != host_arch() else ""
-    return f"--base {image}{arch}"
+    return f"--base {image} --arch {plan.target.arch}"
 
 
 def _same(a: str, b: str) -> bool:
