@@ -294,6 +294,31 @@ def test_py3_package_a_venv_does_not_see(tmp_path, run_check, v321_indexes, venv
         assert found == []
 
 
+@pytest.mark.parametrize("venv_flags, requirement, satisfied", [
+    (" --system-site-packages", "numpy", True),  # pip sees apk's numpy: 'Requirement already satisfied'
+    (" --system-site-packages", "numpy==2.2.6", False),  # v3.21's py3-numpy is another version: pip installs it
+    ("", "numpy", False),  # the venv does not see apk's numpy at all
+])
+def test_a_requirement_apk_already_meets_where_pip_sees_it(tmp_path, run_check, v321_indexes, venv_flags,
+                                                             requirement, satisfied):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\n"
+        "RUN apk add --no-cache python3 py3-numpy\n"
+        f"RUN python3 -m venv{venv_flags} /opt/venv\n"
+        f"RUN /opt/venv/bin/pip install {requirement}\n"
+    )
+    status, report, result = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 0, result.output
+    found = [f for f in report["findings"] if f["code"] == "satisfied-by-apk"]
+    planned = [f for f in report["findings"] if f["code"] == "suggestion"]
+    if satisfied:
+        (finding,) = found
+        assert finding["line"] == 4 and "Alpine's py3-numpy-" in finding["message"]
+        assert planned == []  # nothing left for pip to install, nothing planned
+    else:
+        assert found == [] and planned
+
+
 @pytest.mark.parametrize("runs, kept", [
     ("RUN apk update\nRUN apk add --no-cache libpq\n", [2]),  # its own RUN: the indexes stay in that layer
     ("RUN apk update && apk add --no-cache libpq\n", [2]),  # --no-cache does not remove what update wrote

@@ -34,6 +34,8 @@ warnings (it works, but costs)
                            multi-stage file (the builder stage is where they belong)
   ``avoidable-source-build`` ``--no-binary`` for a distribution with a wheel here
   ``apk-no-cache``         ``apk add`` without ``--no-cache`` (and no cache cleanup)
+  ``satisfied-by-apk``     (info) a requirement apk's ``py3-*`` already meets where pip sees it
+                           (apk's python3, a venv with --system-site-packages): not planned
   ``apk-update-kept``      (info) ``apk update`` in a RUN that keeps the indexes it downloads
   ``py3-unseen-in-venv``   ``apk add py3-X`` then ``pip install X`` in a venv made without
                            ``--system-site-packages``: the venv does not see apk's module,
@@ -423,6 +425,34 @@ def _check_py3_unseen(item: _Stage, run: PipRun) -> None:
              f"{wanted} when its version satisfies {text})")
 
 
+def _satisfied_by_apk(item: _Stage, run: PipRun, text: str) -> str | None:
+    """``py3-numpy-2.2.4-r0`` when pip of ``run`` sees apk's site-packages (apk's python3, or a
+    venv made with --system-site-packages) and apk's package of the requirement meets it; None
+    otherwise (unknown index, no such package in the world, a version it does not meet)."""
+    if item.target.kind != "alpine" or item.providers is None or (run.venv is not None and not run.system_site_packages):
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from apkneed.plan.apkmatch import apk_to_pep440
+    from apkneed.python.names import canonical_name
+
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    if requirement.extras or requirement.marker is not None:
+        return None  # extras bring more distributions; markers: decided by the plan
+    apk_name = f"py3-{canonical_name(requirement.name)}"
+    atoms = {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
+    if apk_name not in atoms:
+        return None
+    packages = {p.package.version: p.package for p in item.providers.providers(apk_name) if p.package.name == apk_name}
+    versions = [apk_to_pep440(version) for version in packages]
+    if not packages or any(v is None or not requirement.specifier.contains(v, prereleases=True) for v in versions):
+        return None
+    return ", ".join(f"{apk_name}-{version}" for version in sorted(packages))
+
+
 def _check_clones_and_setup(item: _Stage, plan: PlanFn) -> None:
     for clone in item.facts.clones:
         atoms = expand_virtuals(clone.world, item.facts.virtuals)
@@ -544,7 +574,17 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
     requirements: list[str] = []
     constraints: list[str] = []
     for run in runs:
-        requirements += list(run.command.requirements)
+        for text in run.command.requirements:
+            satisfied = _satisfied_by_apk(item, run, text)
+            if satisfied:
+                _add(item, run.line, "info", "satisfied-by-apk",
+                     f"{run.command.program} install {text}: Alpine's {satisfied} satisfies it and this pip sees it "
+                     f"({'the venv ' + run.venv + ' was made with --system-site-packages' if run.venv else 'apk python3'}"
+                     "): pip installs nothing for it ('Requirement already satisfied'), so it is not planned from PyPI",
+                     "pip keeps an installed distribution that meets the requirement; the same name as a dependency "
+                     "of another requirement is still planned from PyPI")
+            else:
+                requirements.append(text)
         for in_image in run.requirement_files + tuple(posixpath.join(run.cwd, c) for c in run.command.constraint_files):
             host = _context_file(item, in_image, context)
             if host is None:
