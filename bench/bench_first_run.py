@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import bytecode_environ, timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, print_wall_and_cpu, timed_run_ms, timed_run_with_cpu_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPINE = ROOT.parent / "shared" / "alpine"
@@ -148,26 +147,14 @@ def whole_processes(runs: int, trees: list[str], tmp: Path, env: dict[str, str])
             for number, (label, command, command_env) in enumerate([*ours, *peers]):
                 if number < len(ours):
                     command_env = {**command_env, "APKNEED_CACHE_DIR": str(tmp / f"empty-{arch}-{run}-{number}")}
-                before = children_cpu_ms()
-                samples[label].append(timed_run_ms(command, command_env))
-                cpu[label].append(children_cpu_ms() - before)
+                wall, used = timed_run_with_cpu_ms(command, command_env)
+                samples[label].append(wall)
+                cpu[label].append(used)
         for _, command, _ in [*ours[:1], *peers]:
             print("$ " + " ".join(command))
-        # CPU time (getrusage of the children): what other work on a shared machine moves less than wall time
-        for unit, table in (("wall", samples), ("CPU", cpu)):
-            medians = {label: statistics.median(values) for label, values in table.items()}
-            print(f"\n{title + ', ' + unit:<60}{'median ms':>10}{'min ms':>9}"
-                  + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
-            for label, values in table.items():
-                print(f"{label:<60}{medians[label]:>10.1f}{min(values):>9.1f}"
-                      + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
+        # CPU time beside wall time: what other work on a shared machine moves less
+        print_wall_and_cpu(title, samples, cpu, [p[0] for p in peers])
         print()
-
-
-def children_cpu_ms() -> float:
-    """User and system CPU time of the finished children so far (each whole-process run is one)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def stages(runs: int, tmp: Path, env: dict[str, str], title: str) -> None:

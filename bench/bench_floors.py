@@ -42,8 +42,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_first_run import WORLDS, apk_rows, children_cpu_ms  # bench/bench_first_run.py
-from peers import bytecode_environ, call_ms as _ms, timed_run_ms  # bench/peers.py
+from bench_first_run import WORLDS, apk_rows  # bench/bench_first_run.py
+from peers import bytecode_environ, call_ms as _ms, print_wall_and_cpu, timed_run_ms, timed_run_with_cpu_ms  # bench/peers.py
 
 #: run in a child process: a first run without the parse, the table, the copies and the solve
 FLOOR_SCRIPT = r"""
@@ -96,17 +96,11 @@ def first_run_floors(runs: int, tmp: Path, env: dict[str, str]) -> None:
         for run in range(runs):
             for number, (label, command, command_env) in enumerate(rows):
                 cache = tmp / f"empty-{arch}-{run}-{number}"  # apkneed's rows: an empty cache each run
-                before = children_cpu_ms()
-                samples[label].append(timed_run_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)}))
-                cpu[label].append(children_cpu_ms() - before)
+                wall, used = timed_run_with_cpu_ms(command, {**command_env, "APKNEED_CACHE_DIR": str(cache)})
+                samples[label].append(wall)
+                cpu[label].append(used)
         peers = rows[2:]
-        for unit, table in (("wall", samples), ("CPU", cpu)):  # CPU time: less moved by other work on the machine
-            medians = {label: statistics.median(values) for label, values in table.items()}
-            print(f"\n{title + ', ' + unit:<52}{'median ms':>10}{'min ms':>9}"
-                  + "".join(f"{'x ' + p[0].split()[-1]:>12}" for p in peers))
-            for label, values in table.items():
-                print(f"{label:<52}{medians[label]:>10.1f}{min(values):>9.1f}"
-                      + "".join(f"{medians[label] / medians[p[0]]:>11.2f}x" for p in peers))
+        print_wall_and_cpu(title, samples, cpu, [p[0] for p in peers], width=52)  # CPU: less moved by other work
 
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -83,3 +85,25 @@ def call_ms(func) -> float:
         return (time.perf_counter() - start) * 1000
     finally:
         gc.enable()
+
+
+def timed_run_with_cpu_ms(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one whole-process run (:func:`timed_run_ms`); CPU is the user and
+    system time of the finished child (getrusage), which other work on a shared machine moves less."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed_run_ms(command, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+
+
+def print_wall_and_cpu(title: str, wall: Mapping[str, list[float]], cpu: Mapping[str, list[float]],
+                       peer_labels: list[str], width: int = 60) -> None:
+    """Two tables, wall then CPU: each row's median and minimum and its ratio to each peer's median
+    (a peer's label ends in its version, which heads its ratio column)."""
+    for unit, table in (("wall", wall), ("CPU", cpu)):
+        medians = {label: statistics.median(values) for label, values in table.items()}
+        print(f"\n{title + ', ' + unit:<{width}}{'median ms':>10}{'min ms':>9}"
+              + "".join(f"{'x ' + peer.split()[-1]:>12}" for peer in peer_labels))
+        for label, values in table.items():
+            print(f"{label:<{width}}{medians[label]:>10.1f}{min(values):>9.1f}"
+                  + "".join(f"{medians[label] / medians[peer]:>11.2f}x" for peer in peer_labels))
