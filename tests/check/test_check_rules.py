@@ -330,3 +330,31 @@ def test_apk_update_that_keeps_the_index_is_info(check_text, runs, kept):
     assert [f["line"] for f in report["findings"] if f["code"] == "apk-update-kept"] == kept
     assert all(f["severity"] == "info" for f in report["findings"] if f["code"] == "apk-update-kept")
     assert status == 0
+
+
+@pytest.mark.parametrize("pip_args, file_text, refused", [
+    ("--require-hashes -r /app/requirements.txt", "six==1.17.0\n", "requirements.txt:1: six==1.17.0"),
+    ("-r /app/requirements.txt", "--require-hashes\nsix==1.17.0\n", "requirements.txt:2: six==1.17.0"),
+    ("--require-hashes six==1.17.0", "", "pip install six==1.17.0"),  # no --hash on a command line
+    ("-r /app/requirements.txt", "six==1.17.0\n", None),  # no hash-checking mode: installed as asked
+    ("--require-hashes -r /app/requirements.txt", "six==1.17.0 --hash=sha256:{six}\n", None),
+])
+def test_pip_hash_checking_mode_without_hashes_is_refused(check_text, check_cache, tmp_path, pip_args, file_text,
+                                                          refused):
+    """pip install --require-hashes (or a -r file with it) refuses a requirement without == and a --hash."""
+    from apkneed.python.pypi import PyPIClient
+    from plan_helpers import PYPI
+
+    if "{six}" in file_text:
+        client = PyPIClient(PYPI, cache_root=check_cache / "pypi", max_age=86400)
+        six = next(f for f in client.files("six", "1.17.0") if f.filename.endswith(".whl"))
+        file_text = file_text.format(six=six.sha256)
+    (tmp_path / "requirements.txt").write_text(file_text)
+    status, report, _ = check_text(PY + f"COPY requirements.txt /app/requirements.txt\nRUN pip install {pip_args}\n")
+    found = [f for f in report["findings"] if f["code"] == "pip-hash-mode"]
+    if refused is None:
+        assert found == [] and status == 0
+    else:
+        (finding,) = found
+        assert (finding["line"], finding["severity"], status) == (3, "error", 1)
+        assert refused in finding["message"] and "hash-checking mode" in finding["message"]

@@ -24,6 +24,9 @@ errors (the build or the image fails)
   ``setup-py-missing``     ``setup.py install`` in a clone of a project whose sdist
                            (of the cloned tag, else the newest release) has no setup.py
   ``git-missing``          ``git clone`` with no ``git`` in the apk world
+  ``pip-hash-mode``        pip in hash-checking mode (``--require-hashes`` on its command line
+                           or in a -r file, or a --hash in it) with a requirement not pinned
+                           with == and a --hash (a command-line one never has one): pip refuses
   ``build-packages-missing`` a source build lacks the plan's build packages (build-base
                            counts as present with gcc + musl-dev, and g++ for C++ sources;
                            error when there is no C compiler at all, else a warning)
@@ -574,6 +577,9 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
     requirements: list[str] = []
     constraints: list[str] = []
     for run in runs:
+        hash_mode = "--require-hashes" if run.command.require_hashes else None
+        # pip reads no --hash on its command line: in hash-checking mode such a requirement is refused
+        unhashed = [f"{run.command.program} install {text}" for text in run.command.requirements]
         for text in run.command.requirements:
             satisfied = _satisfied_by_apk(item, run, text)
             if satisfied:
@@ -591,7 +597,9 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                 _add(item, run.line, "info", "not-planned",
                      f"-r {in_image}: no COPY/ADD brings it from the context; its requirements are not planned")
                 continue
-            from apkneed.python.requirements import read_requirements_file
+            from packaging.requirements import Requirement
+
+            from apkneed.python.requirements import is_hash_pinned, read_requirements_file
 
             try:  # -e ., a URL...: pip installs it, a plan cannot take it: set aside, the other lines planned
                 found = read_requirements_file(host, set_aside=True)
@@ -603,7 +611,19 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                      f"-r {in_image}: {line}; this line is not planned (what it brings is not checked)")
             if in_image in run.requirement_files:
                 requirements += [r.text for r in found.requirements]
+                if found.require_hashes or any(r.sha256 for r in found.requirements):
+                    hash_mode = hash_mode or (f"--require-hashes ({found.require_hashes})" if found.require_hashes
+                                              else f"a --hash in -r {in_image}")
+                # a line with markers may be one pip skips on this target: not counted (never a false refusal)
+                unhashed += [f"-r {in_image}: {r.origin}: {r.text}" for r in found.requirements
+                             if (not r.sha256 or not is_hash_pinned(r.text)) and Requirement(r.text).marker is None]
             constraints += [c.text for c in found.constraints]
+        if hash_mode and unhashed:
+            _add(item, run.line, "error", "pip-hash-mode",
+                 f"{unhashed[0]}: not pinned with == and a --hash, and {hash_mode} puts pip in hash-checking mode, "
+                 "where every requirement needs both: pip refuses this install"
+                 + (f" (and {len(unhashed) - 1} more)" if len(unhashed) > 1 else ""),
+                 "pip: 'Hashes are required in --require-hashes mode, but they are missing from these requirements'")
     requirements = list(dict.fromkeys(requirements))
     if not requirements:
         return

@@ -92,6 +92,8 @@ class PipInstall:
     text: str
     #: -f/--find-links or --no-index: files from a directory apkneed does not see (wheels a builder made)
     local_files: bool = False
+    #: --require-hashes: pip's hash-checking mode for every requirement of this command
+    require_hashes: bool = False
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,7 @@ def _pip(args: list[str], program: str, text: str, *, tool: str) -> Event | None
         user="--user" in flags, elsewhere=bool(flags & {"-t", "--target", "--prefix", "--root"}),
         system="--system" in flags, no_cache="--no-cache-dir" in flags or "--no-cache" in flags, text=text,
         local_files=bool(flags & {"-f", "--find-links", "--no-index"}),
+        require_hashes="--require-hashes" in flags,
     )
 
 

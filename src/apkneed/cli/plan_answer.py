@@ -181,6 +181,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
         from apkneed.python.names import canonical_name
 
         from apkneed.python.inputs import read_python_input
+        from apkneed.python.requirements import is_hash_pinned
 
         found = read_python_input(
             path,
@@ -190,7 +191,7 @@ def _read_requirements(requirements, requirement_files, route_policy, offline, p
             warn(note)
         for line in found.requirements:
             lines.append(line.text)
-            if not line.sha256 or not _pinned(line.text):
+            if not line.sha256 or not is_hash_pinned(line.text):
                 unhashed.append((line.origin, line.text))
             if line.sha256:
                 name = canonical_name(line.name)
@@ -250,15 +251,6 @@ def _check_requires_python(requirement_files, target) -> None:
                 f"({target.describe()}): pip refuses to install the project there (--python X.Y or --base "
                 "python:X.Y for another Python)"
             )
-
-
-def _pinned(text: str) -> bool:
-    """One ``==`` or ``===`` specifier (``name==1.2.3``, markers allowed): a pin as pip's hash-checking
-    mode counts one (req_install.is_pinned; ``==1.*`` too: the hash then names the file)."""
-    from packaging.requirements import Requirement
-
-    specifiers = list(Requirement(text).specifier)
-    return len(specifiers) == 1 and specifiers[0].operator in ("==", "===")
 
 
 def _takes_extras(path: Path) -> bool:

@@ -224,6 +224,13 @@ class _Reader:
             raise InputError(f"{origin}: unknown option {name}")
 
 
+def is_hash_pinned(text: str) -> bool:
+    """One ``==`` or ``===`` specifier (``name==1.2.3``, markers allowed): a pin as pip's hash-checking
+    mode counts one (req_install.is_pinned; ``==1.*`` too: the hash then names the file)."""
+    specifiers = list(Requirement(text).specifier)
+    return len(specifiers) == 1 and specifiers[0].operator in ("==", "===")
+
+
 def _split_options(line: str) -> tuple[str, str]:
     """Requirement text and the options after it (pip: options start at the first '-' token)."""
     tokens = line.split(" ")
