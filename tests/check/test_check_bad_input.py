@@ -130,6 +130,23 @@ def test_an_image_apkneed_does_not_know_asks_for_base(tmp_path, check_cache, sha
     assert json.loads(floating.stdout)["stages"][0]["target"].startswith(f"Alpine v3.21 x86_64, Python {meaning}")
 
 
+def test_base_python_without_a_release_is_the_python_plan_names(tmp_path, check_cache, shared_dir):
+    """--base python (no X.Y) where the release is known (here from --index) is the Python Docker's
+    python:alpineR runs, as `plan --base python` says; check said 'which Python this tag runs is
+    not known' and planned nothing."""
+    (tmp_path / "Dockerfile").write_text("FROM mycorp/pybase:1\nRUN pip install six==1.17.0\n")
+    index = shared_dir / "alpine/v3.21/main/x86_64/APKINDEX.tar.gz"
+    where = ("--index", str(index), "--arch", "x86_64", "--json")
+    checked = invoke(check_cache, "check", str(tmp_path / "Dockerfile"), *where, "--base", "python")
+    planned = invoke(check_cache, "plan", "six==1.17.0", *where, "--base", "python")
+    python = json.loads(planned.stdout)["target"]["python"]
+    assert python != "3.12"  # apk's python3 on v3.21: not what python:alpine3.21 runs
+    report = json.loads(checked.stdout)
+    assert report["stages"][0]["target"].startswith(f"Alpine v3.21 x86_64, Python {python} (/usr/local)")
+    assert [f["code"] for f in report["findings"] if f["code"] == "plan-unknown"] == []
+    assert checked.exit_code == 0, checked.stdout
+
+
 def test_a_directory_is_read_as_docker_build_reads_it(tmp_path, check_cache, v316_index_path):
     """`apkneed check .` (as `docker build .`): DIR/Dockerfile, with DIR the build context; it was
     'is a directory' (exit 2). A directory without a Dockerfile stays bad input, naming what is missing."""

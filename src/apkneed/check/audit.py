@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -173,12 +173,27 @@ def _load_world(item: _Stage, worlds: WorldBook) -> None:
     item.providers = build_provider_map(world.indexes)
     item.base_atoms = base_world(target.kind, load_base_images(), item.providers, target.arch).atoms
     if target.kind == "python":
-        item.python = target.python
+        item.python = target.python or _python_of_floating_base(item)
     else:
         try:
             item.python = python_version(world)
         except ApkneedError:
             item.python = None
+
+
+def _python_of_floating_base(item: _Stage) -> str | None:
+    """``--base python`` (no X.Y) on a stage whose release is known (the tag's, ``--alpine``'s or
+    ``--index``'s, not a stand-in nearest release): the Python Docker's python:alpineR tag runs,
+    the rule ``plan --base python`` follows, so that both commands agree."""
+    from apkneed.plan.published_tags import load_published_tags, python_of_floating_tag
+
+    release = item.target.release or (None if item.choice.fallback_note else item.choice.release)
+    if release is None:
+        return None
+    python, why = python_of_floating_tag(load_published_tags(), release)
+    if python is not None:
+        item.target = replace(item.target, reason=f"{item.target.reason}: {why}" if item.target.reason else why)
+    return python
 
 
 # ------------------------------------------------------------ per stage ----
