@@ -319,6 +319,33 @@ def test_a_requirement_apk_already_meets_where_pip_sees_it(tmp_path, run_check, 
         assert found == [] and planned
 
 
+@pytest.mark.parametrize("venv_flags, requirement, code", [
+    ("", "numpy==2.2.6", "py3-unseen-in-venv"),  # the venv does not see apk's numpy: installed again
+    (" --system-site-packages", "numpy", "satisfied-by-apk"),  # pip sees it: 'Requirement already satisfied'
+    (" --system-site-packages", "numpy==2.2.6", None),  # another version than v3.21's: pip installs it
+])
+def test_py3_findings_read_the_requirements_file_pip_installs(tmp_path, run_check, v321_indexes, venv_flags,
+                                                              requirement, code):
+    """py3-unseen-in-venv and satisfied-by-apk looked only at the pip command line: the same numpy
+    in a -r file the stage plans was neither warned about nor left out of the plan."""
+    (tmp_path / "requirements.txt").write_text(f"{requirement}\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.21\n"
+        "RUN apk add --no-cache python3 py3-numpy\n"
+        f"RUN python3 -m venv{venv_flags} /opt/venv\n"
+        "COPY requirements.txt /app/requirements.txt\n"
+        "RUN /opt/venv/bin/pip install -r /app/requirements.txt\n"
+    )
+    status, report, result = run_check(tmp_path / "Dockerfile", *v321_indexes)
+    assert status == 0, result.output
+    found = [f for f in report["findings"] if f["code"] in ("py3-unseen-in-venv", "satisfied-by-apk")]
+    planned = [f for f in report["findings"] if f["code"] == "suggestion"]
+    assert [(f["line"], f["code"]) for f in found] == ([(5, code)] if code else [])
+    if code:
+        assert f"-r /app/requirements.txt: {requirement}" in found[0]["message"]
+    assert bool(planned) == (code != "satisfied-by-apk")  # apk's numpy meets it: nothing left to plan
+
+
 @pytest.mark.parametrize("runs, kept", [
     ("RUN apk update\nRUN apk add --no-cache libpq\n", [2]),  # its own RUN: the indexes stay in that layer
     ("RUN apk update && apk add --no-cache libpq\n", [2]),  # --no-cache does not remove what update wrote

@@ -406,7 +406,7 @@ def _check_pip_runs(item: _Stage) -> None:
                      pep668_citation(),
                      "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
         if run.venv is not None and not run.system_site_packages:
-            _check_py3_unseen(item, run)
+            _check_py3_unseen(item, run, [(f"{command.program} install {text}", text) for text in command.requirements])
         if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
             _add(item, run.line, "error", "uv-no-venv",
                  "uv pip install outside a virtual environment: uv refuses without --system or a venv")
@@ -415,17 +415,18 @@ def _check_pip_runs(item: _Stage) -> None:
                  "editable install; its needs are not planned")
 
 
-def _check_py3_unseen(item: _Stage, run: PipRun) -> None:
+def _check_py3_unseen(item: _Stage, run: PipRun, requirements: Sequence[tuple[str, str]]) -> None:
     """``apk add py3-numpy``, then ``pip install numpy`` in a venv made without
     ``--system-site-packages``: the venv's Python does not look in /usr/lib/python3.X,
-    where apk put numpy, so pip installs it again and the apk package is dead weight."""
+    where apk put numpy, so pip installs it again and the apk package is dead weight.
+    ``requirements``: (how the Dockerfile says it, the requirement), from the command line or a -r file."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     from apkneed.python.names import canonical_name
 
     atoms = {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
     added = {name.name: line for line, add in item.facts.apk_adds if line <= run.line for name in add.names}
-    for text in run.command.requirements:
+    for said, text in requirements:
         try:
             wanted = canonical_name(Requirement(text).name)
         except InvalidRequirement:
@@ -435,7 +436,7 @@ def _check_py3_unseen(item: _Stage, run: PipRun) -> None:
             continue
         where = f"apk add {apk_name} at line {added[apk_name]}" if apk_name in added else f"{apk_name} in the apk world"
         _add(item, run.line, "warning", "py3-unseen-in-venv",
-             f"{run.command.program} install {text}: the venv {run.venv} was made without --system-site-packages, "
+             f"{said}: the venv {run.venv} was made without --system-site-packages, "
              f"so its Python does not see apk's {apk_name} (installed for apk's python3 in /usr/lib/python3.X); "
              f"pip installs {wanted} again into the venv and {apk_name} is unused by it",
              where,
@@ -595,17 +596,8 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
         hash_mode = "--require-hashes" if run.command.require_hashes else None
         # pip reads no --hash on its command line: in hash-checking mode such a requirement is refused
         unhashed = [f"{run.command.program} install {text}" for text in run.command.requirements]
-        for text in run.command.requirements:
-            satisfied = _satisfied_by_apk(item, run, text)
-            if satisfied:
-                _add(item, run.line, "info", "satisfied-by-apk",
-                     f"{run.command.program} install {text}: Alpine's {satisfied} satisfies it and this pip sees it "
-                     f"({'the venv ' + run.venv + ' was made with --system-site-packages' if run.venv else 'apk python3'}"
-                     "): pip installs nothing for it ('Requirement already satisfied'), so it is not planned from PyPI",
-                     "pip keeps an installed distribution that meets the requirement; the same name as a dependency "
-                     "of another requirement is still planned from PyPI")
-            else:
-                requirements.append(text)
+        requirements += _not_satisfied_by_apk(
+            item, run, [(f"{run.command.program} install {text}", text) for text in run.command.requirements])
         for in_image in run.requirement_files + tuple(posixpath.join(run.cwd, c) for c in run.command.constraint_files):
             host = _context_file(item, in_image, context)
             if host is None:
@@ -625,7 +617,10 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                 _add(item, run.line, "info", "not-planned",
                      f"-r {in_image}: {line}; this line is not planned (what it brings is not checked)")
             if in_image in run.requirement_files:
-                requirements += [r.text for r in found.requirements]
+                from_file = [(f"-r {in_image}: {r.text}", r.text) for r in found.requirements]
+                if run.venv is not None and not run.system_site_packages:
+                    _check_py3_unseen(item, run, from_file)
+                requirements += _not_satisfied_by_apk(item, run, from_file)
                 if found.require_hashes or any(r.sha256 for r in found.requirements):
                     hash_mode = hash_mode or (f"--require-hashes ({found.require_hashes})" if found.require_hashes
                                               else f"a --hash in -r {in_image}")
@@ -658,6 +653,25 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
         item.plan_problem = str(exc)
         _add(item, runs[0].line, "unknown", "plan-unknown",
              f"what {' '.join(requirements[:5])} need could not be planned: {exc}")
+
+
+def _not_satisfied_by_apk(item: _Stage, run: PipRun, requirements: Sequence[tuple[str, str]]) -> list[str]:
+    """The requirements left to plan from PyPI: each one apk's py3-X already meets where this pip
+    sees it is reported (info satisfied-by-apk) and left out. ``requirements``: (how the
+    Dockerfile says it, the requirement), from the command line or a -r file."""
+    left = []
+    for said, text in requirements:
+        satisfied = _satisfied_by_apk(item, run, text)
+        if satisfied:
+            _add(item, run.line, "info", "satisfied-by-apk",
+                 f"{said}: Alpine's {satisfied} satisfies it and this pip sees it "
+                 f"({'the venv ' + run.venv + ' was made with --system-site-packages' if run.venv else 'apk python3'}"
+                 "): pip installs nothing for it ('Requirement already satisfied'), so it is not planned from PyPI",
+                 "pip keeps an installed distribution that meets the requirement; the same name as a dependency "
+                 "of another requirement is still planned from PyPI")
+        else:
+            left.append(text)
+    return left
 
 
 def _context_file(item: _Stage, in_image: str, context: Path) -> Path | None:
