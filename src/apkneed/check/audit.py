@@ -411,6 +411,8 @@ def _check_pip_runs(item: _Stage) -> None:
             _add(item, run.line, "error", "uv-no-venv",
                  "uv pip install outside a virtual environment: uv refuses without --system or a venv")
         for thing in command.not_planned:
+            if _is_project_directory(thing):  # pip install . : planned (or said why not) with the stage's plan
+                continue
             _add(item, run.line, "info", "not-planned", f"{command.program} install {thing}: a path, URL or "
                  "editable install; its needs are not planned")
 
@@ -588,11 +590,105 @@ def _missing_build(item: _Stage, line: int, world_atoms, package, what: str) -> 
 # ------------------------------------------------------------ planning -----
 
 
+def _is_project_directory(thing: str) -> bool:
+    """``pip install .`` / ``/app`` / ``./src``: a directory (not -e, a URL, an archive or a wheel)."""
+    return not thing.startswith("-e ") and "://" not in thing and not thing.startswith("git+") and " @ " not in thing \
+        and not thing.endswith((".whl", ".tar.gz", ".zip", ".tgz"))
+
+
+def _first_install_line(item: _Stage) -> int:
+    return min([run.line for run in item.facts.pip_runs] + [run.line for run in item.facts.sync_runs])
+
+
+def _project_requirements(item: _Stage, run: PipRun, context: Path) -> list[str]:
+    """``pip install DIR``: the dependencies of the pyproject.toml a COPY put in DIR (the project's own
+    build is not planned: said when it compiles code, as ``apkneed plan -r DIR`` says it)."""
+    from apkneed.python.inputs import read_python_input
+
+    requirements: list[str] = []
+    for thing in run.command.not_planned:
+        if not _is_project_directory(thing):
+            continue
+        in_image = posixpath.join(posixpath.normpath(posixpath.join(run.cwd, thing)), "pyproject.toml")
+        what = f"{run.command.program} install {thing}"
+        host = _context_file(item, in_image, context)
+        if host is None:
+            _add(item, run.line, "info", "not-planned",
+                 f"{what}: no COPY/ADD brings {in_image} from the context; the project's dependencies are not planned")
+            continue
+        try:
+            found = read_python_input(host)
+        except InputError as exc:
+            _add(item, run.line, "info", "not-planned", f"{what}: {exc}; the project's dependencies are not planned")
+            continue
+        requirements += [r.text for r in found.requirements]
+        for note in found.notes:
+            _add(item, run.line, "info", "not-planned", f"{what}: {note.replace(str(host), in_image)}")
+    return requirements
+
+
+def _lock_requirements(item: _Stage, in_image: str, host: Path, *, what: str, line: int,
+                       extras=(), groups=()) -> list[str] | None:
+    """A lock's pins for this stage's Python and arch as ``name==version``; None (said) when not read."""
+    from apkneed.python.locks import read_lock
+
+    if item.python is None:
+        _add(item, line, "info", "not-planned", f"{what}: this stage's Python is unknown, its lock {in_image} is "
+             "read for a Python: not planned")
+        return None
+    try:
+        locked = read_lock(host, python=item.python, arch=item.target.arch, extras=extras, groups=groups)
+    except InputError as exc:
+        _add(item, line, "info", "not-planned", f"{what}: {str(exc).replace(str(host), in_image)}; not planned")
+        return None
+    return [f"{d.name}=={d.version}" for d in locked.dists]
+
+
+def _sync_requirements(item: _Stage, run, context: Path) -> list[str]:
+    """``uv sync``: the pins of the uv.lock a COPY put in its working directory, for the groups uv
+    installs (``dev`` by default, as uv does, unless --no-dev; tool.uv.default-groups is not read)."""
+    from apkneed.tomlfile import read_toml_and_text
+
+    command = run.command
+    what = f"{posixpath.basename(command.program)} sync"
+    lock = posixpath.join(run.cwd, "uv.lock")
+    host = _context_file(item, lock, context)
+    if host is None:
+        _add(item, run.line, "info", "not-planned",
+             f"{what}: no COPY/ADD brings {lock} from the context; the project's locked dependencies are not planned")
+        return []
+    pyproject = _context_file(item, posixpath.join(run.cwd, "pyproject.toml"), context)
+    if pyproject is not None and "default-groups" in read_toml_and_text(pyproject)[1].get("tool", {}).get("uv", {}):
+        _add(item, run.line, "info", "not-understood", f"not understood: {command.text}",
+             f"{run.cwd}/pyproject.toml sets tool.uv.default-groups, which apkneed check does not read: not planned")
+        return []
+    groups = list(command.groups)
+    if not command.no_dev and "dev" not in groups:
+        _, data = read_toml_and_text(host)
+        if any("dev" in p.get("dev-dependencies", {}) for p in data.get("package", []) if isinstance(p, dict)):
+            groups.append("dev")
+    found = _lock_requirements(item, lock, host, what=what, line=run.line, extras=command.extras, groups=groups)
+    if found is None:
+        return []
+    if command.install_project and pyproject is not None:
+        from apkneed.python.project import native_source, project_name
+
+        native = native_source(pyproject)
+        if native is not None:
+            _add(item, run.line, "info", "not-planned",
+                 f"{what}: the project {project_name(pyproject)} itself is not planned, only its locked dependencies: "
+                 f"it compiles code ({native}), and what its own build needs is not in the apk lines")
+    return found
+
+
 def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
     runs = item.facts.pip_runs
     requirements: list[str] = []
     constraints: list[str] = []
+    for sync in item.facts.sync_runs:
+        requirements += _sync_requirements(item, sync, context)
     for run in runs:
+        requirements += _project_requirements(item, run, context)
         hash_mode = "--require-hashes" if run.command.require_hashes else None
         # pip reads no --hash on its command line: in hash-checking mode such a requirement is refused
         unhashed = [f"{run.command.program} install {text}" for text in run.command.requirements]
@@ -608,6 +704,12 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
 
             from apkneed.python.requirements import is_hash_pinned, read_requirements_file
 
+            from apkneed.python.inputs import is_lock_path
+
+            if run.command.tool == "uv" and is_lock_path(host) and in_image in run.requirement_files:
+                # uv pip install -r pylock.toml / uv pip sync pylock.toml: the lock's pins
+                requirements += _lock_requirements(item, in_image, host, what=f"-r {in_image}", line=run.line) or []
+                continue
             try:  # -e ., a URL...: pip installs it, a plan cannot take it: set aside, the other lines planned
                 found = read_requirements_file(host, set_aside=True)
             except InputError as exc:  # --no-binary...: the whole file's choices change, the rest is checked
@@ -639,19 +741,19 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
         return
     if item.choice is None or item.choice.world is None:
         item.plan_problem = "no Alpine index"
-        _add(item, runs[0].line, "unknown", "plan-unknown",
+        _add(item, _first_install_line(item), "unknown", "plan-unknown",
              f"what {' '.join(requirements[:5])} need on this stage is unknown (no Alpine index)")
         return
     target = _plan_target(item)
     if isinstance(target, str):
         item.plan_problem = target
-        _add(item, runs[0].line, "unknown", "plan-unknown", f"not planned: {target}")
+        _add(item, _first_install_line(item), "unknown", "plan-unknown", f"not planned: {target}")
         return
     try:
         item.plan = plan(tuple(requirements), tuple(constraints), item.choice.world, target, "auto")
     except ApkneedError as exc:
         item.plan_problem = str(exc)
-        _add(item, runs[0].line, "unknown", "plan-unknown",
+        _add(item, _first_install_line(item), "unknown", "plan-unknown",
              f"what {' '.join(requirements[:5])} need could not be planned: {exc}")
 
 
@@ -708,7 +810,8 @@ def _check_plan_findings(item: _Stage) -> None:
     if run is None:
         return
     plan = run.plan
-    first = item.facts.pip_runs[0].line
+    first = _first_install_line(item)
+    sync_world = item.facts.sync_runs[0].world if item.facts.sync_runs else ()
     # source builds: their build packages at the pip run
     for package in plan.packages:
         if package.route == "source":
@@ -718,7 +821,7 @@ def _check_plan_findings(item: _Stage) -> None:
                      f"{package.name} {package.version}: pip takes it from --find-links/--no-index files apkneed "
                      "does not see (a wheel built in another stage?): whether it is built here is not checked")
                 continue
-            _missing_build(item, pip_run.line if pip_run else first, pip_run.world if pip_run else (), package,
+            _missing_build(item, pip_run.line if pip_run else first, pip_run.world if pip_run else sync_world, package,
                            f"{package.name} {package.version}")
     # --no-binary where a wheel exists
     for pip_run in item.facts.pip_runs:
@@ -810,7 +913,7 @@ def _check_final(final: _Stage, ordered: list[_Stage], stages: dict[str, _Stage]
     # what pip installed that runs here: the final stage's own plan, and the stages it copies from
     sources: list[tuple[int, _Stage]] = []
     if final.plan is not None:
-        sources.append((final.facts.pip_runs[0].line, final))
+        sources.append((_first_install_line(final), final))
     for copy in final.facts.copies:
         if copy.source_stage and copy.source_stage in stages:
             source = stages[copy.source_stage]

@@ -151,6 +151,18 @@ class PipConfig:
 
 
 @dataclass(frozen=True)
+class UvSync:
+    """``uv sync``: installs the project's ``uv.lock`` (in the working directory) into its .venv."""
+
+    extras: tuple[str, ...]
+    groups: tuple[str, ...]
+    no_dev: bool  # --no-dev: uv leaves out its default group "dev"
+    install_project: bool  # False with --no-install-project
+    program: str
+    text: str
+
+
+@dataclass(frozen=True)
 class NotUnderstood:
     text: str
     why: str
@@ -158,7 +170,7 @@ class NotUnderstood:
 
 Event = (
     ApkAdd | ApkDel | ApkUpdate | PipInstall | VenvCreate | VenvActivate | SetupPy | GitClone | ChangeDirectory
-    | Ensurepip | RemoveFiles | PipConfig | NotUnderstood
+    | Ensurepip | RemoveFiles | PipConfig | UvSync | NotUnderstood
 )
 
 
@@ -202,7 +214,15 @@ def _recognise(program: str, words: list[str], text: str) -> Event | None:
         return ChangeDirectory(words[1] if len(words) > 1 else "/root", text)
     if program == "rm":
         return RemoveFiles(tuple(w for w in words[1:] if not w.startswith("-")), text)
-    if (program, *words[1:2]) in _PROJECT_INSTALLERS or (program == "uv" and words[1:3] == ["pip", "sync"]):
+    if program == "uv" and words[1:3] == ["pip", "sync"]:
+        # uv pip sync FILE...: installs exactly FILE's requirements (a requirements file or pylock.toml)
+        args = _as_requirement_files(words[3:])
+        if "-r" not in args:
+            return NotUnderstood(text, "uv pip sync without a file")
+        return _pip(["install", *args], words[0], text, tool="uv")
+    if program == "uv" and words[1:2] == ["sync"]:
+        return _uv_sync(words[2:], words[0], text)
+    if (program, *words[1:2]) in _PROJECT_INSTALLERS:
         # what they install is a lock's or a project's, read from files apkneed check does not plan
         return NotUnderstood(text, f"{' '.join([program, *words[1:2]])} installs a project's (locked) dependencies: "
                                    "not planned by apkneed check (apkneed plan -r uv.lock or -r . plans them)")
@@ -211,9 +231,65 @@ def _recognise(program: str, words: list[str], text: str) -> Event | None:
 
 #: commands that install a project's dependencies from its lock or pyproject (not pip's -r)
 _PROJECT_INSTALLERS = frozenset({
-    ("uv", "sync"), ("poetry", "install"), ("poetry", "sync"), ("pipenv", "install"), ("pipenv", "sync"),
+    ("poetry", "install"), ("poetry", "sync"), ("pipenv", "install"), ("pipenv", "sync"),
     ("pdm", "install"), ("pdm", "sync"), ("hatch", "env"),
 })
+
+
+#: uv sync options (uv 0.9 `uv sync --help`) that change nothing planned: the pins are the lock's either way
+_UV_SYNC_FLAGS = frozenset({
+    "--frozen", "--locked", "--no-cache", "-n", "--compile-bytecode", "--quiet", "-q", "--verbose", "-v",
+    "--no-progress", "--inexact", "--exact", "--no-editable", "--offline",
+})
+#: uv sync options with a value that change nothing planned
+_UV_SYNC_VALUE_FLAGS = frozenset({"--cache-dir", "--link-mode", "--python", "-p"})
+
+
+def _uv_sync(args: list[str], program: str, text: str) -> Event:
+    """uv sync's options as far as a plan of the lock reads them; any other is not guessed."""
+    extras: list[str] = []
+    groups: list[str] = []
+    no_dev = False
+    install_project = True
+    i = 0
+    while i < len(args):
+        key, eq, value = args[i].partition("=")
+        if key in ("--extra", "--group") or key in _UV_SYNC_VALUE_FLAGS:
+            if not eq:
+                if i + 1 >= len(args):
+                    return NotUnderstood(text, f"{key} without a value")
+                value = args[i + 1]
+                i += 1
+            if key == "--extra":
+                extras.append(value)
+            elif key == "--group":
+                groups.append(value)
+        elif key == "--no-dev" and not eq:
+            no_dev = True
+        elif key == "--no-install-project" and not eq:
+            install_project = False
+        elif key not in _UV_SYNC_FLAGS or eq:
+            return NotUnderstood(text, f"uv sync {args[i]}: an option apkneed check does not read; what this "
+                                       "uv sync installs is not planned (apkneed plan -r uv.lock plans the lock)")
+        i += 1
+    return UvSync(tuple(extras), tuple(groups), no_dev, install_project, program, text)
+
+
+def _as_requirement_files(args: list[str]) -> list[str]:
+    """uv pip sync's positional files as pip install's -r FILE (its options are pip install's)."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word.startswith("-"):
+            out.append(word)
+            if "=" not in word and word in _PIP_VALUE_OPTIONS and i + 1 < len(args):
+                out.append(args[i + 1])
+                i += 1
+        else:
+            out += ["-r", word]
+        i += 1
+    return out
 
 
 def _apk(args: list[str], text: str) -> Event | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from apkneed.check.commands import (
     ApkAdd, ApkDel, ApkUpdate, ChangeDirectory, Ensurepip, GitClone, NotUnderstood, PipConfig, PipInstall, RemoveFiles,
-    SetupPy, VenvActivate, VenvCreate, classify,
+    SetupPy, UvSync, VenvActivate, VenvCreate, classify,
 )
 from apkneed.check.dockerfile import Stage
 from apkneed.check.shell import split_commands
@@ -50,6 +50,16 @@ class PipRun:
     break_system_packages: bool  # flag, PIP_BREAK_SYSTEM_PACKAGES, pip config, or EXTERNALLY-MANAGED removed
     cwd: str
     requirement_files: tuple[str, ...]  # absolute in-image paths of -r files
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """``uv sync`` at ``cwd``: it installs ``cwd/uv.lock`` into ``cwd/.venv``."""
+
+    line: int
+    command: UvSync
+    cwd: str
+    world: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ class StageFacts:
     apk_updates_kept: list[int] = field(default_factory=list)
     apk_dels: list[tuple[int, ApkDel]] = field(default_factory=list)
     pip_runs: list[PipRun] = field(default_factory=list)
+    sync_runs: list[SyncRun] = field(default_factory=list)
     venvs: dict[str, bool] = field(default_factory=dict)  # path -> --system-site-packages
     clones: list[Clone] = field(default_factory=list)
     setup_runs: list[SetupRun] = field(default_factory=list)
@@ -106,7 +117,7 @@ class StageFacts:
     def copy(self) -> "StageFacts":
         return dataclasses.replace(
             self, world=list(self.world), virtuals=dict(self.virtuals), apk_adds=[], apk_adds_without_cache_cleanup=[], apk_updates_kept=[],
-            apk_dels=[], pip_runs=[], venvs=dict(self.venvs), clones=[], setup_runs=[], copies=[],
+            apk_dels=[], pip_runs=[], sync_runs=[], venvs=dict(self.venvs), clones=[], setup_runs=[], copies=[],
             not_understood=[], env=dict(self.env), directories=set(self.directories),
         )
 
@@ -232,6 +243,8 @@ def _run(facts: StageFacts, instruction) -> None:
                 line, event, venv, facts.venvs.get(venv, False) if venv else False, _world_now(facts),
                 facts.pip_bootstrapped, breaks, cwd, tuple(_absolute(cwd, f) for f in event.files),
             ))
+        elif isinstance(event, UvSync):
+            facts.sync_runs.append(SyncRun(line, event, cwd, _world_now(facts)))
         elif isinstance(event, GitClone):
             name = event.directory or posixpath.basename(event.url.rstrip("/")).removesuffix(".git")
             facts.clones.append(Clone(line, event, _absolute(cwd, name), _world_now(facts)))

@@ -1,0 +1,104 @@
+"""check plans what ``uv sync``, ``uv pip sync FILE`` and ``pip install .`` install, from the files
+the stage COPYed from the build context: the scientific project's real uv.lock and pyproject
+(tests/python/data/scientific, made by real uv), real PyPI files, the real v3.16 index.
+
+psycopg2 2.9.13 (in the scientific set) publishes no Linux wheel: on a stage with no compiler,
+planning it gives build-packages-missing, which a stage that planned nothing never gives.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+SCIENTIFIC = Path(__file__).resolve().parent.parent / "python" / "data" / "scientific"
+PY = "FROM python:3.10-alpine3.16\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nWORKDIR /app\n"
+
+
+def _context(tmp_path: Path, *names: str) -> None:
+    for name in names:
+        shutil.copy(SCIENTIFIC / name, tmp_path / name)
+
+
+def _run(tmp_path, run_check, v316_index_path, text: str):
+    (tmp_path / "Dockerfile").write_text(text)
+    return run_check(tmp_path / "Dockerfile", "--index", str(v316_index_path), "--arch", "x86_64")
+
+
+def _by_code(report: dict, code: str) -> list[dict]:
+    return [f for f in report["findings"] if f["code"] == code]
+
+
+@pytest.mark.network
+def test_uv_sync_is_planned_from_the_copied_lock(tmp_path, run_check, v316_index_path):
+    """``uv sync --frozen --no-dev`` plans the lock's pins (psycopg2 is built: no compiler here)."""
+    _context(tmp_path, "pyproject.toml", "uv.lock")
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\n")
+    assert status == 1, result.output
+    assert not _by_code(report, "not-understood"), report["findings"]
+    missing = _by_code(report, "build-packages-missing")
+    assert {f["line"] for f in missing} == {5} and any("psycopg2 2.9.13" in f["message"] for f in missing)
+    (suggestion,) = _by_code(report, "suggestion")
+    assert any("numpy==2.2.6" in e and "psycopg2==2.9.13" in e for e in suggestion["evidence"])
+
+
+def test_uv_sync_without_the_lock_in_the_image_says_what_is_missing(tmp_path, run_check, v316_index_path):
+    status, report, result = _run(tmp_path, run_check, v316_index_path, PY + "COPY pyproject.toml ./\nRUN uv sync --locked\n")
+    assert status == 0, result.output
+    assert [(f["line"], f["code"]) for f in report["findings"]] == [(5, "not-planned")]
+    assert "/app/uv.lock" in report["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("option", ["--all-extras", "--only-group imaging", "--package scientific"])
+def test_uv_sync_options_not_read_are_not_understood(tmp_path, run_check, v316_index_path, option):
+    _context(tmp_path, "pyproject.toml", "uv.lock")
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + f"COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen {option}\n")
+    assert status == 0, result.output
+    (found,) = report["findings"]
+    assert (found["line"], found["code"]) == (5, "not-understood")
+    assert option.split()[0] in " ".join(found["evidence"]) + found["message"]
+
+
+@pytest.mark.network
+def test_uv_pip_sync_a_copied_requirements_file_is_planned(tmp_path, run_check, v316_index_path):
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.13\n")
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "COPY requirements.txt .\nRUN uv venv /opt/venv && . /opt/venv/bin/activate "
+                                       "&& uv pip sync requirements.txt\n")
+    assert status == 1, result.output
+    (missing,) = _by_code(report, "build-packages-missing")
+    assert "psycopg2 2.9.13" in missing["message"]
+
+
+def test_uv_pip_sync_of_a_file_not_copied_is_not_planned(tmp_path, run_check, v316_index_path):
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "RUN uv pip sync --system requirements.txt\n")
+    assert status == 0, result.output
+    assert [(f["line"], f["code"]) for f in report["findings"]] == [(4, "not-planned")]
+    assert "/app/requirements.txt" in report["findings"][0]["message"]
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("install", ["pip install .", "pip install /app", "pip install --no-cache-dir ./"])
+def test_pip_install_of_a_copied_project_plans_its_dependencies(tmp_path, run_check, v316_index_path, install):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["psycopg2==2.9.13"]\n')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "_speedups.c").write_text("int f(void) { return 1; }\n")
+    status, report, result = _run(tmp_path, run_check, v316_index_path, PY + f"COPY . .\nRUN {install}\n")
+    assert status == 1, result.output
+    (missing,) = _by_code(report, "build-packages-missing")
+    assert missing["line"] == 5 and "psycopg2 2.9.13" in missing["message"]
+    (note,) = _by_code(report, "not-planned")
+    assert "the project app itself is not planned" in note["message"] and "_speedups.c" in note["message"]
+
+
+def test_pip_install_of_a_project_not_copied_is_not_planned(tmp_path, run_check, v316_index_path):
+    status, report, result = _run(tmp_path, run_check, v316_index_path, PY + "RUN pip install .\n")
+    assert status == 0, result.output
+    (note,) = _by_code(report, "not-planned")
+    assert note["line"] == 4 and "/app/pyproject.toml" in note["message"]
