@@ -267,6 +267,22 @@ def test_why_a_package_of_the_base_image_says_so(plan_cache, v316):
     assert json.loads(invoke(plan_cache, "why", "musl", "six==1.17.0", *v316, "--json").stdout)["in_base_image"] is True
 
 
+def test_why_json_in_base_image_tells_in_plan_from_not_known(plan_cache, v316, tmp_path):
+    """in_base_image was null both for a package in the plan and for a saved plan (not known):
+    a plan made here answers true or false, a saved plan null."""
+    def why(*args):
+        return json.loads(invoke(plan_cache, "why", *args, "--json").stdout)
+
+    python3 = why("python3", "six==1.17.0", *v316)  # in the plan; alpine:3.16's world has no python3
+    assert (python3["in_plan"], python3["in_base_image"]) == (True, False)
+    musl = why("musl", "six==1.17.0", *v316)
+    assert (musl["in_plan"], musl["in_base_image"]) == (False, True)
+    saved = tmp_path / "plan.json"
+    saved.write_text(invoke(plan_cache, "plan", "six==1.17.0", *v316, "--json").stdout)
+    from_file = why("python3", "--plan", str(saved))
+    assert (from_file["in_plan"], from_file["in_base_image"]) == (True, None)
+
+
 def test_hash_checking_mode_asks_what_pip_asks(plan_cache, v316, tmp_path):
     """pip checks pins and hashes of what it installs: a requirement whose markers are false on the
     target is never prepared (pip ignores it), and ==1.* is pinned as pip counts pins (one == specifier)."""

@@ -71,6 +71,11 @@ else Alpine's py3-* package when its version is the pinned one (--base alpine),
 else a source build; wheel, apk or source force a route where possible.
 
 \b
+--json: "in_plan", "chains", "lines", "target", and "in_base_image": true or
+false (whether the base image's own world installs PACKAGE, in the plan or
+not), null when not known (--plan FILE: a saved plan has no base closure).
+
+\b
 Exit status: 0 explained, 1 the package is not in the plan, 2 bad input,
 3 network/integrity (planning REQ...).
 """
@@ -156,8 +161,9 @@ def why_command(package: str, requirements: tuple[str, ...], plan_file: str | No
         # chains as in plan JSON's "needs": the links are an array; "lines" is the text
         emit_json({
             "package": package, "in_plan": bool(chains), "chains": chains, "lines": lines,
-            # known when the plan was made here (a saved plan holds no base image closure)
-            "in_base_image": None if run is None or chains else _in_base_image(run, package),
+            # true/false when the plan was made here (in the plan or not); null: not known
+            # (a saved plan holds the base image's world, not what apk installs for it)
+            "in_base_image": None if run is None else _in_base_image(run, package),
             "target": data.get("target"),  # the plan's target block: release, repositories searched and absent
         })
     elif lines:
