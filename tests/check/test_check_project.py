@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SCIENTIFIC = Path(__file__).resolve().parent.parent / "python" / "data" / "scientific"
 PY = "FROM python:3.10-alpine3.16\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nWORKDIR /app\n"
@@ -102,3 +104,48 @@ def test_pip_install_of_a_project_not_copied_is_not_planned(tmp_path, run_check,
     assert status == 0, result.output
     (note,) = _by_code(report, "not-planned")
     assert note["line"] == 4 and "/app/pyproject.toml" in note["message"]
+
+
+@pytest.mark.network
+def test_uv_pip_sync_a_copied_pylock_is_planned_from_its_pins(tmp_path, run_check, v316_index_path):
+    _context(tmp_path, "pylock.toml")
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "COPY pylock.toml .\nRUN uv pip sync --system pylock.toml\n")
+    assert status == 1, result.output
+    assert not _by_code(report, "not-planned") and not _by_code(report, "not-understood"), report["findings"]
+    assert any("psycopg2 2.9.13" in f["message"] for f in _by_code(report, "build-packages-missing"))
+
+
+@pytest.mark.parametrize("option, said", [("--extra nosuch", "--extra nosuch"), ("--group nosuch", "--group nosuch")])
+def test_uv_sync_of_an_extra_or_group_the_lock_lacks_is_not_planned(tmp_path, run_check, v316_index_path, option, said):
+    _context(tmp_path, "pyproject.toml", "uv.lock")
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + f"COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen {option}\n")
+    assert status == 0, result.output
+    (note,) = report["findings"]
+    assert note["code"] == "not-planned" and said in note["message"] and "/app/uv.lock" in note["message"]
+
+
+def test_uv_sync_with_default_groups_set_in_the_pyproject_is_not_understood(tmp_path, run_check, v316_index_path):
+    """tool.uv.default-groups changes what uv sync installs: not read, so not guessed."""
+    _context(tmp_path, "uv.lock")
+    text = (SCIENTIFIC / "pyproject.toml").read_text() + '\n[tool.uv]\ndefault-groups = ["imaging"]\n'
+    (tmp_path / "pyproject.toml").write_text(text)
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\n")
+    assert status == 0, result.output
+    (note,) = report["findings"]
+    assert note["code"] == "not-understood" and "default-groups" in " ".join(note["evidence"])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.sampled_from(["uv sync", "uv pip sync", "uv pip install -r"]),
+       st.lists(st.text(alphabet=st.sampled_from(list("-=abcdefrozn.txtlockgup ")), max_size=20), max_size=6))
+def test_fuzz_the_uv_sync_reader(program, words):
+    """Whatever the options: an event (UvSync, PipInstall or NotUnderstood), never an exception."""
+    from apkneed.check.commands import NotUnderstood, PipInstall, UvSync, classify
+    from apkneed.check.shell import SimpleCommand
+
+    command = (*program.split(), *words)
+    event = classify(SimpleCommand(command, text=" ".join(command)))
+    assert isinstance(event, (UvSync, PipInstall, NotUnderstood))

@@ -5,7 +5,11 @@ For every stage: its target (:mod:`apkneed.check.target`), what it does
 release's index plus the base image's world (:mod:`apkneed.plan.base`), and
 the plan of what pip installs there (:mod:`apkneed.plan.pipeline`, run by the
 caller's ``plan`` callable so that this package never builds a network
-client). The findings and their rules:
+client). What pip installs includes a project's installs read from the files the
+stage COPYed: ``uv sync`` (the uv.lock's pins), ``uv pip sync``/``install -r`` a
+pylock.toml (its pins), ``pip install DIR`` (the pyproject's dependencies). The
+lock's pins are planned as ``==`` requirements (its file hashes are not applied here,
+as ``apkneed plan -r uv.lock`` applies them). The findings and their rules:
 
 errors (the build or the image fails)
   ``pip-missing``          pip/pip3 on an Alpine-python stage whose apk world has no
@@ -897,6 +901,8 @@ def _builds_nothing_else(item: _Stage) -> bool:
     if facts.setup_runs or facts.clones:
         return False
     if any(run.command.not_planned for run in facts.pip_runs):
+        return False
+    if any(run.command.install_project for run in facts.sync_runs):  # uv sync builds the project too
         return False
     if any(line for line, text, _ in facts.not_understood):
         return False
