@@ -8,6 +8,7 @@ planning it gives build-packages-missing, which a stage that planned nothing nev
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -149,3 +150,24 @@ def test_fuzz_the_uv_sync_reader(program, words):
     command = (*program.split(), *words)
     event = classify(SimpleCommand(command, text=" ".join(command)))
     assert isinstance(event, (UvSync, PipInstall, NotUnderstood))
+
+
+@pytest.mark.network
+def test_a_lock_the_stage_installs_is_planned_as_locked_with_its_hashes(tmp_path, run_check, v316_index_path):
+    """pylock.toml keeping only pyyaml's manylinux wheels (as tests/plan/test_plan_locks.py makes it):
+    uv installs only the files the lock lists, so pyyaml cannot install here; planned from the pins
+    alone, the plan picked pyyaml's musllinux wheel from PyPI and said nothing."""
+    import re
+
+    text = (SCIENTIFIC / "pylock.toml").read_text()
+    start = text.index('name = "pyyaml"')
+    end = text.index("[[packages]]", start)
+    kept = "\n".join(line for line in text[start:end].splitlines()
+                     if "url = " not in line or ("manylinux" in line and "x86_64" in line))
+    kept = re.sub(r"sdist = \{[^\n]*\n", "", kept)
+    (tmp_path / "pylock.toml").write_text(text[:start] + kept + "\n\n" + text[end:])
+    status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                  PY + "COPY pylock.toml .\nRUN uv pip sync --system pylock.toml\n")
+    assert status == 1, result.output
+    (unknown,) = [f for f in _by_code(report, "plan-unknown") if "pyyaml" in f["message"]]
+    assert unknown["message"].startswith("pyyaml 6.0.3: nothing installs it") and "matches the files" in json.dumps(unknown)

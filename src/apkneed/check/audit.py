@@ -7,9 +7,10 @@ the plan of what pip installs there (:mod:`apkneed.plan.pipeline`, run by the
 caller's ``plan`` callable so that this package never builds a network
 client). What pip installs includes a project's installs read from the files the
 stage COPYed: ``uv sync`` (the uv.lock's pins), ``uv pip sync``/``install -r`` a
-pylock.toml (its pins), ``pip install DIR`` (the pyproject's dependencies). The
-lock's pins are planned as ``==`` requirements (its file hashes are not applied here,
-as ``apkneed plan -r uv.lock`` applies them). The findings and their rules:
+pylock.toml (its pins), ``pip install DIR`` (the pyproject's dependencies). A stage
+that installs exactly one lock is planned as locked, as ``apkneed plan -r uv.lock``
+plans it (its hashes limit the files); a lock beside other requirements, from its
+pins as ``==`` requirements. The findings and their rules:
 
 errors (the build or the image fails)
   ``pip-missing``          pip/pip3 on an Alpine-python stage whose apk world has no
@@ -50,7 +51,8 @@ warnings (it works, but costs)
 suggestion
   ``suggestion``           the plan's apk lines for the stage
 unknown / info
-  ``unknown-base``, ``plan-unknown``, ``not-understood``, ``not-planned``
+  ``unknown-base``, ``plan-unknown`` (also a distribution no route installs, as plan's answer),
+  ``not-understood``, ``not-planned``
 
 API::
 
@@ -80,7 +82,7 @@ BUILD_TOOLS = COMPILERS | frozenset({
     "autoconf", "automake", "libtool", "binutils", "bison", "flex",
 })
 
-#: (requirements, constraints, world, PlanTarget, route policy) -> PlanRun; raises ApkneedError
+#: (requirements, constraints, world, PlanTarget, route policy, lock=LockedSet|None) -> PlanRun; raises ApkneedError
 PlanFn = Callable[[Sequence[str], Sequence[str], object, object, str], object]
 
 
@@ -99,6 +101,7 @@ class _Stage:
     python: str | None = None
     release: str | None = None
     plan: object | None = None  # PlanRun of what pip installs here
+    locks: list = field(default_factory=list)  # the LockedSets (uv.lock, pylock.toml) the stage installs
     plan_problem: str | None = None
     findings: list[Finding] = field(default_factory=list)
     unneeded: set[str] = field(default_factory=set)  # names reported unneeded (not again as dev-in-final)
@@ -645,6 +648,7 @@ def _lock_requirements(item: _Stage, in_image: str, host: Path, *, what: str, li
     except InputError as exc:
         _add(item, line, "info", "not-planned", f"{what}: {str(exc).replace(str(host), in_image)}; not planned")
         return None
+    item.locks.append(locked)
     return [f"{d.name}=={d.version}" for d in locked.dists]
 
 
@@ -753,8 +757,15 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
         item.plan_problem = target
         _add(item, _first_install_line(item), "unknown", "plan-unknown", f"not planned: {target}")
         return
+    # a stage that installs exactly one lock's pins is planned as locked (its hashes limit the files);
+    # a lock beside other requirements is planned from its pins as == requirements, resolved with them
+    lock = item.locks[0] if (len(item.locks) == 1 and not constraints and set(requirements) ==
+                             {f"{d.name}=={d.version}" for d in item.locks[0].dists}) else None
     try:
-        item.plan = plan(tuple(requirements), tuple(constraints), item.choice.world, target, "auto")
+        if lock is not None:
+            item.plan = plan(tuple(requirements), (), item.choice.world, target, "auto", lock=lock)
+        else:
+            item.plan = plan(tuple(requirements), tuple(constraints), item.choice.world, target, "auto")
     except ApkneedError as exc:
         item.plan_problem = str(exc)
         _add(item, _first_install_line(item), "unknown", "plan-unknown",
@@ -827,6 +838,12 @@ def _check_plan_findings(item: _Stage) -> None:
                 continue
             _missing_build(item, pip_run.line if pip_run else first, pip_run.world if pip_run else sync_world, package,
                            f"{package.name} {package.version}")
+    # no route installs it (a lock listing only glibc wheels, no file for the target): the plan's own answer
+    for package in plan.packages:
+        if package.route is None:
+            _add(item, first, "unknown", "plan-unknown",
+                 f"{package.name} {package.version}: {package.summary or 'nothing installs it'} here",
+                 *package.reasons[:2])
     # --no-binary where a wheel exists
     for pip_run in item.facts.pip_runs:
         for name in pip_run.command.no_binary:

@@ -130,8 +130,13 @@ def _planner(alpine: AlpineOptions, index_url: str | None):
     for ignored in config.ignored:
         warn(ignored, on_stderr=show)
 
-    def plan(requirements, constraints, world, target, route: str) -> Any:
-        request = PlanRequest(tuple(requirements), tuple(constraints), route_policy=route, offline=alpine.offline)
+    def plan(requirements, constraints, world, target, route: str, lock=None) -> Any:
+        if lock is not None:  # the stage installs exactly a lock's pins: planned as locked, with its hashes
+            from apkneed.cli.plan_answer import lock_request
+
+            request = lock_request(lock, route, alpine.offline)
+        else:
+            request = PlanRequest(tuple(requirements), tuple(constraints), route_policy=route, offline=alpine.offline)
         return run_plan(
             request, world=world, target=target, index_url=config.index_url,
             open_client=lambda: pypi_client(config.index_url, alpine.offline), warn=warn,

@@ -261,21 +261,27 @@ def _takes_extras(path: Path) -> bool:
 
 def _read_lock(path: Path, target, route_policy, offline, extras, groups):
     """A lock's pins for the target, with its hashes as the only files a plan may pick."""
-    from apkneed.plan.pipeline import PlanRequest
     from apkneed.python.locks import read_lock
-    from apkneed.python.resolve import Pin
 
     locked = read_lock(path, python=target.python, arch=target.arch, extras=extras, groups=groups)
     if not locked.dists:
         raise InputError(f"{path}: nothing of the lock installs on Python {target.python} {target.arch}")
+    return lock_request(locked, route_policy, offline), locked.index_url
+
+
+def lock_request(locked, route_policy: str, offline: bool):
+    """The plan request of a lock's pins (check plans a COPYed lock with it too): planned as locked,
+    its hashes the only files a plan may pick."""
+    from apkneed.plan.pipeline import PlanRequest
+    from apkneed.python.resolve import Pin
+
     pins = tuple(Pin(d.name, d.version, d.requested_by, d.direct) for d in locked.dists)
     hashes = {d.name: d.sha256 for d in locked.dists if d.sha256}
     origins = {d.name: f"the files {d.origin} lists" for d in locked.dists}
-    request = PlanRequest(
+    return PlanRequest(
         tuple(f"{d.name}=={d.version}" for d in locked.dists), (), hashes, False, route_policy, offline,
         locked=pins, hash_origins=origins,
     )
-    return request, locked.index_url
 
 
 @contextlib.contextmanager
