@@ -171,3 +171,19 @@ def test_a_lock_the_stage_installs_is_planned_as_locked_with_its_hashes(tmp_path
     assert status == 1, result.output
     (unknown,) = [f for f in _by_code(report, "plan-unknown") if "pyyaml" in f["message"]]
     assert unknown["message"].startswith("pyyaml 6.0.3: nothing installs it") and "matches the files" in json.dumps(unknown)
+
+
+@pytest.mark.network
+def test_pip_install_of_a_copied_project_with_an_extra_plans_the_extra(tmp_path, run_check, v316_index_path):
+    """``pip install .[db]``: the extra's dependencies too (it was planned as a requirement named '.[db]')."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = []\n'
+        '[project.optional-dependencies]\ndb = ["psycopg2==2.9.13"]\n')
+    status, report, result = _run(tmp_path, run_check, v316_index_path, PY + "COPY . .\nRUN pip install '.[db]'\n")
+    assert status == 1, result.output
+    assert not _by_code(report, "plan-unknown"), report["findings"]
+    assert any("psycopg2 2.9.13" in f["message"] for f in _by_code(report, "build-packages-missing"))
+    status, report, result = _run(tmp_path, run_check, v316_index_path, PY + "COPY . .\nRUN pip install '.[web]'\n")
+    assert status == 0, result.output
+    (note,) = _by_code(report, "not-planned")
+    assert "no such extra" in note["message"] and "/app/pyproject.toml" in note["message"]

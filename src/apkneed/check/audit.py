@@ -616,7 +616,9 @@ def _project_requirements(item: _Stage, run: PipRun, context: Path) -> list[str]
     for thing in run.command.not_planned:
         if not _is_project_directory(thing):
             continue
-        in_image = posixpath.join(posixpath.normpath(posixpath.join(run.cwd, thing)), "pyproject.toml")
+        directory, _, extras = thing.partition("[")  # pip install .[web]: the project's extras
+        extras_asked = tuple(e.strip() for e in extras.rstrip("]").split(",") if e.strip())
+        in_image = posixpath.join(posixpath.normpath(posixpath.join(run.cwd, directory)), "pyproject.toml")
         what = f"{run.command.program} install {thing}"
         host = _context_file(item, in_image, context)
         if host is None:
@@ -624,9 +626,10 @@ def _project_requirements(item: _Stage, run: PipRun, context: Path) -> list[str]
                  f"{what}: no COPY/ADD brings {in_image} from the context; the project's dependencies are not planned")
             continue
         try:
-            found = read_python_input(host)
+            found = read_python_input(host, extras=extras_asked)
         except InputError as exc:
-            _add(item, run.line, "info", "not-planned", f"{what}: {exc}; the project's dependencies are not planned")
+            _add(item, run.line, "info", "not-planned",
+                 f"{what}: {str(exc).replace(str(host), in_image)}; the project's dependencies are not planned")
             continue
         requirements += [r.text for r in found.requirements]
         for note in found.notes:

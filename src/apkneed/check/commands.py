@@ -445,7 +445,7 @@ def _pip(args: list[str], program: str, text: str, *, tool: str) -> Event | None
 
 def _is_local_or_url(word: str) -> bool:
     return (
-        word in (".", "..") or word.startswith(("./", "../", "/", "~")) or "://" in word or word.startswith("git+")
+        word in (".", "..") or word.startswith(("./", "../", "/", "~", ".[", "..[")) or "://" in word or word.startswith("git+")
         or word.endswith((".whl", ".tar.gz", ".zip", ".tgz")) or " @ " in word
     )
 
