@@ -187,3 +187,24 @@ def test_pip_install_of_a_copied_project_with_an_extra_plans_the_extra(tmp_path,
     assert status == 0, result.output
     (note,) = _by_code(report, "not-planned")
     assert "no such extra" in note["message"] and "/app/pyproject.toml" in note["message"]
+
+
+@pytest.mark.network
+def test_uv_sync_installs_the_dev_group_unless_no_dev(tmp_path, run_check, v316_index_path):
+    """uv sync installs the group named dev by default, as uv does; --no-dev leaves it out. The lock is the
+    scientific one with lxml only in a dev group (its group 'all' renamed, lxml out of the project's own list)."""
+    text = (SCIENTIFIC / "uv.lock").read_text()
+    root = text.index('name = "scientific"')
+    head, tail = text[:root], text[root:]
+    tail = tail.replace('    { name = "lxml" },\n', "", 1).replace("[package.dev-dependencies]\nall = [", "[package.dev-dependencies]\ndev = [", 1)
+    (tmp_path / "uv.lock").write_text(head + tail)
+    _context(tmp_path, "pyproject.toml")
+    pins = {}
+    for option in ("", "--no-dev"):
+        status, report, result = _run(tmp_path, run_check, v316_index_path,
+                                      PY + f"COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen {option}\n")
+        assert status == 1, result.output
+        (suggestion,) = _by_code(report, "suggestion")
+        pins[option] = suggestion["evidence"][-1]
+    assert "lxml==6.1.3" in pins[""] and "lxml==" not in pins["--no-dev"]
+    assert "numpy==2.2.6" in pins["--no-dev"]
