@@ -59,3 +59,29 @@ def test_column_widths_keep_every_word_whole():
     assert column_widths(("n", "build apk", "why"), rows, 20) is None  # 1 + 11 + 3 ("why") + 6 > 20
     # the prose column folds first, down to its longest word; then the widest
     assert column_widths(("n", "build apk", "why"), [("a", "b c", "some words here")], 20, prose=(2,)) == [1, 8, 5]
+
+
+@pytest.mark.network
+def test_a_piped_plan_is_as_wide_as_columns_says(plan_cache, v316_index_path):
+    """README: the table is as wide as the terminal, 160 columns in a pipe; `COLUMNS=100 apkneed
+    plan ... | cat` was still 160 wide. COLUMNS is honoured in a pipe too; without it, 160."""
+    import os
+    import subprocess
+    import sys
+
+    from plan_helpers import cli_env, invoke
+
+    args = ["plan", "pillow==12.3.0", "--index", str(v316_index_path), "--arch", "x86_64"]
+    assert invoke(plan_cache, *args).exit_code == 0  # the cache primed in process: the runs below are offline
+    base = {k: v for k, v in {**os.environ, **cli_env(plan_cache)}.items() if v is not None and k != "COLUMNS"}
+
+    def widest(columns: str | None) -> int:
+        env = {**base, **({"COLUMNS": columns} if columns else {})}
+        run = subprocess.run([sys.executable, "-m", "apkneed", *args, "--offline"], capture_output=True, text=True,
+                             env=env, timeout=120)  # stdout is a pipe, as in `| cat`
+        assert run.returncode == 0 and "┃" in run.stdout, run.stderr
+        return max(len(line) for line in run.stdout.splitlines() if "┃" in line or "│" in line)
+
+    assert widest(None) == 160
+    assert widest("120") == 120  # the why column folds to fit
+    assert widest("not-a-number") == 160  # not a width: ignored, as shutil ignores it

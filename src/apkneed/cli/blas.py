@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -103,8 +104,10 @@ def blas_command(python: str | None, bench: str | None, compare: bool, libraries
         from apkneed.blas.text import render
 
         console = Console()
-        if not console.is_terminal:
-            console = Console(width=160)
+        if not console.is_terminal:  # a pipe: COLUMNS, else 160 (rich would take 80)
+            from apkneed.cli.width import table_width
+
+            console = Console(width=table_width(os.environ, False))
         console.print(render(report))
         if report.get("plot"):
             console.print(f"Plot written to {report['plot']['path']} ({report['plot']['lines']} lines).")

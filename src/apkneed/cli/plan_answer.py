@@ -9,6 +9,7 @@ differ only in how the command line is read.
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -53,11 +54,9 @@ def answer_plan(requirements: tuple[str, ...], output_format: str, explain: bool
     else:
         from apkneed.render.text import render_text
 
-        width = 160  # a pipe's width; a terminal's own (shutil, with bz2 and lzma, imported only then)
-        if sys.stdout.isatty():
-            import shutil
+        from apkneed.cli.width import table_width
 
-            width = shutil.get_terminal_size((160, 24)).columns
+        width = table_width(os.environ, sys.stdout.isatty())  # COLUMNS, else the terminal's, else 160
         echo(render_text(plan, explain=explain, width=width), nl=False)
     if output_format != "json" and output_format != "text" and explain:
         from apkneed.render.explain import explain_all
