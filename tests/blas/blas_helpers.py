@@ -48,6 +48,7 @@ def apkneed_subprocess(*args: str, env: dict[str, str] | None = None, **popen) -
 def invoke(*args: str) -> tuple[int, dict | None, str, str]:
     """``apkneed blas ARGS`` in this process (the probe still runs in
     subprocesses): (exit code, parsed JSON or None, stdout, stderr)."""
-    result = CliRunner().invoke(main, ["blas", *args], catch_exceptions=False)
+    # the text is 160 wide in a pipe unless COLUMNS says otherwise (pytest-xdist's workers have COLUMNS=80)
+    result = CliRunner(env={"COLUMNS": "160"}).invoke(main, ["blas", *args], catch_exceptions=False)
     data = json.loads(result.stdout) if "--json" in args and result.stdout.strip() else None
     return result.exit_code, data, result.stdout, result.stderr
