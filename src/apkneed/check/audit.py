@@ -387,9 +387,10 @@ def _check_pip_runs(item: _Stage) -> None:
         command = run.command
         if item.target.kind == "alpine":
             available = _pip_available(item, run)
-            world_here = f"apk world here: {' '.join(expand_virtuals(run.world, item.facts.virtuals)) or '(base only)'}"
+            world = expand_virtuals(run.world, item.facts.virtuals)
+            world_here = f"apk world here: {' '.join(world) or '(base only)'}"
             # plain alpine has no Python at all: say that, not that its python3 lacks pip
-            no_python = not available and _has(item, expand_virtuals(run.world, item.facts.virtuals), "python3") is False
+            no_python = not available and _has(item, world, "python3") is False
             if no_python:
                 _add(item, run.line, "error", "pip-missing",
                      f"{command.program}: no Python in this image: no python3 in the apk world here, so no pip "
@@ -424,6 +425,11 @@ def _check_pip_runs(item: _Stage) -> None:
                  "editable install; its needs are not planned")
 
 
+def _world_names(item: _Stage, run: PipRun) -> set[str]:
+    """The apk names in the world at ``run`` (virtuals expanded, version constraints dropped)."""
+    return {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
+
+
 def _check_py3_unseen(item: _Stage, run: PipRun, requirements: Sequence[tuple[str, str]]) -> None:
     """``apk add py3-numpy``, then ``pip install numpy`` in a venv made without
     ``--system-site-packages``: the venv's Python does not look in /usr/lib/python3.X,
@@ -433,7 +439,7 @@ def _check_py3_unseen(item: _Stage, run: PipRun, requirements: Sequence[tuple[st
 
     from apkneed.python.names import canonical_name
 
-    atoms = {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
+    atoms = _world_names(item, run)
     added = {name.name: line for line, add in item.facts.apk_adds if line <= run.line for name in add.names}
     for said, text in requirements:
         try:
@@ -471,7 +477,7 @@ def _satisfied_by_apk(item: _Stage, run: PipRun, text: str) -> str | None:
     if requirement.extras or requirement.marker is not None:
         return None  # extras bring more distributions; markers: decided by the plan
     apk_name = f"py3-{canonical_name(requirement.name)}"
-    atoms = {re.split(r"[<>=~]", atom, maxsplit=1)[0] for atom in expand_virtuals(run.world, item.facts.virtuals)}
+    atoms = _world_names(item, run)
     if apk_name not in atoms:
         return None
     packages = {p.package.version: p.package for p in item.providers.providers(apk_name) if p.package.name == apk_name}
