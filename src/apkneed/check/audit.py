@@ -413,8 +413,7 @@ def _check_pip_runs(item: _Stage) -> None:
                         else "pip refuses with 'externally-managed-environment'"),
                      pep668_citation(),
                      "use a venv (python3 -m venv /opt/venv; ENV PATH=/opt/venv/bin:$PATH), or --break-system-packages")
-        if run.venv is not None and not run.system_site_packages:
-            _check_py3_unseen(item, run, [(f"{command.program} install {text}", text) for text in command.requirements])
+        _check_py3_unseen(item, run, [(f"{command.program} install {text}", text) for text in command.requirements])
         if command.tool == "uv" and run.venv is None and not command.system and not command.elsewhere:
             _add(item, run.line, "error", "uv-no-venv",
                  "uv pip install outside a virtual environment: uv refuses without --system or a venv")
@@ -435,6 +434,8 @@ def _check_py3_unseen(item: _Stage, run: PipRun, requirements: Sequence[tuple[st
     ``--system-site-packages``: the venv's Python does not look in /usr/lib/python3.X,
     where apk put numpy, so pip installs it again and the apk package is dead weight.
     ``requirements``: (how the Dockerfile says it, the requirement), from the command line or a -r file."""
+    if run.venv is None or run.system_site_packages:
+        return
     from packaging.requirements import InvalidRequirement, Requirement
 
     from apkneed.python.names import canonical_name
@@ -737,8 +738,7 @@ def _plan_stage(item: _Stage, context: Path, plan: PlanFn) -> None:
                      f"-r {in_image}: {line}; this line is not planned (what it brings is not checked)")
             if in_image in run.requirement_files:
                 from_file = [(f"-r {in_image}: {r.text}", r.text) for r in found.requirements]
-                if run.venv is not None and not run.system_site_packages:
-                    _check_py3_unseen(item, run, from_file)
+                _check_py3_unseen(item, run, from_file)
                 requirements += _not_satisfied_by_apk(item, run, from_file)
                 if found.require_hashes or any(r.sha256 for r in found.requirements):
                     hash_mode = hash_mode or (f"--require-hashes ({found.require_hashes})" if found.require_hashes
