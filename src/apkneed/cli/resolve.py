@@ -84,19 +84,18 @@ def resolve_command(alpine: AlpineOptions, as_json: bool, request: tuple[str, ..
 
 def _not_found(dep, providers, scope: str) -> str:
     """The line for an atom nothing provides; with a version, what the name is provided at."""
-    if dep.op is None:
-        return f"{dep}: no package provides it {scope}"
-    unversioned = providers.matching(dep._replace(op=None, version=None))
+    unversioned = providers.matching(dep._replace(op=None, version=None)) if dep.op is not None else ()
     if not unversioned:
         return f"{dep}: no package provides it {scope}"
-
-    def named(found) -> str:
-        if found.package.name == dep.name:
-            return found.package.nv
-        return f"{found.package.nv} (as {dep.name}{'=' + found.version if found.version else ''})"
-
-    there = ", ".join(named(p) for p in unversioned)
+    there = ", ".join(_provider_text(p, dep.name) for p in unversioned)
     return f"{dep}: no package provides it at that version {scope}; {dep.name} is {there}"
+
+
+def _provider_text(found, name: str) -> str:
+    """A package that provides ``name``: ``nv``, with ``(as NAME=VERSION)`` when that is not its own name."""
+    if found.package.name == name:
+        return found.package.nv
+    return f"{found.package.nv} (as {name}{'=' + found.version if found.version else ''})"
 
 
 @click.command("provides", epilog=PROVIDES_EPILOG)
@@ -139,9 +138,7 @@ def provides_command(alpine: AlpineOptions, as_json: bool, atoms: tuple[str, ...
             if not matches:
                 lines.append(missing[atom])
                 continue
-            for p in matches:
-                how = "" if p.package.name == query else f" (as {query}{'=' + p.version if p.version else ''})"
-                lines.append(f"{query}: {p.package.nv}{how}")
+            lines += [f"{query}: {_provider_text(p, query)}" for p in matches]
         click.echo("\n".join(lines))
     if not all(found.values()):
         sys.exit(1)
