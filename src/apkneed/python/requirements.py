@@ -58,8 +58,6 @@ _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
-# Options that change nothing about which releases or files a plan uses.
-_IGNORED_FLAGS: set[str] = set()
 #: pip options it reads in a requirements file that change what it installs, set aside with why
 _CHANGES_THE_CHOICE = {
     "--prefer-binary": "apkneed plans pip's default choice; with it, pip may install an older release that has a "
@@ -185,8 +183,8 @@ class _Reader:
                 self._file_option(name, value, origin, path, chain)
         if requirement:
             unplannable = _unplannable(requirement, origin)
-            if unplannable is not None and self.set_aside is not None:
-                self.set_aside.append(unplannable)
+            if unplannable is not None:
+                self._cannot_plan(unplannable)
                 return
             entry = RequirementLine(_check_requirement(requirement, origin), origin, frozenset(hashes))
             (self.constraints if constraint else self.requirements).append(entry)
@@ -201,9 +199,7 @@ class _Reader:
                 raise InputError(f"{origin}: {name} {value}: no such file ({included})")
             self.read(included, constraint=name in ("-c", "--constraint"), chain=chain)
         elif name in ("-e", "--editable"):
-            if self.set_aside is None:
-                raise InputError(f"{origin}: editable installs cannot be planned: -e {value}")
-            self.set_aside.append(f"{origin}: editable installs cannot be planned: -e {value}")
+            self._cannot_plan(f"{origin}: editable installs cannot be planned: -e {value}")
         elif name in ("-i", "--index-url"):
             self.index_url = value
         elif name == "--pre":
@@ -218,10 +214,16 @@ class _Reader:
             self.notes.append(f"{origin}: ignored {name}: {_CHANGES_THE_CHOICE[name]}")
         elif name == "--no-deps":
             raise InputError(f"{origin}: pip does not accept --no-deps in a requirements file (it is a command-line option)")
-        elif name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
+        elif name in _IGNORED_WITH_VALUE:
             self.notes.append(f"{origin}: ignored {name}: it does not change what is installed")
         else:
             raise InputError(f"{origin}: unknown option {name}")
+
+    def _cannot_plan(self, why: str) -> None:
+        """A line pip installs and a plan cannot take: it refuses the file, or is set aside (``set_aside``)."""
+        if self.set_aside is None:
+            raise InputError(why)
+        self.set_aside.append(why)
 
 
 def is_hash_pinned(text: str) -> bool:
@@ -245,7 +247,7 @@ _TAKES_VALUE = {
     "--extra-index-url", "-f", "--find-links", "--only-binary", "--no-binary", "--hash",
     *_IGNORED_WITH_VALUE,
 }
-_FLAGS = {"--pre", "--no-index", "--no-deps", "--require-hashes", *_IGNORED_FLAGS, *_CHANGES_THE_CHOICE}
+_FLAGS = {"--pre", "--no-index", "--no-deps", "--require-hashes", *_CHANGES_THE_CHOICE}
 
 
 def _next_option(tokens: list[str], i: int, origin: str) -> tuple[str, str | None, int]:
@@ -277,9 +279,7 @@ def _sha256_hash(value: str | None, origin: str) -> str:
 
 
 def _check_requirement(text: str, origin: str) -> str:
-    unplannable = _unplannable(text, origin)
-    if unplannable is not None:
-        raise InputError(unplannable)
+    """``text`` if it is a valid requirement (after :func:`_unplannable` let it through)."""
     try:
         Requirement(text)
     except InvalidRequirement as exc:
