@@ -45,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import bytecode_environ, timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, drop_kept_answers, recalled, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX = ROOT.parent / "shared" / "alpine" / "v3.17" / "main" / "aarch64" / "APKINDEX.tar.gz"
@@ -135,13 +135,7 @@ def kept_answer_row(index_path: Path, runs: int) -> tuple[str, float, float, str
 
         maps = [build_provider_map([index]) for _ in range(runs)]  # a fresh map each, made before timing
 
-        def recalled():
-            found = answer(maps.pop(), REQUEST)
-            if not found.recalled:
-                raise SystemExit("the kept answer was not read back: the bench would time a solve")
-            return found
-
-        median, best, found = timed(recalled, runs)
+        median, best, found = timed(lambda: recalled(answer(maps.pop(), REQUEST)), runs)
     return (f"resolve {' '.join(REQUEST)} (asked before: kept answer)", median, best,
             f"{len(found.outcome.installs)} packages: a repeat, not a solve")
 
@@ -191,7 +185,7 @@ def compare_processes(index_path: Path, arch: str, runs: int) -> None:
         ours_ms, first_ms, bare_ms, theirs_ms, click_ms, new_ms = [], [], [], [], [], []
         for run in range(runs):
             ours_ms += process_times(ours, env, 1)
-            shutil.rmtree(cache_dir / "alpine" / "answers", ignore_errors=True)  # a request new to the world
+            drop_kept_answers(cache_dir)  # a request new to the world
             new_ms += process_times(ours, env, 1)  # (its answer is kept again for the next repeat)
             click_ms += process_times(via_click, env, 1)
             first_ms += process_times(ours, {**env, "APKNEED_CACHE_DIR": str(tmp_path / f"empty-cache-{run}")}, 1)

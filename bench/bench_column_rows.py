@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import bytecode_environ  # bench/peers.py
+from peers import bytecode_environ, drop_kept_answers  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
@@ -100,7 +99,7 @@ def run(tree: str, cache: str, warm: bool = False, count: bool = False) -> dict 
 def resolve_process(tree: str, cache: str) -> tuple[float, float, str]:
     """One `apkneed resolve` of the request new to the world: wall ms, CPU ms, its output."""
     env = tree_env(tree, cache)
-    shutil.rmtree(Path(cache) / "alpine" / "answers", ignore_errors=True)
+    drop_kept_answers(cache)
     command = [sys.executable, "-m", "apkneed", "resolve", *(a for path in PATHS for a in ("--index", str(path))),
                "--arch", "x86_64", *REQUEST]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

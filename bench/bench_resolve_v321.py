@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import bytecode_environ, call_ms as ms, timed_run_ms  # bench/peers.py
+from peers import bytecode_environ, call_ms as ms, drop_kept_answers, recalled, timed_run_ms  # bench/peers.py
 
 ROOT = Path(__file__).resolve().parent.parent
 V321 = ROOT.parent / "shared" / "alpine" / "v3.21"
@@ -89,25 +89,12 @@ def in_process(runs: int) -> None:
             # the attribute: tables kept in the parsed copy are unmarshalled when first read
             tables.append(ms(lambda: build_provider_map(indexes).solver_tables().pkg_depends))
             fresh = build_provider_map(indexes)
-            kept.append(ms(lambda: _recalled(answer(fresh, REQUEST, rules))))
+            kept.append(ms(lambda: recalled(answer(fresh, REQUEST, rules))))
         for label, samples in ((f"solve, fresh map ({rules.label})", first),
                                ("  of which solver tables", tables),
                                (f"solve, same map again ({rules.label})", again),
                                (f"request asked before: kept answer ({rules.label})", kept)):
             print(f"{label:<52}{statistics.median(samples):>10.1f}{min(samples):>9.1f}")
-
-
-def _recalled(found):
-    if not found.recalled:
-        raise SystemExit("the kept answer was not read back: the bench would time a solve")
-    return found
-
-
-def drop_kept_answers(cache_dir: Path) -> None:
-    """Remove the kept answers (the parsed copies stay): the next run solves afresh."""
-    import shutil
-
-    shutil.rmtree(cache_dir / "alpine" / "answers", ignore_errors=True)
 
 
 def main() -> None:

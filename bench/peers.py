@@ -75,6 +75,20 @@ def timed_run_ms(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def drop_kept_answers(cache_dir: str | Path) -> None:
+    """Remove apkneed's kept resolve answers under ``cache_dir`` (the parsed copies stay): the next run solves afresh."""
+    import shutil
+
+    shutil.rmtree(Path(cache_dir) / "alpine" / "answers", ignore_errors=True)
+
+
+def recalled(found):
+    """``found`` (a kept-answers ``answer()``), which must have been read back: else the bench would time a solve."""
+    if not found.recalled:
+        raise SystemExit("the kept answer was not read back: the bench would time a solve")
+    return found
+
+
 def call_ms(func) -> float:
     """Milliseconds of one in-process call of ``func``, with the collector paused as apkneed resolve runs."""
     gc.collect()
