@@ -69,6 +69,7 @@ from typing import Callable, Sequence
 
 from apkneed.alpine.providers import ProviderMap, build_provider_map
 from apkneed.alpine.sources.kept_answers import solve_kept
+from apkneed.check.commands import is_url_or_archive
 from apkneed.check.dockerfile import Dockerfile, Stage
 from apkneed.check.model import CheckReport, Finding, StageReport, StageTarget
 from apkneed.check.target import platform_arch, stage_target
@@ -606,8 +607,7 @@ def _missing_build(item: _Stage, line: int, world_atoms, package, what: str) -> 
 
 def _is_project_directory(thing: str) -> bool:
     """``pip install .`` / ``/app`` / ``./src``: a directory (not -e, a URL, an archive or a wheel)."""
-    return not thing.startswith("-e ") and "://" not in thing and not thing.startswith("git+") and " @ " not in thing \
-        and not thing.endswith((".whl", ".tar.gz", ".zip", ".tgz"))
+    return not thing.startswith("-e ") and not is_url_or_archive(thing)
 
 
 def _first_install_line(item: _Stage) -> int:

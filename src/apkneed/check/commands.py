@@ -444,10 +444,12 @@ def _pip(args: list[str], program: str, text: str, *, tool: str) -> Event | None
 
 
 def _is_local_or_url(word: str) -> bool:
-    return (
-        word in (".", "..") or word.startswith(("./", "../", "/", "~", ".[", "..[")) or "://" in word or word.startswith("git+")
-        or word.endswith((".whl", ".tar.gz", ".zip", ".tgz")) or " @ " in word
-    )
+    return word in (".", "..") or word.startswith(("./", "../", "/", "~", ".[", "..[")) or is_url_or_archive(word)
+
+
+def is_url_or_archive(word: str) -> bool:
+    """A URL, a VCS or direct reference (``name @ URL``), or a wheel/sdist file: not a directory."""
+    return "://" in word or word.startswith("git+") or word.endswith((".whl", ".tar.gz", ".zip", ".tgz")) or " @ " in word
 
 
 def _git_clone(args: list[str], text: str) -> Event:
