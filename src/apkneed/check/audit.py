@@ -689,13 +689,11 @@ def _sync_requirements(item: _Stage, run, context: Path) -> list[str]:
     if found is None:
         return []
     if command.install_project and pyproject is not None:
-        from apkneed.python.project import native_source, project_name
+        from apkneed.python.project import unplanned_build_note
 
-        native = native_source(pyproject)
-        if native is not None:
-            _add(item, run.line, "info", "not-planned",
-                 f"{what}: the project {project_name(pyproject)} itself is not planned, only its locked dependencies: "
-                 f"it compiles code ({native}), and what its own build needs is not in the apk lines")
+        note = unplanned_build_note(pyproject, what, dependencies="locked dependencies")
+        if note is not None:
+            _add(item, run.line, "info", "not-planned", note)
     return found
 
 

@@ -95,15 +95,11 @@ def read_python_input(
     extras, groups = tuple(extras), tuple(groups)
     kind = input_kind(path)
     if kind == "pyproject":
-        from apkneed.python.project import native_source, project_name, read_pyproject
+        from apkneed.python.project import read_pyproject, unplanned_build_note
 
         requirements = read_pyproject(path, extras=extras, groups=groups)
-        found = native_source(path)
-        notes = () if found is None else (
-            f"{path}: the project {project_name(path)} itself is not planned, only its dependencies: it compiles "
-            f"code ({found}), and what its own build needs is not in the apk lines",
-        )
-        return PythonInput(path, kind, requirements=requirements, notes=notes)
+        note = unplanned_build_note(path, str(path))
+        return PythonInput(path, kind, requirements=requirements, notes=() if note is None else (note,))
     if kind in ("uv.lock", "pylock.toml"):
         if python is None or arch is None:
             raise InputError(f"{path}: a lock is read for a target: give its Python and arch")

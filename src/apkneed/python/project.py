@@ -85,6 +85,16 @@ def project_name(path: str | Path) -> str:
     return name if isinstance(name, str) and name else path.parent.name
 
 
+def unplanned_build_note(path: str | Path, where: str, *, dependencies: str = "dependencies") -> str | None:
+    """The note that the project at ``path`` compiles code whose build is not planned (only its
+    ``dependencies`` are), with ``where`` it was read from; None for a project with no native source."""
+    found = native_source(path)
+    if found is None:
+        return None
+    return (f"{where}: the project {project_name(path)} itself is not planned, only its {dependencies}: "
+            f"it compiles code ({found}), and what its own build needs is not in the apk lines")
+
+
 def read_requires_python(path: str | Path) -> tuple[str, str] | None:
     """(``path:line``, the specifier) of ``[project].requires-python``; None when the project has none."""
     path = find_pyproject(Path(path))
